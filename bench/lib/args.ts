@@ -1,0 +1,108 @@
+/**
+ * Command line of `npm run bench:sync`, checked with valibot: a bad flag or value is a clear message and
+ * exit code 2, never a half-run benchmark.
+ */
+import * as v from 'valibot';
+
+/** What one run does. */
+export interface SyncBenchOptions {
+  /** Separate browser pages (one Chromium process each) in the room. 2 to 8. */
+  pages: number;
+  /** A short smoke run: shorter steady phases, fewer commands. */
+  quick: boolean;
+  /** Seconds of steady playback measured per drift controller (after the warm-up). */
+  steadySeconds: number;
+  /** Seconds between the play and the start of the steady window (convergence time, not measured). */
+  warmupSeconds: number;
+  /** Commands (pause, play, seek in turn) of the latency phase. */
+  commands: number;
+  /** Seed of the per-page clock skews and the command schedule. */
+  seed: number;
+  /** Largest injected clock skew, ms (each page gets a uniform one within ±this). */
+  maxSkewMs: number;
+  /** Where sync.json and drift.svg go. */
+  outDir: string;
+}
+
+export const USAGE = `Usage: npm run bench:sync -- [options]
+
+  --pages N        separate browser pages in the room, 2-8 (default 4)
+  --quick          smoke run: 8 s steady phases, 12 commands
+  --steady S       seconds of steady playback measured per drift controller (default 30, >= 5)
+  --warmup S       seconds from the play to the steady window (default 5)
+  --commands N     commands of the latency phase, pause/play/seek in turn (default 54, >= 3)
+  --seed N         seed of the clock skews and the command schedule (default: random, printed)
+  --max-skew MS    per-page clock skew within +-MS (default 2000)
+  --out DIR        output folder (default bench/results)
+  --help           this text`;
+
+/** A bad command line: the message says which flag and why. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const int = (flag: string, min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^-?\d+$/, `${flag}: must be an integer`),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, `${flag}: must be at least ${min}`),
+    v.maxValue(max, `${flag}: must be at most ${max}`),
+  );
+
+const num = (flag: string, min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+(\.\d+)?$/, `${flag}: must be a number`),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, `${flag}: must be at least ${min}`),
+    v.maxValue(max, `${flag}: must be at most ${max}`),
+  );
+
+const FLAGS = {
+  '--pages': int('--pages', 2, 8),
+  '--steady': num('--steady', 5, 600),
+  '--warmup': num('--warmup', 1, 60),
+  '--commands': int('--commands', 3, 1000),
+  '--seed': int('--seed', 0, 2 ** 31 - 1),
+  '--max-skew': num('--max-skew', 0, 60_000),
+  '--out': v.pipe(v.string(), v.minLength(1, '--out: empty')),
+} as const;
+type ValueFlag = keyof typeof FLAGS;
+
+/** Parses `argv` (without node and the script). Returns undefined for `--help`. */
+export function parseArgs(argv: readonly string[]): SyncBenchOptions | undefined {
+  const given = new Map<ValueFlag, unknown>();
+  let quick = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') return undefined;
+    if (arg === '--quick') {
+      quick = true;
+      continue;
+    }
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (!(flag in FLAGS)) throw new UsageError(`unknown option ${arg}`);
+    const raw = inline ?? argv[++i];
+    if (raw === undefined) throw new UsageError(`${flag}: needs a value`);
+    const parsed = v.safeParse(FLAGS[flag as ValueFlag], raw);
+    if (!parsed.success) {
+      const message = parsed.issues[0]!.message;
+      throw new UsageError(message.startsWith(flag) ? `${message} (got "${raw}")` : `${flag}: bad value "${raw}"`);
+    }
+    given.set(flag as ValueFlag, parsed.output);
+  }
+  const get = <T>(flag: ValueFlag, fallback: T): T => (given.has(flag) ? (given.get(flag) as T) : fallback);
+  return {
+    pages: get('--pages', 4),
+    quick,
+    steadySeconds: get('--steady', quick ? 8 : 30),
+    warmupSeconds: get('--warmup', quick ? 3 : 5),
+    commands: get('--commands', quick ? 12 : 54),
+    seed: get('--seed', Math.floor(Math.random() * 2 ** 31)),
+    maxSkewMs: get('--max-skew', 2000),
+    outDir: get('--out', 'bench/results'),
+  };
+}

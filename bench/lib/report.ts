@@ -1,0 +1,181 @@
+/**
+ * The benchmark's results: the JSON written to bench/results/sync.json (the issue's keys first, then the
+ * detail behind them) and the table printed at the end.
+ */
+import type { CommandPhaseResult } from './command-phase.js';
+import type { FailoverResult } from './failover-phase.js';
+import type { JoinResult } from './join-phase.js';
+import { type Summary, percentile, round, summarize } from './stats.js';
+import type { SteadyResult } from './steady-phase.js';
+
+/** Everything a run measured. */
+export interface RunData {
+  pages: number;
+  meta: Record<string, unknown>;
+  steady: { ours: SteadyResult; jellyfin: SteadyResult; syncplay: SteadyResult };
+  commands: CommandPhaseResult;
+  join: JoinResult;
+  failover: FailoverResult;
+  calibration: { page: string; offsetMs: number; rttMs: number }[];
+}
+
+/** The issue's goals: what to tune for (reported, not asserted). */
+function goals(r: Record<string, number | null>) {
+  const le = (value: number | null, target: number) => ({ target: `<= ${target}`, value, met: value !== null && value <= target });
+  return {
+    drift_p95_ms: le(r.drift_p95_ms!, 16),
+    drift_max_ms: le(r.drift_max_ms!, 33),
+    decision_p50_ms: {
+      target: '<= 3 x rtt_p50 + 2',
+      value: r.decision_p50_ms,
+      met: r.decision_p50_ms !== null && r.rtt_p50_ms !== null && r.decision_p50_ms! <= 3 * r.rtt_p50_ms! + 2,
+    },
+    join_to_sync_ms: le(r.join_to_sync_ms!, 1500),
+    failover_ms: le(r.failover_ms!, 1500),
+    drift_ratio_ours_jellyfin: le(r.drift_ratio_ours_jellyfin!, 1 / 3),
+    drift_ratio_ours_syncplay: le(r.drift_ratio_ours_syncplay!, 1 / 3),
+  };
+}
+
+const sum = (s: Summary) => ({ count: s.count, p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), max: round(s.max) });
+
+function steadyJson(s: SteadyResult) {
+  return {
+    seconds: s.window.seconds,
+    drift_ms: sum(s.drift),
+    media_clock_drift_ms: sum(s.clockDrift),
+    frame_mismatch_share: round(s.frameMismatchShare, 4),
+    per_pair: s.perPair.map((p) => ({ pair: p.pair, p50: round(p.p50), p95: round(p.p95), max: round(p.max) })),
+    pages: s.pages.map((p) => ({
+      page: p.page,
+      skew_ms: round(p.skewMs, 1),
+      presented_bias_ms: round(p.presentedBiasMs),
+      media_clock_bias_ms: round(p.clockBiasMs),
+      media_clock_jitter_p95_ms: round(p.clockJitterP95Ms),
+      clock_estimate_error_ms: p.clockEstimateErrorMs === null ? null : round(p.clockEstimateErrorMs),
+      clock_error_bound_ms: p.clockErrorBoundMs === null ? null : round(p.clockErrorBoundMs),
+      nudges_per_min: round(p.nudgesPerMin, 1),
+      seeks_per_min: round(p.seeksPerMin, 1),
+      cpu_s_per_min: round(p.cpuSecondsPerMin),
+      main_thread_s_per_min: round(p.mainThreadSecondsPerMin),
+    })),
+  };
+}
+
+/** Builds the JSON document. */
+export function buildResults(d: RunData) {
+  const { ours, jellyfin, syncplay } = d.steady;
+  const cmds = d.commands.commands;
+  const decision = cmds.map((c) => c.decisionMs);
+  const applied = cmds.flatMap((c) => c.appliedMs.filter((a): a is number => a !== null));
+  const rtts = [...d.commands.rtts, ...ours.rtts];
+  const rttP50 = percentile(rtts, 50);
+  const settles = cmds.filter((c) => c.settleMs !== null || c.anchor !== null);
+  const settleValues = settles.map((c) => c.settleMs).filter((x): x is number => x !== null);
+  const byKind = (kind: string) => summarize(cmds.filter((c) => c.kind === kind).map((c) => c.decisionMs));
+  const byRole = (leader: boolean) => summarize(cmds.filter((c) => (c.issuerRole === 'leader') === leader).map((c) => c.decisionMs));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const headline = {
+    pages: d.pages,
+    drift_p50_ms: round(ours.drift.p50),
+    drift_p95_ms: round(ours.drift.p95),
+    drift_max_ms: round(ours.drift.max),
+    decision_p50_ms: round(percentile(decision, 50)),
+    decision_p99_ms: round(percentile(decision, 99)),
+    rtt_p50_ms: round(rttP50),
+    decision_rtt_ratio: round(percentile(decision, 50) / rttP50),
+    apply_p50_ms: round(percentile(applied, 50)),
+    apply_p99_ms: round(percentile(applied, 99)),
+    join_to_sync_ms: round(d.join.joinToSyncMs),
+    failover_ms: round(d.failover.failoverMs),
+    jellyfin_drift_p95_ms: round(jellyfin.drift.p95),
+    syncplay_drift_p95_ms: round(syncplay.drift.p95),
+    drift_ratio_ours_jellyfin: round(ours.drift.p95 / jellyfin.drift.p95, 3),
+    drift_ratio_ours_syncplay: round(ours.drift.p95 / syncplay.drift.p95, 3),
+    media_clock_drift_p95_ms: round(ours.clockDrift.p95),
+    frame_mismatch_share: round(ours.frameMismatchShare, 4),
+    cpu_s_per_min_per_page: round(mean(ours.pages.map((p) => p.cpuSecondsPerMin))),
+    main_thread_s_per_min_per_page: round(mean(ours.pages.map((p) => p.mainThreadSecondsPerMin))),
+  };
+  return {
+    ...headline,
+    goals: goals(headline),
+    controllers: { ours: steadyJson(ours), jellyfin: steadyJson(jellyfin), syncplay: steadyJson(syncplay) },
+    commands: {
+      count: cmds.length,
+      failures: d.commands.failures,
+      decision_ms: sum(summarize(decision)),
+      decision_by_kind_ms: { pause: sum(byKind('pause')), play: sum(byKind('play')), seek: sum(byKind('seek')) },
+      decision_from_leader_ms: sum(byRole(true)),
+      decision_from_follower_ms: sum(byRole(false)),
+      issuer_decision_ms: sum(summarize(cmds.map((c) => c.issuerMs))),
+      applied_ms: sum(summarize(applied)),
+      rtt_ms: sum(summarize(rtts)),
+      settle_ms: { ...sum(summarize(settleValues)), never: settles.length - settleValues.length },
+      list: cmds.map((c) => ({
+        n: c.n,
+        kind: c.kind,
+        issuer: c.issuer,
+        issuer_role: c.issuerRole,
+        arg: c.arg,
+        issuer_ms: round(c.issuerMs),
+        decision_ms: round(c.decisionMs),
+        applied_ms: c.appliedMs.map((a) => (a === null ? null : round(a))),
+        settle_ms: c.settleMs === null ? null : round(c.settleMs),
+      })),
+    },
+    join: {
+      page: d.join.page,
+      join_to_sync_ms: round(d.join.joinToSyncMs),
+      status_synced_ms: d.join.statusSyncedMs === null ? null : round(d.join.statusSyncedMs),
+      first_frame_ms: d.join.firstFrameMs === null ? null : round(d.join.firstFrameMs),
+    },
+    failover: {
+      crashed: d.failover.crashed,
+      issuer: d.failover.issuer,
+      command: d.failover.command,
+      failover_ms: round(d.failover.failoverMs),
+      new_leader_ms: d.failover.newLeaderMs === null ? null : round(d.failover.newLeaderMs),
+      rejected: d.failover.rejected,
+    },
+    clock_calibration: d.calibration.map((c) => ({ page: c.page, offset_ms: round(c.offsetMs, 3), rtt_ms: round(c.rttMs, 3) })),
+    run: d.meta,
+  };
+}
+
+export type Results = ReturnType<typeof buildResults>;
+
+const f = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '-' : x.toFixed(digits));
+
+/** The table printed at the end of a run. */
+export function formatTable(r: Results): string {
+  const g = r.goals;
+  const mark = (met: boolean) => (met ? 'met' : 'MISSED');
+  const rows: [string, string, string][] = [
+    ['drift p50 / p95 / max (ours, presented)', `${f(r.drift_p50_ms)} / ${f(r.drift_p95_ms)} / ${f(r.drift_max_ms)} ms`, `p95 <= 16: ${mark(g.drift_p95_ms.met)}, max <= 33: ${mark(g.drift_max_ms.met)}`],
+    ['media clock drift p95 (ours)', `${f(r.media_clock_drift_p95_ms)} ms`, ''],
+    ['instants showing different frames', `${f((r.frame_mismatch_share ?? Number.NaN) * 100)} %`, ''],
+    ['decision p50 / p99', `${f(r.decision_p50_ms)} / ${f(r.decision_p99_ms)} ms`, `p50 <= 3 rtt + 2: ${mark(g.decision_p50_ms.met)}`],
+    ['data-channel rtt p50, decision/rtt', `${f(r.rtt_p50_ms, 2)} ms, ${f(r.decision_rtt_ratio)}x`, ''],
+    ['command to applied p50 / p99', `${f(r.apply_p50_ms)} / ${f(r.apply_p99_ms)} ms`, 'includes the lead'],
+    ['back within a frame after play/seek p50 / max', `${f(r.commands.settle_ms.p50)} / ${f(r.commands.settle_ms.max)} ms (never: ${r.commands.settle_ms.never})`, ''],
+    ['join to synced', `${f(r.join_to_sync_ms, 0)} ms`, `<= 1500: ${mark(g.join_to_sync_ms.met)}`],
+    ['failover (leader crash to next decision)', `${f(r.failover_ms, 0)} ms`, `<= 1500: ${mark(g.failover_ms.met)}`],
+    ['CPU per page (all processes / main thread)', `${f(r.cpu_s_per_min_per_page)} / ${f(r.main_thread_s_per_min_per_page)} s per min`, ''],
+    ['drift p95 jellyfin / syncplay', `${f(r.jellyfin_drift_p95_ms)} / ${f(r.syncplay_drift_p95_ms)} ms`, ''],
+    ['drift p95 ratio ours/jellyfin, ours/syncplay', `${f(r.drift_ratio_ours_jellyfin, 2)}, ${f(r.drift_ratio_ours_syncplay, 2)}`, `<= 0.33: ${mark(g.drift_ratio_ours_jellyfin.met)}, ${mark(g.drift_ratio_ours_syncplay.met)}`],
+  ];
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(...rows.map((x) => x[1].length));
+  const main = rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`).join('\n');
+
+  const head = ['controller', 'drift p50', 'p95', 'max', 'clock p95', 'diff frames', 'nudges/min', 'seeks/min', 'CPU s/min'];
+  const ctl = (['ours', 'jellyfin', 'syncplay'] as const).map((name) => {
+    const c = r.controllers[name];
+    const avg = (k: 'nudges_per_min' | 'seeks_per_min' | 'cpu_s_per_min') => c.pages.reduce((a, p) => a + (p[k] ?? 0), 0) / c.pages.length;
+    return [name, f(c.drift_ms.p50), f(c.drift_ms.p95), f(c.drift_ms.max), f(c.media_clock_drift_ms.p95), `${f((c.frame_mismatch_share ?? 0) * 100)} %`, f(avg('nudges_per_min')), f(avg('seeks_per_min')), f(avg('cpu_s_per_min'))];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...ctl.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return `${main}\n\nsteady playback, ${r.controllers.ours.seconds} s each (ms):\n${line(head)}\n${ctl.map(line).join('\n')}`;
+}

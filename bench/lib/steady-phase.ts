@@ -1,0 +1,169 @@
+/**
+ * Steady playback: one page plays the room from the start, the pages converge for a warm-up, then every
+ * pair's drift is measured over the steady window, with each page's CPU time and the drift controller's
+ * corrections. Run once per drift controller on fresh rooms, the same way each time.
+ */
+import type { BenchPage, Snapshot } from './bench-page.js';
+import type { BenchRoom, ControllerName } from './bench-room.js';
+import { type Summary, mean, percentile, summarize } from './stats.js';
+import { type DriftSample, PageTimeline, frameMismatchShare, pairs, sampleDrift } from './timeline.js';
+import { BenchError, delay, nodeNow } from './wait.js';
+
+/** Drift is sampled this often on the common timeline, ms. */
+export const SAMPLE_STEP_MS = 10;
+/** A page that presents no frame for this long during steady playback fails the run. */
+const MAX_SILENCE_MS = 1000;
+
+/** What one page did during the steady window. */
+export interface SteadyPage {
+  page: string;
+  skewMs: number;
+  /** Mean of (presented position - decided timeline), ms: this page's bias on the true clock. */
+  presentedBiasMs: number;
+  /** Mean of (media clock - decided timeline), ms. */
+  clockBiasMs: number;
+  /** p95 of |media clock - its own mean|, ms: how steadily the page plays. */
+  clockJitterP95Ms: number;
+  /** The element's clock estimate minus the truth (clockOffset + skew), ms, at the end of the window. */
+  clockEstimateErrorMs: number | null;
+  /** The element's own error bound of that estimate, ms. */
+  clockErrorBoundMs: number | null;
+  /** Rate changes and seeks the drift controller made, per minute. */
+  nudgesPerMin: number;
+  seeksPerMin: number;
+  /** CPU seconds per minute of playback: every process of the page's browser, and its renderer main thread. */
+  cpuSecondsPerMin: number;
+  mainThreadSecondsPerMin: number;
+}
+
+export interface SteadyResult {
+  controller: ControllerName;
+  window: { from: number; to: number; seconds: number };
+  /** |pairwise difference| of presented positions, ms, over every pair and sample. */
+  drift: Summary;
+  /** |pairwise difference| of the media clocks (video.currentTime), ms. */
+  clockDrift: Summary;
+  /** Share of instants at which two pages show different frames. */
+  frameMismatchShare: number;
+  perPair: { pair: string; p50: number; p95: number; max: number }[];
+  pages: SteadyPage[];
+  /** Data-channel round trips seen during the window (peers[].rtt), ms. */
+  rtts: number[];
+  /** Signed pairwise drift samples (for the chart). */
+  series: DriftSample[];
+  /** The decided play: its anchor on the shared clock, and when it was called (true clock). */
+  play: { calledAt: number; anchor: number; position: number };
+}
+
+/** Counts the controller's corrections in [from, to] on one page. */
+function corrections(page: BenchPage, from: number, to: number): { nudges: number; seeks: number } {
+  let nudges = 0;
+  let seeks = 0;
+  for (const e of page.events) {
+    if (e.kind !== 'paxos' || e.type !== 'paxos-sync' || e.t < from || e.t > to) continue;
+    const action = (e.detail as { action?: unknown } | null)?.action;
+    if (action === 'nudge') nudges++;
+    else if (action === 'seek') seeks++;
+  }
+  return { nudges, seeks };
+}
+
+/**
+ * Plays the room from position 0 (called on its first page), waits `warmupSeconds`, then measures
+ * `steadySeconds`. Throws a {@link BenchError} when a page stops playing or presenting frames.
+ */
+export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySeconds: number): Promise<SteadyResult> {
+  const pages = room.members;
+  const starter = pages[0]!;
+  const played = await starter.command('play');
+  if (!played.ok) throw new BenchError(`${room.controller}: play() on ${starter.label} failed: ${played.code} ${played.message}`);
+  await room.waitDecided(played.nodeId, 'play', played.calledAt - 1, 5000, `${room.controller}: the first play`);
+  const { anchor, position, rate } = played.state;
+  // The shared clock is the signaling server's, which is this process's clock: the same timeline as the
+  // pages' true clocks to within the calibration error (reported separately).
+  const from = anchor + warmupSeconds * 1000;
+  const to = from + steadySeconds * 1000;
+
+  const rtts: number[] = [];
+  let lastSnapshots: Snapshot[] = [];
+  const sample = async () => {
+    lastSnapshots = await room.snapshots();
+    for (const s of lastSnapshots) for (const p of s.peers) if (p.rtt !== null) rtts.push(p.rtt);
+    const stopped = lastSnapshots.map((s, i) => (s.state.paused || s.video.paused ? pages[i]!.label : '')).filter(Boolean);
+    if (stopped.length > 0) throw new BenchError(`${room.controller}: ${stopped.join(', ')} stopped playing during steady playback${await room.describe()}`);
+    await room.pullAll();
+  };
+  while (nodeNow() < from) {
+    await delay(Math.min(1000, Math.max(0, from - nodeNow())));
+    await room.pullAll();
+  }
+  const cpu0 = await Promise.all(pages.map(async (p) => ({ process: await p.processCpuSeconds(), main: await p.mainThreadSeconds() })));
+  const cpuAt0 = nodeNow();
+  while (nodeNow() < to) {
+    await delay(Math.min(1000, Math.max(0, to - nodeNow())));
+    await sample();
+  }
+  const cpu1 = await Promise.all(pages.map(async (p) => ({ process: await p.processCpuSeconds(), main: await p.mainThreadSeconds() })));
+  const minutes = (nodeNow() - cpuAt0) / 60_000;
+  // Frames presented up to `to` may arrive a moment later.
+  await delay(200);
+  await room.pullAll();
+
+  const presented = pages.map((p) => PageTimeline.presented(p.frames));
+  const clocks = pages.map((p) => PageTimeline.mediaClock(p.frames));
+  presented.forEach((tl, i) => {
+    const gap = tl.longestGap(from, to);
+    if (gap > MAX_SILENCE_MS) throw new BenchError(`${room.controller}: ${pages[i]!.label} presented no frame for ${gap.toFixed(0)} ms during steady playback`);
+  });
+  const series = sampleDrift(presented, from, to, SAMPLE_STEP_MS);
+  const clockSeries = sampleDrift(clocks, from, to, SAMPLE_STEP_MS);
+  const ps = pairs(pages.length);
+  const expected = (t: number) => position + ((t - anchor) / 1000) * rate;
+  const pageResults: SteadyPage[] = pages.map((p, i) => {
+    const presentedErr: number[] = [];
+    const clockErr: number[] = [];
+    for (let t = from; t <= to; t += SAMPLE_STEP_MS) {
+      const a = presented[i]!.positionAt(t);
+      const c = clocks[i]!.positionAt(t);
+      if (a !== undefined) presentedErr.push((a - expected(t)) * 1000);
+      if (c !== undefined) clockErr.push((c - expected(t)) * 1000);
+    }
+    const clockBias = mean(clockErr);
+    const { nudges, seeks } = corrections(p, from, to);
+    const snap = lastSnapshots[i];
+    const perMin = (x: number) => x / (steadySeconds / 60);
+    return {
+      page: p.label,
+      skewMs: p.skewMs,
+      presentedBiasMs: mean(presentedErr),
+      clockBiasMs: clockBias,
+      clockJitterP95Ms: percentile(
+        clockErr.map((x) => Math.abs(x - clockBias)),
+        95,
+      ),
+      clockEstimateErrorMs: snap ? snap.stats.clockOffset + p.skewMs : null,
+      clockErrorBoundMs: snap?.stats.clockError ?? null,
+      nudgesPerMin: perMin(nudges),
+      seeksPerMin: perMin(seeks),
+      cpuSecondsPerMin: (cpu1[i]!.process - cpu0[i]!.process) / minutes,
+      mainThreadSecondsPerMin: (cpu1[i]!.main.task - cpu0[i]!.main.task) / minutes,
+    };
+  });
+  const abs = (s: DriftSample[]) => s.flatMap((x) => x.diffs.map(Math.abs));
+  return {
+    controller: room.controller,
+    window: { from, to, seconds: steadySeconds },
+    drift: summarize(abs(series)),
+    clockDrift: summarize(abs(clockSeries)),
+    // A step incommensurate with the frame and display periods, so no phase is favoured.
+    frameMismatchShare: frameMismatchShare(presented, from, to, 7),
+    perPair: ps.map(([i, j], k) => {
+      const d = series.map((x) => Math.abs(x.diffs[k]!));
+      return { pair: `${pages[i]!.label}-${pages[j]!.label}`, p50: percentile(d, 50), p95: percentile(d, 95), max: Math.max(...d) };
+    }),
+    pages: pageResults,
+    rtts,
+    series,
+    play: { calledAt: played.calledAt, anchor, position },
+  };
+}

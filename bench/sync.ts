@@ -1,0 +1,226 @@
+/**
+ * Sync benchmark across separate browser pages: how well the tabs of a room stay on one frame, how fast the
+ * room decides, how fast a newcomer and a leaderless room recover, and what it costs; with the drift
+ * controller configured as this project's, as Jellyfin SyncPlay's and as Syncplay's defaults, side by side
+ * in the same run.
+ *
+ * K pages (default 4), each in its own Chromium process, on the demo video from the real signaling server,
+ * inside a private network namespace (loopback plus a veth pair). Each page's clock is skewed by up to ±2 s
+ * before its scripts run; the benchmark measures on the true clock, from every presented frame.
+ *
+ * Phases: steady playback (ours), commands (pause/play/seek), join mid-playback, leader crash; then steady
+ * playback with the jellyfin and syncplay controllers on fresh rooms. Prints a table, writes
+ * bench/results/sync.json and bench/results/drift.svg. Exits non-zero with the reason when a step fails.
+ *
+ *   npm run bench:sync                  # full run (~5 min on 2 cores)
+ *   npm run bench:sync -- --quick       # smoke run (~2 min)
+ *   npm run bench:sync -- --pages 6 --seed 7
+ */
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { USAGE, UsageError, parseArgs, type SyncBenchOptions } from './lib/args.js';
+import { BenchPage } from './lib/bench-page.js';
+import { BenchRoom, type ControllerName } from './lib/bench-room.js';
+import { bundleAgeBehindSources, startBenchServer } from './lib/bench-server.js';
+import { runCommands } from './lib/command-phase.js';
+import { driftChart } from './lib/drift-chart.js';
+import { runFailover } from './lib/failover-phase.js';
+import { runJoin } from './lib/join-phase.js';
+import { NETNS_ENV, inBenchNetns, networkInterfaces, rerunInNetns } from './lib/netns.js';
+import { buildResults, formatTable, type RunData } from './lib/report.js';
+import { round, seededRandom } from './lib/stats.js';
+import { runSteady, type SteadyResult } from './lib/steady-phase.js';
+import { PageTimeline, pairs, sampleDrift } from './lib/timeline.js';
+import { BenchError, nodeNow } from './lib/wait.js';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+
+function chromePath(): string {
+  const path = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(path)) throw new BenchError(`no Chromium at ${path}: install Debian's chromium or set CHROME_PATH`);
+  return path;
+}
+
+/** Newest modification time under `dir`, ms. */
+function newestFile(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestFile(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+const log = (message: string) => console.log(`[bench:sync ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+/** A fresh room name per scenario, so no page returns to an old log. */
+const roomName = (controller: ControllerName, seed: number) => `bench-${controller}-${seed}-${Date.now().toString(36)}`;
+
+/** Each page's true clock against this process's, from the sample with the smallest round trip. */
+async function calibrate(pages: readonly BenchPage[]) {
+  const out: RunData['calibration'] = [];
+  for (const p of pages) {
+    let best = { offset: 0, rtt: Number.POSITIVE_INFINITY };
+    for (let i = 0; i < 12; i++) {
+      const s = await p.clockSample(nodeNow);
+      if (s.rtt < best.rtt) best = s;
+    }
+    out.push({ page: p.label, offsetMs: best.offset, rttMs: best.rtt });
+  }
+  return out;
+}
+
+function steadyLine(s: SteadyResult): string {
+  return `${s.controller}: drift p50 ${ms(s.drift.p50)}, p95 ${ms(s.drift.p95)}, max ${ms(s.drift.max)}; media clock p95 ${ms(s.clockDrift.p95)}`;
+}
+
+async function run(opts: SyncBenchOptions): Promise<void> {
+  const executablePath = chromePath();
+  const behind = bundleAgeBehindSources(newestFile(join(ROOT, 'src')));
+  if (behind > 0) log(`warning: dist/paxos-video.js is older than src/ (by ${(behind / 1000).toFixed(0)} s): run \`npm run build\` to measure the current code`);
+  const started = nodeNow();
+  const random = seededRandom(opts.seed);
+  const skews = Array.from({ length: opts.pages }, () => Math.round((random() * 2 - 1) * opts.maxSkewMs * 10) / 10);
+  log(`${opts.pages} pages, seed ${opts.seed}, clock skews ${skews.map((s) => `${s} ms`).join(', ')}`);
+
+  const server = await startBenchServer(32);
+  const pages: BenchPage[] = [];
+  try {
+    for (let i = 0; i < opts.pages; i++) pages.push(await BenchPage.launch(i, skews[i]!, executablePath));
+    const version = pages[0]!.browser.version();
+
+    // 1. Our controller: steady playback, then commands, a join and a leader crash in the same room.
+    const ours = new BenchRoom(server.origin, roomName('ours', opts.seed), 'ours', pages);
+    log(`room ${ours.name}: forming`);
+    await ours.form();
+    const calibration = await calibrate(pages);
+    log(`true clocks vs this process: ${calibration.map((c) => `${c.page} ${c.offsetMs.toFixed(2)}±${(c.rttMs / 2).toFixed(2)} ms`).join(', ')}`);
+    log(`steady playback, ours: ${opts.warmupSeconds} s warm-up + ${opts.steadySeconds} s`);
+    const steadyOurs = await runSteady(ours, opts.warmupSeconds, opts.steadySeconds);
+    log(steadyLine(steadyOurs));
+
+    log(`commands: ${opts.commands}`);
+    const commands = await runCommands(ours, opts.commands, random);
+    const decisions = commands.commands.map((c) => c.decisionMs).sort((a, b) => a - b);
+    log(`commands: decision p50 ${ms(decisions[Math.floor(decisions.length / 2)]!)}, ${commands.failures.length} failed`);
+    // The chart's first panel: from the first play to the last command, before the room changes.
+    const oursTimelines = ours.members.map((p) => PageTimeline.presented(p.frames));
+    const chartEnd = Math.min(...oursTimelines.map((t) => t.last ?? 0));
+    const oursSeries = sampleDrift(oursTimelines, steadyOurs.play.anchor, chartEnd, 50);
+    const oursPairs = pairs(ours.members.length).map(([i, j]) => `${ours.members[i]!.label}-${ours.members[j]!.label}`);
+
+    log('join mid-playback');
+    const joined = await runJoin(ours);
+    log(`join: ${joined.page} within one frame for 1 s after ${ms(joined.joinToSyncMs)} (status synced after ${joined.statusSyncedMs?.toFixed(0)} ms)`);
+
+    log('failover: crashing the leader');
+    const failover = await runFailover(ours);
+    log(`failover: ${failover.crashed} crashed, next ${failover.command} decided after ${ms(failover.failoverMs)} (new leader after ${failover.newLeaderMs?.toFixed(0)} ms)`);
+
+    // 2. The same steady scenario with the other controllers, on fresh rooms of the same pages.
+    const others: Record<'jellyfin' | 'syncplay', SteadyResult> = {} as never;
+    for (const controller of ['jellyfin', 'syncplay'] as const) {
+      const room = new BenchRoom(server.origin, roomName(controller, opts.seed), controller, pages);
+      log(`room ${room.name}: forming`);
+      await room.form();
+      log(`steady playback, ${controller}`);
+      others[controller] = await runSteady(room, opts.warmupSeconds, opts.steadySeconds);
+      log(steadyLine(others[controller]));
+    }
+
+    const data: RunData = {
+      pages: opts.pages,
+      steady: { ours: steadyOurs, jellyfin: others.jellyfin, syncplay: others.syncplay },
+      commands,
+      join: joined,
+      failover,
+      calibration,
+      meta: {
+        date: new Date().toISOString(),
+        command: `npm run bench:sync --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+        seed: opts.seed,
+        quick: opts.quick,
+        warmup_s: opts.warmupSeconds,
+        steady_s: opts.steadySeconds,
+        skews_ms: skews,
+        chromium: version,
+        node: process.version,
+        cpus: cpus().length,
+        cpu_model: cpus()[0]?.model ?? 'unknown',
+        loadavg_1m: round(loadavg()[0]!),
+        network: networkInterfaces(),
+        duration_s: round((nodeNow() - started) / 1000, 1),
+      },
+    };
+    const results = buildResults(data);
+    mkdirSync(opts.outDir, { recursive: true });
+    writeFileSync(join(opts.outDir, 'sync.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+    const marks = commands.commands.map((c) => ({ t: c.calledAt, label: c.kind === 'pause' ? 'pause' : c.kind === 'play' ? 'play' : 'seek' }));
+    const steadyPanel = (s: SteadyResult, labels: string[]) => ({
+      title: `${s.controller}: steady playback, ${s.window.seconds} s (p95 ${s.drift.p95.toFixed(1)} ms, max ${s.drift.max.toFixed(1)} ms)`,
+      series: s.series.filter((_, i) => i % 5 === 0),
+      pairLabels: labels,
+    });
+    const labels = pairs(pages.length).map(([i, j]) => `P${i}-P${j}`);
+    const svg = driftChart(
+      `paxos-video: pairwise drift of presented frames, ${opts.pages} pages (separate Chromium processes)`,
+      `${version}, ${cpus().length} CPUs, seed ${opts.seed}; clock skews within ±${opts.maxSkewMs} ms; shaded: within one frame (33.3 ms); ${data.meta.date}`,
+      [
+        {
+          title: `ours: play, warm-up, ${opts.steadySeconds} s steady, then ${commands.commands.length} commands (marked)`,
+          series: oursSeries,
+          pairLabels: oursPairs,
+          marks,
+          yLimitMs: 100,
+        },
+        steadyPanel(steadyOurs, labels),
+        steadyPanel(others.jellyfin, labels),
+        steadyPanel(others.syncplay, labels),
+      ],
+    );
+    writeFileSync(join(opts.outDir, 'drift.svg'), svg);
+    console.log(`\npaxos-video sync benchmark: ${opts.pages} pages, ${version}, ${cpus().length} CPUs, seed ${opts.seed}${opts.quick ? ' (quick)' : ''}\n`);
+    console.log(formatTable(results));
+    console.log(`\nwrote ${join(opts.outDir, 'sync.json')} and ${join(opts.outDir, 'drift.svg')} in ${(data.meta.duration_s as number).toFixed(0)} s`);
+  } finally {
+    await Promise.all(pages.map((p) => p.close()));
+    await server.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  let opts: SyncBenchOptions | undefined;
+  try {
+    opts = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench:sync: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!opts) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!inBenchNetns()) {
+    if (process.env[NETNS_ENV]) {
+      console.error(`bench:sync: expected a network namespace with lo, pv0 and pv1, found ${networkInterfaces().join(', ')}`);
+      return 1;
+    }
+    // Headless Chromium gathers no WebRTC candidate with loopback alone, and no packet may leave the machine.
+    return rerunInNetns(import.meta.url, argv);
+  }
+  try {
+    await run(opts);
+    return 0;
+  } catch (error) {
+    const e = error as Error;
+    console.error(`\nbench:sync FAILED: ${e instanceof BenchError ? e.message : (e.stack ?? e.message)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main();

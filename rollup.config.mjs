@@ -1,0 +1,76 @@
+// Four builds from one config:
+//  1. dist/        ES modules + .d.ts for bundlers (lit, socket.io-client and valibot stay bare imports):
+//                  `paxos-video` (dist/index.js) and `paxos-video/inspector` (dist/inspector/index.js)
+//  2. dist/paxos-video.js  one minified file with everything inlined: what a page loads with a script tag
+//  3. dist/paxos-inspector.js  the same for <paxos-inspector>, a separate file so pages without it skip it
+//  4. dist/server/ the signaling server library and its CLI, for Node
+import typescript from '@rollup/plugin-typescript';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { builtinModules } from 'node:module';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const deps = Object.keys(pkg.dependencies ?? {});
+const isExternal = (list) => (id) => list.some((d) => id === d || id.startsWith(`${d}/`));
+const node = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+const ts = (extra = {}) =>
+  typescript({
+    tsconfig: './tsconfig.json',
+    include: ['src/**/*.ts', 'server/**/*.ts'],
+    exclude: ['test/**', 'bench/**', 'scripts/**'],
+    sourceMap: true,
+    // include/exclude are relative to the project root, whatever rootDir a build uses
+    filterRoot: '.',
+    ...extra,
+  });
+
+export default [
+  {
+    input: ['src/index.ts', 'src/inspector/index.ts'],
+    external: isExternal(deps),
+    output: {
+      dir: 'dist',
+      format: 'es',
+      preserveModules: true,
+      preserveModulesRoot: 'src',
+      sourcemap: true,
+      // src/paxos-video.ts would land on dist/paxos-video.js, which build 2 overwrites with the single-file
+      // bundle (then `import 'paxos-video'` pulled in a second, inlined lit). Its .d.ts keeps the name.
+      entryFileNames: (chunk) => (chunk.name === 'paxos-video' ? 'paxos-video-element.js' : '[name].js'),
+    },
+    plugins: [ts({ outDir: 'dist', declaration: true, declarationDir: 'dist', rootDir: 'src', include: ['src/**/*.ts'] })],
+  },
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/paxos-video.js', format: 'es', sourcemap: true },
+    plugins: [
+      nodeResolve({ browser: true }),
+      ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
+      terser({ ecma: 2020, module: true, format: { comments: false } }),
+    ],
+  },
+  {
+    input: 'src/inspector/index.ts',
+    output: { file: 'dist/paxos-inspector.js', format: 'es', sourcemap: true },
+    plugins: [
+      nodeResolve({ browser: true }),
+      ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
+      terser({ ecma: 2020, module: true, format: { comments: false } }),
+    ],
+  },
+  {
+    input: { index: 'server/index.ts', cli: 'server/cli.ts' },
+    external: isExternal([...deps, ...node]),
+    output: {
+      dir: 'dist/server',
+      format: 'es',
+      sourcemap: true,
+      entryFileNames: '[name].js',
+      chunkFileNames: '[name]-[hash].js',
+      banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+    },
+    plugins: [ts({ outDir: 'dist/server', declaration: true, declarationDir: 'dist/server', rootDir: '.', include: ['server/**/*.ts', 'src/net/**/*.ts'] })],
+  },
+];

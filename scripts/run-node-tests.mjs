@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Runs every Node-side test (test/**/*.test.ts outside test/browser/) on Node's own test runner,
+// with TypeScript through tsx. Node 20's `--test` takes no globs, so the files are listed here.
+// Extra arguments narrow the run: `npm run test:node -- consensus` runs files whose path contains "consensus".
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawn } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'browser' || name === 'node_modules' ? [] : walk(path);
+    return name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const files = walk(join(root, 'test'))
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+if (files.length === 0) {
+  console.error('run-node-tests: no test files matched');
+  process.exit(1);
+}
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,103 @@
+/**
+ * The HTTP side: health, Prometheus metrics, the widget bundle other sites load as a module script, and the
+ * demo page with its assets.
+ */
+import { existsSync } from 'node:fs';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { ServerMetrics } from './metrics.js';
+
+/** Cache lifetime of the widget bundle: short, so a redeploy reaches pages soon; ETags make refetches cheap. */
+export const WIDGET_MAX_AGE_SECONDS = 300;
+
+/** What the routes read from the running server. */
+export interface HttpRouteContext {
+  metrics: ServerMetrics;
+  widgetPath: string;
+  demoDir: string;
+  /** Live counters for /healthz. */
+  stats: () => { rooms: number; sockets: number; peers: number; redis?: 'up' | 'down' };
+  isClosing: () => boolean;
+  startedAt: number;
+}
+
+/** The body of `GET /healthz`. */
+export interface HealthReport {
+  status: 'ok' | 'shutting-down';
+  /** Rooms with a peer on this process. */
+  rooms: number;
+  /** Connected sockets on this process. */
+  sockets: number;
+  /** Joined peers on this process. */
+  peers: number;
+  /** Seconds since the server was created. */
+  uptime: number;
+  memory: { rss: number; heapUsed: number };
+  /** With scale-out: whether the Redis connection is up (while down, joins fail with `internal`). */
+  redis?: 'up' | 'down';
+}
+
+/** Creates the Express app with every route. */
+export function createHttpApp(ctx: HttpRouteContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    const { rooms, sockets, peers, redis } = ctx.stats();
+    const mem = process.memoryUsage();
+    const report: HealthReport = {
+      status: ctx.isClosing() ? 'shutting-down' : 'ok',
+      rooms,
+      sockets,
+      peers,
+      uptime: (Date.now() - ctx.startedAt) / 1000,
+      memory: { rss: mem.rss, heapUsed: mem.heapUsed },
+    };
+    if (redis) report.redis = redis;
+    res.status(ctx.isClosing() ? 503 : 200).setHeader('Cache-Control', 'no-store').json(report);
+  });
+
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      const body = await ctx.metrics.registry.metrics();
+      res.setHeader('Content-Type', ctx.metrics.registry.contentType).setHeader('Cache-Control', 'no-store').send(body);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const sendWidget = (file: string) => (_req: Request, res: Response, next: NextFunction) => {
+    if (!existsSync(file)) {
+      res.status(404).type('text/plain').send('The widget bundle is not built yet: run `npm run build`.\n');
+      return;
+    }
+    res.sendFile(
+      file,
+      {
+        // Other sites load the bundle as a module script, which is a CORS request.
+        headers: { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' },
+        maxAge: WIDGET_MAX_AGE_SECONDS * 1000,
+        etag: true,
+        lastModified: true,
+      },
+      (err) => err && next(err),
+    );
+  };
+  app.get('/paxos-video.js', sendWidget(ctx.widgetPath));
+  app.get('/paxos-video.js.map', sendWidget(`${ctx.widgetPath}.map`));
+
+  // The demo and its assets (videos are served with range requests by express.static).
+  app.use(express.static(ctx.demoDir, { index: 'index.html', maxAge: 0 }));
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
+    if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'internal error' : 'request failed' });
+  });
+  return app;
+}

@@ -1,0 +1,21 @@
+/**
+ * The acceptor's two rules ("Paxos Made Simple" §2.2, P1a and P2b), with one promise shared by all
+ * slots as in Multi-Paxos: promising ballot b means "I accept nothing below b, in any slot".
+ *
+ * The promised ballot and the accepted values live in the node's persistent state; these functions only
+ * say what the rules allow, so every path that answers a prepare or an accept goes through them.
+ */
+import { compareBallots, type Ballot } from './ballot.js';
+
+/**
+ * P1a: an acceptor may promise `ballot` if it has not promised a higher one. An equal ballot is a
+ * retransmitted prepare from the same proposer and gets the same answer again.
+ */
+export function mayPromise(promised: Ballot, ballot: Ballot): boolean {
+  return compareBallots(ballot, promised) >= 0;
+}
+
+/** P2b: an acceptor accepts a value in `ballot` unless it has promised a higher ballot. */
+export function mayAccept(promised: Ballot, ballot: Ballot): boolean {
+  return compareBallots(ballot, promised) >= 0;
+}

@@ -1,0 +1,18 @@
+/**
+ * Node ids name the participants of a room: every tab is one node. They are strings of 8 to 64
+ * characters from [A-Za-z0-9_-], long enough to be unique when chosen at random by the host, short
+ * enough to keep every message small. Ballots embed them, so they also break ties between proposers.
+ */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** True when `value` is a well-formed node id. */
+export function isNodeId(value: unknown): value is string {
+  return typeof value === 'string' && NODE_ID_PATTERN.test(value);
+}
+
+/** Throws a TypeError naming `what` unless `value` is a well-formed node id. */
+export function assertNodeId(value: unknown, what: string): asserts value is string {
+  if (!isNodeId(value)) {
+    throw new TypeError(`${what} must be a node id of 8-64 characters of [A-Za-z0-9_-], got ${JSON.stringify(value)}`);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The room as one node sees it: every other node it has heard of, whether the host says it is reachable
+ * or gone, when it last heard from it, and what its heartbeat acks said (eligible to lead, caught up).
+ */
+import type { PeerStatus } from './membership.js';
+
+/** What this node knows of another node of the room. */
+export interface PeerView {
+  reachable: boolean;
+  left: boolean;
+  /** Tick of the last valid message from it. */
+  lastHeard: number;
+  eligible: boolean;
+  /** Last slot it said it applied (-1: it has no state yet). */
+  decidedThrough: number;
+}
+
+export class PeerTable {
+  private readonly views = new Map<string, PeerView>();
+
+  /** The view of `id`, created (reachable, not yet heard from) on first mention. */
+  get(id: string): PeerView {
+    let view = this.views.get(id);
+    if (view === undefined) {
+      view = { reachable: true, left: false, lastHeard: Number.NEGATIVE_INFINITY, eligible: false, decidedThrough: -1 };
+      this.views.set(id, view);
+    }
+    return view;
+  }
+
+  find(id: string): PeerView | undefined {
+    return this.views.get(id);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.views.keys();
+  }
+
+  entries(): IterableIterator<[string, PeerView]> {
+    return this.views.entries();
+  }
+
+  /**
+   * Whether `id` looks alive: reachable per the host and not gone; with `heardSince` (a leader passes
+   * the tick it took over), also heard from within `suspectTicks`. A node never mentioned counts as alive.
+   */
+  alive(id: string, now: number, suspectTicks: number, heardSince?: number): boolean {
+    const p = this.views.get(id);
+    if (p === undefined) return true;
+    if (!p.reachable || p.left) return false;
+    if (heardSince === undefined) return true;
+    return now - Math.max(p.lastHeard, heardSince) <= suspectTicks;
+  }
+
+  /** Nodes not gone (reachable or not). */
+  present(): string[] {
+    return [...this.views].filter(([, p]) => !p.left).map(([id]) => id);
+  }
+
+  /** Nodes reachable per the host and not gone. */
+  reachable(): string[] {
+    return [...this.views].filter(([, p]) => !p.left && p.reachable).map(([id]) => id);
+  }
+
+  /** Input of the membership plan. */
+  statuses(alive: (id: string) => boolean): PeerStatus[] {
+    return [...this.views].map(([id, p]) => ({ id, left: p.left, alive: alive(id), caughtUp: p.decidedThrough >= 0 }));
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Every DOM event `<paxos-video>` fires: names in one `as const` table, `detail` types, and the
+ * `HTMLElementEventMap` declaration that makes `el.addEventListener('paxos-state', e => e.detail.state)` typed.
+ *
+ * All are `CustomEvent`s with `bubbles: true, composed: true`, so a page can listen on `document` for every
+ * room on it, and `<paxos-inspector>` can follow an element from outside its shadow root.
+ */
+import type { VideoState } from './playback/video-state.js';
+
+/** Event names, by role. The values are what `addEventListener` takes. */
+export const PaxosEvents = {
+  /** A slot was decided and applied: the room's video state changed. */
+  state: 'paxos-state',
+  /** A protocol message was sent or received (prepare, promise, nack, accept, accepted, decide, ...). */
+  message: 'paxos-message',
+  /** The room's leader changed (or is unknown). */
+  leader: 'paxos-leader',
+  /** The acceptor/learner configuration changed. */
+  config: 'paxos-config',
+  /** A peer joined the room. */
+  peerJoin: 'paxos-peer-join',
+  /** A peer left the room. */
+  peerLeave: 'paxos-peer-leave',
+  /** This node cannot reach a majority of the acceptors: nothing can be decided. */
+  quorumLost: 'paxos-quorum-lost',
+  /** A majority of the acceptors is reachable again. */
+  quorumRestored: 'paxos-quorum-restored',
+  /** The drift controller measured the local video against the room's timeline (throttled). */
+  sync: 'paxos-sync',
+  /** The element's status changed. */
+  status: 'paxos-status',
+  /** The browser refused to autoplay with sound: the video was muted to keep in sync, and a prompt is shown. */
+  autoplayBlocked: 'paxos-autoplay-blocked',
+  /** Something went wrong: bad attribute, unreachable server, wrong token or secret, ... */
+  error: 'paxos-error',
+} as const;
+
+/** One of the event names. */
+export type PaxosEventName = (typeof PaxosEvents)[keyof typeof PaxosEvents];
+
+/** The element's connection/consensus status. */
+export type PaxosStatus = 'connecting' | 'joined' | 'synced' | 'no-quorum' | 'offline' | 'error';
+
+/** A node's role in the room. */
+export type PaxosRole = 'leader' | 'acceptor' | 'learner';
+
+/** A Paxos ballot: `(round, nodeId)`, compared lexicographically. */
+export interface BallotDetail {
+  readonly round: number;
+  readonly node: string;
+}
+
+/** The room's shared video state, with the slot it results from. */
+export type PaxosVideoState = VideoState;
+
+/** `paxos-state` */
+export interface PaxosStateDetail {
+  /** The state after the decided slot. */
+  readonly state: PaxosVideoState;
+  /** The slot just applied. */
+  readonly slot: number;
+  /** The commands of that slot, with who proposed them (empty for a no-op or configuration slot). */
+  readonly commands: ReadonlyArray<{ readonly type: string; readonly proposer: string; readonly id: string }>;
+}
+
+/** `paxos-message` */
+export interface PaxosMessageDetail {
+  /** Whether this node sent or received the message. */
+  readonly direction: 'send' | 'receive';
+  /** Protocol message type: prepare, promise, nack, accept, accepted, decide, heartbeat, forward, ... */
+  readonly type: string;
+  readonly from: string;
+  readonly to: string;
+  readonly ballot?: BallotDetail;
+  readonly slot?: number;
+}
+
+/** `paxos-leader` */
+export interface PaxosLeaderDetail {
+  /** The leader's node id, or `null` while none is known. */
+  readonly leader: string | null;
+  readonly ballot?: BallotDetail;
+}
+
+/** `paxos-config` */
+export interface PaxosConfigDetail {
+  readonly acceptors: readonly string[];
+  readonly learners: readonly string[];
+  /** The slot from which this configuration is in force. */
+  readonly slot: number;
+}
+
+/** `paxos-peer-join` and `paxos-peer-leave` */
+export interface PaxosPeerDetail {
+  readonly peer: string;
+}
+
+/** `paxos-quorum-lost` and `paxos-quorum-restored` */
+export interface PaxosQuorumDetail {
+  /** Acceptors this node can reach, itself included. */
+  readonly reachable: number;
+  /** Acceptors needed for a majority. */
+  readonly needed: number;
+}
+
+/** `paxos-sync` */
+export interface PaxosSyncDetail {
+  /** Local position minus the room's position, in ms (positive: ahead). */
+  readonly drift: number;
+  /** What the drift controller did about it. */
+  readonly action: 'none' | 'nudge' | 'seek';
+  /** The playbackRate now in force on the local video. */
+  readonly rate: number;
+}
+
+/** `paxos-status` */
+export interface PaxosStatusDetail {
+  readonly status: PaxosStatus;
+  readonly previous: PaxosStatus;
+}
+
+/** `paxos-autoplay-blocked` */
+export interface PaxosAutoplayBlockedDetail {
+  /** Whether muted playback worked (the video plays, muted, in sync). */
+  readonly mutedFallback: boolean;
+}
+
+/** Error codes of `paxos-error` and of rejected method promises. */
+export type PaxosErrorCode =
+  | 'bad-attribute'
+  | 'bad-argument'
+  | 'signaling-unreachable'
+  | 'unauthorized'
+  | 'room-full'
+  | 'id-taken'
+  | 'wrong-secret'
+  | 'no-quorum'
+  | 'timeout'
+  | 'not-connected'
+  | 'media-error'
+  | 'protocol';
+
+/** `paxos-error` */
+export interface PaxosErrorDetail {
+  readonly code: PaxosErrorCode;
+  readonly message: string;
+}
+
+/** Maps each event name to its `detail` type. */
+export interface PaxosEventDetailMap {
+  'paxos-state': PaxosStateDetail;
+  'paxos-message': PaxosMessageDetail;
+  'paxos-leader': PaxosLeaderDetail;
+  'paxos-config': PaxosConfigDetail;
+  'paxos-peer-join': PaxosPeerDetail;
+  'paxos-peer-leave': PaxosPeerDetail;
+  'paxos-quorum-lost': PaxosQuorumDetail;
+  'paxos-quorum-restored': PaxosQuorumDetail;
+  'paxos-sync': PaxosSyncDetail;
+  'paxos-status': PaxosStatusDetail;
+  'paxos-autoplay-blocked': PaxosAutoplayBlockedDetail;
+  'paxos-error': PaxosErrorDetail;
+}
+
+/** The `CustomEvent` type of one event name. */
+export type PaxosEvent<K extends PaxosEventName> = CustomEvent<PaxosEventDetailMap[K]>;
+
+declare global {
+  interface HTMLElementEventMap {
+    'paxos-state': CustomEvent<PaxosStateDetail>;
+    'paxos-message': CustomEvent<PaxosMessageDetail>;
+    'paxos-leader': CustomEvent<PaxosLeaderDetail>;
+    'paxos-config': CustomEvent<PaxosConfigDetail>;
+    'paxos-peer-join': CustomEvent<PaxosPeerDetail>;
+    'paxos-peer-leave': CustomEvent<PaxosPeerDetail>;
+    'paxos-quorum-lost': CustomEvent<PaxosQuorumDetail>;
+    'paxos-quorum-restored': CustomEvent<PaxosQuorumDetail>;
+    'paxos-sync': CustomEvent<PaxosSyncDetail>;
+    'paxos-status': CustomEvent<PaxosStatusDetail>;
+    'paxos-autoplay-blocked': CustomEvent<PaxosAutoplayBlockedDetail>;
+    'paxos-error': CustomEvent<PaxosErrorDetail>;
+  }
+}
+
+/** An error with one of the documented codes; method promises reject with it. */
+export class PaxosVideoError extends Error {
+  override readonly name = 'PaxosVideoError';
+  constructor(
+    readonly code: PaxosErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Creates one of the element's events with the documented options. */
+export function paxosEvent<K extends PaxosEventName>(name: K, detail: PaxosEventDetailMap[K]): PaxosEvent<K> {
+  return new CustomEvent(name, { detail, bubbles: true, composed: true });
+}

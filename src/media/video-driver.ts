@@ -1,0 +1,360 @@
+/**
+ * Makes one `<video>` follow the room's decided state, and turns what the user does to it into intents.
+ *
+ * Following: on every decided state the driver sets the source, the pause state, the position and the rate;
+ * a play scheduled into the future (`anchor` ahead of the shared clock) waits, seeked to its first frame,
+ * and starts on time. While playing, every presented frame (`requestVideoFrameCallback`: the frame's
+ * `mediaTime` and when it is shown) is compared with where the timeline says the video should be at that
+ * instant, and the drift controller answers with nothing, a playbackRate nudge or a seek.
+ *
+ * Telling the user apart from ourselves: every change the driver makes is recorded as an expectation
+ * (a pause, a play, a seek, a rate) before it is made; a media event that matches an expectation is ours,
+ * and any other `play`, `pause`, `seeking` or `ratechange` that disagrees with the decided state is the
+ * user's (native controls, keyboard, another script) and becomes an intent for the room to decide.
+ *
+ * Browser-only (DOM and timers); the arithmetic lives in the pure playback layer.
+ */
+import type { DriftController, DriftDecision } from '../playback/drift-sample.js';
+import { type VideoState, positionAt } from '../playback/video-state.js';
+
+/** Something the user did to the video, to be proposed to the room. */
+export type UserIntent =
+  | { readonly type: 'play' }
+  | { readonly type: 'pause'; readonly position: number }
+  | { readonly type: 'seek'; readonly position: number }
+  | { readonly type: 'rate'; readonly rate: number };
+
+/** What a measurement found, for `paxos-sync`. */
+export interface SyncReport {
+  readonly driftMs: number;
+  readonly action: DriftDecision['action'];
+  readonly rate: number;
+}
+
+/** Callbacks and clocks of a {@link VideoDriver}. */
+export interface VideoDriverOptions {
+  /** Shared-clock time now, ms. */
+  readonly sharedNow: () => number;
+  readonly controller: DriftController;
+  readonly onUserIntent: (intent: UserIntent) => void;
+  readonly onSync: (report: SyncReport) => void;
+  /** The browser refused to play with sound; `mutedFallback`: playing muted worked. */
+  readonly onAutoplayBlocked: (mutedFallback: boolean) => void;
+  readonly onMediaError: (message: string) => void;
+  /** Time a started play takes to show its first frame, ms: a scheduled play is started this much early. */
+  readonly startLatencyMs?: number;
+}
+
+/** How long an expectation waits for its media event before it is forgotten. */
+const EXPECT_MS = 1500;
+/** Positions closer than this are the same (less than half a frame at 60 fps). */
+const SAME_POSITION_S = 0.008;
+/** When rVFC is missing (or the tab is hidden), measure this often. */
+const POLL_MS = 250;
+
+type Expectation = 'play' | 'pause' | 'seek';
+
+/** A change the driver made and whose media event it awaits; a seek also remembers its target. */
+interface Expected {
+  readonly kind: Expectation;
+  readonly until: number;
+  readonly position?: number;
+}
+
+export class VideoDriver {
+  readonly #video: HTMLVideoElement;
+  readonly #o: VideoDriverOptions;
+  #state: VideoState | undefined;
+  #expect: Expected[] = [];
+  /** The playbackRate the driver set last: a ratechange to anything else is the user's. */
+  #rateSet: number;
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
+  #pollTimer: ReturnType<typeof setInterval> | undefined;
+  #frameHandle: number | undefined;
+  #destroyed = false;
+  #autoplayReported = false;
+  #lastDrift = 0;
+  readonly #listeners: [string, EventListener][];
+
+  constructor(video: HTMLVideoElement, options: VideoDriverOptions) {
+    this.#video = video;
+    this.#o = options;
+    this.#rateSet = video.playbackRate;
+    this.#listeners = [
+      ['play', () => this.#onPlay()],
+      ['pause', () => this.#onPause()],
+      ['seeking', () => this.#onSeeking()],
+      ['ratechange', () => this.#onRateChange()],
+      ['loadedmetadata', () => this.#follow()],
+      ['error', () => this.#onError()],
+    ];
+    for (const [type, fn] of this.#listeners) video.addEventListener(type, fn);
+    document.addEventListener('visibilitychange', this.#onVisibility);
+    this.#pollTimer = setInterval(() => this.#poll(), POLL_MS);
+  }
+
+  /** The video being driven. */
+  get video(): HTMLVideoElement {
+    return this.#video;
+  }
+
+  /** The last measured drift, ms (local minus room; positive: ahead). */
+  get drift(): number {
+    return this.#lastDrift;
+  }
+
+  /** Follow a newly decided state. */
+  setState(state: VideoState): void {
+    const previous = this.#state;
+    this.#state = state;
+    const timelineChanged =
+      !previous ||
+      previous.src !== state.src ||
+      previous.paused !== state.paused ||
+      previous.position !== state.position ||
+      previous.anchor !== state.anchor ||
+      previous.rate !== state.rate;
+    if (timelineChanged) this.#o.controller.reset();
+    this.#follow();
+  }
+
+  /**
+   * Stop the local video at once while the room decides a pause the user asked for elsewhere (a method
+   * call): the decided state will confirm or correct it.
+   */
+  holdLocally(): void {
+    if (!this.#video.paused) this.#pause();
+  }
+
+  /** Apply the decided state again (after a proposal failed, or the video was disturbed). */
+  resync(): void {
+    this.#follow();
+  }
+
+  /** Unmute after the autoplay fallback (call from a user gesture). */
+  unmute(): void {
+    this.#video.muted = false;
+    this.#autoplayReported = false;
+  }
+
+  destroy(): void {
+    this.#destroyed = true;
+    for (const [type, fn] of this.#listeners) this.#video.removeEventListener(type, fn);
+    document.removeEventListener('visibilitychange', this.#onVisibility);
+    clearTimeout(this.#startTimer);
+    clearInterval(this.#pollTimer);
+    if (this.#frameHandle !== undefined && 'cancelVideoFrameCallback' in this.#video) {
+      this.#video.cancelVideoFrameCallback(this.#frameHandle);
+    }
+  }
+
+  // ---- following the decided state ------------------------------------------------------------------
+
+  #follow(): void {
+    const state = this.#state;
+    if (!state || this.#destroyed) return;
+    const video = this.#video;
+    if (state.src && !sameSource(video, state.src)) {
+      video.src = state.src;
+      video.load();
+      return; // loadedmetadata calls #follow again
+    }
+    if (video.readyState < HTMLMediaElement.HAVE_METADATA) return;
+    clearTimeout(this.#startTimer);
+    this.#setRate(state.rate);
+    const now = this.#o.sharedNow();
+    if (state.paused) {
+      if (!video.paused) this.#pause();
+      if (Math.abs(video.currentTime - state.position) > SAME_POSITION_S) this.#seek(state.position);
+      return;
+    }
+    if (now < state.anchor) {
+      // A play scheduled into the future: wait on its first frame and start on time.
+      if (!video.paused) this.#pause();
+      if (Math.abs(video.currentTime - state.position) > SAME_POSITION_S) this.#seek(state.position);
+      const wait = state.anchor - now - (this.#o.startLatencyMs ?? 20);
+      this.#startTimer = setTimeout(() => this.#startPlaying(), Math.max(0, wait));
+      return;
+    }
+    this.#startPlaying();
+  }
+
+  #startPlaying(): void {
+    const state = this.#state;
+    if (!state || state.paused || this.#destroyed) return;
+    const video = this.#video;
+    const expected = positionAt(state, this.#o.sharedNow() + (video.paused ? (this.#o.startLatencyMs ?? 20) : 0));
+    // Late (a learner joining mid-play, a tab waking up): jump to where the room is; small errors are the
+    // drift controller's job.
+    if (Math.abs(video.currentTime - expected) > 0.25) this.#seek(expected);
+    if (video.paused) this.#play();
+    this.#watchFrames();
+  }
+
+  #play(): void {
+    const video = this.#video;
+    this.#expectEvent('play');
+    video.play().catch((error: unknown) => {
+      if (this.#destroyed) return;
+      if ((error as DOMException)?.name === 'NotAllowedError' && !video.muted) {
+        // Autoplay with sound refused: stay in sync muted and let the page offer an unmute button.
+        video.muted = true;
+        this.#expectEvent('play');
+        video.play().then(
+          () => this.#reportAutoplay(true),
+          () => this.#reportAutoplay(false),
+        );
+      } else if ((error as DOMException)?.name === 'NotAllowedError') {
+        this.#reportAutoplay(false);
+      }
+      // AbortError: a pause or a new source interrupted play(); the next #follow settles it.
+    });
+  }
+
+  #reportAutoplay(mutedFallback: boolean): void {
+    if (this.#autoplayReported) return;
+    this.#autoplayReported = true;
+    this.#o.onAutoplayBlocked(mutedFallback);
+  }
+
+  #pause(): void {
+    this.#expectEvent('pause');
+    this.#video.pause();
+  }
+
+  #seek(position: number): void {
+    this.#video.currentTime = position;
+    // The element may clamp or round the target: expect whatever it reports now.
+    this.#expectEvent('seek', this.#video.currentTime);
+  }
+
+  #setRate(rate: number): void {
+    if (this.#video.playbackRate === rate) return;
+    this.#rateSet = rate;
+    this.#video.playbackRate = rate;
+  }
+
+  // ---- measuring drift ------------------------------------------------------------------------------
+
+  #watchFrames(): void {
+    const video = this.#video;
+    if (this.#frameHandle !== undefined || !('requestVideoFrameCallback' in video)) return;
+    const onFrame = (now: DOMHighResTimeStamp, meta: VideoFrameCallbackMetadata) => {
+      this.#frameHandle = undefined;
+      if (this.#destroyed) return;
+      // The frame is shown at expectedDisplayTime; `now` is on the same clock, so the difference carries
+      // over to the shared clock whatever the page did to performance.now.
+      const at = this.#o.sharedNow() + (meta.expectedDisplayTime - now);
+      this.#measure(at, meta.mediaTime);
+      if (!video.paused) this.#frameHandle = video.requestVideoFrameCallback(onFrame);
+    };
+    this.#frameHandle = video.requestVideoFrameCallback(onFrame);
+  }
+
+  /** Fallback measurement where frame callbacks don't run (no rVFC, hidden tab). */
+  #poll(): void {
+    const state = this.#state;
+    if (!state || state.paused || this.#video.paused) return;
+    if (this.#frameHandle !== undefined && document.visibilityState === 'visible') return;
+    this.#measure(this.#o.sharedNow(), this.#video.currentTime);
+  }
+
+  #measure(at: number, actual: number): void {
+    const state = this.#state;
+    const video = this.#video;
+    if (!state || state.paused || at < state.anchor || video.paused) return;
+    const decision = this.#o.controller.update({
+      at,
+      expected: positionAt(state, at),
+      actual,
+      currentRate: video.playbackRate,
+      decidedRate: state.rate,
+      seeking: video.seeking,
+    });
+    this.#lastDrift = decision.driftMs;
+    if (decision.action === 'nudge') this.#setRate(decision.rate);
+    else if (decision.action === 'seek') {
+      this.#setRate(decision.rate);
+      this.#seek(decision.position);
+    }
+    this.#o.onSync({ driftMs: decision.driftMs, action: decision.action, rate: video.playbackRate });
+  }
+
+  // ---- media events: ours or the user's? -------------------------------------------------------------
+
+  #expectEvent(kind: Expectation, position?: number): void {
+    this.#expect.push({ kind, until: performance.now() + EXPECT_MS, ...(position === undefined ? {} : { position }) });
+  }
+
+  /**
+   * Consumes a pending expectation of `kind` (for a seek: to the position the video is seeking to); true
+   * when the event was caused by the driver.
+   */
+  #wasExpected(kind: Expectation, position?: number): boolean {
+    const now = performance.now();
+    this.#expect = this.#expect.filter((e) => e.until > now);
+    const i = this.#expect.findIndex(
+      (e) => e.kind === kind && (position === undefined || e.position === undefined || Math.abs(e.position - position) < 0.002),
+    );
+    if (i < 0) return false;
+    this.#expect.splice(i, 1);
+    return true;
+  }
+
+  #onPlay(): void {
+    if (this.#wasExpected('play')) return;
+    const state = this.#state;
+    if (state && !state.paused) return;
+    // The user pressed play: hold the first frame until the room decides, so every tab starts together.
+    this.#pause();
+    this.#o.onUserIntent({ type: 'play' });
+  }
+
+  #onPause(): void {
+    if (this.#wasExpected('pause')) return;
+    const state = this.#state;
+    if (this.#video.ended || !state || state.paused) return;
+    this.#o.onUserIntent({ type: 'pause', position: this.#video.currentTime });
+  }
+
+  #onSeeking(): void {
+    if (this.#wasExpected('seek', this.#video.currentTime)) return;
+    const state = this.#state;
+    if (!state) return;
+    const position = this.#video.currentTime;
+    if (Math.abs(position - positionAt(state, this.#o.sharedNow())) <= SAME_POSITION_S) return;
+    this.#o.onUserIntent({ type: 'seek', position });
+  }
+
+  #onRateChange(): void {
+    const rate = this.#video.playbackRate;
+    if (rate === this.#rateSet) return;
+    const state = this.#state;
+    if (state && Math.abs(rate - state.rate) < 1e-9) return;
+    this.#rateSet = rate;
+    this.#o.onUserIntent({ type: 'rate', rate });
+  }
+
+  #onError(): void {
+    const error = this.#video.error;
+    this.#o.onMediaError(error ? `media error ${error.code}: ${error.message || 'cannot play the source'}` : 'media error');
+  }
+
+  readonly #onVisibility = (): void => {
+    // A tab coming back to the foreground may have slept through decisions and drifted: resync at once.
+    if (document.visibilityState === 'visible') {
+      this.#o.controller.reset();
+      this.#follow();
+    }
+  };
+}
+
+/** Whether the video already plays `src` (compared as absolute URLs). */
+function sameSource(video: HTMLVideoElement, src: string): boolean {
+  const current = video.currentSrc || video.getAttribute('src') || '';
+  try {
+    return new URL(current, document.baseURI).href === new URL(src, document.baseURI).href;
+  } catch {
+    return current === src;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Exponential backoff with full jitter, for retries that many tabs may start at once (a server restart
+ * reconnects a whole room): jitter spreads them out, the cap bounds the wait, and `reset()` after a success
+ * lets the next failure retry quickly again.
+ */
+export interface BackoffOptions {
+  /** First delay's upper bound, ms. */
+  initialMs?: number;
+  /** Largest delay, ms. */
+  maxMs?: number;
+  /** Growth per attempt. */
+  factor?: number;
+  /** Random source in [0, 1), injectable for tests. */
+  random?: () => number;
+}
+
+/** Delays for successive retries of one thing. */
+export class Backoff {
+  /** Retries since the last reset. */
+  attempts = 0;
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private readonly factor: number;
+  private readonly random: () => number;
+
+  constructor(options: BackoffOptions = {}) {
+    this.initialMs = options.initialMs ?? 500;
+    this.maxMs = options.maxMs ?? 30_000;
+    this.factor = options.factor ?? 2;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The delay before the next retry, ms: uniform in [ceiling/2, ceiling], the ceiling doubling each time. */
+  next(): number {
+    const ceiling = Math.min(this.maxMs, this.initialMs * this.factor ** this.attempts);
+    this.attempts += 1;
+    return ceiling / 2 + this.random() * (ceiling / 2);
+  }
+
+  /** Starts over after a success. */
+  reset(): void {
+    this.attempts = 0;
+  }
+}

@@ -1,0 +1,709 @@
+/**
+ * The WebRTC mesh of a room: one {@link PeerLink} (RTCPeerConnection + negotiated data channel) per peer,
+ * set up through the signaling server, with a relay fallback through that server when no direct channel
+ * opens. Consensus talks to the room only through this class: `send`, `broadcast`, and the `message` event.
+ *
+ * Lifecycle of a peer:
+ * - Discovered from the signaling server (the join's peer list, `peer-joined`, or a first signal from it),
+ *   a link is made at once on both sides; perfect negotiation sorts out who offers. The side with the
+ *   lexicographically LARGER node id is polite.
+ * - If the channel is not open within `directTimeoutMs`, the peer is marked `relayed` and messages to it go
+ *   through the server's `signal` relay (a `relay` signal body, sealed like any other with a secret). The
+ *   link keeps trying; once the channel opens, traffic moves back to it.
+ * - A channel that closes (or ICE that will not recover) while the peer is still in the room: relay at once,
+ *   and a new connection after a backoff. New connections come from the tab's {@link ConnectionBudget}
+ *   (Chrome's 500-connections-per-tab cap): ICE restarts come first since they reuse the connection, repeated
+ *   failures to a peer back off, and a peer whose connections never open stops being retried until
+ *   something changes (it re-joins, the network comes back, the tab becomes visible, signaling reconnects).
+ * - Left the room (`peer-left`) with its channel closed, or said `bye`: dropped. A peer that left the
+ *   signaling server while its channel is still open is kept: the mesh keeps working while the signaling
+ *   server is down.
+ *
+ * Link incarnations: each link has a random id sent as `s` with its signals, and the remote link's id (once
+ * known) as `r`. A signal for another of our incarnations (`r` mismatch) is stale and dropped; a signal from
+ * a new remote incarnation (`s` changed) means the remote replaced its connection (a reload, a recovery), so
+ * we replace ours too. See signal-envelope.ts.
+ *
+ * Background tabs: message delivery is event-driven (data channel and socket events are not throttled like
+ * timers). Only the relay timeout, retries and RTT refresh use timers, and they tolerate the 1 s (or 1 min)
+ * clamping Chrome applies to hidden tabs; becoming visible again re-kicks links that are down.
+ */
+import { Backoff } from './backoff.js';
+import { tabConnectionBudget, type ConnectionBudget } from './connection-budget.js';
+import { SignalCipher } from './crypto.js';
+import { BYE_FRAME, decodeFrame, encodeMessageFrame } from './mesh-frame.js';
+import { MalformedCounter, type MeshMessage } from './peer-codec.js';
+import { PeerLink, type LinkDeathReason, type LinkSignal } from './peer-link.js';
+import { newLinkId, SignalEnvelope, type SignalBody } from './signal-envelope.js';
+import type { SignalingClient } from './signaling-client.js';
+import { SignalingError } from './signaling-error.js';
+import { TypedEventTarget } from './typed-events.js';
+
+/** The part of {@link SignalingClient} the mesh uses. */
+export type MeshSignaling = Pick<SignalingClient, 'on' | 'signal' | 'joined' | 'peers'>;
+
+/** Options of {@link Mesh}. */
+export interface MeshOptions {
+  /** This node's id (as joined on the signaling server). */
+  selfId: string;
+  /** The room (salts the secret's key). */
+  room: string;
+  /** The signaling client, joined or about to join; the mesh follows its peer list. */
+  signaling: MeshSignaling;
+  /** Room secret: signaling payloads are end-to-end encrypted with it (crypto.ts). */
+  secret?: string;
+  /** STUN/TURN servers. Default none (host candidates only, enough on one LAN or machine). */
+  iceServers?: RTCIceServer[];
+  /** `relay` forbids direct host/srflx candidates (a test uses it to force the relay fallback). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Time for a direct channel to open before messages go through the relay, ms. Default 10 s. */
+  directTimeoutMs?: number;
+  /** Whether the signaling relay may carry messages when no direct channel opens. Default true. */
+  relay?: boolean;
+  /** RTT refresh period, ms. Default 2 s. */
+  statsIntervalMs?: number;
+  /** Connection budget. Default: the tab-wide one. */
+  budget?: ConnectionBudget;
+  /** PBKDF2 iterations for the secret (tests may lower it). Default crypto.ts `PBKDF2_ITERATIONS`. */
+  pbkdf2Iterations?: number;
+}
+
+/** What `peers()` reports of one peer. */
+export interface MeshPeerInfo {
+  /** The peer's node id. */
+  id: string;
+  /** Whether messages can reach it now (direct channel open, or relayed while signaling is up). */
+  connected: boolean;
+  /** Whether messages to it go through the signaling relay. */
+  relayed: boolean;
+  /** Round trip of the direct connection's selected candidate pair, ms (from getStats); null if unknown. */
+  rtt: number | null;
+  /** Whether the signaling server lists it in the room. */
+  inRoom: boolean;
+  /** Whether the test hook {@link Mesh.setLinkBlocked} cut it. */
+  blocked: boolean;
+}
+
+/** Codes of {@link MeshError}. */
+export type MeshErrorCode = 'wrong-secret' | 'connection-budget' | 'relay-too-large' | 'signal-failed';
+
+/** A problem the mesh reports through its `error` event (never thrown into the page). */
+export class MeshError extends Error {
+  /** What went wrong, machine-readable. */
+  readonly code: MeshErrorCode;
+  /** The peer concerned. */
+  readonly peer: string | undefined;
+  constructor(code: MeshErrorCode, message: string, peer?: string) {
+    super(message);
+    this.name = 'MeshError';
+    this.code = code;
+    this.peer = peer;
+  }
+}
+
+/** Events of {@link Mesh}, by name, with their `detail`. */
+export interface MeshEvents {
+  /** A message from a peer; `relayed` when it came through the signaling server. */
+  message: { from: string; data: MeshMessage; relayed: boolean };
+  /** A peer became reachable. */
+  'peer-open': { peer: string; relayed: boolean };
+  /** A peer stopped being reachable (`reason`: `left`, `bye`, `blocked`, `unreachable`). */
+  'peer-close': { peer: string; reason: string };
+  /** Anything `peers()` reports of a peer changed, except `rtt`. */
+  'peer-state': MeshPeerInfo;
+  /** A problem worth showing (wrong secret, budget spent, ...). */
+  error: { error: MeshError };
+}
+
+/** Counters of {@link Mesh.stats}. */
+export interface MeshStats {
+  /** Frames rejected by the codec, total. */
+  malformed: number;
+  /** Frames rejected, by reason. */
+  malformedByReason: Partial<Record<string, number>>;
+  /** Signal envelopes rejected (bad envelope or wrong secret). */
+  badSignals: number;
+  /** Stale signals dropped (meant for a replaced connection). */
+  staleSignals: number;
+  /** Frames received from a peer cut by {@link Mesh.setLinkBlocked}, and dropped. */
+  droppedBlocked: number;
+  /** Messages sent / received through the relay. */
+  relayedSent: number;
+  relayedReceived: number;
+  /** RTCPeerConnections this mesh created. */
+  connectionsCreated: number;
+  /** ICE restarts over all links, current and past. */
+  iceRestarts: number;
+  /** Offer collisions (glare) over all links. */
+  glare: number;
+}
+
+interface PeerEntry {
+  id: string;
+  link: PeerLink | undefined;
+  relayed: boolean;
+  inRoom: boolean;
+  reported: string; // last emitted peer-state, to emit only on change
+  reachable: boolean;
+  directTimer: ReturnType<typeof setTimeout> | undefined;
+  recreateTimer: ReturnType<typeof setTimeout> | undefined;
+  recreate: Backoff;
+  /** Links made in a row that never opened; past a few, stop until something changes. */
+  failedLinks: number;
+  openedAt: number;
+  inbound: Promise<void>;
+  outbound: Promise<void>;
+  /** Its last signal could not be opened with our secret: it cannot be reached, not even by the relay. */
+  wrongSecret: boolean;
+  rtt: number | undefined;
+}
+
+/** Largest frame sent through the relay: sealing and JSON escaping must still fit the server's 16 KiB. */
+export const MAX_RELAY_FRAME_BYTES = 8 * 1024;
+const MAX_FAILED_LINKS = 3;
+const STABLE_LINK_MS = 30_000;
+
+/** The mesh of one node in one room. */
+export class Mesh extends TypedEventTarget<MeshEvents> {
+  /** This node's id. */
+  readonly selfId: string;
+  private readonly opts: MeshOptions;
+  private readonly signaling: MeshSignaling;
+  private readonly budget: ConnectionBudget;
+  private readonly envelope: Promise<SignalEnvelope>;
+  private readonly entries = new Map<string, PeerEntry>();
+  private readonly blockedIds = new Set<string>();
+  private readonly malformed = new MalformedCounter();
+  private readonly counters = { droppedBlocked: 0, badSignals: 0, staleSignals: 0, relayedSent: 0, relayedReceived: 0, connectionsCreated: 0, pastIceRestarts: 0, pastGlare: 0 };
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly statsTimer: ReturnType<typeof setInterval>;
+  private budgetReported = false;
+  private closed = false;
+
+  /**
+   * @throws {Error} for an invalid `selfId`/`secret`, or a secret where WebCrypto is unavailable.
+   */
+  constructor(options: MeshOptions) {
+    super();
+    if (typeof options.selfId !== 'string' || options.selfId.length === 0) throw new Error('Mesh: selfId is required');
+    if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length === 0)) {
+      throw new Error('Mesh: secret must be a non-empty string');
+    }
+    if (options.secret !== undefined && !globalThis.crypto?.subtle) {
+      throw new Error('Mesh: a room secret needs WebCrypto, which this page lacks (serve it over https or from localhost)');
+    }
+    this.opts = options;
+    this.selfId = options.selfId;
+    this.signaling = options.signaling;
+    this.budget = options.budget ?? tabConnectionBudget;
+    this.envelope =
+      options.secret === undefined
+        ? Promise.resolve(new SignalEnvelope(this.selfId))
+        : SignalCipher.create(options.secret, options.room, options.pbkdf2Iterations).then((c) => new SignalEnvelope(this.selfId, c));
+    this.envelope.catch((err: unknown) => {
+      this.emit('error', { error: new MeshError('signal-failed', `cannot derive the room key: ${String(err)}`) });
+    });
+    const s = this.signaling;
+    this.unsubscribe.push(
+      s.on('joined', ({ peers }) => this.onRoomList(peers)),
+      s.on('peer-joined', ({ nodeId }) => this.onPeerJoined(nodeId)),
+      s.on('peer-left', ({ nodeId }) => this.onPeerLeft(nodeId)),
+      s.on('signal', ({ from, data }) => this.onSignal(from, data)),
+      s.on('disconnect', () => this.updateAll()),
+    );
+    this.statsTimer = setInterval(() => void this.refreshRtts(), options.statsIntervalMs ?? 2_000);
+    if (typeof window !== 'undefined') {
+      const kick = (): void => this.kick();
+      const onVisible = (): void => {
+        if (document.visibilityState === 'visible') this.kick();
+      };
+      window.addEventListener('online', kick);
+      document.addEventListener('visibilitychange', onVisible);
+      this.unsubscribe.push(
+        () => window.removeEventListener('online', kick),
+        () => document.removeEventListener('visibilitychange', onVisible),
+      );
+    }
+    if (s.joined) this.onRoomList(s.peers);
+  }
+
+  /**
+   * Sends `msg` (a plain JSON object, at most 64 KiB encoded; 8 KiB through the relay) to peer `to`.
+   * Returns true when it was handed to the direct channel or the relay, false when the peer is unknown,
+   * unreachable, or cut by {@link setLinkBlocked}. Delivery is not acknowledged: consensus retransmits.
+   * @throws {MessageEncodeError} when `msg` is not a sendable object (too large, cyclic values aside, or with
+   *   forbidden keys): a bug in the caller, reported at once.
+   */
+  send(to: string, msg: object): boolean {
+    return this.sendFrame(to, encodeMessageFrame(msg));
+  }
+
+  /** Sends `msg` to every peer; returns how many it was handed to. @throws like {@link send}. */
+  broadcast(msg: object): number {
+    const frame = encodeMessageFrame(msg);
+    let sent = 0;
+    for (const id of this.entries.keys()) if (this.sendFrame(id, frame)) sent += 1;
+    return sent;
+  }
+
+  /** Every known peer, reachable or not. */
+  peers(): MeshPeerInfo[] {
+    return [...this.entries.values()].map((e) => this.info(e));
+  }
+
+  /** Counters for the element's `stats`. */
+  get stats(): MeshStats {
+    let iceRestarts = this.counters.pastIceRestarts;
+    let glare = this.counters.pastGlare;
+    for (const e of this.entries.values()) {
+      iceRestarts += e.link?.iceRestarts ?? 0;
+      glare += e.link?.glare ?? 0;
+    }
+    return {
+      malformed: this.malformed.total,
+      malformedByReason: { ...this.malformed.byReason },
+      droppedBlocked: this.counters.droppedBlocked,
+      badSignals: this.counters.badSignals,
+      staleSignals: this.counters.staleSignals,
+      relayedSent: this.counters.relayedSent,
+      relayedReceived: this.counters.relayedReceived,
+      connectionsCreated: this.counters.connectionsCreated,
+      iceRestarts,
+      glare,
+    };
+  }
+
+  /**
+   * Test hook (partition tests): while blocked, every message to or from `peerId` is dropped, on the direct
+   * channel and the relay alike, and the peer reports `connected: false`. Negotiation goes on underneath,
+   * so unblocking restores traffic at once. Cuts this side only: block on both meshes for a symmetric cut.
+   */
+  setLinkBlocked(peerId: string, blocked: boolean): void {
+    if (blocked) this.blockedIds.add(peerId);
+    else this.blockedIds.delete(peerId);
+    const e = this.entries.get(peerId);
+    if (e) this.update(e, blocked ? 'blocked' : 'unreachable');
+  }
+
+  /** Restarts ICE on the link to `peerId` (or every link): after a network change, or from a test. */
+  restartIce(peerId?: string): void {
+    for (const e of this.entries.values()) if (peerId === undefined || e.id === peerId) e.link?.restartIce();
+  }
+
+  /** Diagnostics of the connection to `peerId` (ICE and signaling states), for test failure messages. */
+  describeLink(peerId: string): string {
+    const e = this.entries.get(peerId);
+    if (!e) return 'unknown peer';
+    const l = e.link;
+    const link = l ? `ice=${l.iceState} signaling=${l.signalingState} open=${l.open} restarts=${l.iceRestarts} glare=${l.glare}` : 'no link';
+    return `${link} relayed=${e.relayed} inRoom=${e.inRoom} failedLinks=${e.failedLinks}`;
+  }
+
+  /** Test hook: sends `data` as is on the direct channel to `peerId`, bypassing the codec. */
+  sendRawForTesting(peerId: string, data: string | ArrayBuffer): boolean {
+    return this.entries.get(peerId)?.link?.send(data) ?? false;
+  }
+
+  /**
+   * Test hook: closes the connection to `peerId` abruptly, without `bye`, as a crash of that connection
+   * would. The remote sees its channel close and recovers (relay at once, a new connection after a backoff).
+   */
+  dropLinkForTesting(peerId: string): void {
+    const e = this.entries.get(peerId);
+    if (!e) return;
+    this.dropLink(e);
+    this.update(e, 'unreachable');
+  }
+
+  /** Says `bye` on open channels and closes every connection. The signaling client stays the caller's. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.statsTimer);
+    for (const off of this.unsubscribe) off();
+    for (const e of this.entries.values()) {
+      e.link?.send(BYE_FRAME);
+      this.dropLink(e);
+      this.clearTimers(e);
+    }
+    this.entries.clear();
+  }
+
+  // -----------------------------------------------------------------------------------------------------
+  // Room membership.
+
+  private onRoomList(peers: string[]): void {
+    if (this.closed) return;
+    const listed = new Set(peers);
+    for (const id of peers) {
+      if (id === this.selfId) continue;
+      const existed = this.entries.has(id);
+      const e = this.ensureEntry(id);
+      e.inRoom = true;
+      // Signaling is back: links that are down get a fresh chance (their signals may have been lost).
+      if (existed && !e.link?.open) this.reconnectSoon(e, true);
+      this.update(e, 'unreachable');
+    }
+    for (const e of [...this.entries.values()]) {
+      if (listed.has(e.id)) continue;
+      e.inRoom = false;
+      if (e.link?.open) this.update(e, 'unreachable');
+      else this.removeEntry(e, 'left');
+    }
+  }
+
+  private onPeerJoined(id: string): void {
+    if (this.closed || id === this.selfId) return;
+    const existed = this.entries.has(id);
+    const e = this.ensureEntry(id);
+    e.inRoom = true;
+    // A peer that joins again after we gave up on it gets a fresh start. A link that exists is left alone:
+    // if the peer is a new incarnation (a reload), its first signal carries a new link id and the link is
+    // replaced then (see onBody); if only its socket came back, the link is still good.
+    if (existed && !e.link) this.reconnectSoon(e, true);
+    this.update(e, 'unreachable');
+  }
+
+  private onPeerLeft(id: string): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    e.inRoom = false;
+    if (e.link?.open) this.update(e, 'unreachable');
+    else this.removeEntry(e, 'left');
+  }
+
+  private ensureEntry(id: string): PeerEntry {
+    let e = this.entries.get(id);
+    if (e) return e;
+    e = {
+      id,
+      link: undefined,
+      relayed: false,
+      inRoom: true,
+      reported: '',
+      reachable: false,
+      directTimer: undefined,
+      recreateTimer: undefined,
+      recreate: new Backoff({ initialMs: 1_000, maxMs: 60_000 }),
+      failedLinks: 0,
+      openedAt: 0,
+      inbound: Promise.resolve(),
+      outbound: Promise.resolve(),
+      wrongSecret: false,
+      rtt: undefined,
+    };
+    this.entries.set(id, e);
+    this.makeLink(e);
+    return e;
+  }
+
+  private removeEntry(e: PeerEntry, reason: string): void {
+    this.dropLink(e);
+    this.clearTimers(e);
+    this.entries.delete(e.id);
+    if (e.reachable) this.emit('peer-close', { peer: e.id, reason });
+    e.reachable = false;
+    this.emit('peer-state', { ...this.info(e), connected: false });
+  }
+
+  // -----------------------------------------------------------------------------------------------------
+  // Links.
+
+  private makeLink(e: PeerEntry): PeerLink | undefined {
+    if (this.closed) return undefined;
+    if (e.recreateTimer !== undefined) clearTimeout(e.recreateTimer);
+    e.recreateTimer = undefined;
+    this.dropLink(e);
+    const decision = this.budget.acquire();
+    if (!decision.ok) {
+      if (decision.reason === 'rate') {
+        e.recreateTimer = setTimeout(() => {
+          e.recreateTimer = undefined;
+          if (!e.link && this.entries.get(e.id) === e) this.makeLink(e);
+        }, decision.retryInMs);
+      } else if (!this.budgetReported) {
+        this.budgetReported = true;
+        this.emit('error', {
+          error: new MeshError('connection-budget', 'this tab has used its WebRTC connections; peers without one go through the relay'),
+        });
+      }
+      this.fallBackToRelay(e);
+      return undefined;
+    }
+    this.counters.connectionsCreated += 1;
+    const link: PeerLink = new PeerLink({
+      polite: this.selfId > e.id,
+      rtcConfig: {
+        iceServers: this.opts.iceServers ?? [],
+        iceTransportPolicy: this.opts.iceTransportPolicy ?? 'all',
+      },
+      localId: newLinkId(),
+      sendSignal: (signal) => this.sendSignal(e, link, signal),
+      onOpen: () => this.onLinkOpen(e, link),
+      onData: (data) => this.onFrame(e, data, false),
+      onDead: (reason) => this.onLinkDead(e, link, reason),
+      onStateChange: () => this.onLinkState(e, link),
+    });
+    e.link = link;
+    this.armDirectTimer(e, link, this.opts.directTimeoutMs ?? 10_000);
+    return link;
+  }
+
+  /**
+   * While a link is not open: after `delay`, relay meanwhile and retry the direct path with an ICE restart
+   * (fresh candidates: the network may have changed since it was made), then check again twice as late.
+   * A link that keeps failing dies after its restarts run out, and the mesh makes a new one (onLinkDead).
+   */
+  private armDirectTimer(e: PeerEntry, link: PeerLink, delay: number): void {
+    if (e.directTimer !== undefined) clearTimeout(e.directTimer);
+    e.directTimer = setTimeout(() => {
+      e.directTimer = undefined;
+      if (e.link !== link || link.open) return;
+      this.fallBackToRelay(e);
+      link.retryDirect();
+      if (e.link === link) this.armDirectTimer(e, link, Math.min(delay * 2, 120_000));
+    }, delay);
+  }
+
+  private dropLink(e: PeerEntry): void {
+    const link = e.link;
+    if (!link) return;
+    this.counters.pastIceRestarts += link.iceRestarts;
+    this.counters.pastGlare += link.glare;
+    if (link.rtt !== undefined) e.rtt = link.rtt;
+    e.link = undefined;
+    link.close();
+  }
+
+  private onLinkOpen(e: PeerEntry, link: PeerLink): void {
+    if (e.link !== link) return;
+    if (e.directTimer !== undefined) clearTimeout(e.directTimer);
+    e.directTimer = undefined;
+    e.openedAt = Date.now();
+    e.failedLinks = 0;
+    e.relayed = false;
+    this.update(e, 'unreachable');
+    void link.refreshRtt().then(() => this.noteRtt(e, link), () => undefined);
+  }
+
+  /** ICE went down under an open channel (relay meanwhile) or came back (direct again). */
+  private onLinkState(e: PeerEntry, link: PeerLink): void {
+    if (e.link !== link || !link.everOpened) return;
+    if (link.open) e.relayed = false;
+    else if (this.opts.relay !== false) e.relayed = true;
+    this.update(e, 'unreachable');
+  }
+
+  private onLinkDead(e: PeerEntry, link: PeerLink, _reason: LinkDeathReason): void {
+    if (e.link !== link) return;
+    const wasStable = link.everOpened && Date.now() - e.openedAt > STABLE_LINK_MS;
+    if (!link.everOpened) e.failedLinks += 1;
+    this.dropLink(e);
+    if (!e.inRoom) return this.removeEntry(e, 'left');
+    if (wasStable) e.recreate.reset();
+    this.fallBackToRelay(e);
+    this.reconnectSoon(e, false);
+  }
+
+  /**
+   * Plans a new connection to a peer whose link is down. `fresh`: something changed (the peer re-joined,
+   * signaling came back, the network or the tab woke up), so forget past failures and try soon.
+   */
+  private reconnectSoon(e: PeerEntry, fresh: boolean): void {
+    if (this.closed || this.entries.get(e.id) !== e) return;
+    if (fresh) {
+      e.failedLinks = 0;
+      e.recreate.reset();
+      if (e.link && !e.link.open) {
+        e.link.restartIce(); // reuse the connection first
+        return;
+      }
+    }
+    if (e.link || e.recreateTimer !== undefined) return;
+    if (e.failedLinks >= MAX_FAILED_LINKS) return; // wait for something to change (see class comment)
+    e.recreateTimer = setTimeout(() => {
+      e.recreateTimer = undefined;
+      if (!e.link && this.entries.get(e.id) === e && e.inRoom) this.makeLink(e);
+    }, e.recreate.next());
+  }
+
+  /** Re-kicks every link that is down (network back online, tab visible again). */
+  private kick(): void {
+    for (const e of this.entries.values()) if (!e.link?.open && e.inRoom) this.reconnectSoon(e, true);
+    void this.refreshRtts();
+  }
+
+  private fallBackToRelay(e: PeerEntry): void {
+    if (this.opts.relay === false) return;
+    e.relayed = true;
+    this.update(e, 'unreachable');
+  }
+
+  // -----------------------------------------------------------------------------------------------------
+  // Signals.
+
+  private sendSignal(e: PeerEntry, link: PeerLink | undefined, signal: LinkSignal | { k: 'relay'; m: string }): void {
+    // Sealing is async; chaining keeps the remote's view in our send order, which negotiation relies on.
+    e.outbound = e.outbound.then(async () => {
+      if (this.closed || (link && e.link !== link)) return;
+      const current = link ?? e.link;
+      const body = { ...signal, s: current?.localId ?? this.relayLinkId, ...(current?.remoteId ? { r: current.remoteId } : {}) } as SignalBody;
+      const data = await (await this.envelope).wrap(e.id, body);
+      try {
+        this.signaling.signal(e.id, data);
+      } catch (err) {
+        const message = err instanceof SignalingError ? err.message : String(err);
+        this.emit('error', { error: new MeshError('signal-failed', `signal to ${e.id} not sent: ${message}`, e.id) });
+      }
+    }, () => undefined);
+  }
+
+  /** The `s` of relay bodies sent while there is no link (any well-formed id: relays ignore it). */
+  private readonly relayLinkId = newLinkId();
+
+  private onSignal(from: string, data: unknown): void {
+    if (this.closed || from === this.selfId) return;
+    const e = this.entries.get(from) ?? this.ensureEntry(from);
+    e.inRoom = true;
+    e.inbound = e.inbound.then(async () => {
+      if (this.closed || this.entries.get(from) !== e) return;
+      const result = await (await this.envelope).unwrap(from, data);
+      if (!result.ok) {
+        this.counters.badSignals += 1;
+        if (result.reason === 'wrong-secret' && !e.wrongSecret) {
+          e.wrongSecret = true;
+          this.update(e, 'wrong-secret');
+          this.emit('error', { error: new MeshError('wrong-secret', result.error.message, from) });
+        }
+        return;
+      }
+      if (e.wrongSecret) {
+        e.wrongSecret = false;
+        this.update(e, 'unreachable');
+      }
+      await this.onBody(e, result.body);
+    }, () => undefined);
+  }
+
+  private async onBody(e: PeerEntry, body: SignalBody): Promise<void> {
+    if (body.k === 'relay') {
+      this.onFrame(e, body.m, true);
+      return;
+    }
+    let link = e.link;
+    if (link && body.r !== undefined && body.r !== link.localId) {
+      this.counters.staleSignals += 1; // meant for a connection of ours that is gone
+      return;
+    }
+    if (link && link.remoteId !== undefined && body.s !== link.remoteId) {
+      // The remote replaced its connection; ours is bound to the old one's DTLS, so replace it too.
+      link = this.makeLink(e);
+    } else if (!link) {
+      e.failedLinks = 0;
+      link = this.makeLink(e);
+    }
+    if (!link) return;
+    if (link.remoteId === undefined) link.remoteId = body.s;
+    await link.handleSignal(body);
+  }
+
+  // -----------------------------------------------------------------------------------------------------
+  // Traffic.
+
+  private sendFrame(to: string, frame: string): boolean {
+    const e = this.entries.get(to);
+    if (!e || this.closed || this.blockedIds.has(to)) return false;
+    if (e.link?.open) return e.link.send(frame);
+    if (!this.relayUsable(e)) return false;
+    if (frame.length > MAX_RELAY_FRAME_BYTES || new TextEncoder().encode(frame).byteLength > MAX_RELAY_FRAME_BYTES) {
+      this.emit('error', { error: new MeshError('relay-too-large', `a ${frame.length}-byte message cannot go through the relay to ${to}`, to) });
+      return false;
+    }
+    this.counters.relayedSent += 1;
+    this.sendSignal(e, undefined, { k: 'relay', m: frame });
+    return true;
+  }
+
+  private onFrame(e: PeerEntry, raw: unknown, relayed: boolean): void {
+    if (this.closed) return;
+    if (this.blockedIds.has(e.id)) {
+      this.counters.droppedBlocked += 1;
+      return;
+    }
+    const r = decodeFrame(raw);
+    if (!r.ok) {
+      this.malformed.count(r.reason);
+      return;
+    }
+    if (r.frame.kind === 'bye') {
+      this.removeEntry(e, 'bye');
+      return;
+    }
+    if (relayed) this.counters.relayedReceived += 1;
+    this.emit('message', { from: e.id, data: r.frame.message, relayed });
+  }
+
+  // -----------------------------------------------------------------------------------------------------
+  // State reporting.
+
+  private relayUsable(e: PeerEntry): boolean {
+    return e.relayed && e.inRoom && !e.wrongSecret && this.signaling.joined && this.opts.relay !== false;
+  }
+
+  private info(e: PeerEntry): MeshPeerInfo {
+    const blocked = this.blockedIds.has(e.id);
+    const direct = e.link?.open ?? false;
+    const rtt = e.link?.rtt ?? e.rtt;
+    return {
+      id: e.id,
+      connected: !blocked && (direct || this.relayUsable(e)),
+      relayed: !direct && e.relayed,
+      rtt: direct && rtt !== undefined ? rtt : null,
+      inRoom: e.inRoom,
+      blocked,
+    };
+  }
+
+  private update(e: PeerEntry, closeReason: string): void {
+    if (this.entries.get(e.id) !== e) return;
+    const info = this.info(e);
+    if (info.connected !== e.reachable) {
+      e.reachable = info.connected;
+      if (info.connected) this.emit('peer-open', { peer: e.id, relayed: info.relayed });
+      else this.emit('peer-close', { peer: e.id, reason: closeReason });
+    }
+    const key = `${info.connected}|${info.relayed}|${info.inRoom}|${info.blocked}`;
+    if (key !== e.reported) {
+      e.reported = key;
+      this.emit('peer-state', info);
+    }
+  }
+
+  private updateAll(): void {
+    for (const e of this.entries.values()) this.update(e, 'unreachable');
+  }
+
+  private async refreshRtts(): Promise<void> {
+    for (const e of this.entries.values()) {
+      const link = e.link;
+      if (!link?.open) continue;
+      try {
+        await link.refreshRtt();
+        this.noteRtt(e, link);
+      } catch {
+        /* the connection closed meanwhile */
+      }
+    }
+  }
+
+  private noteRtt(e: PeerEntry, link: PeerLink): void {
+    if (link.rtt !== undefined) e.rtt = link.rtt;
+  }
+
+  private clearTimers(e: PeerEntry): void {
+    if (e.directTimer !== undefined) clearTimeout(e.directTimer);
+    if (e.recreateTimer !== undefined) clearTimeout(e.recreateTimer);
+    e.directTimer = undefined;
+    e.recreateTimer = undefined;
+  }
+}

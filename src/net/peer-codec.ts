@@ -1,0 +1,127 @@
+/**
+ * The codec of mesh messages: what one peer sends another over the data channel (or through the signaling
+ * relay when no direct channel opens). A message is one plain JSON object, sent as text.
+ *
+ * Decoding is defensive because a peer is untrusted: input is size-capped before it is parsed, must be a
+ * plain object, may not nest deeper than {@link MAX_MESSAGE_DEPTH}, and may not carry `__proto__`,
+ * `constructor` or `prototype` keys (a later `Object.assign` or spread of such an object could pollute
+ * prototypes). Bad input never throws: it comes back as `{ok: false, reason}` so the caller can count it.
+ */
+
+/** Largest encoded message, in UTF-8 bytes. Chromium's data channels take far more; consensus needs far less. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Deepest nesting of objects and arrays in a message. */
+export const MAX_MESSAGE_DEPTH = 32;
+
+/** Why a received message was rejected. */
+export type MalformedReason =
+  | 'not-text'
+  | 'too-large'
+  | 'bad-json'
+  | 'not-object'
+  | 'forbidden-key'
+  | 'too-deep'
+  | 'not-json-value';
+
+/** A plain JSON object, the shape of every mesh message. */
+export type MeshMessage = Record<string, unknown>;
+
+/** Result of {@link decodeMessage}. */
+export type DecodeResult = { ok: true; value: MeshMessage } | { ok: false; reason: MalformedReason };
+
+/** Thrown by {@link encodeMessage} for a message this side must not send (a bug in the caller). */
+export class MessageEncodeError extends Error {
+  /** `too-large`, or the structural problem found. */
+  readonly reason: MalformedReason;
+  constructor(reason: MalformedReason, message: string) {
+    super(message);
+    this.name = 'MessageEncodeError';
+    this.reason = reason;
+  }
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const encoder = new TextEncoder();
+
+/** UTF-8 length of a string without allocating for short strings. */
+function utf8Length(text: string): number {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, and at least 1: skip the encoder when the bound decides.
+  if (text.length * 3 <= MAX_MESSAGE_BYTES) return text.length;
+  return encoder.encode(text).byteLength;
+}
+
+/** The first structural problem of a parsed value, or null. Iterative: hostile nesting cannot blow the stack. */
+function structureProblem(value: unknown, maxDepth: number): MalformedReason | null {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') {
+      if (typeof item === 'number' && !Number.isFinite(item)) return 'not-json-value';
+      if (typeof item === 'function' || typeof item === 'symbol' || typeof item === 'bigint' || item === undefined) {
+        return 'not-json-value';
+      }
+      continue;
+    }
+    if (depth >= maxDepth) return 'too-deep';
+    if (Array.isArray(item)) {
+      for (const x of item) stack.push([x, depth + 1]);
+      continue;
+    }
+    const proto = Object.getPrototypeOf(item);
+    if (proto !== Object.prototype && proto !== null) return 'not-json-value';
+    for (const key of Object.keys(item)) {
+      if (FORBIDDEN_KEYS.has(key)) return 'forbidden-key';
+      stack.push([(item as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return null;
+}
+
+/**
+ * Serializes a message for the wire.
+ * @throws {MessageEncodeError} when `msg` is not a plain JSON object, has forbidden keys, nests too deep, or
+ *   encodes to more than {@link MAX_MESSAGE_BYTES}.
+ */
+export function encodeMessage(msg: object, maxBytes: number = MAX_MESSAGE_BYTES): string {
+  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
+    throw new MessageEncodeError('not-object', 'mesh message must be a plain object');
+  }
+  const problem = structureProblem(msg, MAX_MESSAGE_DEPTH);
+  if (problem) throw new MessageEncodeError(problem, `mesh message is not sendable: ${problem}`);
+  const text = JSON.stringify(msg);
+  const size = encoder.encode(text).byteLength;
+  if (size > maxBytes) {
+    throw new MessageEncodeError('too-large', `mesh message is ${size} bytes, more than the ${maxBytes} allowed`);
+  }
+  return text;
+}
+
+/** Parses one received message. Never throws. */
+export function decodeMessage(raw: unknown, maxBytes: number = MAX_MESSAGE_BYTES): DecodeResult {
+  if (typeof raw !== 'string') return { ok: false, reason: 'not-text' };
+  if (utf8Length(raw) > maxBytes) return { ok: false, reason: 'too-large' };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: 'bad-json' };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'not-object' };
+  const problem = structureProblem(value, MAX_MESSAGE_DEPTH);
+  if (problem) return { ok: false, reason: problem };
+  return { ok: true, value: value as MeshMessage };
+}
+
+/** Counts of rejected input by reason, for the element's `stats`. */
+export class MalformedCounter {
+  /** Total rejected. */
+  total = 0;
+  /** Rejected per reason. */
+  readonly byReason: Partial<Record<string, number>> = {};
+
+  /** Records one rejection. */
+  count(reason: string): void {
+    this.total += 1;
+    this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * One RTCPeerConnection to one remote peer, with its single data channel, negotiated by the "perfect
+ * negotiation" pattern (W3C WebRTC 1.0, §10.7 / MDN):
+ *
+ * - Either side may start a negotiation at any time (a new connection, an ICE restart); when both offer at
+ *   once ("glare") the impolite side ignores the incoming offer and the polite side rolls its own back and
+ *   answers. The mesh makes the side with the lexicographically LARGER node id polite.
+ * - The data channel is negotiated out of band (`negotiated: true, id: 0`): both sides create it, so neither
+ *   waits for an `ondatachannel` and a replaced connection never leaves a stray channel. Reliable, ordered.
+ * - ICE restart: on `failed` at once, on `disconnected` after a grace period (it often recovers by itself),
+ *   with backoff between attempts. After too many failed restarts, or when the channel or DTLS closes, the
+ *   link reports itself dead and the mesh decides whether to make a new connection.
+ *
+ * Signals must be fed in the order the remote sent them (the mesh serializes them per peer).
+ */
+import { Backoff } from './backoff.js';
+
+/** A signal body without the link ids, which the mesh adds (see signal-envelope.ts). */
+export type LinkSignal =
+  | { k: 'desc'; type: 'offer' | 'answer'; sdp: string }
+  | {
+      k: 'ice';
+      candidate: string;
+      sdpMid?: string | null | undefined;
+      sdpMLineIndex?: number | null | undefined;
+      usernameFragment?: string | null | undefined;
+    };
+
+/** Why a link died. */
+export type LinkDeathReason = 'channel-closed' | 'ice-failed' | 'connection-failed';
+
+/** Options of {@link PeerLink}. */
+export interface PeerLinkOptions {
+  /** Whether this side yields on glare. */
+  polite: boolean;
+  /** ICE servers and policy. */
+  rtcConfig: RTCConfiguration;
+  /** This incarnation's id (see signal-envelope.ts). */
+  localId: string;
+  /** Sends a signal to the remote peer through the signaling server. */
+  sendSignal: (signal: LinkSignal) => void;
+  /** The data channel opened. */
+  onOpen: () => void;
+  /** A text or binary message arrived on the data channel (unparsed). */
+  onData: (data: unknown) => void;
+  /** The link cannot carry traffic any more and will not recover by itself. */
+  onDead: (reason: LinkDeathReason) => void;
+  /** ICE or signaling state changed (for diagnostics). */
+  onStateChange?: () => void;
+  /** Grace before restarting ICE on `disconnected`, ms. Default 2500. */
+  disconnectedGraceMs?: number;
+  /** ICE restarts before the link gives up. Default 5. */
+  maxIceRestarts?: number;
+}
+
+/** The data channel's fixed id, negotiated out of band by both sides. */
+export const DATA_CHANNEL_ID = 0;
+/** Outgoing bytes buffered in the channel beyond which `send` refuses (the channel would close at 16 MiB). */
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** One peer connection with its data channel. */
+export class PeerLink {
+  /** This incarnation's id. */
+  readonly localId: string;
+  /** The remote incarnation this link talks to, once known. */
+  remoteId: string | undefined;
+  /** ICE restarts made. */
+  iceRestarts = 0;
+  /** Offer collisions seen (glare). */
+  glare = 0;
+  /** Latest round-trip time of the selected candidate pair, ms. */
+  rtt: number | undefined;
+  /** Whether the channel ever opened. */
+  everOpened = false;
+
+  private readonly pc: RTCPeerConnection;
+  private readonly dc: RTCDataChannel;
+  private readonly opts: PeerLinkOptions;
+  private readonly restartBackoff = new Backoff({ initialMs: 1_000, maxMs: 15_000 });
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingRemoteAnswerPending = false;
+  private restartAttempts = 0;
+  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(opts: PeerLinkOptions) {
+    this.opts = opts;
+    this.localId = opts.localId;
+    this.pc = new RTCPeerConnection(opts.rtcConfig);
+    this.dc = this.pc.createDataChannel('paxos-video', { negotiated: true, id: DATA_CHANNEL_ID, ordered: true });
+    this.pc.onnegotiationneeded = () => void this.negotiate();
+    this.pc.onicecandidate = ({ candidate }) => {
+      // A null candidate marks the end of gathering; nothing to send for it.
+      if (!candidate || this.closed || !candidate.candidate) return;
+      this.opts.sendSignal({
+        k: 'ice',
+        candidate: candidate.candidate,
+        sdpMid: candidate.sdpMid,
+        sdpMLineIndex: candidate.sdpMLineIndex,
+        usernameFragment: candidate.usernameFragment,
+      });
+    };
+    this.pc.oniceconnectionstatechange = () => this.onIceState();
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'failed' && this.restartAttempts >= this.maxRestarts) this.die('connection-failed');
+      this.opts.onStateChange?.();
+    };
+    this.pc.onsignalingstatechange = () => this.opts.onStateChange?.();
+    this.dc.onopen = () => {
+      if (this.closed) return;
+      this.everOpened = true;
+      this.opts.onOpen();
+    };
+    this.dc.onclose = () => this.die('channel-closed');
+    this.dc.onmessage = (event) => {
+      if (!this.closed) this.opts.onData(event.data);
+    };
+  }
+
+  /**
+   * Whether the data channel can carry traffic now: open, and ICE not `disconnected`/`failed` (the channel
+   * stays "open" through an ICE outage, but what is sent then waits or is lost; the relay does better).
+   */
+  get open(): boolean {
+    if (this.closed || this.dc.readyState !== 'open') return false;
+    const ice = this.pc.iceConnectionState;
+    return ice !== 'disconnected' && ice !== 'failed';
+  }
+
+  /** ICE connection state, for diagnostics. */
+  get iceState(): RTCIceConnectionState {
+    return this.pc.iceConnectionState;
+  }
+
+  /** Signaling state, for diagnostics. */
+  get signalingState(): RTCSignalingState {
+    return this.pc.signalingState;
+  }
+
+  /** Sends a text frame on the channel; false when the channel is not open or its buffer is full. */
+  send(frame: string | ArrayBuffer): boolean {
+    if (!this.open || this.dc.bufferedAmount > MAX_BUFFERED_BYTES) return false;
+    try {
+      if (typeof frame === 'string') this.dc.send(frame);
+      else this.dc.send(frame);
+      return true;
+    } catch {
+      return false; // closed between the check and the send
+    }
+  }
+
+  /** Applies a signal from the remote peer (perfect negotiation). Never throws. */
+  async handleSignal(signal: LinkSignal): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (signal.k === 'desc') {
+        const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.settingRemoteAnswerPending);
+        const collision = signal.type === 'offer' && !readyForOffer;
+        if (collision) this.glare += 1;
+        this.ignoreOffer = !this.opts.polite && collision;
+        if (this.ignoreOffer) return;
+        this.settingRemoteAnswerPending = signal.type === 'answer';
+        // An answer that arrives when no offer is pending (a duplicate or a late one) is stale.
+        if (signal.type === 'answer' && this.pc.signalingState !== 'have-local-offer') {
+          this.settingRemoteAnswerPending = false;
+          return;
+        }
+        await this.pc.setRemoteDescription({ type: signal.type, sdp: signal.sdp });
+        this.settingRemoteAnswerPending = false;
+        if (signal.type === 'offer') {
+          await this.pc.setLocalDescription();
+          this.sendLocalDescription();
+        }
+      } else {
+        try {
+          await this.pc.addIceCandidate({
+            candidate: signal.candidate,
+            sdpMid: signal.sdpMid ?? null,
+            sdpMLineIndex: signal.sdpMLineIndex ?? null,
+            usernameFragment: signal.usernameFragment ?? null,
+          });
+        } catch (err) {
+          // Candidates of an offer we ignored fail to apply; anything else is worth a restart later.
+          if (!this.ignoreOffer) throw err;
+        }
+      }
+    } catch {
+      this.settingRemoteAnswerPending = false;
+      // A description or candidate that cannot be applied leaves the connection unusable as negotiated;
+      // an ICE restart renegotiates from the current state.
+      if (!this.closed) this.scheduleRestart();
+    }
+  }
+
+  /** Restarts ICE now (network change, test hook); counts as one restart attempt. */
+  restartIce(): void {
+    if (this.closed) return;
+    this.clearTimers();
+    this.iceRestarts += 1;
+    this.pc.restartIce();
+  }
+
+  /**
+   * The channel has not opened in time: restart ICE (at once the first time, then with backoff), or give up
+   * and report the link dead once its restarts are used up.
+   */
+  retryDirect(): void {
+    if (!this.closed && !this.open) this.scheduleRestart(true);
+  }
+
+  /**
+   * Refreshes {@link rtt} from `getStats()`: the selected candidate pair's `currentRoundTripTime`.
+   * Returns it in ms, or undefined while there is no selected pair.
+   */
+  async refreshRtt(): Promise<number | undefined> {
+    if (this.closed) return this.rtt;
+    const report = await this.pc.getStats();
+    let pairId: string | undefined;
+    report.forEach((s: { type?: string; selectedCandidatePairId?: string }) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+    });
+    let pair: { currentRoundTripTime?: number } | undefined = pairId ? report.get(pairId) : undefined;
+    if (!pair) {
+      report.forEach((s: { type?: string; nominated?: boolean; state?: string; currentRoundTripTime?: number }) => {
+        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+      });
+    }
+    if (pair && typeof pair.currentRoundTripTime === 'number') this.rtt = pair.currentRoundTripTime * 1000;
+    return this.rtt;
+  }
+
+  /** Closes the connection; no callback fires afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimers();
+    try {
+      this.dc.close();
+    } catch {
+      /* already closed */
+    }
+    this.pc.close();
+  }
+
+  // -----------------------------------------------------------------------------------------------------
+
+  private get maxRestarts(): number {
+    return this.opts.maxIceRestarts ?? 5;
+  }
+
+  private async negotiate(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.sendLocalDescription();
+    } catch {
+      if (!this.closed) this.scheduleRestart();
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  private sendLocalDescription(): void {
+    const d = this.pc.localDescription;
+    if (this.closed || !d || (d.type !== 'offer' && d.type !== 'answer')) return;
+    this.opts.sendSignal({ k: 'desc', type: d.type, sdp: d.sdp });
+  }
+
+  private onIceState(): void {
+    if (this.closed) return;
+    const state = this.pc.iceConnectionState;
+    if (state === 'connected' || state === 'completed') {
+      this.restartAttempts = 0;
+      this.restartBackoff.reset();
+      this.clearTimers();
+    } else if (state === 'disconnected') {
+      if (this.disconnectedTimer === undefined) {
+        this.disconnectedTimer = setTimeout(() => {
+          this.disconnectedTimer = undefined;
+          if (this.pc.iceConnectionState === 'disconnected') this.scheduleRestart(true);
+        }, this.opts.disconnectedGraceMs ?? 2_500);
+      }
+    } else if (state === 'failed') {
+      this.scheduleRestart(true);
+    }
+    this.opts.onStateChange?.();
+  }
+
+  /** Restarts ICE after a backoff delay (the first one at once), or gives up after too many. */
+  private scheduleRestart(now = false): void {
+    if (this.closed || this.restartTimer !== undefined) return;
+    if (this.restartAttempts >= this.maxRestarts) {
+      this.die('ice-failed');
+      return;
+    }
+    const delay = now && this.restartAttempts === 0 ? 0 : this.restartBackoff.next();
+    this.restartAttempts += 1;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.closed || this.pc.iceConnectionState === 'connected' || this.pc.iceConnectionState === 'completed') return;
+      this.iceRestarts += 1;
+      this.pc.restartIce();
+    }, delay);
+  }
+
+  private die(reason: LinkDeathReason): void {
+    if (this.closed) return;
+    this.close();
+    this.opts.onDead(reason);
+  }
+
+  private clearTimers(): void {
+    if (this.disconnectedTimer !== undefined) clearTimeout(this.disconnectedTimer);
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.disconnectedTimer = undefined;
+    this.restartTimer = undefined;
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The browser side of the signaling protocol (signaling-protocol.ts): a socket.io connection that joins one
+ * room, tracks the room's peer list, relays opaque payloads to one peer, and takes clock samples.
+ *
+ * - Every server message is validated with the shared schemas; an invalid one is dropped and counted in
+ *   `invalid`, never thrown into the page.
+ * - After a lost connection it reconnects (with jittered backoff) and re-joins by itself, then emits
+ *   `reconnect` with the fresh peer list. A re-join refused with `id-taken` is retried a few times: the
+ *   server may not have noticed yet that our previous socket is gone.
+ * - `signal()` while not joined (between a disconnect and the re-join) queues a bounded number of recent
+ *   payloads and sends them after the re-join: socket.io's own buffer would send them before the join,
+ *   where the server must refuse them.
+ */
+import { io, type Socket } from 'socket.io-client';
+import * as v from 'valibot';
+import { Backoff } from './backoff.js';
+import { MalformedCounter } from './peer-codec.js';
+import { SignalingError } from './signaling-error.js';
+import {
+  CLIENT_EVENTS,
+  ERROR_CODES,
+  ErrorNoticeSchema,
+  JoinAckSchema,
+  NodeIdSchema,
+  PeerNoticeSchema,
+  RoomSchema,
+  SERVER_EVENTS,
+  ShutdownNoticeSchema,
+  SignalDeliverySchema,
+  SignalRequestSchema,
+  TimeAckSchema,
+  describeIssues,
+  type JoinRequest,
+} from './signaling-protocol.js';
+import { TypedEventTarget } from './typed-events.js';
+
+export { SignalingError, type SignalingErrorCode } from './signaling-error.js';
+
+/** Options of {@link SignalingClient}. */
+export interface SignalingClientOptions {
+  /** Local clock for {@link SignalingClient.timeSample}, ms. Default `performance.timeOrigin + performance.now()`. */
+  now?: () => number;
+  /** How long `join()` waits for the first successful join before rejecting with `unreachable`. Default 10 s. */
+  joinTimeoutMs?: number;
+  /** How long a request waits for the server's ack. Default 5 s. */
+  ackTimeoutMs?: number;
+  /** socket.io path on the server. Default `/socket.io`. */
+  path?: string;
+  /** Most `signal()` payloads kept while not joined. Default 256. */
+  maxQueued?: number;
+  /** Oldest queued payload still sent after a re-join, ms. Default 30 s. */
+  maxQueuedAgeMs?: number;
+}
+
+/** One NTP-style clock sample: local send time, server clock, local receive time (all ms). */
+export interface TimeSample {
+  t0: number;
+  serverTime: number;
+  t1: number;
+}
+
+/** Events of {@link SignalingClient}, by name, with their `detail`. */
+export interface SignalingClientEvents {
+  /** Every successful join; `rejoin` is true when it follows a lost connection. */
+  joined: { peers: string[]; rejoin: boolean };
+  /** A re-join after a lost connection succeeded; `peers` is the room as it is now. */
+  reconnect: { peers: string[] };
+  /** The connection to the server was lost (the client reconnects by itself unless closed). */
+  disconnect: { reason: string };
+  'peer-joined': { nodeId: string };
+  'peer-left': { nodeId: string };
+  /** A payload relayed from peer `from` (stamped by the server). */
+  signal: { from: string; data: unknown };
+  /** The server reported an error, or a re-join failed. */
+  error: { error: SignalingError };
+  /** The server is stopping; the client reconnects once it is gone. */
+  shutdown: { reason: string };
+}
+
+interface QueuedSignal {
+  to: string;
+  data: unknown;
+  at: number;
+}
+
+interface PendingJoin {
+  resolve: (peers: string[]) => void;
+  reject: (error: SignalingError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const defaultNow = (): number => performance.timeOrigin + performance.now();
+const FATAL_JOIN_CODES: ReadonlySet<string> = new Set([ERROR_CODES.unauthorized, ERROR_CODES.roomFull, ERROR_CODES.badRequest]);
+const REJOIN_ID_TAKEN_RETRIES = 6;
+
+/** A socket.io signaling connection for one room membership at a time. */
+export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
+  /** Server messages dropped as invalid, by event name. */
+  readonly invalid = new MalformedCounter();
+  private readonly socket: Socket;
+  private readonly now: () => number;
+  private readonly joinTimeoutMs: number;
+  private readonly ackTimeoutMs: number;
+  private readonly maxQueued: number;
+  private readonly maxQueuedAgeMs: number;
+  private readonly retry = new Backoff({ initialMs: 500, maxMs: 10_000 });
+  private membership: JoinRequest | undefined;
+  private pendingJoin: PendingJoin | undefined;
+  private peerSet = new Set<string>();
+  private isJoined = false;
+  private hasJoinedBefore = false;
+  private idTakenRetries = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private queue: QueuedSignal[] = [];
+  private lastConnectError = '';
+  private closed = false;
+
+  /**
+   * @param url the signaling server's origin, e.g. `https://example.org` (nothing is sent before `join()`)
+   */
+  constructor(url: string, options: SignalingClientOptions = {}) {
+    super();
+    this.now = options.now ?? defaultNow;
+    this.joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+    this.maxQueued = options.maxQueued ?? 256;
+    this.maxQueuedAgeMs = options.maxQueuedAgeMs ?? 30_000;
+    this.socket = io(url, {
+      path: options.path ?? '/socket.io',
+      autoConnect: false,
+      // WebSocket first (one round trip less, no long-poll requests); fall back to polling if it fails.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5_000,
+      randomizationFactor: 0.5,
+      timeout: this.joinTimeoutMs,
+    });
+    this.listen();
+  }
+
+  /** Whether the socket is connected and joined to the room. */
+  get joined(): boolean {
+    return this.isJoined;
+  }
+
+  /** Whether the socket is connected (joined or not). */
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** The room joined (or being joined), if any. */
+  get room(): string | undefined {
+    return this.membership?.room;
+  }
+
+  /** This client's node id in the room, if joining or joined. */
+  get nodeId(): string | undefined {
+    return this.membership?.nodeId;
+  }
+
+  /** The other peers in the room as last reported by the server. */
+  get peers(): string[] {
+    return [...this.peerSet];
+  }
+
+  /**
+   * Connects (if needed) and joins `room` as `nodeId`. Resolves with the other peers in the room.
+   * Rejects with a {@link SignalingError}: `bad-request` for an invalid room/id (nothing is sent),
+   * `id-taken`, `unauthorized`, `room-full` as the server refuses, `unreachable` when no join succeeded
+   * within the join timeout (the client keeps trying, and emits `joined` when it gets through),
+   * `already-joined` when this client has a membership already (call `leave()` first).
+   */
+  join(room: string, nodeId: string, token?: string): Promise<string[]> {
+    if (this.closed) return Promise.reject(new SignalingError('closed', 'the signaling client is closed'));
+    const r = v.safeParse(RoomSchema, room);
+    if (!r.success) return Promise.reject(new SignalingError('bad-request', describeIssues(r.issues)));
+    const n = v.safeParse(NodeIdSchema, nodeId);
+    if (!n.success) return Promise.reject(new SignalingError('bad-request', describeIssues(n.issues)));
+    if (token !== undefined && (typeof token !== 'string' || token.length === 0 || token.length > 256)) {
+      return Promise.reject(new SignalingError('bad-request', 'token: 1–256 characters'));
+    }
+    if (this.membership) return Promise.reject(new SignalingError('already-joined', `already in room ${this.membership.room}`));
+    this.membership = token === undefined ? { room, nodeId } : { room, nodeId, token };
+    this.idTakenRetries = 0;
+    return new Promise<string[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingJoin = undefined;
+        const why = this.lastConnectError ? `: ${this.lastConnectError}` : '';
+        reject(new SignalingError('unreachable', `no join within ${this.joinTimeoutMs} ms${why}; still trying`));
+      }, this.joinTimeoutMs);
+      this.pendingJoin = { resolve, reject, timer };
+      if (this.socket.connected) this.sendJoin();
+      else this.socket.connect();
+    });
+  }
+
+  /**
+   * Relays `data` (JSON, at most 16 KiB serialized) to peer `to` through the server. Returns true when it
+   * was sent, or queued to be sent after a re-join; false when there is no membership.
+   * @throws {SignalingError} `bad-request` / `too-large` for a payload the server would refuse.
+   */
+  signal(to: string, data: unknown): boolean {
+    const parsed = v.safeParse(SignalRequestSchema, { to, data });
+    if (!parsed.success) {
+      const message = describeIssues(parsed.issues);
+      throw new SignalingError(message.includes('larger than') ? 'too-large' : 'bad-request', `signal: ${message}`);
+    }
+    if (this.closed || !this.membership) return false;
+    if (this.isJoined && this.socket.connected) {
+      this.socket.emit(CLIENT_EVENTS.signal, { to, data });
+      return true;
+    }
+    this.queue.push({ to, data, at: this.now() });
+    if (this.queue.length > this.maxQueued) this.queue.shift();
+    return true;
+  }
+
+  /** One clock sample through the `time` ack. Rejects with `disconnected` or `timeout`. */
+  timeSample(): Promise<TimeSample> {
+    if (!this.socket.connected) return Promise.reject(new SignalingError('disconnected', 'not connected to the signaling server'));
+    return new Promise<TimeSample>((resolve, reject) => {
+      const t0 = this.now();
+      this.socket.timeout(this.ackTimeoutMs).emit(CLIENT_EVENTS.time, (err: unknown, serverTime: unknown) => {
+        const t1 = this.now();
+        if (err) return reject(new SignalingError('timeout', `no time reply within ${this.ackTimeoutMs} ms`));
+        const parsed = v.safeParse(TimeAckSchema, serverTime);
+        if (!parsed.success) {
+          this.invalid.count('time');
+          return reject(new SignalingError('bad-request', `invalid time reply: ${describeIssues(parsed.issues)}`));
+        }
+        resolve({ t0, serverTime: parsed.output, t1 });
+      });
+    });
+  }
+
+  /** Leaves the room (the connection stays open for a later `join()`). */
+  leave(): void {
+    this.membership = undefined;
+    this.isJoined = false;
+    this.hasJoinedBefore = false;
+    this.peerSet.clear();
+    this.queue = [];
+    this.clearRetry();
+    this.failPendingJoin(new SignalingError('closed', 'left the room before the join completed'));
+    if (this.socket.connected) this.socket.emit(CLIENT_EVENTS.leave);
+  }
+
+  /** Leaves the room and closes the connection for good. */
+  close(): void {
+    if (this.closed) return;
+    this.leave();
+    this.closed = true;
+    this.socket.disconnect();
+    this.socket.removeAllListeners();
+    this.socket.io.removeAllListeners();
+  }
+
+  // -----------------------------------------------------------------------------------------------------
+
+  private listen(): void {
+    const s = this.socket;
+    s.on('connect', () => {
+      this.lastConnectError = '';
+      if (this.membership) this.sendJoin();
+    });
+    s.on('connect_error', (err: Error) => {
+      this.lastConnectError = err.message;
+      // A refusal by the server's middleware stops socket.io's own reconnection; keep trying ourselves.
+      if (!s.active) this.scheduleRetry(() => s.connect());
+    });
+    s.on('disconnect', (reason: string) => {
+      const wasJoined = this.isJoined;
+      this.isJoined = false;
+      if (wasJoined) this.hasJoinedBefore = true;
+      this.emit('disconnect', { reason });
+      // socket.io does not reconnect after a server-side disconnect (a kick, a flood cut-off): we do.
+      if (!this.closed && !s.active) this.scheduleRetry(() => s.connect());
+    });
+    s.on(SERVER_EVENTS.peerJoined, (payload: unknown) => {
+      const p = this.validate(SERVER_EVENTS.peerJoined, PeerNoticeSchema, payload);
+      if (!p || !this.isJoined || p.nodeId === this.membership?.nodeId) return;
+      this.peerSet.add(p.nodeId);
+      this.flushQueue();
+      this.emit('peer-joined', { nodeId: p.nodeId });
+    });
+    s.on(SERVER_EVENTS.peerLeft, (payload: unknown) => {
+      const p = this.validate(SERVER_EVENTS.peerLeft, PeerNoticeSchema, payload);
+      if (!p || !this.isJoined) return;
+      this.peerSet.delete(p.nodeId);
+      this.emit('peer-left', { nodeId: p.nodeId });
+    });
+    s.on(SERVER_EVENTS.signal, (payload: unknown) => {
+      const p = this.validate(SERVER_EVENTS.signal, SignalDeliverySchema, payload);
+      if (!p || !this.isJoined) return;
+      this.emit('signal', { from: p.from, data: p.data });
+    });
+    s.on(SERVER_EVENTS.error, (payload: unknown) => {
+      const p = this.validate(SERVER_EVENTS.error, ErrorNoticeSchema, payload);
+      if (!p) return;
+      this.emit('error', { error: new SignalingError(p.code, p.message, p.peer) });
+    });
+    s.on(SERVER_EVENTS.shutdown, (payload: unknown) => {
+      const p = this.validate(SERVER_EVENTS.shutdown, ShutdownNoticeSchema, payload);
+      if (!p) return;
+      this.emit('shutdown', { reason: p.reason });
+    });
+    const known: ReadonlySet<string> = new Set(Object.values(SERVER_EVENTS));
+    s.onAny((event: unknown) => {
+      if (typeof event !== 'string' || !known.has(event)) this.invalid.count('unknown-event');
+    });
+  }
+
+  private validate<T extends v.GenericSchema>(event: string, schema: T, payload: unknown): v.InferOutput<T> | undefined {
+    const parsed = v.safeParse(schema, payload);
+    if (parsed.success) return parsed.output;
+    this.invalid.count(event);
+    return undefined;
+  }
+
+  private sendJoin(): void {
+    const membership = this.membership;
+    if (!membership) return;
+    this.socket.timeout(this.ackTimeoutMs).emit(CLIENT_EVENTS.join, membership, (err: unknown, reply: unknown) => {
+      if (this.membership !== membership || this.closed) return; // left or re-joined meanwhile
+      if (err) {
+        // No ack in time: try again while connected (the connect handler covers reconnection).
+        if (this.socket.connected) this.scheduleRetry(() => this.sendJoin());
+        return;
+      }
+      const parsed = v.safeParse(JoinAckSchema, reply);
+      if (!parsed.success) {
+        this.invalid.count('join-ack');
+        this.scheduleRetry(() => this.sendJoin());
+        return;
+      }
+      const ack = parsed.output;
+      if (ack.ok) return this.onJoined(ack.peers);
+      this.onJoinRefused(new SignalingError(ack.error.code, ack.error.message));
+    });
+  }
+
+  private onJoined(peers: string[]): void {
+    const rejoin = this.hasJoinedBefore;
+    this.isJoined = true;
+    this.idTakenRetries = 0;
+    this.retry.reset();
+    this.peerSet = new Set(peers.filter((p) => p !== this.membership?.nodeId));
+    this.flushQueue();
+    const list = this.peers;
+    if (this.pendingJoin) {
+      clearTimeout(this.pendingJoin.timer);
+      this.pendingJoin.resolve(list);
+      this.pendingJoin = undefined;
+    }
+    this.emit('joined', { peers: list, rejoin });
+    if (rejoin) this.emit('reconnect', { peers: list });
+  }
+
+  private onJoinRefused(error: SignalingError): void {
+    const isRejoin = this.hasJoinedBefore;
+    if (error.code === ERROR_CODES.alreadyJoined) {
+      // The server kept a membership whose ack we lost: leave it and join afresh.
+      this.socket.emit(CLIENT_EVENTS.leave);
+      this.scheduleRetry(() => this.sendJoin());
+      return;
+    }
+    if (error.code === ERROR_CODES.idTaken && isRejoin && this.idTakenRetries < REJOIN_ID_TAKEN_RETRIES) {
+      // Most likely our own previous socket, not yet noticed gone by the server.
+      this.idTakenRetries += 1;
+      this.scheduleRetry(() => this.sendJoin());
+      return;
+    }
+    if (error.code === ERROR_CODES.rateLimited || error.code === ERROR_CODES.internal) {
+      this.scheduleRetry(() => this.sendJoin());
+      return;
+    }
+    // Refused for good (id-taken, unauthorized, room-full, bad-request): give up the membership.
+    if (FATAL_JOIN_CODES.has(error.code) || error.code === ERROR_CODES.idTaken) {
+      this.membership = undefined;
+      this.hasJoinedBefore = false;
+      this.queue = [];
+    }
+    if (this.pendingJoin) this.failPendingJoin(error);
+    else this.emit('error', { error });
+  }
+
+  private failPendingJoin(error: SignalingError): void {
+    if (!this.pendingJoin) return;
+    clearTimeout(this.pendingJoin.timer);
+    this.pendingJoin.reject(error);
+    this.pendingJoin = undefined;
+  }
+
+  /**
+   * Sends what was queued while not joined to the peers now in the room. Payloads for a peer not back yet
+   * stay queued until it re-joins (peers re-join in any order after a server restart) or grow too old.
+   */
+  private flushQueue(): void {
+    if (!this.isJoined || this.queue.length === 0) return;
+    const oldest = this.now() - this.maxQueuedAgeMs;
+    const queued = this.queue;
+    this.queue = [];
+    for (const q of queued) {
+      if (q.at < oldest) continue;
+      if (this.peerSet.has(q.to)) this.socket.emit(CLIENT_EVENTS.signal, { to: q.to, data: q.data });
+      else this.queue.push(q);
+    }
+  }
+
+  private scheduleRetry(action: () => void): void {
+    if (this.closed || this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.closed) action();
+    }, this.retry.next());
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retry.reset();
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * The signaling protocol between the browser and the signaling server: every socket.io event name, payload
+ * and ack, as one set of valibot schemas. The server validates every client event with these schemas and the
+ * browser's signaling client validates every server event with them, so the two sides cannot drift apart.
+ *
+ * The server only introduces peers: it keeps a peer list per room, relays opaque `signal.data` between two
+ * peers of one room (stamping the sender itself) and answers clock samples. It never reads `signal.data`.
+ *
+ * | direction       | event         | payload                         | ack                                   |
+ * | --------------- | ------------- | ------------------------------- | ------------------------------------- |
+ * | client → server | `join`        | {@link JoinRequest}             | {@link JoinAck} (required)            |
+ * | client → server | `signal`      | {@link SignalRequest}           | none; failures come as `error`        |
+ * | client → server | `time`        | none                            | server clock, float ms (required)     |
+ * | client → server | `leave`       | none                            | {@link LeaveAck} (optional)           |
+ * | server → client | `peer-joined` | {@link PeerNotice}              |                                       |
+ * | server → client | `peer-left`   | {@link PeerNotice}              |                                       |
+ * | server → client | `signal`      | {@link SignalDelivery}          |                                       |
+ * | server → client | `error`       | {@link ErrorNotice}             |                                       |
+ * | server → client | `shutdown`    | {@link ShutdownNotice}          |                                       |
+ */
+import * as v from 'valibot';
+
+/** Event names, client to server. */
+export const CLIENT_EVENTS = {
+  join: 'join',
+  signal: 'signal',
+  time: 'time',
+  leave: 'leave',
+} as const;
+/** A client-to-server event name. */
+export type ClientEventName = (typeof CLIENT_EVENTS)[keyof typeof CLIENT_EVENTS];
+
+/** Event names, server to client. */
+export const SERVER_EVENTS = {
+  peerJoined: 'peer-joined',
+  peerLeft: 'peer-left',
+  signal: 'signal',
+  error: 'error',
+  shutdown: 'shutdown',
+} as const;
+/** A server-to-client event name. */
+export type ServerEventName = (typeof SERVER_EVENTS)[keyof typeof SERVER_EVENTS];
+
+/** Limits both sides enforce. */
+export const LIMITS = {
+  /** Room names: 1–64 of `[A-Za-z0-9_.-]`. */
+  roomPattern: /^[A-Za-z0-9_.-]{1,64}$/,
+  /** Node ids: 8–64 of `[A-Za-z0-9_-]`. */
+  nodeIdPattern: /^[A-Za-z0-9_-]{8,64}$/,
+  /** Longest accepted join token, in characters. */
+  maxTokenLength: 256,
+  /** `signal.data`, serialized as JSON, in UTF-8 bytes. */
+  maxSignalDataBytes: 16 * 1024,
+  /** Deepest nesting of `signal.data` (objects and arrays). */
+  maxSignalDataDepth: 32,
+  /** socket.io `maxHttpBufferSize`: a larger frame closes the connection. */
+  maxFrameBytes: 64 * 1024,
+} as const;
+
+/** Error codes in a failed {@link JoinAck} or an {@link ErrorNotice}. */
+export const ERROR_CODES = {
+  /** Payload does not match the schema (wrong types, missing or extra fields, `__proto__` keys, binary). */
+  badRequest: 'bad-request',
+  /** The room holds `maxRoomSize` peers already. */
+  roomFull: 'room-full',
+  /** Another live socket (on any server process) holds this node id in this room. */
+  idTaken: 'id-taken',
+  /** The server requires a token and the join carried none or a wrong one. */
+  unauthorized: 'unauthorized',
+  /** The socket sent faster than its rate limit; a socket that keeps flooding is disconnected. */
+  rateLimited: 'rate-limited',
+  /** This socket has joined a room already (send `leave` first). */
+  alreadyJoined: 'already-joined',
+  /** `signal.to` names no peer of the sender's room. */
+  noSuchPeer: 'no-such-peer',
+  /** `signal` or `leave` before a successful `join`. */
+  notJoined: 'not-joined',
+  /** An event name this protocol does not have. */
+  unknownEvent: 'unknown-event',
+  /** `signal.data` serializes to more than {@link LIMITS.maxSignalDataBytes}. */
+  tooLarge: 'too-large',
+  /** The server failed (e.g. the scale-out store is unreachable); the request may be retried. */
+  internal: 'internal',
+} as const;
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+// ---------------------------------------------------------------------------------------------------------
+// JSON values: what `signal.data` may be.
+
+/** What makes a value unacceptable as JSON here. */
+export type JsonProblemKind = 'binary' | 'forbidden-key' | 'too-deep' | 'not-json';
+
+/** A reason a value is not plain JSON, see {@link inspectJson}. */
+export interface JsonProblem {
+  kind: JsonProblemKind;
+  message: string;
+}
+
+/**
+ * Checks that `value` is plain JSON: no binary (Buffer, ArrayBuffer, typed arrays), no class instances, no
+ * `__proto__`/`constructor`/`prototype` keys, finite numbers, at most `maxDepth` levels of objects/arrays.
+ * Returns the first problem, or `null`.
+ */
+export function inspectJson(value: unknown, maxDepth: number = LIMITS.maxSignalDataDepth): JsonProblem | null {
+  // Iterative walk so hostile nesting cannot overflow the stack.
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item === 'string' || typeof item === 'boolean') continue;
+    if (typeof item === 'number') {
+      if (!Number.isFinite(item)) return { kind: 'not-json', message: 'numbers must be finite' };
+      continue;
+    }
+    if (typeof item !== 'object') return { kind: 'not-json', message: `${typeof item} is not JSON` };
+    if (item instanceof ArrayBuffer || ArrayBuffer.isView(item) || (typeof Blob !== 'undefined' && item instanceof Blob)) {
+      return { kind: 'binary', message: 'binary data is not accepted' };
+    }
+    if (depth >= maxDepth) return { kind: 'too-deep', message: `nested deeper than ${maxDepth}` };
+    if (Array.isArray(item)) {
+      for (const x of item) stack.push([x, depth + 1]);
+      continue;
+    }
+    const proto = Object.getPrototypeOf(item);
+    if (proto !== Object.prototype && proto !== null) return { kind: 'not-json', message: 'not a plain object' };
+    for (const key of Object.keys(item)) {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+        return { kind: 'forbidden-key', message: `forbidden key "${key}"` };
+      }
+      stack.push([(item as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return null;
+}
+
+/** Why a value is not acceptable as `signal.data` (see {@link inspectJson}), or `null` when it is. */
+export function jsonProblem(value: unknown, maxDepth: number = LIMITS.maxSignalDataDepth): string | null {
+  return inspectJson(value, maxDepth)?.message ?? null;
+}
+
+/** The issue message of a `signal.data` over the size limit (the server answers it with `too-large`). */
+export const SIGNAL_DATA_TOO_LARGE = `data: larger than ${LIMITS.maxSignalDataBytes} bytes as JSON`;
+
+/** UTF-8 length of a string, counted without encoding it. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4; // a surrogate pair is one 4-byte code point
+      i += 1;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** UTF-8 size of `value` serialized as JSON. */
+export function jsonByteLength(value: unknown): number {
+  return utf8Length(JSON.stringify(value) ?? '');
+}
+
+/** Whether `value` serialized as JSON fits in `limit` UTF-8 bytes; cheap for the usual ASCII-sized payloads. */
+function jsonFits(value: unknown, limit: number): boolean {
+  const json = JSON.stringify(value) ?? '';
+  // Each UTF-16 unit is 1 to 3 bytes: most payloads are decided by the length alone.
+  if (json.length * 3 <= limit) return true;
+  if (json.length > limit) return false;
+  return utf8Length(json) <= limit;
+}
+
+/**
+ * Any JSON value without `__proto__`/`constructor`/`prototype` keys, binary, or deeper nesting than
+ * {@link LIMITS.maxSignalDataDepth}, of at most {@link LIMITS.maxSignalDataBytes} serialized.
+ */
+export const SignalDataSchema = v.pipe(
+  v.unknown(),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const problem = jsonProblem(dataset.value);
+    if (problem) addIssue({ message: `data: ${problem}` });
+    // Measured only once the walk proved the value is plain JSON (JSON.stringify throws on e.g. BigInt).
+    else if (!jsonFits(dataset.value, LIMITS.maxSignalDataBytes)) {
+      addIssue({ message: SIGNAL_DATA_TOO_LARGE });
+    }
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// Fields.
+
+/** A room name: 1–64 of `[A-Za-z0-9_.-]`. */
+export const RoomSchema = v.pipe(v.string('room: must be a string'), v.regex(LIMITS.roomPattern, 'room: 1–64 of [A-Za-z0-9_.-]'));
+/** A node id: 8–64 of `[A-Za-z0-9_-]`. */
+export const NodeIdSchema = v.pipe(v.string('nodeId: must be a string'), v.regex(LIMITS.nodeIdPattern, 'nodeId: 8–64 of [A-Za-z0-9_-]'));
+const TokenSchema = v.pipe(v.string('token: must be a string'), v.minLength(1, 'token: empty'), v.maxLength(LIMITS.maxTokenLength, 'token: too long'));
+const ErrorCodeSchema = v.picklist(Object.values(ERROR_CODES));
+
+// ---------------------------------------------------------------------------------------------------------
+// Client to server.
+
+/** `join` payload. Extra fields are rejected. */
+export const JoinRequestSchema = v.strictObject({
+  room: RoomSchema,
+  nodeId: NodeIdSchema,
+  token: v.optional(TokenSchema),
+});
+/** `join` payload: enter `room` as `nodeId`, presenting `token` when the server requires one. */
+export type JoinRequest = v.InferOutput<typeof JoinRequestSchema>;
+
+/** `signal` payload. Extra fields (including a spoofed `from`) are rejected. */
+export const SignalRequestSchema = v.strictObject({
+  to: v.pipe(v.string('to: must be a string'), v.regex(LIMITS.nodeIdPattern, 'to: 8–64 of [A-Za-z0-9_-]')),
+  data: SignalDataSchema,
+});
+/** `signal` payload: relay `data` (opaque JSON, at most 16 KiB serialized) to peer `to` of the sender's room. */
+export type SignalRequest = v.InferOutput<typeof SignalRequestSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Server to client.
+
+/** `error` payload; also the `error` of a failed {@link JoinAck}. */
+export const ErrorNoticeSchema = v.object({
+  code: ErrorCodeSchema,
+  message: v.string(),
+  /** The client event that caused it, when known. */
+  event: v.optional(v.string()),
+  /** For `no-such-peer`: the unknown `to`. */
+  peer: v.optional(v.string()),
+});
+/** `error` payload. */
+export type ErrorNotice = v.InferOutput<typeof ErrorNoticeSchema>;
+
+/** Ack of `join`. */
+export const JoinAckSchema = v.variant('ok', [
+  v.object({
+    ok: v.literal(true),
+    /** The joined node id (echo of the request). */
+    self: NodeIdSchema,
+    /** The other peers in the room at the time of joining, on every server process. */
+    peers: v.array(NodeIdSchema),
+    /** Server clock, float ms (performance.timeOrigin + performance.now()). */
+    serverTime: v.pipe(v.number(), v.finite()),
+  }),
+  v.object({ ok: v.literal(false), error: ErrorNoticeSchema }),
+]);
+/** Ack of `join`. */
+export type JoinAck = v.InferOutput<typeof JoinAckSchema>;
+
+/** Ack of `time`: the server clock, float ms (performance.timeOrigin + performance.now()). */
+export const TimeAckSchema = v.pipe(v.number(), v.finite());
+/** Ack of `time`. */
+export type TimeAck = v.InferOutput<typeof TimeAckSchema>;
+
+/** Ack of `leave` (when the client passes one). `left` is false when the socket was in no room. */
+export const LeaveAckSchema = v.object({ ok: v.literal(true), left: v.boolean() });
+/** Ack of `leave`. */
+export type LeaveAck = v.InferOutput<typeof LeaveAckSchema>;
+
+/** `peer-joined` / `peer-left` payload. */
+export const PeerNoticeSchema = v.object({ nodeId: NodeIdSchema });
+/** `peer-joined` / `peer-left` payload. */
+export type PeerNotice = v.InferOutput<typeof PeerNoticeSchema>;
+
+/** `signal` as delivered: `from` is stamped by the server from the sender's joined socket. */
+export const SignalDeliverySchema = v.object({ from: NodeIdSchema, data: SignalDataSchema });
+/** `signal` as delivered. */
+export type SignalDelivery = v.InferOutput<typeof SignalDeliverySchema>;
+
+/** `shutdown` payload: the server is stopping; reconnect (to another process) after the disconnect. */
+export const ShutdownNoticeSchema = v.object({ reason: v.string() });
+/** `shutdown` payload. */
+export type ShutdownNotice = v.InferOutput<typeof ShutdownNoticeSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Typed socket.io event maps: `Socket<ServerToClientEvents, ClientToServerEvents>` in the browser,
+// `Server<ClientToServerEvents, ServerToClientEvents>` on the server.
+
+/** Events the client emits. */
+export interface ClientToServerEvents {
+  join: (request: JoinRequest, ack: (reply: JoinAck) => void) => void;
+  signal: (request: SignalRequest) => void;
+  time: (ack: (serverTime: TimeAck) => void) => void;
+  leave: (ack?: (reply: LeaveAck) => void) => void;
+}
+
+/** Events the server emits. */
+export interface ServerToClientEvents {
+  'peer-joined': (notice: PeerNotice) => void;
+  'peer-left': (notice: PeerNotice) => void;
+  signal: (delivery: SignalDelivery) => void;
+  error: (notice: ErrorNotice) => void;
+  shutdown: (notice: ShutdownNotice) => void;
+}
+
+/** A short human-readable reason from a failed parse (first issue). */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  const first = issues[0];
+  if (!first) return 'invalid';
+  const path = first.path?.map((p) => String(p.key)).join('.');
+  return path && !first.message.startsWith(`${path}:`) ? `${path}: ${first.message}` : first.message;
+}

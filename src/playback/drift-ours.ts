@@ -1,0 +1,292 @@
+/**
+ * This project's drift controller: keeps the video within a fraction of a frame of the decided timeline
+ * without oscillating. Rules, in order of precedence:
+ *
+ * 1. Measure robustly: the drift used is the median of the last `filterSamples` measurements, so a late
+ *    frame callback or a dropped frame moves nothing.
+ * 2. Seek only for large drift (`seekThresholdMs`), at most once per `seekHoldMs`, and aim ahead: a seek
+ *    lands after a decoder latency during which the timeline moves on, so the target is the expected
+ *    position plus the learned seek latency. After a seek, samples are ignored until it has settled; the
+ *    first settled drift says how far off the latency estimate was, and the estimate moves towards the truth.
+ * 3. Nudge small drift with the playback rate, proportionally (correct the drift over `horizonMs`), capped at
+ *    `maxNudge`, changed at most every `holdMs` and only by at least `minRateStep`. Hysteresis: correction
+ *    starts beyond `engageMs` and stops within `releaseMs`, so a drift sitting at a threshold cannot flap;
+ *    the start threshold widens with the measured noise, so noise alone does not start corrections.
+ * 4. Learn the device's rate error: between corrections the video runs at its base rate, and how fast the
+ *    drift creeps back out of the dead band is this device's playback-rate error against the shared clock.
+ *    It is folded into a small trim of the base rate, so corrections become rare instead of periodic. A
+ *    larger error leaves too short quiet periods to measure, or keeps a proportional correction running for
+ *    good (it settles where the nudge cancels the error): so while a small drift is being corrected, the
+ *    trim also integrates the nudge (slowly, `trimTimeConstantMs`: an overdamped PI controller).
+ */
+import { type DriftController, type DriftDecision, type DriftSample, checkDriftSample, checkOptions } from './drift-sample.js';
+
+/** Tuning of {@link OursDriftController}. Times in ms, rates as fractions (0.05 = 5 %). */
+export interface OursDriftOptions {
+  /** Median window, in samples. Default 5. */
+  filterSamples: number;
+  /** Samples needed before deciding anything (after a start, reset or seek). Default 3. */
+  minSamples: number;
+  /** Start correcting beyond this drift (or beyond `noiseFactor` times the measured noise, if larger). Default 8. */
+  engageMs: number;
+  /** The engage threshold is at least this many times the measurement noise (mean |raw - median|). Default 3. */
+  noiseFactor: number;
+  /** Stop correcting within this drift. Default 2. */
+  releaseMs: number;
+  /** Proportional gain: aim to remove the drift over this time. Default 600. */
+  horizonMs: number;
+  /** Largest rate change, relative to the decided rate. Default 0.08. */
+  maxNudge: number;
+  /** Smallest rate change worth making, relative to the decided rate. Default 0.002. */
+  minRateStep: number;
+  /** Least time between two rate changes of one correction. Default 250. */
+  holdMs: number;
+  /** Seek beyond this drift. Default 200. */
+  seekThresholdMs: number;
+  /** Least time between two seeks. Default 1000. */
+  seekHoldMs: number;
+  /** Samples this long after a seek (plus the seek latency) are ignored. Default 200. */
+  seekSettleMs: number;
+  /** Seek latency assumed before any seek was observed. Default 80. */
+  initialSeekLatencyMs: number;
+  /** Upper bound of the learned seek latency. Default 1500. */
+  maxSeekLatencyMs: number;
+  /** Weight of the newest observation in the seek latency estimate (0..1). Default 0.6. */
+  seekLatencyGain: number;
+  /** Weight of the newest observation in the rate trim (0..1). Default 0.5. */
+  trimGain: number;
+  /** Largest rate trim, relative to the decided rate. Default 0.02. */
+  maxTrim: number;
+  /** Shortest quiet period (no correction) the trim learns from. Default 1000. */
+  minQuietMs: number;
+  /** While correcting a drift within `trimBandMs`, the trim integrates the nudge with this time constant. Default 20000. */
+  trimTimeConstantMs: number;
+  /** Drift beyond this is a transient (a seek's residue, a stall), not a rate error: no integration. Default 20. */
+  trimBandMs: number;
+}
+
+/** Defaults of {@link OursDriftOptions}. */
+export const OURS_DRIFT_DEFAULTS: Readonly<OursDriftOptions> = Object.freeze({
+  filterSamples: 5,
+  minSamples: 3,
+  engageMs: 8,
+  noiseFactor: 3,
+  releaseMs: 2,
+  horizonMs: 600,
+  maxNudge: 0.08,
+  minRateStep: 0.002,
+  holdMs: 250,
+  seekThresholdMs: 200,
+  seekHoldMs: 1000,
+  seekSettleMs: 200,
+  initialSeekLatencyMs: 80,
+  maxSeekLatencyMs: 1500,
+  seekLatencyGain: 0.6,
+  trimGain: 0.5,
+  maxTrim: 0.02,
+  minQuietMs: 1000,
+  trimTimeConstantMs: 20000,
+  trimBandMs: 20,
+});
+
+interface Measurement {
+  readonly at: number;
+  /** actual - expected, seconds. */
+  readonly drift: number;
+}
+
+/** See the module comment. */
+export class OursDriftController implements DriftController {
+  readonly preset = 'ours' as const;
+  readonly #o: OursDriftOptions;
+  #window: Measurement[] = [];
+  #engaged = false;
+  #lastRateChangeAt = Number.NEGATIVE_INFINITY;
+  #lastSeekAt = Number.NEGATIVE_INFINITY;
+  /** Set while a seek settles: samples before `settleUntil` are ignored, the first settled drift is learned from. */
+  #pendingSeek: { readonly settleUntil: number } | undefined;
+  /** Start of the current quiet period (not correcting, at base rate), for learning the trim. */
+  #quiet: Measurement | undefined;
+  #lastAt = Number.NEGATIVE_INFINITY;
+  #seekLatencyMs: number;
+  #trim = 0;
+  /** Running mean of |raw drift - filtered drift|, seconds: how noisy the measurements are. */
+  #noise = 0;
+
+  constructor(options: Partial<OursDriftOptions> = {}) {
+    this.#o = { ...OURS_DRIFT_DEFAULTS, ...options };
+    checkOptions('ours drift controller', this.#o);
+    if (this.#o.minSamples < 1 || this.#o.filterSamples < this.#o.minSamples) {
+      throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples');
+    }
+    if (this.#o.releaseMs > this.#o.engageMs || this.#o.engageMs > this.#o.seekThresholdMs) {
+      throw new RangeError('ours drift controller: need releaseMs <= engageMs <= seekThresholdMs');
+    }
+    this.#seekLatencyMs = this.#o.initialSeekLatencyMs;
+  }
+
+  /** The learned seek latency: how long a seek takes to land, in ms. */
+  get seekLatencyMs(): number {
+    return this.#seekLatencyMs;
+  }
+
+  /** The learned rate trim: the base rate is `decidedRate * (1 + rateTrim)`. */
+  get rateTrim(): number {
+    return this.#trim;
+  }
+
+  /** The measurement noise seen so far: mean |raw - filtered drift|, in ms. */
+  get noiseMs(): number {
+    return this.#noise * 1000;
+  }
+
+  /** Whether a rate correction is under way. */
+  get correcting(): boolean {
+    return this.#engaged;
+  }
+
+  reset(): void {
+    this.#window = [];
+    this.#engaged = false;
+    this.#pendingSeek = undefined;
+    this.#quiet = undefined;
+    this.#lastRateChangeAt = Number.NEGATIVE_INFINITY;
+    this.#lastSeekAt = Number.NEGATIVE_INFINITY;
+  }
+
+  update(sample: DriftSample): DriftDecision {
+    checkDriftSample(sample);
+    // A clock that went backwards makes every stored time meaningless: start over (keeping what was learned).
+    if (sample.at < this.#lastAt) this.reset();
+    const previousAt = Math.max(this.#lastAt, sample.at - this.#o.holdMs);
+    this.#lastAt = sample.at;
+    const o = this.#o;
+    const raw = sample.actual - sample.expected;
+    if (sample.seeking === true) return none(raw);
+    if (this.#pendingSeek !== undefined && sample.at < this.#pendingSeek.settleUntil) return none(raw);
+
+    this.#window.push({ at: sample.at, drift: raw });
+    if (this.#window.length > o.filterSamples) this.#window.shift();
+    if (this.#window.length < o.minSamples) return none(raw);
+    // The median sample, with its own time: a drift trend is then measured without the filter's lag.
+    const filtered = median(this.#window);
+    const drift = filtered.drift;
+    const driftMs = drift * 1000;
+    this.#noise += NOISE_WEIGHT * (Math.abs(raw - drift) - this.#noise);
+    const engageMs = Math.max(o.engageMs, o.noiseFactor * this.#noise * 1000);
+
+    if (this.#pendingSeek !== undefined) {
+      this.#pendingSeek = undefined;
+      this.#learnSeekLatency(drift, sample.decidedRate);
+    }
+
+    if (Math.abs(driftMs) >= o.seekThresholdMs && sample.at - this.#lastSeekAt >= o.seekHoldMs) {
+      return this.#seek(sample, driftMs);
+    }
+
+    const base = sample.decidedRate * (1 + this.#trim);
+    if (!this.#engaged) {
+      if (Math.abs(driftMs) <= engageMs) {
+        if (this.#quiet === undefined && nearlyEqual(sample.currentRate, base)) this.#quiet = filtered;
+        // Adopt a changed base (a new decided rate or trim) without waiting for drift to build up.
+        if (!nearlyEqual(sample.currentRate, base) && sample.at - this.#lastRateChangeAt >= o.holdMs) {
+          return this.#nudge(sample, base, driftMs);
+        }
+        return { action: 'none', driftMs };
+      }
+      this.#engaged = true;
+      this.#learnTrim(sample, filtered, base);
+    } else if (Math.abs(driftMs) <= o.trimBandMs) {
+      // Correcting a small drift: integrate the nudge into the trim (rule 4, the slow integral part).
+      const dt = Math.min(sample.at - previousAt, o.holdMs);
+      const nudge = (sample.currentRate - base) / sample.decidedRate;
+      this.#trim = clamp(this.#trim + (nudge * dt) / o.trimTimeConstantMs, -o.maxTrim, o.maxTrim);
+    }
+
+    const baseNow = sample.decidedRate * (1 + this.#trim);
+    if (Math.abs(driftMs) <= o.releaseMs) {
+      this.#engaged = false;
+      this.#quiet = filtered;
+      // Releasing is always applied at once: staying off the base rate would overshoot.
+      return nearlyEqual(sample.currentRate, baseNow) ? { action: 'none', driftMs } : this.#nudge(sample, baseNow, driftMs);
+    }
+    const low = sample.decidedRate * (1 - o.maxNudge);
+    const high = sample.decidedRate * (1 + o.maxNudge);
+    const target = clamp(baseNow - (sample.decidedRate * drift) / (o.horizonMs / 1000), low, high);
+    const bigEnough = Math.abs(target - sample.currentRate) >= o.minRateStep * sample.decidedRate;
+    if (bigEnough && sample.at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, driftMs);
+    return { action: 'none', driftMs };
+  }
+
+  #nudge(sample: DriftSample, rate: number, driftMs: number): DriftDecision {
+    this.#lastRateChangeAt = sample.at;
+    return { action: 'nudge', driftMs, rate };
+  }
+
+  #seek(sample: DriftSample, driftMs: number): DriftDecision {
+    const o = this.#o;
+    // Aim where the timeline will be when the seek lands.
+    const position = Math.max(0, sample.expected + (this.#seekLatencyMs / 1000) * sample.decidedRate);
+    const rate = sample.decidedRate * (1 + this.#trim);
+    this.#window = [];
+    this.#engaged = false;
+    this.#quiet = undefined;
+    this.#lastSeekAt = sample.at;
+    this.#lastRateChangeAt = sample.at;
+    this.#pendingSeek = { settleUntil: sample.at + this.#seekLatencyMs + o.seekSettleMs };
+    return { action: 'seek', driftMs, position, rate };
+  }
+
+  /**
+   * After a seek aimed `L` ahead, a video that really took `L'` to land is off by `(L - L') * rate`: a drift
+   * of `d` seconds means the latency was `L - d / rate`. Move the estimate towards that.
+   */
+  #learnSeekLatency(drift: number, decidedRate: number): void {
+    const o = this.#o;
+    const observed = this.#seekLatencyMs - (drift * 1000) / decidedRate;
+    const next = this.#seekLatencyMs + o.seekLatencyGain * (observed - this.#seekLatencyMs);
+    this.#seekLatencyMs = clamp(next, 0, o.maxSeekLatencyMs);
+  }
+
+  /**
+   * At the end of a quiet period the video ran at the base rate `decided * (1 + trim)` and the drift moved
+   * by `Δd` over `Δt`: the video's real rate is off by `Δd / Δt` (relative to the decided rate), so the trim
+   * should be that much lower.
+   */
+  #learnTrim(sample: DriftSample, end: Measurement, base: number): void {
+    const quiet = this.#quiet;
+    this.#quiet = undefined;
+    const o = this.#o;
+    if (quiet === undefined || !nearlyEqual(sample.currentRate, base)) return;
+    const elapsedMs = end.at - quiet.at;
+    if (elapsedMs < o.minQuietMs) return;
+    const slope = (end.drift - quiet.drift) / (elapsedMs / 1000) / sample.decidedRate;
+    this.#trim = clamp(this.#trim - o.trimGain * slope, -o.maxTrim, o.maxTrim);
+  }
+}
+
+/** Weight of one sample in the noise estimate (a time constant of about 50 samples). */
+const NOISE_WEIGHT = 0.02;
+
+function none(drift: number): DriftDecision {
+  return { action: 'none', driftMs: drift * 1000 };
+}
+
+/** The median measurement by drift (for an even count, the mean of the middle two, drift and time). */
+function median(window: readonly Measurement[]): Measurement {
+  const sorted = [...window].sort((a, b) => a.drift - b.drift);
+  const mid = sorted.length >> 1;
+  if (sorted.length % 2 === 1) return sorted[mid]!;
+  const low = sorted[mid - 1]!;
+  const high = sorted[mid]!;
+  return { at: (low.at + high.at) / 2, drift: (low.drift + high.drift) / 2 };
+}
+
+function clamp(x: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, x));
+}
+
+/** Rates equal up to float noise (a video element may round what it was given). */
+function nearlyEqual(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+}

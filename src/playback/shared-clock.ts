@@ -1,0 +1,318 @@
+/**
+ * Estimator of the offset from this tab's clock to the shared clock (the signaling server's), NTP style.
+ *
+ * A sample is one round trip: local send time `t0`, server time `ts`, local receive time `t1`. Assuming the
+ * server stamped `ts` halfway through, `offset = ts - (t0 + t1) / 2`, and wherever in the round trip it
+ * really stamped it, the true offset is within `rtt / 2` of that (`rtt = t1 - t0`). So the sample with the
+ * smallest round trip is the most precise one. Clocks drift apart slowly, so a sample's error also grows with
+ * its age (`driftPpm`): the estimate uses the sample with the smallest `rtt / 2 + age * drift`, as NTP's
+ * clock filter does.
+ *
+ * Resync policy: a burst of `burstSamples` samples at start (and after a reset or a clock step), then a
+ * short burst of `resyncSamples` every `resyncIntervalMs`. The host asks {@link SharedClock.nextSampleDelay}
+ * when to send the next request and reports replies with {@link SharedClock.addSample}.
+ *
+ * Clock steps and outliers: a sample whose uncertainty interval `[offset ± rtt/2]` does not overlap the
+ * current estimate's (`offset ± errorBound`) is inconsistent: either a one-off (a server stall, a garbled
+ * reply) or a step of one of the clocks (the OS set the time, the machine slept). One is set aside as an
+ * outlier and a quick follow-up sample is requested; `jumpConfirmSamples` inconsistent samples in a row that
+ * agree with each other are a step: the old window is dropped and the new samples become the estimate.
+ *
+ * Pure apart from the injected `localNow` (used only by the getters that need "now"); no timers, no I/O.
+ */
+
+/** Tuning of {@link SharedClock}. */
+export interface SharedClockOptions {
+  /** Samples kept. Default 16. */
+  windowSize: number;
+  /** Samples in the burst at start, after `reset()` and after a detected clock step. Default 8. */
+  burstSamples: number;
+  /** Pause between the samples of a burst, in ms. Default 30. */
+  burstIntervalMs: number;
+  /** Time from the end of one burst to the start of the next, in ms. Default 15000. */
+  resyncIntervalMs: number;
+  /** Samples in each periodic resync burst. Default 3. */
+  resyncSamples: number;
+  /** Round trips longer than this (ms) are rejected: too imprecise to help. Default 2000. */
+  maxRttMs: number;
+  /** Samples older than this (ms, by the local clock) leave the window. Default 120000. */
+  maxAgeMs: number;
+  /** Assumed worst relative drift between the clocks, in parts per million: error growth with age. Default 50. */
+  driftPpm: number;
+  /** Slack (ms) in the consistency check, for the server's time to answer. Default 2. */
+  toleranceMs: number;
+  /** Consecutive agreeing inconsistent samples that prove a clock step; 0 disables step detection. Default 3. */
+  jumpConfirmSamples: number;
+}
+
+/** Defaults of {@link SharedClockOptions} (this project's clock). */
+export const DEFAULT_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object.freeze({
+  windowSize: 16,
+  burstSamples: 8,
+  burstIntervalMs: 30,
+  resyncIntervalMs: 15_000,
+  resyncSamples: 3,
+  maxRttMs: 2_000,
+  maxAgeMs: 120_000,
+  driftPpm: 50,
+  toleranceMs: 2,
+  jumpConfirmSamples: 3,
+});
+
+/**
+ * The clock of Jellyfin SyncPlay's web client, for the sync benchmark's comparison: the minimum-delay sample
+ * of the last 8, polled every second for the first four pings and every minute after; no age weighting, no
+ * step detection.
+ */
+export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object.freeze({
+  windowSize: 8,
+  burstSamples: 4,
+  burstIntervalMs: 1_000,
+  resyncIntervalMs: 60_000,
+  resyncSamples: 1,
+  maxRttMs: Number.POSITIVE_INFINITY,
+  maxAgeMs: Number.POSITIVE_INFINITY,
+  driftPpm: 0,
+  toleranceMs: 0,
+  jumpConfirmSamples: 0,
+});
+
+/** One round trip, as kept in the window. */
+export interface ClockSample {
+  /** Local time the request left, ms. */
+  readonly t0: number;
+  /** Server time in the reply, ms. */
+  readonly ts: number;
+  /** Local time the reply arrived, ms. */
+  readonly t1: number;
+  /** `t1 - t0`. */
+  readonly rtt: number;
+  /** `ts - (t0 + t1) / 2`. */
+  readonly offset: number;
+}
+
+/** What {@link SharedClock.addSample} did with a sample. */
+export type SampleVerdict =
+  /** Kept in the window. */
+  | { readonly kind: 'accepted'; readonly sample: ClockSample }
+  /** Unusable: non-finite numbers, a negative round trip (the local clock stepped back), or too slow. */
+  | { readonly kind: 'rejected'; readonly reason: 'non-finite' | 'negative-rtt' | 'rtt-too-long' }
+  /** Disagrees with the estimate; set aside pending confirmation of a clock step. */
+  | { readonly kind: 'outlier'; readonly sample: ClockSample }
+  /** Confirmed a clock step: the window restarted from the agreeing samples. */
+  | { readonly kind: 'step'; readonly sample: ClockSample; readonly previousOffset: number };
+
+/** Counters for stats and the inspector. */
+export interface SharedClockStats {
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly outliers: number;
+  readonly steps: number;
+}
+
+/** NTP-style estimator of the offset to the shared clock. See the module comment. */
+export class SharedClock {
+  readonly #localNow: () => number;
+  readonly #options: SharedClockOptions;
+  #window: ClockSample[] = [];
+  #suspects: ClockSample[] = [];
+  #best: ClockSample | undefined;
+  #burstRemaining: number;
+  #lastSampleAt = Number.NEGATIVE_INFINITY;
+  #burstEndedAt = Number.NEGATIVE_INFINITY;
+  #stats = { accepted: 0, rejected: 0, outliers: 0, steps: 0 };
+
+  /**
+   * @param localNow this tab's clock in ms, e.g. `() => performance.timeOrigin + performance.now()`
+   *   (monotonic is best; a stepping clock works too, through step detection).
+   * @param options tuning; see {@link DEFAULT_SHARED_CLOCK_OPTIONS}.
+   */
+  constructor(localNow: () => number, options: Partial<SharedClockOptions> = {}) {
+    this.#localNow = localNow;
+    this.#options = { ...DEFAULT_SHARED_CLOCK_OPTIONS, ...options };
+    const o = this.#options;
+    const positive = (n: number): boolean => Number.isInteger(n) && n >= 1;
+    if (!positive(o.windowSize) || !positive(o.burstSamples) || !positive(o.resyncSamples)) {
+      throw new RangeError('SharedClock: windowSize, burstSamples and resyncSamples must be integers >= 1');
+    }
+    if (!(o.jumpConfirmSamples === 0 || positive(o.jumpConfirmSamples))) {
+      throw new RangeError('SharedClock: jumpConfirmSamples must be 0 or an integer >= 1');
+    }
+    for (const key of ['burstIntervalMs', 'resyncIntervalMs', 'maxRttMs', 'maxAgeMs', 'driftPpm', 'toleranceMs'] as const) {
+      if (!(o[key] >= 0)) throw new RangeError(`SharedClock: ${key} must be >= 0, got ${o[key]}`);
+    }
+    this.#burstRemaining = o.burstSamples;
+  }
+
+  /** Offset in ms to add to the local clock to read the shared clock; 0 before the first sample. */
+  get offset(): number {
+    return this.#best?.offset ?? 0;
+  }
+
+  /** Bound in ms on the error of {@link offset} now (`rtt/2` of the sample used, grown with its age); Infinity before any sample. */
+  get errorBound(): number {
+    return this.errorBoundAt(this.#localNow());
+  }
+
+  /** Whether at least one sample was accepted. */
+  get synced(): boolean {
+    return this.#best !== undefined;
+  }
+
+  /** Round trip in ms of the sample the estimate uses (NaN before any). */
+  get rtt(): number {
+    return this.#best?.rtt ?? Number.NaN;
+  }
+
+  /** Counters of accepted, rejected, outlier samples and detected clock steps. */
+  get stats(): SharedClockStats {
+    return { ...this.#stats };
+  }
+
+  /** The samples in the window, oldest first. */
+  get samples(): readonly ClockSample[] {
+    return [...this.#window];
+  }
+
+  /** Shared-clock time now, in ms. */
+  now(): number {
+    return this.toShared(this.#localNow());
+  }
+
+  /** The shared-clock time of local time `localMs`. */
+  toShared(localMs: number): number {
+    return localMs + this.offset;
+  }
+
+  /** The local time of shared-clock time `sharedMs` (for scheduling a local timer at a shared instant). */
+  toLocal(sharedMs: number): number {
+    return sharedMs - this.offset;
+  }
+
+  /** {@link errorBound} as it is at local time `localMs`. */
+  errorBoundAt(localMs: number): number {
+    const best = this.#best;
+    return best === undefined ? Number.POSITIVE_INFINITY : this.#errorOf(best, localMs);
+  }
+
+  /**
+   * Ms until the host should send the next time request (0: now). The host calls it after every reply and
+   * after giving up on a lost one; an unanswered request changes nothing here, so it is simply retried.
+   */
+  nextSampleDelay(localMs: number = this.#localNow()): number {
+    const due =
+      this.#burstRemaining > 0
+        ? this.#lastSampleAt + this.#options.burstIntervalMs
+        : this.#burstEndedAt + this.#options.resyncIntervalMs;
+    return Math.max(0, due - localMs);
+  }
+
+  /** Start a fresh burst at once (keeping the window), e.g. when the tab becomes visible again. */
+  requestResync(): void {
+    this.#burstRemaining = Math.max(this.#burstRemaining, this.#options.resyncSamples);
+    this.#lastSampleAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Forget everything (e.g. another server): back to unsynced, with a full burst due now. */
+  reset(): void {
+    this.#window = [];
+    this.#suspects = [];
+    this.#best = undefined;
+    this.#burstRemaining = this.#options.burstSamples;
+    this.#lastSampleAt = Number.NEGATIVE_INFINITY;
+    this.#burstEndedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * Records one round trip: `t0` local send time, `ts` server time, `t1` local receive time (ms). Never
+   * throws; the verdict says what became of the sample.
+   */
+  addSample(t0: number, ts: number, t1: number): SampleVerdict {
+    if (!Number.isFinite(t0) || !Number.isFinite(ts) || !Number.isFinite(t1)) return this.#reject('non-finite');
+    const rtt = t1 - t0;
+    if (rtt < 0) return this.#reject('negative-rtt');
+    if (rtt > this.#options.maxRttMs) return this.#reject('rtt-too-long');
+    const sample: ClockSample = { t0, ts, t1, rtt, offset: ts - (t0 + t1) / 2 };
+    this.#countTowardsBurst(t1);
+
+    if (this.#best !== undefined && this.#options.jumpConfirmSamples > 0 && !this.#consistent(sample, t1)) {
+      // Suspects that disagree among themselves were one-offs: start collecting afresh from this one.
+      this.#suspects = agree([...this.#suspects, sample], this.#options.toleranceMs) ? [...this.#suspects, sample] : [sample];
+      if (this.#suspects.length < this.#options.jumpConfirmSamples) {
+        this.#stats.outliers++;
+        // Confirm or dismiss quickly rather than at the next periodic resync.
+        this.#burstRemaining = Math.max(this.#burstRemaining, this.#options.jumpConfirmSamples - this.#suspects.length);
+        return { kind: 'outlier', sample };
+      }
+      const previousOffset = this.offset;
+      this.#window = this.#suspects;
+      this.#suspects = [];
+      this.#stats.steps++;
+      this.#stats.accepted++;
+      this.#burstRemaining = this.#options.burstSamples;
+      this.#select(t1);
+      return { kind: 'step', sample, previousOffset };
+    }
+
+    this.#suspects = [];
+    this.#window.push(sample);
+    this.#stats.accepted++;
+    this.#select(t1);
+    return { kind: 'accepted', sample };
+  }
+
+  #reject(reason: 'non-finite' | 'negative-rtt' | 'rtt-too-long'): SampleVerdict {
+    this.#stats.rejected++;
+    return { kind: 'rejected', reason };
+  }
+
+  /** Burst bookkeeping for a reply received at local time `t1` (any usable reply counts). */
+  #countTowardsBurst(t1: number): void {
+    if (this.#burstRemaining === 0) {
+      // The periodic resync is due: this reply opens its burst.
+      this.#burstRemaining = this.#options.resyncSamples;
+    }
+    this.#burstRemaining--;
+    this.#lastSampleAt = t1;
+    if (this.#burstRemaining === 0) this.#burstEndedAt = t1;
+  }
+
+  #errorOf(sample: ClockSample, localMs: number): number {
+    const age = Math.max(0, localMs - sample.t1);
+    return sample.rtt / 2 + (age * this.#options.driftPpm) / 1e6;
+  }
+
+  /** Whether `sample`'s interval overlaps the current estimate's (see the module comment). */
+  #consistent(sample: ClockSample, localMs: number): boolean {
+    const best = this.#best!;
+    const slack = this.#errorOf(best, localMs) + sample.rtt / 2 + this.#options.toleranceMs;
+    return Math.abs(sample.offset - best.offset) <= slack;
+  }
+
+  /** Trims the window (size, age) and picks the sample with the smallest error at `localMs`. */
+  #select(localMs: number): void {
+    const { windowSize, maxAgeMs } = this.#options;
+    this.#window = this.#window.filter((s) => localMs - s.t1 <= maxAgeMs).slice(-windowSize);
+    let best: ClockSample | undefined;
+    let bestError = Number.POSITIVE_INFINITY;
+    for (const s of this.#window) {
+      const error = this.#errorOf(s, localMs);
+      if (error < bestError) {
+        best = s;
+        bestError = error;
+      }
+    }
+    this.#best = best;
+  }
+}
+
+/** Whether the uncertainty intervals of `samples` share a point (within `toleranceMs`). */
+function agree(samples: readonly ClockSample[], toleranceMs: number): boolean {
+  let low = Number.NEGATIVE_INFINITY;
+  let high = Number.POSITIVE_INFINITY;
+  for (const s of samples) {
+    low = Math.max(low, s.offset - s.rtt / 2);
+    high = Math.min(high, s.offset + s.rtt / 2);
+  }
+  return low <= high + toleranceMs;
+}

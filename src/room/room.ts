@@ -1,0 +1,487 @@
+/**
+ * Room: the host of one node of a room, in the etcd-raft sense. It owns the consensus node and drives it with
+ * real time and real I/O: a tick timer, the WebRTC mesh for protocol messages, the signaling client for peers
+ * coming and going, sessionStorage for the acceptor's durable state, and the shared clock. After every input
+ * it drains the node (which persists before it releases anything), sends the messages, applies decided slots
+ * in order and reports everything as typed events that the element re-dispatches as DOM events.
+ *
+ * It knows nothing of the DOM element or the `<video>`: the element listens to `state` and asks for
+ * proposals; this keeps the element thin and this file about consensus hosting only.
+ */
+import {
+  PaxosNode,
+  summarizeMessage,
+  type Message,
+  type NodeEvent,
+  type Output,
+  type Role,
+} from '../consensus/index.js';
+import { Mesh, type MeshPeerInfo } from '../net/mesh.js';
+import { SignalingClient } from '../net/signaling-client.js';
+import type { SignalingError } from '../net/signaling-error.js';
+import { TypedEventTarget } from '../net/typed-events.js';
+import { SharedClock } from '../playback/shared-clock.js';
+import {
+  type VideoCommand,
+  type VideoState,
+  apply,
+  atSlot,
+  initialVideoState,
+  videoStateMachine,
+} from '../playback/video-state.js';
+import {
+  type PaxosErrorCode,
+  type PaxosEventDetailMap,
+  type PaxosStatus,
+  PaxosVideoError,
+} from '../events.js';
+import type { ClaimedIdentity } from './identity.js';
+import { SessionStore } from './session-store.js';
+
+/** How the element configures a room. */
+export interface RoomOptions {
+  readonly signalingUrl: string;
+  readonly room: string;
+  readonly identity: ClaimedIdentity;
+  readonly token?: string;
+  readonly secret?: string;
+  readonly iceServers?: RTCIceServer[];
+  readonly maxAcceptors: number;
+  /** Local clock, ms (injectable for tests); the shared clock is this plus the estimated offset. */
+  readonly localNow: () => number;
+  /** Where the acceptor state lives (sessionStorage), or undefined to keep it in memory only. */
+  readonly storage: globalThis.Storage | undefined;
+  /** Tick period of the consensus node, ms. */
+  readonly tickMs?: number;
+  /** Time a proposal may take before its promise rejects with `timeout`, ms. */
+  readonly proposalTimeoutMs?: number;
+}
+
+/** What the room reports of one peer. */
+export interface PeerInfo {
+  /** The peer's node id. */
+  readonly id: string;
+  /** Its role as this node last learned it. */
+  readonly role: Role;
+  /** Whether protocol messages reach it now. */
+  readonly connected: boolean;
+  /** Whether they go through the signaling server's relay (no direct data channel). */
+  readonly relayed: boolean;
+  /** Round trip of the data channel's connection, ms; null when unknown. */
+  readonly rtt: number | null;
+}
+
+/** Room events: exactly the element's events, by name. */
+export type RoomEvents = PaxosEventDetailMap;
+
+const DEFAULT_TICK_MS = 50;
+
+/** A random request id: proposal ids must stay unique across reloads of the same node id. */
+function requestId(prefix: string, n: number): string {
+  const r = crypto.getRandomValues(new Uint32Array(2));
+  return `${prefix}${n.toString(36)}-${r[0]!.toString(36)}${r[1]!.toString(36)}`;
+}
+
+export class Room extends TypedEventTarget<RoomEvents> {
+  readonly id: string;
+  readonly #o: RoomOptions;
+  readonly #clock: SharedClock;
+  readonly #signaling: SignalingClient;
+  #mesh: Mesh | undefined;
+  #node: PaxosNode<VideoState, VideoCommand> | undefined;
+  #state: VideoState = initialVideoState();
+  #known = false;
+  #status: PaxosStatus = 'connecting';
+  #quorumLost = false;
+  #role: Role = 'learner';
+  #leader: string | null = null;
+  #acceptors: readonly string[] = [];
+  #counter = 0;
+  readonly #proposals = new Map<string, { resolve: (slot: number) => void; reject: (e: Error) => void }>();
+  readonly #reads = new Map<string, { resolve: (s: VideoState) => void; reject: (e: Error) => void }>();
+  #tickTimer: ReturnType<typeof setInterval> | undefined;
+  #clockTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #decisions = 0;
+  #rejected = 0;
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor(options: RoomOptions) {
+    super();
+    this.#o = options;
+    this.id = options.identity.id;
+    this.#clock = new SharedClock(options.localNow);
+    this.#signaling = new SignalingClient(options.signalingUrl, { now: options.localNow });
+  }
+
+  // ---- what the element reads -------------------------------------------------------------------------
+
+  /** The decided video state (initial until this node learns the room's state). */
+  get state(): VideoState {
+    return this.#state;
+  }
+  /** Whether this node has the room's state (it founded the room or caught up). */
+  get known(): boolean {
+    return this.#known;
+  }
+  get status(): PaxosStatus {
+    return this.#status;
+  }
+  get role(): Role {
+    return this.#role;
+  }
+  get leader(): string | null {
+    return this.#leader;
+  }
+  /** Shared-clock time now, ms. */
+  sharedNow(): number {
+    return this.#clock.now();
+  }
+  get clock(): SharedClock {
+    return this.#clock;
+  }
+  /** The other nodes of the room. */
+  get peers(): PeerInfo[] {
+    const acceptors = new Set(this.#acceptors);
+    return (this.#mesh?.peers() ?? []).map((p: MeshPeerInfo) => ({
+      id: p.id,
+      role: p.id === this.#leader ? 'leader' : acceptors.has(p.id) ? 'acceptor' : 'learner',
+      connected: p.connected,
+      relayed: p.relayed,
+      rtt: p.rtt,
+    }));
+  }
+  /** Counters for `stats`. */
+  get counters(): { decisions: number; rejected: number } {
+    const node = this.#node?.stats;
+    return {
+      decisions: this.#decisions,
+      rejected: this.#rejected + (node?.rejected ?? 0) + (this.#mesh?.stats.malformed ?? 0) + this.#signaling.invalid.total,
+    };
+  }
+  /** The mesh, for the test hook that cuts links. */
+  get mesh(): Mesh | undefined {
+    return this.#mesh;
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------------
+
+  /** Joins the room; resolves once joined (rejects with a PaxosVideoError when it cannot). */
+  async start(): Promise<void> {
+    this.#syncClock();
+    const s = this.#signaling;
+    this.#unsubscribe.push(
+      s.on('error', ({ error }) => this.#onSignalingError(error)),
+      s.on('disconnect', () => this.#updateStatus()),
+      s.on('reconnect', () => this.#updateStatus()),
+      s.on('peer-joined', ({ nodeId }) => {
+        this.#node?.peerJoined(nodeId);
+        this.emit('paxos-peer-join', { peer: nodeId });
+        this.#flush();
+      }),
+      s.on('peer-left', ({ nodeId }) => {
+        this.#node?.peerLeft(nodeId);
+        this.emit('paxos-peer-leave', { peer: nodeId });
+        this.#flush();
+      }),
+    );
+    let peers: string[];
+    try {
+      peers = await s.join(this.#o.room, this.id, this.#o.token);
+    } catch (error) {
+      throw this.#toError(error as SignalingError);
+    }
+    if (this.#closed) return;
+    this.#startNode(peers);
+    this.#updateStatus();
+  }
+
+  #startNode(peers: string[]): void {
+    const store = new SessionStore(this.#o.storage, this.#o.room, this.id, videoStateMachine);
+    const stored = store.load();
+    if (store.discarded) this.#report('protocol', `stored consensus state dropped: ${store.discarded}`);
+    // The first node of an empty room founds it; any other joins as a learner and catches up.
+    const bootstrap = !stored && peers.length === 0 ? [this.id] : undefined;
+    const node = new PaxosNode<VideoState, VideoCommand>({
+      id: this.id,
+      stateMachine: videoStateMachine,
+      storage: store,
+      random: Math.random,
+      maxAcceptors: this.#o.maxAcceptors,
+      proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / (this.#o.tickMs ?? DEFAULT_TICK_MS)),
+      eligible: globalThis.document?.visibilityState !== 'hidden',
+      ...(bootstrap ? { bootstrap } : {}),
+    });
+    this.#node = node;
+    for (const p of peers) node.peerJoined(p);
+
+    const mesh = new Mesh({
+      selfId: this.id,
+      room: this.#o.room,
+      signaling: this.#signaling,
+      ...(this.#o.secret ? { secret: this.#o.secret } : {}),
+      ...(this.#o.iceServers ? { iceServers: this.#o.iceServers } : {}),
+    });
+    this.#mesh = mesh;
+    this.#unsubscribe.push(
+      mesh.on('message', ({ from, data }) => this.#onMessage(from, data)),
+      mesh.on('peer-open', ({ peer }) => {
+        node.peerReachable(peer, true);
+        this.#flush();
+      }),
+      mesh.on('peer-close', ({ peer }) => {
+        node.peerReachable(peer, false);
+        this.#flush();
+      }),
+      mesh.on('peer-state', () => this.#updateStatus()),
+      mesh.on('error', ({ error }) => this.#report(error.code === 'wrong-secret' ? 'wrong-secret' : 'protocol', error.message)),
+    );
+    if (node.known) this.#adoptState(node.state, node.applied);
+    this.#tickTimer = setInterval(() => {
+      node.tick();
+      this.#flush();
+    }, this.#o.tickMs ?? DEFAULT_TICK_MS);
+    globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
+    this.#flush();
+  }
+
+  /** Leaves the room: tells the peers (so the configuration drops this node) and stops every timer. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#tickTimer);
+    clearTimeout(this.#clockTimer);
+    globalThis.document?.removeEventListener('visibilitychange', this.#onVisibility);
+    for (const off of this.#unsubscribe) off();
+    const gone = new PaxosVideoError('not-connected', 'the element left the room');
+    for (const p of this.#proposals.values()) p.reject(gone);
+    for (const r of this.#reads.values()) r.reject(gone);
+    this.#proposals.clear();
+    this.#reads.clear();
+    this.#mesh?.close();
+    this.#signaling.leave();
+    this.#signaling.close();
+  }
+
+  // ---- commands ---------------------------------------------------------------------------------------
+
+  /** Proposes a command; resolves with its slot once decided (and applied here). */
+  propose(command: VideoCommand): Promise<number> {
+    const node = this.#node;
+    if (!node || this.#closed) return Promise.reject(new PaxosVideoError('not-connected', 'not in a room yet'));
+    const id = requestId('p', ++this.#counter);
+    return new Promise<number>((resolve, reject) => {
+      this.#proposals.set(id, { resolve, reject });
+      node.propose(command, id);
+      this.#flush();
+    });
+  }
+
+  /** A linearizable read: the state as of a slot a majority of the acceptors confirmed. */
+  read(): Promise<VideoState> {
+    const node = this.#node;
+    if (!node || this.#closed) return Promise.reject(new PaxosVideoError('not-connected', 'not in a room yet'));
+    const id = requestId('r', ++this.#counter);
+    return new Promise<VideoState>((resolve, reject) => {
+      this.#reads.set(id, { resolve, reject });
+      node.read(id);
+      this.#flush();
+    });
+  }
+
+  /** The unsafe operator action: see PaxosNode.forceReconfigure. */
+  forceReconfigure(acceptors?: readonly string[]): void {
+    if (!this.#node) throw new PaxosVideoError('not-connected', 'not in a room yet');
+    this.#node.forceReconfigure(acceptors);
+    this.#flush();
+  }
+
+  // ---- the host loop ----------------------------------------------------------------------------------
+
+  #onMessage(from: string, data: unknown): void {
+    const node = this.#node;
+    if (!node || this.#closed) return;
+    const result = node.step(from, data);
+    if (result.ok) {
+      this.#reportMessage('receive', from, this.id, result.message);
+    }
+    this.#flush();
+  }
+
+  /** Drains the node (it persists first), then sends, applies and reports. */
+  #flush(): void {
+    const node = this.#node;
+    if (!node || this.#closed) return;
+    let out: Output<VideoState, VideoCommand>;
+    try {
+      out = node.drain();
+    } catch (error) {
+      // Persisting failed (storage full): nothing was sent, which is safe; say why.
+      this.#report('protocol', `cannot persist consensus state: ${(error as Error).message}`);
+      return;
+    }
+    for (const event of out.events) this.#onNodeEvent(event);
+    for (const { to, message } of out.messages) {
+      this.#mesh?.send(to, message as object);
+      this.#reportMessage('send', this.id, to, message);
+    }
+    for (const entry of out.applied) {
+      let state = this.#state;
+      const commands: { type: string; proposer: string; id: string }[] = [];
+      if (entry.value.kind === 'commands') {
+        for (const c of entry.value.commands) {
+          state = apply(state, c.command);
+          commands.push({ type: c.command.type, proposer: c.proposer, id: c.id });
+        }
+      }
+      this.#decisions++;
+      this.#state = atSlot(state, entry.slot);
+      this.emit('paxos-state', { state: this.#state, slot: entry.slot, commands });
+    }
+    if (out.applied.length > 0 && !this.#known) {
+      this.#known = true;
+      this.#updateStatus();
+    }
+    for (const p of out.proposals) {
+      const pending = this.#proposals.get(p.id);
+      if (!pending) continue;
+      this.#proposals.delete(p.id);
+      if (p.ok) pending.resolve(p.slot);
+      else pending.reject(new PaxosVideoError(p.code === 'no-quorum' ? 'no-quorum' : p.code === 'timeout' ? 'timeout' : 'bad-argument', p.reason));
+    }
+    for (const r of out.reads) {
+      const pending = this.#reads.get(r.id);
+      if (!pending) continue;
+      this.#reads.delete(r.id);
+      if (r.ok) pending.resolve(atSlot(r.state, r.slot));
+      else pending.reject(new PaxosVideoError(r.code === 'no-quorum' ? 'no-quorum' : 'timeout', r.reason));
+    }
+  }
+
+  #onNodeEvent(event: NodeEvent<VideoState>): void {
+    switch (event.type) {
+      case 'role':
+        this.#role = event.role;
+        this.#updateStatus();
+        break;
+      case 'leader':
+        this.#leader = event.leader ?? null;
+        this.emit('paxos-leader', { leader: this.#leader, ...(event.ballot ? { ballot: event.ballot } : {}) });
+        break;
+      case 'config':
+        this.#acceptors = event.acceptors;
+        this.emit('paxos-config', { acceptors: [...event.acceptors], learners: [...event.learners], slot: event.slot });
+        break;
+      case 'quorum-lost':
+        this.#quorumLost = true;
+        this.emit('paxos-quorum-lost', { reachable: event.reachable, needed: event.needed });
+        this.#updateStatus();
+        break;
+      case 'quorum-restored':
+        this.#quorumLost = false;
+        this.emit('paxos-quorum-restored', { reachable: event.reachable, needed: event.needed });
+        this.#updateStatus();
+        break;
+      case 'restored':
+        this.#adoptState(event.state, event.slot);
+        break;
+    }
+  }
+
+  /** Takes a state that did not come slot by slot (a snapshot, or the stored state at start). */
+  #adoptState(state: VideoState, slot: number): void {
+    this.#state = atSlot(state, slot);
+    this.#known = true;
+    this.emit('paxos-state', { state: this.#state, slot, commands: [] });
+    this.#updateStatus();
+  }
+
+  #reportMessage(direction: 'send' | 'receive', from: string, to: string, message: Message<VideoState, VideoCommand>): void {
+    const s = summarizeMessage(message);
+    this.emit('paxos-message', {
+      direction,
+      type: s.type,
+      from,
+      to,
+      ...(s.ballot ? { ballot: s.ballot } : {}),
+      ...(s.slot !== undefined ? { slot: s.slot } : {}),
+    });
+  }
+
+  // ---- status, clock, errors --------------------------------------------------------------------------
+
+  #updateStatus(): void {
+    if (this.#status === 'error' || this.#closed) return;
+    const anyPeerUp = (this.#mesh?.peers() ?? []).some((p) => p.connected);
+    let next: PaxosStatus;
+    if (!this.#signaling.joined && !anyPeerUp) next = this.#node ? 'offline' : 'connecting';
+    else if (this.#quorumLost) next = 'no-quorum';
+    else if (this.#known) next = 'synced';
+    else next = 'joined';
+    this.#setStatus(next);
+  }
+
+  #setStatus(next: PaxosStatus): void {
+    if (next === this.#status) return;
+    const previous = this.#status;
+    this.#status = next;
+    this.emit('paxos-status', { status: next, previous });
+  }
+
+  /** Fatal: the element shows it and stops trying (bad attributes, refused join). */
+  fail(code: PaxosErrorCode, message: string): void {
+    this.#report(code, message);
+    this.#setStatus('error');
+  }
+
+  #report(code: PaxosErrorCode, message: string): void {
+    this.emit('paxos-error', { code, message });
+  }
+
+  #onSignalingError(error: SignalingError): void {
+    if (error.code === 'no-such-peer' || error.code === 'rate-limited') return; // transient, the mesh retries
+    const e = this.#toError(error);
+    if (e.code === 'unauthorized' || e.code === 'room-full') this.fail(e.code, e.message);
+    else this.#report(e.code, e.message);
+  }
+
+  #toError(error: SignalingError): PaxosVideoError {
+    switch (error.code) {
+      case 'unauthorized':
+        return new PaxosVideoError('unauthorized', `the signaling server refused the token: ${error.message}`);
+      case 'room-full':
+        return new PaxosVideoError('room-full', error.message);
+      case 'id-taken':
+        return new PaxosVideoError('id-taken', error.message);
+      case 'unreachable':
+      case 'timeout':
+      case 'disconnected':
+        return new PaxosVideoError('signaling-unreachable', `cannot reach the signaling server ${this.#o.signalingUrl}: ${error.message}`);
+      default:
+        return new PaxosVideoError('protocol', `${error.code}: ${error.message}`);
+    }
+  }
+
+  /** NTP-style sampling of the server clock, paced by the estimator (burst at start, then periodic). */
+  #syncClock(): void {
+    if (this.#closed) return;
+    // While the server is unreachable, try again every second (a sample needs it).
+    const delay = this.#signaling.connected ? this.#clock.nextSampleDelay() : 1000;
+    this.#clockTimer = setTimeout(() => {
+      if (!this.#signaling.connected) return this.#syncClock();
+      this.#signaling.timeSample().then(
+        ({ t0, serverTime, t1 }) => {
+          this.#clock.addSample(t0, serverTime, t1);
+          this.#syncClock();
+        },
+        () => this.#syncClock(),
+      );
+    }, delay);
+  }
+
+  readonly #onVisibility = (): void => {
+    // A hidden tab's timers are throttled to once a second or less: it must not lead.
+    this.#node?.setEligible(globalThis.document.visibilityState !== 'hidden');
+    this.#flush();
+  };
+}

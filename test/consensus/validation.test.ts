@@ -1,0 +1,72 @@
+/** Every message from a peer is validated: a malformed one is refused with a reason, counted, and harmless. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MESSAGE_TYPES, parseMessage, summarizeMessage } from '../../src/consensus/index.js';
+import { digestMachine } from '../sim/digest-machine.js';
+import { A, B, C, ballot, commands, makeNode } from './helpers.js';
+
+const accept = { type: 'accept', ballot: ballot(2, B), slot: 1, value: commands('x') };
+
+const malformed: [string, unknown, RegExp][] = [
+  ['not an object', 'prepare', /not an object/],
+  ['an array', [1, 2], /not an object/],
+  ['no type', { ballot: ballot(1, B), slot: 1 }, /unknown type/],
+  ['an unknown type', { type: 'gossip' }, /unknown type "gossip"/],
+  ['a negative slot', { type: 'prepare', ballot: ballot(1, B), slot: -1 }, /at slot/],
+  ['a fractional slot', { type: 'accepted', ballot: ballot(1, A), slot: 1.5 }, /at slot/],
+  ['a round of 0', { type: 'prepare', ballot: ballot(0, B), slot: 1 }, /at ballot\.round/],
+  ['a malformed node id', { type: 'heartbeat', ballot: ballot(1, 'x'), seq: 1, decidedThrough: 0 }, /ballot\.node/],
+  ['a missing value', { type: 'accept', ballot: ballot(2, B), slot: 1 }, /value/],
+  ['an unknown value kind', { ...accept, value: { kind: 'magic' } }, /value/],
+  ['an empty batch', { ...accept, value: { kind: 'commands', commands: [] } }, /commands/],
+  ['duplicate acceptors', { ...accept, value: { kind: 'config', acceptors: [A, A] } }, /distinct/],
+  ['a command the application rejects', { ...accept, value: { kind: 'commands', commands: [{ id: 'p', proposer: B, command: { tag: 7 } }] } }, /invalid application data/],
+  ['a snapshot state the application rejects', { type: 'entries', snapshot: { slot: 3, state: { length: -1, hash: 0 }, acceptors: [A] }, entries: [] }, /invalid application data/],
+  ['a leader message with another node\'s ballot', { ...accept, ballot: ballot(2, C) }, /not of its sender/],
+  ['a forward of another proposer\'s command', { type: 'forward', commands: [{ id: 'p', proposer: C, command: { tag: 'x' } }] }, /another proposer/],
+  ['an oversized promise', { type: 'promise', ballot: ballot(1, A), slot: 1, decidedThrough: 0, accepted: [], decided: Array.from({ length: 2000 }, (_, i) => ({ slot: i + 1, value: { kind: 'noop' } })) }, /decided/],
+];
+
+describe('message validation', () => {
+  for (const [what, raw, reason] of malformed) {
+    it(`refuses ${what}`, () => {
+      const result = parseMessage(raw, B, digestMachine);
+      assert.equal(result.ok, false);
+      assert.match((result as { reason: string }).reason, reason);
+    });
+  }
+
+  it('accepts a well-formed message and returns a validated copy', () => {
+    const result = parseMessage({ ...accept, extra: 'dropped' }, B, digestMachine);
+    assert.ok(result.ok);
+    assert.deepEqual(result.value, accept);
+    assert.notEqual(result.value, accept);
+  });
+
+  it('a node refuses, counts, and changes nothing; it never throws', () => {
+    const { node, storage } = makeNode(A, [A, B, C]);
+    node.drain();
+    const saves = storage.saves;
+    const before = JSON.stringify(storage.load());
+    for (const [, raw] of malformed) {
+      const result = node.step(B, raw);
+      assert.equal(result.ok, false);
+    }
+    assert.equal(node.step('bad id', accept).ok, false);
+    assert.equal(node.step(A, accept).ok, false, 'a message claiming to come from the node itself');
+    const out = node.drain();
+    assert.equal(out.messages.length, 0);
+    assert.equal(storage.saves, saves);
+    assert.equal(JSON.stringify(storage.load()), before);
+    assert.equal(node.stats.rejected, malformed.length + 2);
+    assert.equal(node.stats.received, 0);
+    assert.ok(Object.keys(node.stats.rejectedByReason).length > 5);
+  });
+
+  it('summarizes any message for reporting: type, and ballot and slot where they apply', () => {
+    assert.deepEqual(summarizeMessage(accept as never), { type: 'accept', ballot: ballot(2, B), slot: 1 });
+    assert.deepEqual(summarizeMessage({ type: 'catchup', slot: 4 }), { type: 'catchup', slot: 4 });
+    assert.deepEqual(summarizeMessage({ type: 'read', readId: 'r1' }), { type: 'read' });
+    assert.ok(MESSAGE_TYPES.includes('nack') && MESSAGE_TYPES.length === 15);
+  });
+});

@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  DEFAULT_SHARED_CLOCK_OPTIONS,
+  JELLYFIN_SHARED_CLOCK_OPTIONS,
+  SharedClock,
+} from '../../src/playback/shared-clock.js';
+import { seededRandom } from './simulated-video.js';
+
+/** A settable local clock. */
+function manualClock(start = 1_000_000): { now: () => number; set: (t: number) => void } {
+  let t = start;
+  return { now: () => t, set: (x) => (t = x) };
+}
+
+/**
+ * A round trip over a simulated link: the request takes `up` ms, the server answers at once, the reply takes
+ * `down` ms. `trueOffset` is server clock minus local clock.
+ */
+function roundTrip(clock: SharedClock, t0: number, trueOffset: number, up: number, down: number) {
+  return clock.addSample(t0, t0 + up + trueOffset, t0 + up + down);
+}
+
+describe('shared clock: the estimate', () => {
+  it('is unsynced with an infinite error bound before any sample', () => {
+    const local = manualClock();
+    const clock = new SharedClock(local.now);
+    assert.equal(clock.synced, false);
+    assert.equal(clock.offset, 0);
+    assert.equal(clock.errorBound, Number.POSITIVE_INFINITY);
+    assert.equal(clock.now(), local.now());
+  });
+
+  it('takes offset = ts - (t0 + t1) / 2 and error bound = rtt / 2 from one sample', () => {
+    const local = manualClock(1000);
+    const clock = new SharedClock(local.now, { driftPpm: 0 });
+    const verdict = clock.addSample(1000, 5_000_010, 1020);
+    assert.equal(verdict.kind, 'accepted');
+    assert.equal(clock.offset, 5_000_010 - 1010);
+    assert.equal(clock.errorBound, 10);
+    assert.equal(clock.rtt, 20);
+    local.set(2000);
+    assert.equal(clock.now(), 2000 + clock.offset);
+    assert.equal(clock.toLocal(clock.toShared(1234.5)), 1234.5);
+  });
+
+  it('uses the sample with the smallest round trip', () => {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { driftPpm: 0 });
+    const trueOffset = 10_000;
+    roundTrip(clock, 0, trueOffset, 40, 5); // asymmetric: estimate off by 17.5
+    roundTrip(clock, 100, trueOffset, 1, 3); // rtt 4: off by 1
+    roundTrip(clock, 200, trueOffset, 30, 30); // symmetric but slow
+    assert.equal(clock.rtt, 4);
+    assert.equal(clock.offset, trueOffset - 1);
+    assert.equal(clock.errorBound, 2);
+  });
+
+  it('always contains the true offset within its error bound, and gets tight with good samples', () => {
+    const random = seededRandom(7);
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { driftPpm: 0 });
+    const trueOffset = -123_456.789;
+    for (let i = 0; i < 200; i++) {
+      const t0 = i * 50;
+      // Heavy-tailed one-way delays: mostly ~1 ms, sometimes tens of ms, each direction independent.
+      const delay = () => 0.3 + random() * 1 + (random() < 0.2 ? random() * 80 : 0);
+      roundTrip(clock, t0, trueOffset, delay(), delay());
+      local.set(t0 + 10);
+      assert.ok(Math.abs(clock.offset - trueOffset) <= clock.errorBound + 1e-9, `sample ${i}`);
+    }
+    assert.ok(clock.errorBound < 1, `error bound ${clock.errorBound}`);
+  });
+
+  it('lets the error bound grow with the age of the sample used', () => {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { driftPpm: 50 });
+    clock.addSample(0, 500, 10);
+    assert.equal(clock.errorBoundAt(10), 5);
+    assert.equal(clock.errorBoundAt(10 + 60_000), 5 + 3); // 60 s at 50 ppm
+  });
+
+  it('prefers a fresh sample over an old one that was only slightly better', () => {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { driftPpm: 50, maxAgeMs: Number.POSITIVE_INFINITY });
+    clock.addSample(0, 100, 4); // rtt 4, offset 98
+    clock.addSample(100_000, 100_103, 100_006); // rtt 6, offset 100: 100 s younger
+    assert.equal(clock.offset, 100); // 2 + 5 ms of aged error loses against 3 ms
+  });
+
+  it('keeps at most windowSize samples, and none older than maxAgeMs', () => {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { windowSize: 4, maxAgeMs: 1000, driftPpm: 0 });
+    clock.addSample(0, 50, 2); // the best sample, soon too old
+    for (let i = 1; i <= 5; i++) clock.addSample(i * 100, i * 100 + 55, i * 100 + 10);
+    assert.equal(clock.samples.length, 4);
+    assert.equal(clock.offset, 50, 'the rtt-2 sample fell out of the window');
+    const fresh = new SharedClock(local.now, { maxAgeMs: 1000, driftPpm: 0 });
+    fresh.addSample(0, 50, 2);
+    fresh.addSample(2000, 2060, 2010);
+    assert.equal(fresh.samples.length, 1);
+    assert.equal(fresh.offset, 55);
+  });
+
+  it('rejects unusable samples, says why, and keeps the estimate', () => {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { maxRttMs: 1000 });
+    clock.addSample(0, 1000, 10);
+    const before = clock.offset;
+    assert.deepEqual(clock.addSample(100, 2000, 90), { kind: 'rejected', reason: 'negative-rtt' });
+    assert.deepEqual(clock.addSample(100, 2000, 1200), { kind: 'rejected', reason: 'rtt-too-long' });
+    assert.deepEqual(clock.addSample(Number.NaN, 2000, 110), { kind: 'rejected', reason: 'non-finite' });
+    assert.deepEqual(clock.addSample(100, Number.POSITIVE_INFINITY, 110), { kind: 'rejected', reason: 'non-finite' });
+    assert.equal(clock.offset, before);
+    assert.equal(clock.stats.rejected, 4);
+    assert.equal(clock.stats.accepted, 1);
+  });
+
+  it('refuses bad options', () => {
+    const now = () => 0;
+    assert.throws(() => new SharedClock(now, { windowSize: 0 }), /windowSize/);
+    assert.throws(() => new SharedClock(now, { burstSamples: 1.5 }), /burstSamples/);
+    assert.throws(() => new SharedClock(now, { driftPpm: -1 }), /driftPpm/);
+    assert.throws(() => new SharedClock(now, { jumpConfirmSamples: -1 }), /jumpConfirmSamples/);
+  });
+});
+
+describe('shared clock: outliers and clock steps', () => {
+  function synced(): { clock: SharedClock; local: ReturnType<typeof manualClock> } {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { driftPpm: 0 });
+    for (let i = 0; i < 8; i++) roundTrip(clock, i * 30, 5000, 1, 1);
+    return { clock, local };
+  }
+
+  it('sets aside one sample that contradicts the estimate, and asks for a quick follow-up', () => {
+    const { clock } = synced();
+    const verdict = roundTrip(clock, 1000, 5000 + 400, 1, 1); // a server hiccup: 400 ms off, yet a tight rtt
+    assert.equal(verdict.kind, 'outlier');
+    assert.equal(clock.offset, 5000);
+    assert.equal(clock.stats.outliers, 1);
+    assert.equal(clock.nextSampleDelay(1002), DEFAULT_SHARED_CLOCK_OPTIONS.burstIntervalMs);
+    assert.equal(roundTrip(clock, 1100, 5000, 1, 1).kind, 'accepted', 'a consistent sample clears the suspicion');
+    assert.equal(clock.stats.steps, 0);
+  });
+
+  it('adopts a clock step once three agreeing samples confirm it', () => {
+    const { clock } = synced();
+    // The local clock jumps 10 s forward: every later sample sees the server 10 s "earlier".
+    const verdicts = [0, 1, 2].map((i) => roundTrip(clock, 20_000 + i * 30, 5000 - 10_000, 1, 1).kind);
+    assert.deepEqual(verdicts, ['outlier', 'outlier', 'step']);
+    assert.equal(clock.offset, -5000);
+    assert.equal(clock.stats.steps, 1);
+    assert.equal(clock.samples.length, 3, 'the old window is gone');
+    assert.equal(clock.nextSampleDelay(20_100), 0, 'a full burst follows a step');
+  });
+
+  it('does not take disagreeing outliers for a step', () => {
+    const { clock } = synced();
+    const kinds = [3000, -7000, 12_000, 900].map((off, i) => roundTrip(clock, 9000 + i * 30, 5000 + off, 1, 1).kind);
+    assert.deepEqual(kinds, ['outlier', 'outlier', 'outlier', 'outlier']);
+    assert.equal(clock.offset, 5000);
+  });
+
+  it('can be told not to detect steps (the Jellyfin configuration)', () => {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, JELLYFIN_SHARED_CLOCK_OPTIONS);
+    roundTrip(clock, 0, 5000, 5, 5);
+    assert.equal(roundTrip(clock, 1000, 9000, 1, 1).kind, 'accepted');
+    assert.equal(clock.offset, 9000, 'the minimum-delay sample wins, whatever it says');
+  });
+});
+
+describe('shared clock: resync policy', () => {
+  it('samples a burst at start, then a short burst every resync interval', () => {
+    const local = manualClock(0);
+    const o = { burstSamples: 4, burstIntervalMs: 30, resyncIntervalMs: 10_000, resyncSamples: 2 };
+    const clock = new SharedClock(local.now, o);
+    const sent: number[] = [];
+    // A host loop: wait the delay, send, the reply comes 2 ms later.
+    let t = 0;
+    while (t < 25_000) {
+      t += clock.nextSampleDelay(t);
+      if (t >= 25_000) break;
+      sent.push(t);
+      roundTrip(clock, t, 700, 1, 1);
+      t += 2;
+    }
+    assert.deepEqual(sent, [0, 32, 64, 96, 10_098, 10_130, 20_132, 20_164]);
+  });
+
+  it('starts a burst at once on requestResync and a full one on reset', () => {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { burstSamples: 2, resyncIntervalMs: 60_000, resyncSamples: 3 });
+    roundTrip(clock, 0, 1, 1, 1);
+    roundTrip(clock, 40, 1, 1, 1);
+    assert.equal(clock.nextSampleDelay(100), 60_000 - 58);
+    clock.requestResync();
+    assert.equal(clock.nextSampleDelay(100), 0);
+    clock.reset();
+    assert.equal(clock.synced, false);
+    assert.equal(clock.nextSampleDelay(100), 0);
+  });
+});

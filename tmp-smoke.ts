@@ -1,0 +1,16 @@
+import { io } from 'socket.io-client';
+const url = 'http://127.0.0.1:36307';
+const a = io(url, { transports: ['websocket'] }); const b = io(url, { transports: ['websocket'] });
+a.on('error', (e) => console.log('A error', e)); b.on('error', (e) => console.log('B error', e));
+b.on('signal', (s) => console.log('B got', s)); a.on('peer-joined', (p) => console.log('A peer-joined', p));
+console.log('A join', await a.emitWithAck('join', { room: 'r1', nodeId: 'nodeAAAA' }));
+console.log('B join', await b.emitWithAck('join', { room: 'r1', nodeId: 'nodeBBBB' }));
+a.emit('signal', { to: 'nodeBBBB', data: { sdp: 'x' } });
+a.emit('signal', { to: 'nodeBBBB', data: { sdp: 'x' }, from: 'evil' });
+a.emit('signal', { to: 'nodeCCCC', data: 1 });
+a.emit('bogus', 1);
+a.emit('signal', { to: 'nodeBBBB', data: { x: Buffer.from('hi') } });
+a.emit('signal', JSON.parse('{"to":"nodeBBBB","data":{"__proto__":{"a":1}}}'));
+console.log('time', await a.emitWithAck('time'));
+await new Promise((r) => setTimeout(r, 300));
+a.close(); b.close();

@@ -1,0 +1,149 @@
+// Browser tests: real Chromium (Debian's, or CHROME_PATH), real WebRTC, and ONE real signaling server that
+// this config starts on an ephemeral loopback port before the run and stops after it. Tests read its URL
+// from `window.__PAXOS_SIGNALING__` (see test/browser/net/helpers.ts).
+//
+// Run after `npm run build` (the server comes from dist/server/index.js, and serves dist/paxos-video.js at
+// /paxos-video.js for cross-origin embedding tests). Headless Chromium gathers no WebRTC candidates with
+// loopback alone, so run it the way CI does: `scripts/netns.sh npx web-test-runner`.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { requireChrome } from './scripts/find-chrome.mjs';
+
+const root = new URL('.', import.meta.url).pathname;
+const serverModule = new URL('./dist/server/index.js', import.meta.url);
+if (!existsSync(serverModule)) {
+  console.error('web-test-runner: dist/server/index.js is missing: run `npm run build` first (npm test does).');
+  process.exit(1);
+}
+const executablePath = requireChrome();
+
+/** Flags every browser test needs (see DESIGN.md "Testing without toys"). */
+const BASE_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
+const AUTOPLAY = '--autoplay-policy=no-user-gesture-required';
+
+const chrome = (flags) =>
+  chromeLauncher({
+    launchOptions: { executablePath, headless: true, args: flags },
+    concurrency: 1,
+  });
+
+// The signaling server: started by the dev server's `serverStart` hook, stopped by `serverStop`.
+let signalingUrl = '';
+let signaling;
+// A second server that requires a join token, for the token tests.
+const TEST_TOKEN = 'test-token-7f3a';
+let tokenUrl = '';
+let tokenServer;
+// A third server that tests may stop and start again on the same port (signaling outages), through the
+// server commands `outage-server-stop` and `outage-server-start` (executeServerCommand in the browser).
+let outagePort = 0;
+let outageServer;
+let createServer;
+const signalingServerPlugin = {
+  name: 'paxos-video-signaling-server',
+  async serverStart() {
+    const { createSignalingServer } = await import(serverModule.href);
+    createServer = createSignalingServer;
+    signaling = createSignalingServer({ logLevel: process.env.PAXOS_TEST_SERVER_LOG ?? 'warn' });
+    const { port } = await signaling.listen(0, '127.0.0.1');
+    signalingUrl = `http://127.0.0.1:${port}`;
+    tokenServer = createSignalingServer({ logLevel: process.env.PAXOS_TEST_SERVER_LOG ?? 'warn', token: TEST_TOKEN });
+    tokenUrl = `http://127.0.0.1:${(await tokenServer.listen(0, '127.0.0.1')).port}`;
+    outageServer = createSignalingServer({ logLevel: process.env.PAXOS_TEST_SERVER_LOG ?? 'warn' });
+    outagePort = (await outageServer.listen(0, '127.0.0.1')).port;
+    console.log(`web-test-runner: signaling servers on ${signalingUrl}, with a token ${tokenUrl}, for outages :${outagePort}`);
+  },
+  async serverStop() {
+    await Promise.all([signaling?.close(), tokenServer?.close(), outageServer?.close()]);
+  },
+  async executeCommand({ command }) {
+    if (command === 'outage-server-stop') {
+      await outageServer?.close();
+      outageServer = undefined;
+      return true;
+    }
+    if (command === 'outage-server-start') {
+      if (!outageServer) {
+        outageServer = createServer({ logLevel: process.env.PAXOS_TEST_SERVER_LOG ?? 'warn' });
+        await outageServer.listen(outagePort, '127.0.0.1');
+      }
+      return true;
+    }
+    return undefined;
+  },
+};
+
+// A real network change for the ICE tests: `executeServerCommand('paxos-netns-addresses', { up })` removes
+// or restores the veth addresses of the private network namespace (scripts/netns.sh), the only ones
+// WebRTC can use there. Answers false outside that namespace (no pv0), so such a test can skip.
+const NETNS_UP = [
+  'ip addr add 10.77.0.1/24 dev pv0',
+  'ip addr add 10.77.0.2/24 dev pv1',
+  'ip route replace default via 10.77.0.2 dev pv0',
+];
+const NETNS_DOWN = ['ip addr flush dev pv0', 'ip addr flush dev pv1'];
+const netnsPlugin = {
+  name: 'paxos-video-netns',
+  async executeCommand({ command, payload }) {
+    if (command !== 'paxos-netns-addresses') return undefined;
+    const { execFileSync } = await import('node:child_process');
+    const run = (line) => execFileSync(line.split(' ')[0], line.split(' ').slice(1), { stdio: 'pipe' });
+    try {
+      run('ip link show pv0');
+    } catch {
+      return false; // not inside scripts/netns.sh
+    }
+    for (const line of payload?.up ? NETNS_UP : NETNS_DOWN) run(line);
+    return true;
+  },
+};
+
+// Files named *.autoplay-blocked.test.ts run in their own browser, launched without the autoplay flag.
+const AUTOPLAY_BLOCKED = '.autoplay-blocked.test.ts';
+const walk = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name);
+        return statSync(path).isDirectory() ? walk(path) : [path];
+      })
+    : [];
+const hasAutoplayBlocked = walk(join(root, 'test/browser')).some((f) => f.endsWith(AUTOPLAY_BLOCKED));
+const filesFromCli = process.argv.some((a) => a === '--files' || a.startsWith('--files='));
+
+export default {
+  rootDir: root,
+  files: ['test/browser/**/*.test.ts', `!test/browser/**/*${AUTOPLAY_BLOCKED}`],
+  // socket.io-client (engine.io-client) has Node and browser builds: take the browser one.
+  nodeResolve: { browser: true, exportConditions: ['browser'] },
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  browsers: [chrome([...BASE_FLAGS, AUTOPLAY])],
+  groups:
+    hasAutoplayBlocked && !filesFromCli
+      ? [{ name: 'autoplay-blocked', files: `test/browser/**/*${AUTOPLAY_BLOCKED}`, browsers: [chrome(BASE_FLAGS)] }]
+      : [],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }), signalingServerPlugin, netnsPlugin],
+  testFramework: { config: { timeout: 60_000 } },
+  testsFinishTimeout: 10 * 60_000,
+  browserStartTimeout: 60_000,
+  testRunnerHtml: (testFramework) => `<!doctype html>
+<html>
+  <head><script>
+    window.__PAXOS_SIGNALING__ = ${JSON.stringify(signalingUrl)};
+    window.__PAXOS_SIGNALING_TOKEN_URL__ = ${JSON.stringify(tokenUrl)};
+    window.__PAXOS_SIGNALING_TOKEN__ = ${JSON.stringify(TEST_TOKEN)};
+    window.__PAXOS_SIGNALING_OUTAGE_URL__ = ${JSON.stringify(`http://127.0.0.1:${outagePort}`)};
+  </script></head>
+  <body><script type="module" src="${testFramework}"></script></body>
+</html>`,
+};
