@@ -72,6 +72,32 @@ async function calibrate(pages: readonly BenchPage[]) {
   return out;
 }
 
+/** Attempts at forming a room with a full direct mesh before the run fails. */
+const FORM_ATTEMPTS = 3;
+/** How long one page may take to reach every page before it over a direct channel. */
+const FORM_STEP_TIMEOUT_MS = 20_000;
+
+/**
+ * Forms a room of `pages` with `controller`, on a fresh room name per attempt: a pair of pages whose
+ * direct channel never opens (see the report: a negotiation race in the mesh) fails the attempt, and the
+ * next one starts over. Returns the room and the failed attempts' reasons.
+ */
+async function formRoom(origin: string, controller: ControllerName, seed: number, pages: readonly BenchPage[]) {
+  const failures: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const room = new BenchRoom(origin, roomName(controller, seed), controller, pages);
+    log(`room ${room.name}: forming${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+    try {
+      await room.form(FORM_STEP_TIMEOUT_MS);
+      return { room, failures };
+    } catch (error) {
+      if (!(error instanceof BenchError) || attempt >= FORM_ATTEMPTS) throw error;
+      failures.push(error.message);
+      log(`warning: ${error.message}`);
+    }
+  }
+}
+
 function steadyLine(s: SteadyResult): string {
   return `${s.controller}: drift p50 ${ms(s.drift.p50)}, p95 ${ms(s.drift.p95)}, max ${ms(s.drift.max)}; media clock p95 ${ms(s.clockDrift.p95)}`;
 }
@@ -87,14 +113,20 @@ async function run(opts: SyncBenchOptions): Promise<void> {
 
   const server = await startBenchServer(32);
   const pages: BenchPage[] = [];
+  /** With --raw: what every page recorded in each phase. */
+  const raw: { phase: string; pages: { page: string; skewMs: number; frames: unknown[]; events: unknown[] }[] }[] = [];
+  const keep = (phase: string, room: BenchRoom) => {
+    if (opts.raw) raw.push({ phase, pages: room.members.map((p) => ({ page: p.label, skewMs: p.skewMs, frames: [...p.frames], events: [...p.events] })) });
+  };
   try {
     for (let i = 0; i < opts.pages; i++) pages.push(await BenchPage.launch(i, skews[i]!, executablePath));
     const version = pages[0]!.browser.version();
 
     // 1. Our controller: steady playback, then commands, a join and a leader crash in the same room.
-    const ours = new BenchRoom(server.origin, roomName('ours', opts.seed), 'ours', pages);
-    log(`room ${ours.name}: forming`);
-    await ours.form();
+    const formFailures: string[] = [];
+    const formed = await formRoom(server.origin, 'ours', opts.seed, pages);
+    const ours = formed.room;
+    formFailures.push(...formed.failures);
     const calibration = await calibrate(pages);
     log(`true clocks vs this process: ${calibration.map((c) => `${c.page} ${c.offsetMs.toFixed(2)}±${(c.rttMs / 2).toFixed(2)} ms`).join(', ')}`);
     log(`steady playback, ours: ${opts.warmupSeconds} s warm-up + ${opts.steadySeconds} s`);
@@ -111,10 +143,12 @@ async function run(opts: SyncBenchOptions): Promise<void> {
     const oursSeries = sampleDrift(oursTimelines, steadyOurs.play.anchor, chartEnd, 50);
     const oursPairs = pairs(ours.members.length).map(([i, j]) => `${ours.members[i]!.label}-${ours.members[j]!.label}`);
 
+    keep('ours: steady and commands', ours);
     log('join mid-playback');
     const joined = await runJoin(ours);
     log(`join: ${joined.page} within one frame for 1 s after ${ms(joined.joinToSyncMs)} (status synced after ${joined.statusSyncedMs?.toFixed(0)} ms)`);
 
+    keep('ours: join', ours);
     log('failover: crashing the leader');
     const failover = await runFailover(ours);
     log(`failover: ${failover.crashed} crashed, next ${failover.command} decided after ${ms(failover.failoverMs)} (new leader after ${failover.newLeaderMs?.toFixed(0)} ms)`);
@@ -122,12 +156,12 @@ async function run(opts: SyncBenchOptions): Promise<void> {
     // 2. The same steady scenario with the other controllers, on fresh rooms of the same pages.
     const others: Record<'jellyfin' | 'syncplay', SteadyResult> = {} as never;
     for (const controller of ['jellyfin', 'syncplay'] as const) {
-      const room = new BenchRoom(server.origin, roomName(controller, opts.seed), controller, pages);
-      log(`room ${room.name}: forming`);
-      await room.form();
+      const { room, failures } = await formRoom(server.origin, controller, opts.seed, pages);
+      formFailures.push(...failures);
       log(`steady playback, ${controller}`);
       others[controller] = await runSteady(room, opts.warmupSeconds, opts.steadySeconds);
       log(steadyLine(others[controller]));
+      keep(`${controller}: steady`, room);
     }
 
     const data: RunData = {
@@ -137,6 +171,7 @@ async function run(opts: SyncBenchOptions): Promise<void> {
       join: joined,
       failover,
       calibration,
+      formFailures,
       meta: {
         date: new Date().toISOString(),
         command: `npm run bench:sync --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -186,6 +221,10 @@ async function run(opts: SyncBenchOptions): Promise<void> {
     console.log(formatTable(results));
     console.log(`\nwrote ${join(opts.outDir, 'sync.json')} and ${join(opts.outDir, 'drift.svg')} in ${(data.meta.duration_s as number).toFixed(0)} s`);
   } finally {
+    if (opts.raw) {
+      mkdirSync(opts.outDir, { recursive: true });
+      writeFileSync(join(opts.outDir, 'sync-raw.json'), JSON.stringify(raw));
+    }
     await Promise.all(pages.map((p) => p.close()));
     await server.close();
   }

@@ -2,6 +2,7 @@
  * The HTTP side: health, Prometheus metrics, the widget bundle other sites load as a module script, and the
  * demo page with its assets.
  */
+import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { ServerMetrics } from './metrics.js';
@@ -88,6 +89,10 @@ export function createHttpApp(ctx: HttpRouteContext): Express {
   };
   app.get('/paxos-video.js', sendWidget(ctx.widgetPath));
   app.get('/paxos-video.js.map', sendWidget(`${ctx.widgetPath}.map`));
+  // The inspector is a separate bundle beside the widget, loaded only by pages that show it.
+  const inspectorPath = join(dirname(ctx.widgetPath), 'paxos-inspector.js');
+  app.get('/paxos-inspector.js', sendWidget(inspectorPath));
+  app.get('/paxos-inspector.js.map', sendWidget(`${inspectorPath}.map`));
 
   // The demo and its assets (videos are served with range requests by express.static).
   app.use(express.static(ctx.demoDir, { index: 'index.html', maxAge: 0 }));

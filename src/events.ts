@@ -73,6 +73,8 @@ export interface PaxosMessageDetail {
   readonly to: string;
   readonly ballot?: BallotDetail;
   readonly slot?: number;
+  /** Last slot the sender had applied, where the message says (heartbeat, ack, promise). */
+  readonly decidedThrough?: number;
 }
 
 /** `paxos-leader` */

@@ -292,6 +292,10 @@ export class PaxosVideo extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // The inspector is a separate bundle that may load after this element rendered: show it when it does.
+    if (!customElements.get('paxos-inspector')) {
+      void customElements.whenDefined('paxos-inspector').then(() => this.requestUpdate());
+    }
     // The first start waits for the first update, so attributes set right after the element is created
     // are in; a re-connected element (moved in the page) starts again at once.
     if (this.hasUpdated) void this.#start();

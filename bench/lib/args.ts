@@ -22,6 +22,8 @@ export interface SyncBenchOptions {
   maxSkewMs: number;
   /** Where sync.json and drift.svg go. */
   outDir: string;
+  /** Also write every recorded frame and event to sync-raw.json (for analysis; large). */
+  raw: boolean;
 }
 
 export const USAGE = `Usage: npm run bench:sync -- [options]
@@ -34,6 +36,7 @@ export const USAGE = `Usage: npm run bench:sync -- [options]
   --seed N         seed of the clock skews and the command schedule (default: random, printed)
   --max-skew MS    per-page clock skew within +-MS (default 2000)
   --out DIR        output folder (default bench/results)
+  --raw            also write every recorded frame and event to DIR/sync-raw.json
   --help           this text`;
 
 /** A bad command line: the message says which flag and why. */
@@ -76,21 +79,23 @@ type ValueFlag = keyof typeof FLAGS;
 export function parseArgs(argv: readonly string[]): SyncBenchOptions | undefined {
   const given = new Map<ValueFlag, unknown>();
   let quick = false;
+  let raw = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') return undefined;
-    if (arg === '--quick') {
-      quick = true;
+    if (arg === '--quick' || arg === '--raw') {
+      if (arg === '--quick') quick = true;
+      else raw = true;
       continue;
     }
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (!(flag in FLAGS)) throw new UsageError(`unknown option ${arg}`);
-    const raw = inline ?? argv[++i];
-    if (raw === undefined) throw new UsageError(`${flag}: needs a value`);
-    const parsed = v.safeParse(FLAGS[flag as ValueFlag], raw);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`${flag}: needs a value`);
+    const parsed = v.safeParse(FLAGS[flag as ValueFlag], value);
     if (!parsed.success) {
       const message = parsed.issues[0]!.message;
-      throw new UsageError(message.startsWith(flag) ? `${message} (got "${raw}")` : `${flag}: bad value "${raw}"`);
+      throw new UsageError(message.startsWith(flag) ? `${message} (got "${value}")` : `${flag}: bad value "${value}"`);
     }
     given.set(flag as ValueFlag, parsed.output);
   }
@@ -104,5 +109,6 @@ export function parseArgs(argv: readonly string[]): SyncBenchOptions | undefined
     seed: get('--seed', Math.floor(Math.random() * 2 ** 31)),
     maxSkewMs: get('--max-skew', 2000),
     outDir: get('--out', 'bench/results'),
+    raw,
   };
 }

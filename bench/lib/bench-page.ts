@@ -237,6 +237,22 @@ export class BenchPage {
     return { offset: pageNow - (t0 + t1) / 2, rtt: t1 - t0 };
   }
 
+  /**
+   * Every RTCPeerConnection the page made, with its state changes (ms after creation), as text: for
+   * diagnosing a mesh that does not form.
+   */
+  async connectionLog(): Promise<string> {
+    if (!this.#page || this.#crashed) return `${this.label}: no live page`;
+    const raw = (await this.#page.evaluate('window.__bench.connections()')) as unknown;
+    if (!Array.isArray(raw)) return `${this.label}: no connection log`;
+    return raw
+      .map((c: { created?: unknown; changes?: unknown }, i) => {
+        const changes = Array.isArray(c.changes) ? c.changes.map((x) => (Array.isArray(x) ? `${String(x[0])}:${String(x[1])}` : '?')).join(' ') : '';
+        return `${this.label} pc#${i} ${changes}`;
+      })
+      .join('\n');
+  }
+
   /** When the page's navigation started (its performance.timeOrigin), on the true clock. */
   async navigationStart(): Promise<number> {
     return parse(finite, await this.#pageOrThrow().evaluate('performance.timeOrigin'), 'timeOrigin');

@@ -29,23 +29,37 @@ export class BenchRoom {
     return `${this.origin}/sync.html?room=${encodeURIComponent(this.name)}&controller=${this.controller}`;
   }
 
-  /** Opens every page on the room (the first founds it) and waits until the room has formed. */
+  /**
+   * Opens the pages on the room one at a time (the first founds it), each once the previous one is synced
+   * with a direct channel to every page before it, then waits until the room has formed. One at a time,
+   * as people open a link: pages that join at the same instant set off more negotiation glare, which the
+   * mesh does not always survive (see the report of `npm run bench:sync`).
+   */
   async form(timeoutMs = 45_000): Promise<void> {
-    const [founder, ...others] = this.members;
-    if (!founder) throw new BenchError('a room needs pages');
-    await founder.open(this.url);
-    await waitFor(async () => (await founder.snapshot()).status === 'synced', `${founder.label} to found room ${this.name}`, timeoutMs, {
-      describe: async () => JSON.stringify(await founder.snapshot().catch((e: Error) => e.message)),
-    });
-    await Promise.all(others.map((p) => p.open(this.url)));
+    const opened: BenchPage[] = [];
+    for (const page of this.members) {
+      await page.open(this.url);
+      opened.push(page);
+      const n = opened.length;
+      await waitFor(
+        async () => {
+          const s = await Promise.all(opened.map((p) => p.snapshot()));
+          return s.every((x) => x.status === 'synced' && x.peers.filter((p) => p.connected && !p.relayed).length >= n - 1);
+        },
+        `${page.label} to join room ${this.name} with a direct channel to each of the ${n - 1} pages before it`,
+        timeoutMs,
+        { intervalMs: 100, describe: async () => (await this.describe(opened)) + (await this.connectionLogs(opened)) },
+      );
+    }
     await this.waitFormed(timeoutMs);
   }
 
   /**
-   * Waits until every member is synced, all agree on one leader, each has a direct data channel to every
-   * other, the acceptors are as many as the room allows, and every video can show a frame.
+   * Waits until every member is synced, all agree on one leader, each reaches every other (`direct`: over
+   * its own data channel, not the server relay), the acceptors are as many as the room allows, and every
+   * video can show a frame.
    */
-  async waitFormed(timeoutMs: number): Promise<Snapshot[]> {
+  async waitFormed(timeoutMs: number, direct = true): Promise<Snapshot[]> {
     const n = this.members.length;
     const wantAcceptors = Math.min(n, MAX_ACCEPTORS);
     return waitFor(
@@ -56,25 +70,39 @@ export class BenchRoom {
           s.every((x) => x.status === 'synced') &&
           leader !== null &&
           s.every((x) => x.leader === leader) &&
-          s.every((x) => x.peers.filter((p) => p.connected && !p.relayed).length >= n - 1) &&
+          s.every((x) => x.peers.filter((p) => p.connected && (!direct || !p.relayed)).length >= n - 1) &&
           s.filter((x) => x.role !== 'learner').length === wantAcceptors &&
           s.every((x) => x.video.readyState >= 2);
         return ok ? s : undefined;
       },
-      `room ${this.name} to form (${n} pages synced, one leader, full mesh, ${wantAcceptors} acceptors, video ready)`,
+      `room ${this.name} to form (${n} pages synced, one leader, ${direct ? 'full direct mesh' : 'all reachable'}, ${wantAcceptors} acceptors, video ready)`,
       timeoutMs,
-      { intervalMs: 200, describe: () => this.describe() },
+      { intervalMs: 200, describe: async () => (await this.describe()) + (direct ? await this.connectionLogs() : '') },
     );
   }
 
-  /** One line per member: status, role, leader, direct peers, video state. */
-  async describe(): Promise<string> {
+  /**
+   * The state logs of the RTCPeerConnections that never connected, of every member (or of `pages`): for a
+   * mesh that did not form.
+   */
+  async connectionLogs(pages: readonly BenchPage[] = this.members): Promise<string> {
+    const logs = await Promise.all(pages.map((p) => p.connectionLog().catch((e: Error) => `${p.label}: ${e.message}`)));
+    const stuck = logs
+      .join('\n')
+      .split('\n')
+      .filter((line) => !line.includes('connection:connected'));
+    return `\n  RTCPeerConnections that never connected (state changes, ms after creation):\n  ${stuck.join('\n  ')}`;
+  }
+
+  /** One line per member (or per page of `pages`): status, role, leader, peers, video state. */
+  async describe(pages: readonly BenchPage[] = this.members): Promise<string> {
     const lines = await Promise.all(
-      this.members.map(async (p) => {
+      pages.map(async (p) => {
         try {
           const s = await p.snapshot();
           const direct = s.peers.filter((x) => x.connected && !x.relayed).length;
-          return `${p.label} ${s.status} ${s.role} leader=${s.leader?.slice(0, 6) ?? '-'} direct=${direct}/${s.peers.length} ready=${s.video.readyState} paused=${s.video.paused}`;
+          const peers = s.peers.map((x) => `${x.id.slice(0, 6)}:${x.connected ? (x.relayed ? 'relayed' : 'direct') : 'down'}`).join(' ');
+          return `${p.label} ${s.nodeId.slice(0, 6)} ${s.status} ${s.role} leader=${s.leader?.slice(0, 6) ?? '-'} direct=${direct}/${s.peers.length} [${peers}] ready=${s.video.readyState} paused=${s.video.paused}`;
         } catch (error) {
           return `${p.label} ${(error as Error).message}`;
         }

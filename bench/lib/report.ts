@@ -17,6 +17,8 @@ export interface RunData {
   join: JoinResult;
   failover: FailoverResult;
   calibration: { page: string; offsetMs: number; rttMs: number }[];
+  /** Room formations that failed (a direct channel never opened) and were retried on a fresh room. */
+  formFailures: string[];
 }
 
 /** The issue's goals: what to tune for (reported, not asserted). */
@@ -45,6 +47,8 @@ function steadyJson(s: SteadyResult) {
     drift_ms: sum(s.drift),
     media_clock_drift_ms: sum(s.clockDrift),
     frame_mismatch_share: round(s.frameMismatchShare, 4),
+    machine_busy_share: round(s.load.busyShare, 3),
+    loadavg_1m: round(s.load.loadavg1m),
     per_pair: s.perPair.map((p) => ({ pair: p.pair, p50: round(p.p50), p95: round(p.p95), max: round(p.max) })),
     pages: s.pages.map((p) => ({
       page: p.page,
@@ -54,6 +58,8 @@ function steadyJson(s: SteadyResult) {
       media_clock_jitter_p95_ms: round(p.clockJitterP95Ms),
       clock_estimate_error_ms: p.clockEstimateErrorMs === null ? null : round(p.clockEstimateErrorMs),
       clock_error_bound_ms: p.clockErrorBoundMs === null ? null : round(p.clockErrorBoundMs),
+      stalls: p.stalls,
+      dropped_frames: p.droppedFrames,
       nudges_per_min: round(p.nudgesPerMin, 1),
       seeks_per_min: round(p.seeksPerMin, 1),
       cpu_s_per_min: round(p.cpuSecondsPerMin),
@@ -138,6 +144,8 @@ export function buildResults(d: RunData) {
       new_leader_ms: d.failover.newLeaderMs === null ? null : round(d.failover.newLeaderMs),
       rejected: d.failover.rejected,
     },
+    mesh_formation_retries: d.formFailures.length,
+    mesh_formation_failures: d.formFailures,
     clock_calibration: d.calibration.map((c) => ({ page: c.page, offset_ms: round(c.offsetMs, 3), rtt_ms: round(c.rttMs, 3) })),
     run: d.meta,
   };
@@ -169,11 +177,24 @@ export function formatTable(r: Results): string {
   const w1 = Math.max(...rows.map((x) => x[1].length));
   const main = rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`).join('\n');
 
-  const head = ['controller', 'drift p50', 'p95', 'max', 'clock p95', 'diff frames', 'nudges/min', 'seeks/min', 'CPU s/min'];
+  const head = ['controller', 'drift p50', 'p95', 'max', 'clock p95', 'diff frames', 'nudges/min', 'seeks/min', 'stalls', 'CPU s/min', 'machine busy'];
   const ctl = (['ours', 'jellyfin', 'syncplay'] as const).map((name) => {
     const c = r.controllers[name];
     const avg = (k: 'nudges_per_min' | 'seeks_per_min' | 'cpu_s_per_min') => c.pages.reduce((a, p) => a + (p[k] ?? 0), 0) / c.pages.length;
-    return [name, f(c.drift_ms.p50), f(c.drift_ms.p95), f(c.drift_ms.max), f(c.media_clock_drift_ms.p95), `${f((c.frame_mismatch_share ?? 0) * 100)} %`, f(avg('nudges_per_min')), f(avg('seeks_per_min')), f(avg('cpu_s_per_min'))];
+    const stalls = c.pages.reduce((a, p) => a + p.stalls, 0);
+    return [
+      name,
+      f(c.drift_ms.p50),
+      f(c.drift_ms.p95),
+      f(c.drift_ms.max),
+      f(c.media_clock_drift_ms.p95),
+      `${f((c.frame_mismatch_share ?? 0) * 100)} %`,
+      f(avg('nudges_per_min')),
+      f(avg('seeks_per_min')),
+      String(stalls),
+      f(avg('cpu_s_per_min')),
+      `${f((c.machine_busy_share ?? 0) * 100, 0)} %`,
+    ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...ctl.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

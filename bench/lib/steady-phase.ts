@@ -5,6 +5,7 @@
  */
 import type { BenchPage, Snapshot } from './bench-page.js';
 import type { BenchRoom, ControllerName } from './bench-room.js';
+import { type LoadReport, startLoadWindow } from './machine-load.js';
 import { type Summary, mean, percentile, summarize } from './stats.js';
 import { type DriftSample, PageTimeline, frameMismatchShare, pairs, sampleDrift } from './timeline.js';
 import { BenchError, delay, nodeNow } from './wait.js';
@@ -28,6 +29,10 @@ export interface SteadyPage {
   clockEstimateErrorMs: number | null;
   /** The element's own error bound of that estimate, ms. */
   clockErrorBoundMs: number | null;
+  /** Times the video ran out of decoded data (`waiting` events) during the window. */
+  stalls: number;
+  /** Frames that were never presented (gaps in presentedFrames) during the window. */
+  droppedFrames: number;
   /** Rate changes and seeks the drift controller made, per minute. */
   nudgesPerMin: number;
   seeksPerMin: number;
@@ -49,6 +54,8 @@ export interface SteadyResult {
   pages: SteadyPage[];
   /** Data-channel round trips seen during the window (peers[].rtt), ms. */
   rtts: number[];
+  /** How busy the machine was during the window. */
+  load: LoadReport;
   /** Signed pairwise drift samples (for the chart). */
   series: DriftSample[];
   /** The decided play: its anchor on the shared clock, and when it was called (true clock). */
@@ -99,12 +106,14 @@ export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySe
   }
   const cpu0 = await Promise.all(pages.map(async (p) => ({ process: await p.processCpuSeconds(), main: await p.mainThreadSeconds() })));
   const cpuAt0 = nodeNow();
+  const loadWindow = startLoadWindow();
   while (nodeNow() < to) {
     await delay(Math.min(1000, Math.max(0, to - nodeNow())));
     await sample();
   }
   const cpu1 = await Promise.all(pages.map(async (p) => ({ process: await p.processCpuSeconds(), main: await p.mainThreadSeconds() })));
   const minutes = (nodeNow() - cpuAt0) / 60_000;
+  const load = loadWindow.end();
   // Frames presented up to `to` may arrive a moment later.
   await delay(200);
   await room.pullAll();
@@ -130,6 +139,9 @@ export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySe
     }
     const clockBias = mean(clockErr);
     const { nudges, seeks } = corrections(p, from, to);
+    const stalls = p.events.filter((e) => e.kind === 'media' && e.type === 'waiting' && e.t >= from && e.t <= to).length;
+    const inWindow = p.frames.filter((f) => f.t >= from && f.t <= to);
+    const droppedFrames = inWindow.length < 2 ? 0 : inWindow[inWindow.length - 1]!.presented - inWindow[0]!.presented + 1 - inWindow.length;
     const snap = lastSnapshots[i];
     const perMin = (x: number) => x / (steadySeconds / 60);
     return {
@@ -143,6 +155,8 @@ export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySe
       ),
       clockEstimateErrorMs: snap ? snap.stats.clockOffset + p.skewMs : null,
       clockErrorBoundMs: snap?.stats.clockError ?? null,
+      stalls,
+      droppedFrames,
       nudgesPerMin: perMin(nudges),
       seeksPerMin: perMin(seeks),
       cpuSecondsPerMin: (cpu1[i]!.process - cpu0[i]!.process) / minutes,
@@ -163,6 +177,7 @@ export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySe
     }),
     pages: pageResults,
     rtts,
+    load,
     series,
     play: { calledAt: played.calledAt, anchor, position },
   };

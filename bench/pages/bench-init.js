@@ -38,6 +38,25 @@
   let element = null;
   let video = null;
 
+  // Every RTCPeerConnection's state changes, for diagnosing a mesh that does not form.
+  const connections = [];
+  const NativePeerConnection = window.RTCPeerConnection;
+  if (NativePeerConnection) {
+    window.RTCPeerConnection = class extends NativePeerConnection {
+      constructor(...args) {
+        super(...args);
+        const record = { created: trueNow(), changes: [] };
+        connections.push(record);
+        const note = (what) => record.changes.push([Math.round(trueNow() - record.created), what]);
+        this.addEventListener('connectionstatechange', () => note(`connection:${this.connectionState}`));
+        this.addEventListener('iceconnectionstatechange', () => note(`ice:${this.iceConnectionState}`));
+        this.addEventListener('signalingstatechange', () => note(`signaling:${this.signalingState}`));
+        this.addEventListener('icegatheringstatechange', () => note(`gathering:${this.iceGatheringState}`));
+        this.addEventListener('icecandidate', (e) => note(e.candidate ? `candidate:${e.candidate.type}/${e.candidate.protocol}` : 'candidates-done'));
+      }
+    };
+  }
+
   const MEDIA_EVENTS = ['play', 'playing', 'pause', 'seeking', 'seeked', 'waiting', 'stalled', 'ratechange', 'ended', 'error'];
   // paxos-message fires for every protocol message: too many to keep, and not needed.
   const PAXOS_EVENTS = [
@@ -115,6 +134,10 @@
         state: stateOf(el),
         video: { paused: video.paused, currentTime: video.currentTime, readyState: video.readyState, rate: video.playbackRate },
       };
+    },
+    /** State changes of every RTCPeerConnection the page made (ms since each was created). */
+    connections() {
+      return plain(connections);
     },
     /** Calls `el[kind](arg)` and reports when it was called and when it settled, on the true clock. */
     async command(kind, arg) {

@@ -43,6 +43,7 @@ export function planAcceptors(view: MembershipView): string[] | undefined {
   for (const id of view.acceptors) {
     const peer = byId.get(id);
     if (id === view.self || peer === undefined) {
+      // The leader itself, or a node the caller gave no status for: keep.
       next.push(id);
     } else if (peer.left) {
       const spare = spares.shift();

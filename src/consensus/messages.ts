@@ -120,13 +120,16 @@ export interface MessageSummary {
   readonly type: MessageType;
   readonly ballot?: Ballot;
   readonly slot?: number;
+  /** Last slot the sender had applied (heartbeat, ack, promise): how far along it is. */
+  readonly decidedThrough?: number;
 }
 
 export function summarizeMessage(message: Message<unknown, unknown>): MessageSummary {
-  const m = message as { type: MessageType; ballot?: Ballot; slot?: number };
-  const summary: { type: MessageType; ballot?: Ballot; slot?: number } = { type: m.type };
+  const m = message as { type: MessageType; ballot?: Ballot; slot?: number; decidedThrough?: number };
+  const summary: { type: MessageType; ballot?: Ballot; slot?: number; decidedThrough?: number } = { type: m.type };
   if (m.ballot !== undefined) summary.ballot = m.ballot;
   if (m.slot !== undefined) summary.slot = m.slot;
+  if (typeof m.decidedThrough === 'number') summary.decidedThrough = m.decidedThrough;
   return summary;
 }
 

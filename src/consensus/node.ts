@@ -92,7 +92,8 @@ export class PaxosNode<S, C> {
   private waitingReads: { requester: string; readId: string }[] = [];
   private readonly recent = new RecentCommands();
 
-  // Learning and catch-up.
+  // Learning and catch-up: the highest slot this node knows to be decided somewhere, and who said so.
+  // While it is above the applied slot, the node asks for the slots in between.
   private frontier = -1;
   private frontierSource: string | undefined;
   private lastCatchup = Number.NEGATIVE_INFINITY;
@@ -516,6 +517,9 @@ export class PaxosNode<S, C> {
 
   private shouldCampaign(): boolean {
     if (!this.eligible) return false;
+    // A node cut off from a majority could never win: campaigning would only raise its ballot and, once
+    // the partition heals, depose a leader that was doing fine (the "disruptive rejoin" problem).
+    if (this.quorumLost) return false;
     const acceptors = this.log.acceptors;
     // A lone acceptor with no leader in sight needs nobody's promise: it leads at once.
     if (acceptors.length === 1 && acceptors[0] === this.id && this.leaderBallot === undefined) return true;
@@ -671,7 +675,7 @@ export class PaxosNode<S, C> {
         acceptors: this.log.acceptors,
         maxAcceptors: this.timing.maxAcceptors,
         self: this.id,
-        peers: this.peers.statuses((id) => this.peerAlive(id)),
+        peers: this.peers.statuses(this.log.acceptors, (id) => this.peerAlive(id)),
       });
       if (acceptors !== undefined) return { kind: 'config', acceptors };
     }
@@ -759,6 +763,8 @@ export class PaxosNode<S, C> {
   }
 
   private enqueue(command: ProposedCommand<C>): void {
+    // This node's own proposals go in only while pending: one reported failed stays withdrawn.
+    if (command.proposer === this.id && !this.pending.has(command.id)) return;
     const key = proposalKey(command.proposer, command.id);
     if (this.recent.slot(key) !== undefined) return;
     const same = (c: ProposedCommand<C>) => c.id === command.id && c.proposer === command.proposer;
@@ -776,6 +782,10 @@ export class PaxosNode<S, C> {
     for (const [id, p] of this.pending) {
       if (this.now >= p.deadline) {
         this.pending.delete(id);
+        // A failed proposal is withdrawn from this node's own queue, so that a later leadership of this
+        // node cannot decide it after its proposer was told it failed. (One already in an accept round may
+        // still be chosen: that is what `timeout` means.)
+        this.queue = this.queue.filter((c) => !(c.proposer === this.id && c.id === id));
         const code: FailureCode = this.quorumLost ? 'no-quorum' : 'timeout';
         this.failProposal(id, code, code === 'no-quorum' ? 'a majority of the acceptors is unreachable' : 'not decided in time');
       } else if (this.now - p.lastSent >= 2 * this.timing.retryTicks) {

@@ -42,14 +42,14 @@ export class PeerTable {
 
   /**
    * Whether `id` looks alive: reachable per the host and not gone; with `heardSince` (a leader passes
-   * the tick it took over), also heard from within `suspectTicks`. A node never mentioned counts as alive.
+   * the tick it took over), also heard from within `suspectTicks` of now or of that tick. A node this
+   * node never heard of (say, an acceptor that left while this node was reloading) is judged the same way.
    */
   alive(id: string, now: number, suspectTicks: number, heardSince?: number): boolean {
     const p = this.views.get(id);
-    if (p === undefined) return true;
-    if (!p.reachable || p.left) return false;
+    if (p !== undefined && (!p.reachable || p.left)) return false;
     if (heardSince === undefined) return true;
-    return now - Math.max(p.lastHeard, heardSince) <= suspectTicks;
+    return now - Math.max(p?.lastHeard ?? Number.NEGATIVE_INFINITY, heardSince) <= suspectTicks;
   }
 
   /** Nodes not gone (reachable or not). */
@@ -62,8 +62,10 @@ export class PeerTable {
     return [...this.views].filter(([, p]) => !p.left && p.reachable).map(([id]) => id);
   }
 
-  /** Input of the membership plan. */
-  statuses(alive: (id: string) => boolean): PeerStatus[] {
-    return [...this.views].map(([id, p]) => ({ id, left: p.left, alive: alive(id), caughtUp: p.decidedThrough >= 0 }));
+  /** Input of the membership plan: every known node, and every acceptor even if never heard of. */
+  statuses(acceptors: readonly string[], alive: (id: string) => boolean): PeerStatus[] {
+    const out = [...this.views].map(([id, p]) => ({ id, left: p.left, alive: alive(id), caughtUp: p.decidedThrough >= 0 }));
+    for (const id of acceptors) if (!this.views.has(id)) out.push({ id, left: false, alive: alive(id), caughtUp: false });
+    return out;
   }
 }

@@ -1,12 +1,13 @@
 /**
  * The animation queue of the messages the inspector draws in flight.
  *
- * A room sends hundreds of messages a second when busy (heartbeats and their acks never stop), far more than
- * anyone can follow. The queue slows the interesting ones down: a burst that arrived together (a leader's
- * broadcast) flies together, and successive bursts start at least `gapMs` apart, each flight taking
- * `flightMs`. It never falls behind the room: heartbeats and acks waiting for the same pair coalesce into one
- * flight with a count, the queue holds at most `maxPending` entries (dropping chatter first), and an entry
- * that waited longer than `maxLagMs` is dropped rather than shown late.
+ * A room sends dozens of messages a second even when idle (heartbeats and their acks never stop), far more
+ * than anyone can follow. The queue slows the protocol's steps down: a burst that arrived together (a
+ * leader's broadcast, the answers to it) flies together, and successive bursts start at least `gapMs` apart,
+ * each flight taking `flightMs`. Heartbeats and acks never hold a step up: they wait on their own clock
+ * (one wave every `chatterGapMs`), and those waiting for the same pair coalesce into one flight with a
+ * count. It never falls behind the room: at most `maxPending` entries wait (chatter is dropped first), and an
+ * entry that waited longer than `maxLagMs` is dropped rather than shown late.
  *
  * Pure: the caller passes the time, so tests drive it with any clock.
  */
@@ -35,8 +36,10 @@ export interface Flight extends FlightMessage {
 export interface MessageQueueOptions {
   /** Time one message takes to cross, ms. Default 700. */
   readonly flightMs?: number;
-  /** Least time between the starts of two bursts, ms. Default 160. */
+  /** Least time between the starts of two bursts of protocol messages, ms. Default 175. */
   readonly gapMs?: number;
+  /** Time between two waves of heartbeats and acks, ms. Default: `flightMs`. */
+  readonly chatterGapMs?: number;
   /** Messages that arrived within this long of each other leave together, ms. Default 25. */
   readonly batchMs?: number;
   /** Most messages waiting; beyond it the oldest chatter (else the oldest message) is dropped. Default 40. */
@@ -80,6 +83,7 @@ interface Active {
 export class MessageQueue {
   readonly flightMs: number;
   readonly gapMs: number;
+  readonly chatterGapMs: number;
   readonly batchMs: number;
   readonly maxPending: number;
   readonly maxLagMs: number;
@@ -89,11 +93,13 @@ export class MessageQueue {
   #pending: Pending[] = [];
   #active: Active[] = [];
   #nextStart = Number.NEGATIVE_INFINITY;
+  #nextChatter = Number.NEGATIVE_INFINITY;
   #nextId = 1;
 
   constructor(options: MessageQueueOptions = {}) {
     this.flightMs = positive(options.flightMs ?? 700, 'flightMs');
-    this.gapMs = nonNegative(options.gapMs ?? 160, 'gapMs');
+    this.gapMs = nonNegative(options.gapMs ?? 175, 'gapMs');
+    this.chatterGapMs = nonNegative(options.chatterGapMs ?? this.flightMs, 'chatterGapMs');
     this.batchMs = nonNegative(options.batchMs ?? 25, 'batchMs');
     this.maxPending = positiveInt(options.maxPending ?? 40, 'maxPending');
     this.maxLagMs = positive(options.maxLagMs ?? 2500, 'maxLagMs');
@@ -132,7 +138,8 @@ export class MessageQueue {
 
   /**
    * Moves the queue to `now`: ends finished flights, drops messages that waited too long, starts the next
-   * burst when its turn has come, and returns what is in the air with its progress.
+   * burst of protocol messages and the next wave of chatter when their turns have come, and returns what is
+   * in the air with its progress.
    */
   advance(now: number): Flight[] {
     this.#active = this.#active.filter((a) => now - a.start < this.flightMs);
@@ -140,17 +147,13 @@ export class MessageQueue {
     for (const p of this.#pending) if (now - p.arrivedAt > this.maxLagMs) this.stats.dropped += p.count;
     this.#pending = fresh;
 
-    const first = this.#pending[0];
-    if (first && now >= this.#nextStart && this.#active.length < this.maxActive) {
-      let n = 0;
-      while (n < this.#pending.length && this.#pending[n]!.arrivedAt - first.arrivedAt <= this.batchMs && this.#active.length < this.maxActive) {
-        const p = this.#pending[n]!;
-        this.#active.push({ id: this.#nextId++, message: p.message, start: now, count: p.count, chatter: p.chatter });
-        this.stats.shown++;
-        n++;
-      }
-      this.#pending.splice(0, n);
-      this.#nextStart = now + this.gapMs;
+    const first = this.#pending.find((p) => !p.chatter);
+    if (first && now >= this.#nextStart) {
+      const burst = this.#pending.filter((p) => !p.chatter && p.arrivedAt - first.arrivedAt <= this.batchMs);
+      if (this.#start(burst, now) > 0) this.#nextStart = now + this.gapMs;
+    }
+    if (now >= this.#nextChatter && this.#pending.some((p) => p.chatter)) {
+      if (this.#start(this.#pending.filter((p) => p.chatter), now) > 0) this.#nextChatter = now + this.chatterGapMs;
     }
     return this.#active.map((a) => ({
       ...a.message,
@@ -166,6 +169,19 @@ export class MessageQueue {
     this.#pending = [];
     this.#active = [];
     this.#nextStart = Number.NEGATIVE_INFINITY;
+    this.#nextChatter = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Starts as many of `entries` as `maxActive` allows (in order); returns how many started. */
+  #start(entries: readonly Pending[], now: number): number {
+    const room = Math.max(0, this.maxActive - this.#active.length);
+    const started = new Set(entries.slice(0, room));
+    for (const p of started) {
+      this.#active.push({ id: this.#nextId++, message: p.message, start: now, count: p.count, chatter: p.chatter });
+      this.stats.shown++;
+    }
+    if (started.size > 0) this.#pending = this.#pending.filter((p) => !started.has(p));
+    return started.size;
   }
 }
 

@@ -12,7 +12,7 @@ import { styles } from './styles.js';
 
 /** The graph's viewBox. */
 const GRAPH = { width: 400, height: 230, margin: 34 } as const;
-const SPARK = { width: 64, height: 16 } as const;
+const SPARK = { width: 48, height: 16 } as const;
 /** How often the watched element's `peers` (round trips, connections) are read, ms. */
 const PEER_POLL_MS = 1000;
 
@@ -40,6 +40,9 @@ interface Notice {
  * @summary Live view of a `<paxos-video>` room's Multi-Paxos: nodes, messages, decided log, quorum, drift.
  *
  * @attr {string} for - Id of the `<paxos-video>` to watch, in the same document or shadow root.
+ *
+ * @fires {CustomEvent<{paused: boolean}>} paxos-inspector-pause - The user pressed the pause button (not fired
+ * when `paused` is set from script).
  *
  * @csspart header - The top row: title, quorum badge and pause button.
  * @csspart title - The title, with this tab's node id and role.
@@ -93,6 +96,7 @@ export class PaxosInspector extends LitElement {
     flightMs: { type: Number, attribute: 'flight-ms' },
     logSize: { type: Number, attribute: 'log-size' },
     _notice: { state: true, attribute: false },
+    _optionProblem: { state: true, attribute: false },
   };
 
   /** Id of the `<paxos-video>` to watch, looked up in this element's document or shadow root. */
@@ -108,6 +112,8 @@ export class PaxosInspector extends LitElement {
 
   /** @internal */
   declare private _notice: Notice | null;
+  /** @internal */
+  declare private _optionProblem: string;
 
   #model = new InspectorModel();
   #queue = makeQueue(700);
@@ -126,6 +132,7 @@ export class PaxosInspector extends LitElement {
     this.flightMs = 700;
     this.logSize = 50;
     this._notice = null;
+    this._optionProblem = '';
   }
 
   /** The element being watched (resolved from `target` or `for`), or null. */
@@ -163,9 +170,17 @@ export class PaxosInspector extends LitElement {
 
   // ---- the watched element -------------------------------------------------------------------------------
 
+  /** Takes `flight-ms` and `log-size`; a bad value is named in the panel and the default used instead. */
   #applyOptions(): void {
-    const flightMs = Number.isFinite(this.flightMs) ? Math.min(10_000, Math.max(100, this.flightMs)) : 700;
-    const logSize = Number.isSafeInteger(this.logSize) ? Math.min(1000, Math.max(1, this.logSize)) : 50;
+    const problems: string[] = [];
+    const option = (value: number, name: string, min: number, max: number, fallback: number, integer: boolean): number => {
+      if (Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value))) return value;
+      problems.push(`${name}="${this.getAttribute(name) ?? value}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}: using ${fallback}.`);
+      return fallback;
+    };
+    const flightMs = option(this.flightMs, 'flight-ms', 100, 10_000, 700, false);
+    const logSize = option(this.logSize, 'log-size', 1, 1000, 50, true);
+    this._optionProblem = problems.join(' ');
     if (flightMs !== this.#queue.flightMs) this.#queue = makeQueue(flightMs);
     if (logSize !== this.#model.logSize) {
       this.#model = new InspectorModel({ logSize });
@@ -295,6 +310,7 @@ export class PaxosInspector extends LitElement {
       </div>
       ${this.paused ? html`<p class="muted" part="paused-note">View paused: the room keeps running.</p>` : nothing}
       ${notice ? html`<p part="problem" class=${notice.error ? '' : 'muted'}>${notice.text}</p>` : nothing}
+      ${this._optionProblem ? html`<p part="problem">${this._optionProblem}</p>` : nothing}
       ${view.error ? html`<p part="problem">Error ${view.error.code}: ${view.error.message}</p>` : nothing}
       ${this.#renderGraph(view, flights)}
       <ul part="legend" aria-label="Message colors">
@@ -311,12 +327,13 @@ export class PaxosInspector extends LitElement {
 
   readonly #togglePause = (): void => {
     this.paused = !this.paused;
+    this.dispatchEvent(new CustomEvent('paxos-inspector-pause', { detail: { paused: this.paused }, bubbles: true, composed: true }));
   };
 
   #renderQuorum(view: InspectorView): TemplateResult {
     const q = view.quorum;
     const figures = q.reachable !== null && q.needed !== null ? ` (${q.reachable} reachable, ${q.needed} needed)` : '';
-    const text = q.state === 'ok' ? `Quorum${figures}` : q.state === 'lost' ? `Quorum lost${figures}` : 'Quorum unknown';
+    const text = q.state === 'ok' ? `Quorum ok${figures}` : q.state === 'lost' ? `Quorum lost${figures}` : 'Quorum unknown';
     return html`<span part="quorum" role="status" data-state=${q.state}>${text}</span>`;
   }
 
@@ -341,8 +358,9 @@ export class PaxosInspector extends LitElement {
               return svg`<line class="link ${n.connected === false ? 'down' : ''}" x1=${center.x} y1=${center.y} x2=${p.x} y2=${p.y}></line>`;
             })
         : nothing}
-      ${repeat(view.nodes, (n) => n.id, (n) => this.#renderNodeDot(n, positions.get(n.id)!))}
       ${repeat(flights, (f) => f.id, (f) => this.#renderFlight(f, positions))}
+      <!-- Nodes over flights: a message comes out of its sender and disappears into its receiver. -->
+      ${repeat(view.nodes, (n) => n.id, (n) => this.#renderNodeDot(n, positions.get(n.id)!))}
     </svg>`;
   }
 
@@ -361,11 +379,20 @@ export class PaxosInspector extends LitElement {
     const b = positions.get(f.to);
     if (!a || !b) return nothing;
     const p = along(a, b, f.progress);
-    const text = `${f.type}${f.slot !== undefined && !f.chatter ? ` ${f.slot}` : ''}${f.count > 1 ? ` ×${f.count}` : ''}`;
+    // Chatter is labelled by its count only (the legend names it); a protocol message by its type and slot.
+    const text = f.chatter ? (f.count > 1 ? `×${f.count}` : '') : `${f.type}${f.slot !== undefined ? ` ${f.slot}` : ''}${f.count > 1 ? ` ×${f.count}` : ''}`;
+    // The label sits beside the line, on the left of the direction of travel, so messages crossing one link
+    // in both directions keep apart; and only away from the nodes, where it would cover their names.
+    const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+    const nx = -(b.y - a.y) / length;
+    const ny = (b.x - a.x) / length;
+    const labelled = text !== '' && f.progress > 0.12 && f.progress < 0.88;
     return svg`<g part="flight" class="flight msg-${messageCategory(f.type)} ${f.chatter ? 'chatter' : ''}" data-type=${f.type}
       data-from=${f.from} data-to=${f.to} transform="translate(${Math.round(p.x * 10) / 10} ${Math.round(p.y * 10) / 10})">
       <circle r=${f.chatter ? 2.5 : 4.5}></circle>
-      ${f.chatter && f.count === 1 ? nothing : svg`<text x="7" y="-5">${text}</text>`}
+      ${labelled
+        ? svg`<text x=${Math.round(nx * 9)} y=${Math.round(ny * 9 + 3)} text-anchor=${nx >= 0 ? 'start' : 'end'}>${text}</text>`
+        : nothing}
     </g>`;
   }
 
@@ -395,7 +422,7 @@ export class PaxosInspector extends LitElement {
             ?data-self=${n.self}
             ?data-left=${n.left}
           >
-            <th scope="row" title=${n.id}>${n.shortId}${n.self ? html` <span class="muted">(this tab)</span>` : nothing}</th>
+            <th scope="row" title=${n.id}>${n.shortId}</th>
             <td class="role-tag role-${n.role}">${n.role}</td>
             <td>${formatBallot(n.promised)}</td>
             <td>${formatSlot(n.decided)}</td>

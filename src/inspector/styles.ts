@@ -193,6 +193,9 @@ export const styles = css`
   [part~='nodes'] td {
     text-align: left;
     padding: 0.15em 0.4em 0.15em 0;
+  }
+  [part~='nodes'] tbody th,
+  [part~='nodes'] td:last-child {
     white-space: nowrap;
   }
   [part~='nodes'] thead th {
@@ -233,13 +236,17 @@ export const styles = css`
   [part~='log'] {
     margin: 0;
     padding: 0.2em 0.4em;
-    list-style: none;
     max-height: var(--paxos-inspector-log-height, 11em);
     overflow: auto;
     border: 1px solid var(--paxos-inspector-border-color, #d1d5db);
     border-radius: 4px;
     font-family: var(--paxos-inspector-mono-font, ui-monospace, monospace);
     font-variant-numeric: tabular-nums;
+  }
+  [part~='log'] ol {
+    margin: 0;
+    padding: 0;
+    list-style: none;
   }
   [part~='entry'] {
     padding: 0.05em 0;

@@ -326,6 +326,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       this.#reportMessage('send', this.id, to, message);
     }
     for (const entry of out.applied) {
+      if (this.#known && entry.slot <= this.#state.slot) continue; // already adopted (stored state at start)
       let state = this.#state;
       const commands: { type: string; proposer: string; id: string }[] = [];
       if (entry.value.kind === 'commands') {
@@ -405,6 +406,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       to,
       ...(s.ballot ? { ballot: s.ballot } : {}),
       ...(s.slot !== undefined ? { slot: s.slot } : {}),
+      ...(s.decidedThrough !== undefined ? { decidedThrough: s.decidedThrough } : {}),
     });
   }
 

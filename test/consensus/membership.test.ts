@@ -59,4 +59,16 @@ describe('membership', () => {
       learners: [],
     });
   });
+
+  it('a leader replaces an acceptor it never heard of (gone while the leader was reloading)', () => {
+    const cluster = new Cluster(nodeIds(4), { seed: 13, node: { maxAcceptors: 3 } });
+    cluster.awaitLeader();
+    cluster.crash('node-002');
+    cluster.crash('node-000');
+    cluster.restart('node-000'); // its peers are the live nodes: it never hears of node-002
+    for (const id of ['node-001', 'node-003']) cluster.act(id, (n) => n.setEligible(false));
+    cluster.tickUntil(() => cluster.node('node-000').role === 'leader', 60, 'node-000 leads');
+    cluster.tickUntil(() => cluster.node('node-000').acceptors.includes('node-003'), 80, 'replacement of the unknown acceptor');
+    assert.deepEqual(cluster.node('node-000').acceptors, ['node-000', 'node-001', 'node-003']);
+  });
 });

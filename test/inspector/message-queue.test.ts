@@ -94,6 +94,37 @@ describe('message queue', () => {
     assert.equal(q.idle, true);
   });
 
+  it('never holds a protocol step behind heartbeats, and sends chatter in calm waves', () => {
+    const q = new MessageQueue({ flightMs: 700, gapMs: 175, chatterGapMs: 700 });
+    let worstDelay = 0;
+    let waves = 0;
+    let most = 0;
+    const startedAt = new Map<number, number>();
+    // A heartbeat or ack on one of 8 pairs every 5 ms, and a protocol message every 400 ms, for 20 s.
+    for (let t = 0; t < 20_000; t += 5) {
+      const pair = (t / 5) % 8;
+      q.push(pair % 2 === 0 ? msg('heartbeat', L, `peer-${pair}`) : msg('ack', `peer-${pair - 1}`, L), t);
+      if (t % 400 === 0) {
+        q.push(msg('accept', L, 'peer-b', t), t);
+        startedAt.set(t, t);
+      }
+      if (t % 15 === 0) {
+        const flights = q.advance(t);
+        for (const f of flights) {
+          if (f.type === 'accept' && f.progress === 0) worstDelay = Math.max(worstDelay, t - startedAt.get(f.slot!)!);
+        }
+        const chatter = flights.filter((f) => f.chatter);
+        if (chatter.some((f) => f.progress === 0)) waves++;
+        most = Math.max(most, chatter.length);
+      }
+    }
+    assert.ok(worstDelay <= 15, `a protocol message waited ${worstDelay} ms behind chatter`);
+    // One wave per flight: about 20 s / 700 ms, each at most one flight per pair.
+    assert.ok(waves >= 25 && waves <= 30, `${waves} chatter waves`);
+    assert.ok(most <= 8, `${most} chatter flights at once`);
+    assert.equal(q.stats.dropped, 0);
+  });
+
   it('drops chatter before protocol messages when full', () => {
     const q = new MessageQueue({ maxPending: 3, gapMs: 10_000 });
     q.advance(0);

@@ -25,7 +25,7 @@ export interface SteadyState {
 
 const SLOTS = 200;
 
-function steadyState(nodes: number, acceptors: number): SteadyState {
+export function steadyState(nodes: number, acceptors: number): SteadyState {
   const ids = nodeIds(nodes);
   const cluster = new Cluster(ids, { seed: 7, node: { maxAcceptors: acceptors } });
   const leader = cluster.awaitLeader();
@@ -66,7 +66,7 @@ export interface Failover {
 }
 
 /** 5 nodes; the leader crashes at a random point; a survivor proposes at once; ticks until it is decided. */
-function failover(runs: number): Failover {
+export function failover(runs: number): Failover {
   const samples: number[] = [];
   for (let seed = 1; seed <= runs; seed++) {
     const rng = new Rng(seed);

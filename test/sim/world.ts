@@ -440,13 +440,21 @@ class World {
    * Whether the live nodes can still make progress: the most advanced live node can teach the others
    * everything it applied, and every slot decided after that (known only to nodes that are gone) can be
    * recovered by phase 1, which needs a live majority of that slot's acceptors; so does the next slot.
+   * A configuration that a live acceptor accepted but that is not decided yet may still be chosen (phase 1
+   * must re-propose it): if it has no live majority, the room may end up with a dead majority, which only
+   * the unsafe forceReconfigure can repair.
    */
   private recoverable(): boolean {
+    const liveMajority = (acceptors: readonly string[]) =>
+      acceptors.filter((a) => this.nodes.get(a)?.status === 'up').length > acceptors.length / 2;
     const known = Math.max(...this.live().map((sn) => sn.node?.applied ?? -1));
     for (let slot = Math.max(1, known + 1); slot <= this.checker.decisions + 1; slot++) {
-      const acceptors = this.checker.acceptorsOf(slot) ?? [];
-      const alive = acceptors.filter((a) => this.nodes.get(a)?.status === 'up').length;
-      if (alive <= acceptors.length / 2) return false;
+      if (!liveMajority(this.checker.acceptorsOf(slot) ?? [])) return false;
+    }
+    for (const sn of this.live()) {
+      for (const e of sn.storage.load()?.entries ?? []) {
+        if (!e.decided && e.slot > known && e.value.kind === 'config' && !liveMajority(e.value.acceptors)) return false;
+      }
     }
     return true;
   }

@@ -50,6 +50,18 @@ describe('<paxos-inspector> input', () => {
     await waitFor(() => textOf(inspector, 'problem').includes('Error bad-attribute: signaling="still not a url"'), 'the element’s error shown');
   });
 
+  it('names a bad flight-ms or log-size and uses the default', async () => {
+    const inspector = inspectorFor(null);
+    inspector.setAttribute('flight-ms', 'slow');
+    inspector.setAttribute('log-size', '0');
+    await waitFor(() => textOf(inspector, 'problem').includes('flight-ms'), 'the problem shown');
+    expect(textOf(inspector, 'problem')).to.include('flight-ms="slow" must be a number from 100 to 10000: using 700.');
+    expect(textOf(inspector, 'problem')).to.include('log-size="0" must be an integer from 1 to 1000: using 50.');
+    inspector.setAttribute('flight-ms', '900');
+    inspector.setAttribute('log-size', '20');
+    await waitFor(() => !textOf(inspector, 'problem').includes('must be'), 'the problem gone once the values are good');
+  });
+
   it('switches to a new target when `target` is set', async () => {
     const a = track(document.createElement('paxos-video'));
     const b = track(document.createElement('paxos-video'));

@@ -120,11 +120,16 @@ describe('<paxos-inspector> watching a room', () => {
     inspector.paused = false;
     await expect(inspector).shadowDom.to.be.accessible();
     const button = pauseButton(inspector);
+    const toggles: boolean[] = [];
+    const onToggle = (e: Event) => toggles.push((e as CustomEvent<{ paused: boolean }>).detail.paused);
+    document.addEventListener('paxos-inspector-pause', onToggle);
     button.focus();
     await sendKeys({ press: 'Enter' });
     await waitFor(() => inspector.paused, 'Enter pauses');
     await sendKeys({ press: 'Space' });
     await waitFor(() => !inspector.paused, 'Space resumes');
+    document.removeEventListener('paxos-inspector-pause', onToggle);
+    expect(toggles, 'the page heard both presses').to.deep.equal([true, false]);
     const log = inspector.shadowRoot!.querySelector<HTMLElement>('[part~="log"]')!;
     expect(log.getAttribute('role')).to.equal('log');
     expect(log.tabIndex, 'the scrolling log is reachable by keyboard').to.equal(0);
