@@ -18,7 +18,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { USAGE, UsageError, parseArgs, type SyncBenchOptions } from './lib/args.js';
 import { BenchPage } from './lib/bench-page.js';
 import { BenchRoom, type ControllerName } from './lib/bench-room.js';
@@ -27,6 +27,7 @@ import { runCommands } from './lib/command-phase.js';
 import { driftChart } from './lib/drift-chart.js';
 import { runFailover } from './lib/failover-phase.js';
 import { runJoin } from './lib/join-phase.js';
+import { decisionBreakdown } from './lib/latency-breakdown.js';
 import { NETNS_ENV, inBenchNetns, networkInterfaces, rerunInNetns } from './lib/netns.js';
 import { buildResults, formatTable, type RunData } from './lib/report.js';
 import { round, seededRandom } from './lib/stats.js';
@@ -73,23 +74,27 @@ async function calibrate(pages: readonly BenchPage[]) {
 }
 
 /** Attempts at forming a room with a full direct mesh before the run fails. */
-const FORM_ATTEMPTS = 3;
+const FORM_ATTEMPTS = 5;
 /** How long one page may take to reach every page before it over a direct channel. */
-const FORM_STEP_TIMEOUT_MS = 20_000;
+const FORM_STEP_TIMEOUT_MS = 15_000;
 
 /**
- * Forms a room of `pages` with `controller`, on a fresh room name per attempt: a pair of pages whose
- * direct channel never opens (see the report: a negotiation race in the mesh) fails the attempt, and the
- * next one starts over. Returns the room and the failed attempts' reasons.
+ * Forms a room of `pages` with `controller`, on a fresh room name per attempt. With `direct`, a pair of
+ * pages whose direct channel never opens (see the report: a negotiation race in the mesh) fails the
+ * attempt, and the next one starts over; without, such a pair talks through the server's relay, which
+ * steady playback does not notice (only the first play is decided). Returns the room, the failed attempts'
+ * reasons and the links left relayed.
  */
-async function formRoom(origin: string, controller: ControllerName, seed: number, pages: readonly BenchPage[]) {
+async function formRoom(origin: string, controller: ControllerName, seed: number, pages: readonly BenchPage[], direct: boolean) {
   const failures: string[] = [];
   for (let attempt = 1; ; attempt++) {
     const room = new BenchRoom(origin, roomName(controller, seed), controller, pages);
     log(`room ${room.name}: forming${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
     try {
-      await room.form(FORM_STEP_TIMEOUT_MS);
-      return { room, failures };
+      await room.form(FORM_STEP_TIMEOUT_MS, direct);
+      const relayed = await room.relayedLinks();
+      if (relayed > 0) log(`room ${room.name}: ${relayed} link(s) relayed through the server (no direct channel)`);
+      return { room, failures, relayed };
     } catch (error) {
       if (!(error instanceof BenchError) || attempt >= FORM_ATTEMPTS) throw error;
       failures.push(error.message);
@@ -104,14 +109,15 @@ function steadyLine(s: SteadyResult): string {
 
 async function run(opts: SyncBenchOptions): Promise<void> {
   const executablePath = chromePath();
-  const behind = bundleAgeBehindSources(newestFile(join(ROOT, 'src')));
+  const behind = opts.widget ? 0 : bundleAgeBehindSources(newestFile(join(ROOT, 'src')));
+  if (opts.widget) log(`widget bundle: ${opts.widget}`);
   if (behind > 0) log(`warning: dist/paxos-video.js is older than src/ (by ${(behind / 1000).toFixed(0)} s): run \`npm run build\` to measure the current code`);
   const started = nodeNow();
   const random = seededRandom(opts.seed);
   const skews = Array.from({ length: opts.pages }, () => Math.round((random() * 2 - 1) * opts.maxSkewMs * 10) / 10);
   log(`${opts.pages} pages, seed ${opts.seed}, clock skews ${skews.map((s) => `${s} ms`).join(', ')}`);
 
-  const server = await startBenchServer(32);
+  const server = await startBenchServer(32, opts.widget ? resolve(opts.widget) : undefined);
   const pages: BenchPage[] = [];
   /** With --raw: what every page recorded in each phase. */
   const raw: { phase: string; pages: { page: string; skewMs: number; frames: unknown[]; events: unknown[] }[] }[] = [];
@@ -119,12 +125,14 @@ async function run(opts: SyncBenchOptions): Promise<void> {
     if (opts.raw) raw.push({ phase, pages: room.members.map((p) => ({ page: p.label, skewMs: p.skewMs, frames: [...p.frames], events: [...p.events] })) });
   };
   try {
-    for (let i = 0; i < opts.pages; i++) pages.push(await BenchPage.launch(i, skews[i]!, executablePath));
+    for (let i = 0; i < opts.pages; i++) pages.push(await BenchPage.launch(i, skews[i]!, executablePath, { recordMessages: opts.trace }));
     const version = pages[0]!.browser.version();
 
     // 1. Our controller: steady playback, then commands, a join and a leader crash in the same room.
     const formFailures: string[] = [];
-    const formed = await formRoom(server.origin, 'ours', opts.seed, pages);
+    const relayedLinks: Record<string, number> = {};
+    // Commands are timed over the mesh: this room must have every direct channel.
+    const formed = await formRoom(server.origin, 'ours', opts.seed, pages, true);
     const ours = formed.room;
     formFailures.push(...formed.failures);
     const calibration = await calibrate(pages);
@@ -135,6 +143,7 @@ async function run(opts: SyncBenchOptions): Promise<void> {
 
     log(`commands: ${opts.commands}`);
     const commands = await runCommands(ours, opts.commands, random);
+    const breakdown = opts.trace ? decisionBreakdown(ours.members, commands.nodeIds, commands.commands, commands.commands.map((c) => c.slot)) : undefined;
     const decisions = commands.commands.map((c) => c.decisionMs).sort((a, b) => a - b);
     log(`commands: decision p50 ${ms(decisions[Math.floor(decisions.length / 2)]!)}, ${commands.failures.length} failed`);
     // The chart's first panel: from the first play to the last command, before the room changes.
@@ -156,8 +165,9 @@ async function run(opts: SyncBenchOptions): Promise<void> {
     // 2. The same steady scenario with the other controllers, on fresh rooms of the same pages.
     const others: Record<'jellyfin' | 'syncplay', SteadyResult> = {} as never;
     for (const controller of ['jellyfin', 'syncplay'] as const) {
-      const { room, failures } = await formRoom(server.origin, controller, opts.seed, pages);
+      const { room, failures, relayed } = await formRoom(server.origin, controller, opts.seed, pages, false);
       formFailures.push(...failures);
+      relayedLinks[controller] = relayed;
       log(`steady playback, ${controller}`);
       others[controller] = await runSteady(room, opts.warmupSeconds, opts.steadySeconds);
       log(steadyLine(others[controller]));
@@ -168,14 +178,18 @@ async function run(opts: SyncBenchOptions): Promise<void> {
       pages: opts.pages,
       steady: { ours: steadyOurs, jellyfin: others.jellyfin, syncplay: others.syncplay },
       commands,
+      ...(breakdown ? { breakdown } : {}),
       join: joined,
       failover,
       calibration,
       formFailures,
+      relayedLinks,
       meta: {
         date: new Date().toISOString(),
         command: `npm run bench:sync --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
         seed: opts.seed,
+        widget: opts.widget ?? 'dist/paxos-video.js',
+        widget_sha256: server.widgetSha256,
         quick: opts.quick,
         warmup_s: opts.warmupSeconds,
         steady_s: opts.steadySeconds,

@@ -25,7 +25,8 @@ if (files.length === 0) {
   console.error('run-node-tests: no test files matched');
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+// Two files at a time: the server and package tests mostly wait on I/O, so both cores stay busy.
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
 });

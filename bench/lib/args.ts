@@ -22,6 +22,10 @@ export interface SyncBenchOptions {
   maxSkewMs: number;
   /** Where sync.json and drift.svg go. */
   outDir: string;
+  /** The widget bundle the pages load (default dist/paxos-video.js): another build, to compare tunings. */
+  widget: string | undefined;
+  /** Record every protocol message and break the decision latency down by hop. */
+  trace: boolean;
   /** Also write every recorded frame and event to sync-raw.json (for analysis; large). */
   raw: boolean;
 }
@@ -36,7 +40,9 @@ export const USAGE = `Usage: npm run bench:sync -- [options]
   --seed N         seed of the clock skews and the command schedule (default: random, printed)
   --max-skew MS    per-page clock skew within +-MS (default 2000)
   --out DIR        output folder (default bench/results)
-  --raw            also write every recorded frame and event to DIR/sync-raw.json
+  --widget FILE    serve this bundle instead of dist/paxos-video.js (to compare a tuning)
+  --trace          record every protocol message and break the decision latency down by hop
+  --raw            also write every recorded frame and event to DIR/sync-raw.json (large)
   --help           this text`;
 
 /** A bad command line: the message says which flag and why. */
@@ -72,6 +78,7 @@ const FLAGS = {
   '--seed': int('--seed', 0, 2 ** 31 - 1),
   '--max-skew': num('--max-skew', 0, 60_000),
   '--out': v.pipe(v.string(), v.minLength(1, '--out: empty')),
+  '--widget': v.pipe(v.string(), v.minLength(1, '--widget: empty')),
 } as const;
 type ValueFlag = keyof typeof FLAGS;
 
@@ -80,12 +87,14 @@ export function parseArgs(argv: readonly string[]): SyncBenchOptions | undefined
   const given = new Map<ValueFlag, unknown>();
   let quick = false;
   let raw = false;
+  let trace = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') return undefined;
-    if (arg === '--quick' || arg === '--raw') {
+    if (arg === '--quick' || arg === '--raw' || arg === '--trace') {
       if (arg === '--quick') quick = true;
-      else raw = true;
+      else if (arg === '--raw') raw = true;
+      else trace = true;
       continue;
     }
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -109,6 +118,8 @@ export function parseArgs(argv: readonly string[]): SyncBenchOptions | undefined
     seed: get('--seed', Math.floor(Math.random() * 2 ** 31)),
     maxSkewMs: get('--max-skew', 2000),
     outDir: get('--out', 'bench/results'),
+    widget: get<string | undefined>('--widget', undefined),
     raw,
+    trace,
   };
 }

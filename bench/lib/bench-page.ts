@@ -149,12 +149,14 @@ export class BenchPage {
     /** This page's clock skew, ms. */
     readonly skewMs: number,
     readonly browser: Browser,
+    /** Also record every `paxos-message` event (for a latency breakdown; many). */
+    readonly recordMessages: boolean,
   ) {}
 
   /** Launches a Chromium process for page `index`, its clock skewed by `skewMs`. */
-  static async launch(index: number, skewMs: number, executablePath: string): Promise<BenchPage> {
+  static async launch(index: number, skewMs: number, executablePath: string, options: { recordMessages?: boolean } = {}): Promise<BenchPage> {
     const browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_FLAGS] });
-    return new BenchPage(index, skewMs, browser);
+    return new BenchPage(index, skewMs, browser, options.recordMessages === true);
   }
 
   get label(): string {
@@ -177,7 +179,8 @@ export class BenchPage {
     this.#crashed = false;
     const context = await this.browser.newContext({ viewport: { width: 520, height: 320 } });
     this.#context = context;
-    await context.addInitScript({ content: `window.__PAXOS_BENCH_CONFIG__ = ${JSON.stringify({ skewMs: this.skewMs })};\n${PROBE}` });
+    const config = { skewMs: this.skewMs, recordMessages: this.recordMessages };
+    await context.addInitScript({ content: `window.__PAXOS_BENCH_CONFIG__ = ${JSON.stringify(config)};\n${PROBE}` });
     const page = await context.newPage();
     this.#page = page;
     page.on('crash', () => {
@@ -189,6 +192,11 @@ export class BenchPage {
     await page.goto(url, { waitUntil: 'load' });
     const problem = await page.evaluate('window.__benchProblem ?? null');
     if (problem) throw new Error(`${this.label}: the benchmark page refused to start: ${String(problem)}`);
+    try {
+      await page.waitForFunction('window.__bench.snapshot().attached', null, { timeout: 15_000, polling: 50 });
+    } catch {
+      throw new Error(`${this.label}: <paxos-video> was not defined within 15 s of loading ${url}: did /paxos-video.js load?`);
+    }
   }
 
   /** Leaves the room the way closing the tab does (unload), keeping the browser. */

@@ -31,11 +31,12 @@ export class BenchRoom {
 
   /**
    * Opens the pages on the room one at a time (the first founds it), each once the previous one is synced
-   * with a direct channel to every page before it, then waits until the room has formed. One at a time,
-   * as people open a link: pages that join at the same instant set off more negotiation glare, which the
-   * mesh does not always survive (see the report of `npm run bench:sync`).
+   * and reaches every page before it (`direct`: over its own data channel, not the server relay), then
+   * waits until the room has formed. One at a time, as people open a link: pages that join at the same
+   * instant set off more negotiation glare, which the mesh does not always survive (see the report of
+   * `npm run bench:sync`).
    */
-  async form(timeoutMs = 45_000): Promise<void> {
+  async form(timeoutMs = 45_000, direct = true): Promise<void> {
     const opened: BenchPage[] = [];
     for (const page of this.members) {
       await page.open(this.url);
@@ -44,14 +45,14 @@ export class BenchRoom {
       await waitFor(
         async () => {
           const s = await Promise.all(opened.map((p) => p.snapshot()));
-          return s.every((x) => x.status === 'synced' && x.peers.filter((p) => p.connected && !p.relayed).length >= n - 1);
+          return s.every((x) => x.status === 'synced' && x.peers.filter((p) => p.connected && (!direct || !p.relayed)).length >= n - 1);
         },
-        `${page.label} to join room ${this.name} with a direct channel to each of the ${n - 1} pages before it`,
+        `${page.label} to join room ${this.name} and reach each of the ${n - 1} pages before it${direct ? ' over a direct channel' : ''}`,
         timeoutMs,
         { intervalMs: 100, describe: async () => (await this.describe(opened)) + (await this.connectionLogs(opened)) },
       );
     }
-    await this.waitFormed(timeoutMs);
+    await this.waitFormed(timeoutMs, direct);
   }
 
   /**
@@ -117,6 +118,12 @@ export class BenchRoom {
 
   async pullAll(): Promise<void> {
     await Promise.all(this.members.map((p) => p.pull()));
+  }
+
+  /** Links that go through the signaling relay because no direct channel opened (each counted once). */
+  async relayedLinks(): Promise<number> {
+    const s = await this.snapshots();
+    return s.reduce((sum, x) => sum + x.peers.filter((p) => p.connected && p.relayed).length, 0) / 2;
   }
 
   /** The member that is the leader, by the members' common view. */

@@ -1,9 +1,11 @@
 /**
  * The real signaling server on a loopback port, serving the widget bundle at /paxos-video.js and, at /, a
  * folder holding the benchmark page next to the demo's test-pattern video (symbolic links to the committed
- * files, so the server's own static route, with range requests, serves both).
+ * files, so the server's own static route, with range requests, serves both). The bundle is copied at start,
+ * so a rebuild of dist/ while the benchmark runs cannot hand some pages another build (or half a file).
  */
-import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +21,14 @@ const VIDEO = join(ROOT, 'demo/test-pattern.webm');
 export interface BenchServer {
   /** Origin, e.g. http://127.0.0.1:41234 */
   origin: string;
+  /** sha256 of the widget bundle the pages load (a copy taken at start: a rebuild during the run changes nothing). */
+  widgetSha256: string;
   close(): Promise<void>;
 }
 
 /** Throws with what to do when the widget bundle or the video is missing. */
-export function checkAssets(): void {
-  if (!existsSync(WIDGET_PATH)) throw new Error(`${WIDGET_PATH} is missing: run \`npm run build\` first`);
+export function checkAssets(widgetPath = WIDGET_PATH): void {
+  if (!existsSync(widgetPath)) throw new Error(`${widgetPath} is missing: run \`npm run build\` first`);
   if (!existsSync(VIDEO)) throw new Error(`${VIDEO} is missing: run scripts/make-demo-video.sh`);
 }
 
@@ -33,15 +37,20 @@ export function bundleAgeBehindSources(newestSource: number): number {
   return Math.max(0, newestSource - statSync(WIDGET_PATH).mtimeMs);
 }
 
-export async function startBenchServer(maxRoomSize: number): Promise<BenchServer> {
-  checkAssets();
+/** Starts the server; `widgetPath` overrides the bundle served at /paxos-video.js. */
+export async function startBenchServer(maxRoomSize: number, widgetPath = WIDGET_PATH): Promise<BenchServer> {
+  checkAssets(widgetPath);
   const dir = mkdtempSync(join(tmpdir(), 'paxos-bench-'));
   symlinkSync(PAGE, join(dir, 'sync.html'));
   symlinkSync(VIDEO, join(dir, 'test-pattern.webm'));
-  const server = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: WIDGET_PATH, maxRoomSize });
+  const widget = join(dir, 'paxos-video.js');
+  copyFileSync(widgetPath, widget);
+  const widgetSha256 = createHash('sha256').update(readFileSync(widget)).digest('hex');
+  const server = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: widget, maxRoomSize });
   const { port } = await server.listen(0, '127.0.0.1');
   return {
     origin: `http://127.0.0.1:${port}`,
+    widgetSha256,
     async close() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@
  */
 import type { BenchPage, CommandKind, CommandResult } from './bench-page.js';
 import type { BenchRoom } from './bench-room.js';
+import { type LoadReport, startLoadWindow } from './machine-load.js';
 import { FRAME_MS, PageTimeline, firstSettled } from './timeline.js';
 import { BenchError, delay, nodeNow, waitFor } from './wait.js';
 
@@ -35,6 +36,8 @@ export interface CommandRecord {
   decisionMs: number;
   /** Called until applied, per page (member order). */
   appliedMs: (number | null)[];
+  /** The log slot it was decided in. */
+  slot: number;
   /** For play and seek: the decided start (shared clock) and position. */
   anchor: number | null;
   position: number;
@@ -48,6 +51,10 @@ export interface CommandPhaseResult {
   failures: { n: number; kind: CommandKind; issuer: string; code: string | null | undefined; message: string }[];
   rtts: number[];
   pages: string[];
+  /** The pages' node ids, in the order of `pages`. */
+  nodeIds: string[];
+  /** How busy the machine was during the phase. */
+  load: LoadReport;
 }
 
 /** When page `p` applied the command (see the module comment), or undefined. */
@@ -68,10 +75,12 @@ function appliedAt(p: BenchPage, record: Omit<CommandRecord, 'appliedMs' | 'sett
 /** Runs `count` commands on the room (which is playing). */
 export async function runCommands(room: BenchRoom, count: number, random: () => number): Promise<CommandPhaseResult> {
   const pages = room.members;
+  const nodeIds = (await room.snapshots()).map((s) => s.nodeId);
   const records: Omit<CommandRecord, 'appliedMs' | 'settleMs'>[] = [];
   const failures: CommandPhaseResult['failures'] = [];
   const rtts: number[] = [];
   let consecutiveFailures = 0;
+  const loadWindow = startLoadWindow();
   for (let n = 0; n < count; n++) {
     const kind = ORDER[n % ORDER.length]!;
     const issuer = pages[n % pages.length]!;
@@ -106,6 +115,7 @@ export async function runCommands(room: BenchRoom, count: number, random: () => 
       calledAt: result.calledAt,
       issuerMs: result.settledAt - result.calledAt,
       decisionMs: Math.max(...decided) - result.calledAt,
+      slot: state.slot,
       anchor: kind === 'pause' ? null : state.anchor,
       position: state.position,
     };
@@ -140,6 +150,7 @@ export async function runCommands(room: BenchRoom, count: number, random: () => 
     }
     await delay(100 + random() * 300);
   }
+  const load = loadWindow.end();
   await delay(300);
   await room.pullAll();
   // Apply times and settling, now that every page's record is complete.
@@ -159,5 +170,5 @@ export async function runCommands(room: BenchRoom, count: number, random: () => 
   });
   const missing = commands.flatMap((c) => c.appliedMs.map((a, i) => (a === null ? `${c.kind} #${c.n} on ${pages[i]!.label}` : '')).filter(Boolean));
   if (missing.length > 0) throw new BenchError(`commands never applied: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
-  return { commands, failures, rtts, pages: pages.map((p) => p.label) };
+  return { commands, failures, rtts, pages: pages.map((p) => p.label), nodeIds, load };
 }

@@ -25,10 +25,16 @@ const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fmt = (x: number) => (Math.round(x * 10) / 10).toString();
 
-/** A "nice" axis limit at or above `x`. */
+/** A "nice" number (1, 2, 2.5 or 5 times a power of ten) at or above `x`. */
+function nice(x: number): number {
+  const power = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 2.5, 5, 10]) if (x <= m * power) return m * power;
+  return 10 * power;
+}
+
+/** A y-axis limit at or above `x`, at least 10 ms. */
 function niceLimit(x: number): number {
-  for (const step of [10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000]) if (x <= step) return step;
-  return Math.ceil(x / 5000) * 5000;
+  return nice(Math.max(10, x));
 }
 
 function panelSvg(panel: ChartPanel, top: number): string {
@@ -52,10 +58,11 @@ function panelSvg(panel: ChartPanel, top: number): string {
     out.push(`<text x="${x0 - 6}" y="${sy(v) + 4}" class="ylab">${fmt(v)}</text>`);
   }
   const seconds = (tEnd - tStart) / 1000;
-  const tickStep = niceLimit(seconds / 10);
-  for (let s = 0; s <= seconds; s += tickStep) {
+  const tickStep = nice(Math.max(0.1, seconds / 10));
+  for (let k = 0; k * tickStep <= seconds; k++) {
+    const s = k * tickStep;
     out.push(`<line x1="${sx(tStart + s * 1000)}" x2="${sx(tStart + s * 1000)}" y1="${y1}" y2="${y1 + 4}" class="axis"/>`);
-    out.push(`<text x="${sx(tStart + s * 1000)}" y="${y1 + 16}" class="xlab">${s} s</text>`);
+    out.push(`<text x="${sx(tStart + s * 1000)}" y="${y1 + 16}" class="xlab">${fmt(s)} s</text>`);
   }
   out.push(`<text x="14" y="${(y0 + y1) / 2}" transform="rotate(-90 14 ${(y0 + y1) / 2})" class="xlab">drift, ms</text>`);
   for (const m of panel.marks ?? []) {

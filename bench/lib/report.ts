@@ -5,6 +5,7 @@
 import type { CommandPhaseResult } from './command-phase.js';
 import type { FailoverResult } from './failover-phase.js';
 import type { JoinResult } from './join-phase.js';
+import type { Breakdown } from './latency-breakdown.js';
 import { type Summary, percentile, round, summarize } from './stats.js';
 import type { SteadyResult } from './steady-phase.js';
 
@@ -14,11 +15,15 @@ export interface RunData {
   meta: Record<string, unknown>;
   steady: { ours: SteadyResult; jellyfin: SteadyResult; syncplay: SteadyResult };
   commands: CommandPhaseResult;
+  /** With --trace: where the decision latency goes. */
+  breakdown?: Breakdown;
   join: JoinResult;
   failover: FailoverResult;
   calibration: { page: string; offsetMs: number; rttMs: number }[];
   /** Room formations that failed (a direct channel never opened) and were retried on a fresh room. */
   formFailures: string[];
+  /** Links left relayed through the server in the jellyfin and syncplay rooms (steady playback only). */
+  relayedLinks: Record<string, number>;
 }
 
 /** The issue's goals: what to tune for (reported, not asserted). */
@@ -110,6 +115,8 @@ export function buildResults(d: RunData) {
     commands: {
       count: cmds.length,
       failures: d.commands.failures,
+      machine_busy_share: round(d.commands.load.busyShare, 3),
+      loadavg_1m: round(d.commands.load.loadavg1m),
       decision_ms: sum(summarize(decision)),
       decision_by_kind_ms: { pause: sum(byKind('pause')), play: sum(byKind('play')), seek: sum(byKind('seek')) },
       decision_from_leader_ms: sum(byRole(true)),
@@ -118,8 +125,16 @@ export function buildResults(d: RunData) {
       applied_ms: sum(summarize(applied)),
       rtt_ms: sum(summarize(rtts)),
       settle_ms: { ...sum(summarize(settleValues)), never: settles.length - settleValues.length },
+      ...(d.breakdown
+        ? {
+            decision_breakdown_ms: Object.fromEntries(
+              Object.entries(d.breakdown).map(([k, v]) => [k, { count: v.count, p50: round(v.p50), p90: round(v.p90) }]),
+            ),
+          }
+        : {}),
       list: cmds.map((c) => ({
         n: c.n,
+        slot: c.slot,
         kind: c.kind,
         issuer: c.issuer,
         issuer_role: c.issuerRole,
@@ -146,6 +161,7 @@ export function buildResults(d: RunData) {
     },
     mesh_formation_retries: d.formFailures.length,
     mesh_formation_failures: d.formFailures,
+    relayed_links: d.relayedLinks,
     clock_calibration: d.calibration.map((c) => ({ page: c.page, offset_ms: round(c.offsetMs, 3), rtt_ms: round(c.rttMs, 3) })),
     run: d.meta,
   };
@@ -164,7 +180,7 @@ export function formatTable(r: Results): string {
     ['media clock drift p95 (ours)', `${f(r.media_clock_drift_p95_ms)} ms`, ''],
     ['instants showing different frames', `${f((r.frame_mismatch_share ?? Number.NaN) * 100)} %`, ''],
     ['decision p50 / p99', `${f(r.decision_p50_ms)} / ${f(r.decision_p99_ms)} ms`, `p50 <= 3 rtt + 2: ${mark(g.decision_p50_ms.met)}`],
-    ['data-channel rtt p50, decision/rtt', `${f(r.rtt_p50_ms, 2)} ms, ${f(r.decision_rtt_ratio)}x`, ''],
+    ['data-channel rtt p50, decision/rtt', `${f(r.rtt_p50_ms, 2)} ms, ${f(r.decision_rtt_ratio)}x`, `machine ${f((r.commands.machine_busy_share ?? 0) * 100, 0)} % busy`],
     ['command to applied p50 / p99', `${f(r.apply_p50_ms)} / ${f(r.apply_p99_ms)} ms`, 'includes the lead'],
     ['back within a frame after play/seek p50 / max', `${f(r.commands.settle_ms.p50)} / ${f(r.commands.settle_ms.max)} ms (never: ${r.commands.settle_ms.never})`, ''],
     ['join to synced', `${f(r.join_to_sync_ms, 0)} ms`, `<= 1500: ${mark(g.join_to_sync_ms.met)}`],
@@ -198,5 +214,11 @@ export function formatTable(r: Results): string {
   });
   const widths = head.map((h, i) => Math.max(h.length, ...ctl.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return `${main}\n\nsteady playback, ${r.controllers.ours.seconds} s each (ms):\n${line(head)}\n${ctl.map(line).join('\n')}`;
+  const b = (r.commands as { decision_breakdown_ms?: Record<string, { p50: number | null; p90: number | null }> }).decision_breakdown_ms;
+  const trace = b
+    ? `\n\ndecision latency by hop, p50 / p90 (ms): ${Object.entries(b)
+        .map(([k, v]) => `${k.replace(/_/g, ' ')} ${f(v.p50)} / ${f(v.p90)}`)
+        .join('; ')}`
+    : '';
+  return `${main}${trace}\n\nsteady playback, ${r.controllers.ours.seconds} s each (ms):\n${line(head)}\n${ctl.map(line).join('\n')}`;
 }

@@ -15,6 +15,8 @@
   if (window.__bench) return;
   const config = window.__PAXOS_BENCH_CONFIG__ || {};
   const skewMs = Number.isFinite(config.skewMs) ? config.skewMs : 0;
+  // paxos-message fires for every protocol message (heartbeats included): recorded only when asked for.
+  const recordMessages = config.recordMessages === true;
 
   const realPerformanceNow = performance.now.bind(performance);
   const realDateNow = Date.now.bind(Date);
@@ -58,8 +60,8 @@
   }
 
   const MEDIA_EVENTS = ['play', 'playing', 'pause', 'seeking', 'seeked', 'waiting', 'stalled', 'ratechange', 'ended', 'error'];
-  // paxos-message fires for every protocol message: too many to keep, and not needed.
   const PAXOS_EVENTS = [
+    ...(recordMessages ? ['paxos-message'] : []),
     'paxos-state',
     'paxos-leader',
     'paxos-config',
@@ -121,7 +123,8 @@
     /** What the element and its video say now. */
     snapshot() {
       const el = element;
-      if (!el) return { attached: false, now: trueNow() };
+      // Not attached yet, or not upgraded yet (the widget bundle has not defined the element).
+      if (!el || el.state === undefined) return { attached: false, now: trueNow() };
       return {
         attached: true,
         now: trueNow(),

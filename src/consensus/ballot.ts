@@ -34,7 +34,7 @@ export function nextBallot(above: Ballot, node: string): Ballot {
   return { round: above.round + 1, node };
 }
 
-/** Short readable form, e.g. `7.tab-3f9a`. */
+/** Short readable form, e.g. `7.tab-3f9a` (`none` for {@link NO_BALLOT}). */
 export function formatBallot(b: Ballot): string {
-  return `${b.round}.${b.node}`;
+  return b.round === 0 ? 'none' : `${b.round}.${b.node}`;
 }

@@ -76,9 +76,16 @@ export class Checker {
     if (this.violations.length < 20) this.violations.push(`${kind}: ${detail}`);
   }
 
-  /** A node incarnation starts: from scratch (nothing applied) until it reports a snapshot. */
-  startIncarnation(node: string): void {
+  /**
+   * A node incarnation starts: from scratch (nothing applied) until it reports a snapshot. A restarted
+   * acceptor must come back with at least the ballot it promised before (promises survive restarts).
+   */
+  startIncarnation(node: string, promised: Ballot): void {
     this.cursor.delete(node);
+    const max = this.maxPromised.get(node);
+    if (max !== undefined && compareBallots(promised, max) < 0) {
+      this.violate('promise', `${node} restarted promising ${formatBallot(promised)} after promising ${formatBallot(max)}`);
+    }
   }
 
   restored(node: string, slot: number, state: Digest): void {

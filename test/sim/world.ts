@@ -208,7 +208,7 @@ class World {
     const node = this.options.mutant?.createNode?.(options) ?? new PaxosNode(options);
     sn.node = node;
     sn.status = 'up';
-    this.checker.startIncarnation(sn.id);
+    this.checker.startIncarnation(sn.id, node.promisedBallot);
     this.flush(sn);
   }
 
