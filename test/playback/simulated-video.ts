@@ -9,18 +9,9 @@
  * Randomness comes from a seeded generator, so every run is identical.
  */
 import type { DriftController, DriftDecision } from '../../src/playback/drift-controller.js';
+import { seededRandom } from '../support/seeded-random.js';
 
-/** mulberry32: a small seeded PRNG (uniform in [0, 1)). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Conditions of a closed-loop run. Times in ms. */
 export interface LoopConditions {

@@ -9,6 +9,7 @@ import type { Socket } from 'socket.io-client';
 import type { HealthReport } from '../../server/index.js';
 import type { SignalDelivery } from '../../src/net/signaling-protocol.js';
 import { connect, get, metric, next, peer, ping, startServer, until, within, type ClientSocket } from './helpers.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const SOCKETS = 24;
 const EVENTS_PER_SOCKET = 450; // 10,800 in all
@@ -17,17 +18,6 @@ const HEAP_GROWTH_LIMIT = 40 * 1024 * 1024;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function heapAfterGc(): number {
   gc();
@@ -89,7 +79,7 @@ test(`fuzz: ${SOCKETS * EVENTS_PER_SOCKET} random and malformed events from ${SO
   console.log(`fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
   const { server, url } = await startServer({ rateLimit: { burst: 5000, perSecond: 5000 } });
   try {
-    const fuzzer = makeFuzzer(prng(seed));
+    const fuzzer = makeFuzzer(seededRandom(seed));
     const heapBefore = heapAfterGc();
     const clients = await Promise.all([...Array(SOCKETS).keys()].map(() => connect(url)));
     let sent = 0;
