@@ -163,20 +163,22 @@ async function run(opts: SyncBenchOptions): Promise<void> {
     log(`failover: ${failover.crashed} crashed, next ${failover.command} decided after ${ms(failover.failoverMs)} (new leader after ${failover.newLeaderMs?.toFixed(0)} ms)`);
 
     // 2. The same steady scenario with the other controllers, on fresh rooms of the same pages.
-    const others: Record<'jellyfin' | 'syncplay', SteadyResult> = {} as never;
-    for (const controller of ['jellyfin', 'syncplay'] as const) {
+    const steadyWith = async (controller: 'jellyfin' | 'syncplay'): Promise<SteadyResult> => {
       const { room, failures, relayed } = await formRoom(server.origin, controller, opts.seed, pages, false);
       formFailures.push(...failures);
       relayedLinks[controller] = relayed;
       log(`steady playback, ${controller}`);
-      others[controller] = await runSteady(room, opts.warmupSeconds, opts.steadySeconds);
-      log(steadyLine(others[controller]));
+      const result = await runSteady(room, opts.warmupSeconds, opts.steadySeconds);
+      log(steadyLine(result));
       keep(`${controller}: steady`, room);
-    }
+      return result;
+    };
+    const jellyfin = await steadyWith('jellyfin');
+    const syncplay = await steadyWith('syncplay');
 
     const data: RunData = {
       pages: opts.pages,
-      steady: { ours: steadyOurs, jellyfin: others.jellyfin, syncplay: others.syncplay },
+      steady: { ours: steadyOurs, jellyfin, syncplay },
       commands,
       ...(breakdown ? { breakdown } : {}),
       join: joined,
@@ -186,7 +188,7 @@ async function run(opts: SyncBenchOptions): Promise<void> {
       relayedLinks,
       meta: {
         date: new Date().toISOString(),
-        command: `npm run bench:sync --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+        command: `npm run bench:sync${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
         seed: opts.seed,
         widget: opts.widget ?? 'dist/paxos-video.js',
         widget_sha256: server.widgetSha256,
@@ -207,7 +209,7 @@ async function run(opts: SyncBenchOptions): Promise<void> {
     mkdirSync(opts.outDir, { recursive: true });
     writeFileSync(join(opts.outDir, 'sync.json'), `${JSON.stringify(results, null, 2)}\n`);
 
-    const marks = commands.commands.map((c) => ({ t: c.calledAt, label: c.kind === 'pause' ? 'pause' : c.kind === 'play' ? 'play' : 'seek' }));
+    const marks = commands.commands.map((c) => ({ t: c.calledAt, label: c.kind === 'pause' ? '‖' : c.kind === 'play' ? '▶' : '↷' }));
     const steadyPanel = (s: SteadyResult, labels: string[]) => ({
       title: `${s.controller}: steady playback, ${s.window.seconds} s (p95 ${s.drift.p95.toFixed(1)} ms, max ${s.drift.max.toFixed(1)} ms)`,
       series: s.series.filter((_, i) => i % 5 === 0),
@@ -219,15 +221,15 @@ async function run(opts: SyncBenchOptions): Promise<void> {
       `${version}, ${cpus().length} CPUs, seed ${opts.seed}; clock skews within ±${opts.maxSkewMs} ms; shaded: within one frame (33.3 ms); ${data.meta.date}`,
       [
         {
-          title: `ours: play, warm-up, ${opts.steadySeconds} s steady, then ${commands.commands.length} commands (marked)`,
+          title: `ours: play, ${opts.steadySeconds} s steady, ${commands.commands.length} commands (‖ pause ▶ play ↷ seek)`,
           series: oursSeries,
           pairLabels: oursPairs,
           marks,
           yLimitMs: 100,
         },
         steadyPanel(steadyOurs, labels),
-        steadyPanel(others.jellyfin, labels),
-        steadyPanel(others.syncplay, labels),
+        steadyPanel(jellyfin, labels),
+        steadyPanel(syncplay, labels),
       ],
     );
     writeFileSync(join(opts.outDir, 'drift.svg'), svg);

@@ -6,6 +6,7 @@ import { claimIdentity, safeSessionStorage, type ClaimedIdentity } from './room/
 import { Room, type PeerInfo } from './room/room.js';
 import { VideoDriver, type UserIntent } from './media/video-driver.js';
 import { DRIFT_PRESET_NAMES, createDriftController, isDriftPresetName } from './playback/drift-controller.js';
+import { JELLYFIN_SHARED_CLOCK_OPTIONS } from './playback/shared-clock.js';
 import {
   type VideoCommand,
   type VideoState,
@@ -343,6 +344,8 @@ export class PaxosVideo extends LitElement {
       ...(config.iceServers ? { iceServers: config.iceServers } : {}),
       maxAcceptors: config.maxAcceptors,
       localNow: this.localClock,
+      // The Jellyfin comparison uses Jellyfin's clock filter too (minimum delay of the last 8 samples).
+      ...(this.driftController === 'jellyfin' ? { clockOptions: JELLYFIN_SHARED_CLOCK_OPTIONS } : {}),
       storage: safeSessionStorage(),
     });
     this.#room = room;
@@ -403,7 +406,7 @@ export class PaxosVideo extends LitElement {
     }
     this.#driver = new VideoDriver(video, {
       sharedNow: () => room.sharedNow(),
-      controller: createDriftController(isDriftPresetName(this.driftController) ? this.driftController : 'ours'),
+      controller: this.#createController(),
       onUserIntent: (intent) => this.#onUserIntent(intent),
       onSync: (report) => {
         this._drift = report.driftMs;
@@ -505,6 +508,15 @@ export class PaxosVideo extends LitElement {
       return Promise.reject(new PaxosVideoError('bad-argument', (error as Error).message));
     }
     return room.propose(command).then(() => room.state);
+  }
+
+  /**
+   * The drift controller. `ours` measures the media clock, which is smooth, so it engages at 3 ms and lets go
+   * at 0.5 ms; it learns no rate trim (a start error would be learned as a rate error and creep back).
+   */
+  #createController() {
+    const preset = isDriftPresetName(this.driftController) ? this.driftController : 'ours';
+    return preset === 'ours' ? createDriftController('ours', { engageMs: 3, releaseMs: 0.5, trimBandMs: 0 }) : createDriftController(preset);
   }
 
   /** How far ahead a play or seek is scheduled: enough for the slowest peer to learn of it. */

@@ -6,7 +6,7 @@ import * as v from 'valibot';
 
 /** What one run does. */
 export interface SyncBenchOptions {
-  /** Separate browser pages (one Chromium process each) in the room. 2 to 8. */
+  /** Separate browser pages (one Chromium process each) in the room. 3 to 8 (the failover needs a majority left). */
   pages: number;
   /** A short smoke run: shorter steady phases, fewer commands. */
   quick: boolean;
@@ -32,7 +32,8 @@ export interface SyncBenchOptions {
 
 export const USAGE = `Usage: npm run bench:sync -- [options]
 
-  --pages N        separate browser pages in the room, 2-8 (default 4)
+  --pages N        separate browser pages in the room, 3-8 (default 4; a leader crash needs a
+                   majority left)
   --quick          smoke run: 8 s steady phases, 12 commands
   --steady S       seconds of steady playback measured per drift controller (default 30, >= 5)
   --warmup S       seconds from the play to the steady window (default 5)
@@ -71,7 +72,7 @@ const num = (flag: string, min: number, max: number) =>
   );
 
 const FLAGS = {
-  '--pages': int('--pages', 2, 8),
+  '--pages': int('--pages', 3, 8),
   '--steady': num('--steady', 5, 600),
   '--warmup': num('--warmup', 1, 60),
   '--commands': int('--commands', 3, 1000),

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import * as v from 'valibot';
+import { BenchError } from './wait.js';
 
 /** Chromium flags of every benchmark browser (see DESIGN.md "Testing without toys"). */
 export const CHROMIUM_FLAGS: readonly string[] = Object.freeze([
@@ -124,7 +125,7 @@ function parse<T extends v.GenericSchema>(schema: T, value: unknown, what: strin
   if (!result.success) {
     const issue = result.issues[0]!;
     const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
-    throw new Error(`the benchmark page sent a malformed ${what}${path ? ` at ${path}` : ''}: ${issue.message}`);
+    throw new BenchError(`the benchmark page sent a malformed ${what}${path ? ` at ${path}` : ''}: ${issue.message}`);
   }
   return result.output;
 }
@@ -191,11 +192,11 @@ export class BenchPage {
     await this.#cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
     await page.goto(url, { waitUntil: 'load' });
     const problem = await page.evaluate('window.__benchProblem ?? null');
-    if (problem) throw new Error(`${this.label}: the benchmark page refused to start: ${String(problem)}`);
+    if (problem) throw new BenchError(`${this.label}: the benchmark page refused to start: ${String(problem)}`);
     try {
       await page.waitForFunction('window.__bench.snapshot().attached', null, { timeout: 15_000, polling: 50 });
     } catch {
-      throw new Error(`${this.label}: <paxos-video> was not defined within 15 s of loading ${url}: did /paxos-video.js load?`);
+      throw new BenchError(`${this.label}: <paxos-video> was not defined within 15 s of loading ${url}: did /paxos-video.js load?`);
     }
   }
 
@@ -205,7 +206,7 @@ export class BenchPage {
   }
 
   #pageOrThrow(): Page {
-    if (!this.#page || this.#crashed) throw new Error(`${this.label}: no live page`);
+    if (!this.#page || this.#crashed) throw new BenchError(`${this.label}: no live page`);
     return this.#page;
   }
 
@@ -223,7 +224,7 @@ export class BenchPage {
   async snapshot(): Promise<Snapshot> {
     const raw = await this.#pageOrThrow().evaluate('window.__bench.snapshot()');
     const snap = parse(SnapshotSchema, raw, 'snapshot');
-    if (!snap.attached) throw new Error(`${this.label}: the element is not attached yet`);
+    if (!snap.attached) throw new BenchError(`${this.label}: the element is not attached yet`);
     return snap;
   }
 

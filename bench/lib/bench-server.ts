@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSignalingServer } from '../../server/index.js';
+import { BenchError } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The single-file widget the pages load. */
@@ -28,8 +29,8 @@ export interface BenchServer {
 
 /** Throws with what to do when the widget bundle or the video is missing. */
 export function checkAssets(widgetPath = WIDGET_PATH): void {
-  if (!existsSync(widgetPath)) throw new Error(`${widgetPath} is missing: run \`npm run build\` first`);
-  if (!existsSync(VIDEO)) throw new Error(`${VIDEO} is missing: run scripts/make-demo-video.sh`);
+  if (!existsSync(widgetPath)) throw new BenchError(`${widgetPath} is missing: run \`npm run build\` first`);
+  if (!existsSync(VIDEO)) throw new BenchError(`${VIDEO} is missing: run scripts/make-demo-video.sh`);
 }
 
 /** How much older the bundle is than the newest file of src/, ms (0 when it is up to date). */

@@ -8,7 +8,7 @@
 import type { BenchPage, CommandKind, CommandResult } from './bench-page.js';
 import type { BenchRoom } from './bench-room.js';
 import { type LoadReport, startLoadWindow } from './machine-load.js';
-import { FRAME_MS, PageTimeline, firstSettled } from './timeline.js';
+import { FRAME_MS, ONE_FRAME_TOLERANCE_MS, PageTimeline, firstSettled } from './timeline.js';
 import { BenchError, delay, nodeNow, waitFor } from './wait.js';
 
 /** A play or seek is back in sync once every pair stays within one frame this long. */
@@ -141,7 +141,7 @@ export async function runCommands(room: BenchRoom, count: number, random: () => 
           const started = pages.every((p) => appliedAt(p, record, Number.POSITIVE_INFINITY) !== undefined);
           if (!started) return false;
           const tls = pages.map((p) => PageTimeline.presented(p.frames));
-          return firstSettled(tls, anchor, nodeNow() - 100, FRAME_MS, SETTLE_HOLD_MS) !== undefined;
+          return firstSettled(tls, anchor, nodeNow() - 100, ONE_FRAME_TOLERANCE_MS, SETTLE_HOLD_MS) !== undefined;
         },
         `${what} to start on every page`,
         SETTLE_TIMEOUT_MS + 2000,
@@ -163,7 +163,7 @@ export async function runCommands(room: BenchRoom, count: number, random: () => 
     });
     let settleMs: number | null = null;
     if (r.anchor !== null) {
-      const settled = firstSettled(tls, r.anchor, Math.min(next, r.anchor + SETTLE_TIMEOUT_MS + SETTLE_HOLD_MS), FRAME_MS, SETTLE_HOLD_MS);
+      const settled = firstSettled(tls, r.anchor, Math.min(next, r.anchor + SETTLE_TIMEOUT_MS + SETTLE_HOLD_MS), ONE_FRAME_TOLERANCE_MS, SETTLE_HOLD_MS);
       settleMs = settled === undefined ? null : settled - r.anchor;
     }
     return { ...r, appliedMs, settleMs };

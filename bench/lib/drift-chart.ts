@@ -104,7 +104,7 @@ export function driftChart(title: string, subtitle: string, panels: readonly Cha
   .axis { stroke: #6b7280; }
   .band { fill: #22c55e; fill-opacity: 0.10; }
   .mark { stroke: #6b7280; stroke-dasharray: 2 3; stroke-width: 1; }
-  .marklab { font-size: 8px; fill: #6b7280; }
+  .marklab { font-size: 9px; fill: #6b7280; }
   .series { fill: none; stroke-width: 1; stroke-opacity: 0.8; }
 </style>
 <rect width="100%" height="100%" fill="#fff"/>

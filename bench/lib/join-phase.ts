@@ -4,7 +4,7 @@
  * stays within one frame of every other page for a second.
  */
 import type { BenchRoom } from './bench-room.js';
-import { FRAME_MS, PageTimeline, firstSettled } from './timeline.js';
+import { ONE_FRAME_TOLERANCE_MS, PageTimeline, firstSettled } from './timeline.js';
 import { BenchError, nodeNow, waitFor } from './wait.js';
 
 /** "Synced" means within one frame of every other page for this long. */
@@ -47,7 +47,7 @@ export async function runJoin(room: BenchRoom): Promise<JoinResult> {
     async () => {
       await room.pullAll();
       const tls = room.members.map((p) => PageTimeline.presented(p.frames));
-      return firstSettled(tls, start, nodeNow() - 50, FRAME_MS, JOIN_HOLD_MS, { subject });
+      return firstSettled(tls, start, nodeNow() - 50, ONE_FRAME_TOLERANCE_MS, JOIN_HOLD_MS, { subject });
     },
     `the joining page ${leaving.label} to stay within one frame of the room for ${JOIN_HOLD_MS} ms`,
     JOIN_TIMEOUT_MS,

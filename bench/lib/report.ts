@@ -220,5 +220,6 @@ export function formatTable(r: Results): string {
         .map(([k, v]) => `${k.replace(/_/g, ' ')} ${f(v.p50)} / ${f(v.p90)}`)
         .join('; ')}`
     : '';
-  return `${main}${trace}\n\nsteady playback, ${r.controllers.ours.seconds} s each (ms):\n${line(head)}\n${ctl.map(line).join('\n')}`;
+  const mesh = `\n\nroom formations retried because a direct channel never opened: ${r.mesh_formation_retries}; links relayed through the server: ${Object.entries(r.relayed_links).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`;
+  return `${main}${trace}${mesh}\n\nsteady playback, ${r.controllers.ours.seconds} s each (ms):\n${line(head)}\n${ctl.map(line).join('\n')}`;
 }

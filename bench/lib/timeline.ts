@@ -13,6 +13,12 @@ import type { Frame } from './bench-page.js';
 export const MAX_FRAME_GAP_MS = 150;
 /** One frame of the test video (30 fps), ms. */
 export const FRAME_MS = 1000 / 30;
+/**
+ * "Within one frame" allows this much over FRAME_MS: presented offsets come in whole display intervals
+ * (16.67 ms), so two pages one frame apart measure 33.3 ms give or take the 0.1 ms to which browsers coarsen
+ * timestamps; without the slack such a pair would count as out of sync by rounding alone.
+ */
+export const ONE_FRAME_TOLERANCE_MS = FRAME_MS + 0.5;
 
 /** A piecewise-linear position function of one page. */
 export class PageTimeline {

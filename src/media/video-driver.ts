@@ -3,9 +3,9 @@
  *
  * Following: on every decided state the driver sets the source, the pause state, the position and the rate;
  * a play scheduled into the future (`anchor` ahead of the shared clock) waits, seeked to its first frame,
- * and starts on time. While playing, every presented frame (`requestVideoFrameCallback`: the frame's
- * `mediaTime` and when it is shown) is compared with where the timeline says the video should be at that
- * instant, and the drift controller answers with nothing, a playbackRate nudge or a seek.
+ * and starts on time. While playing, at every presented frame (`requestVideoFrameCallback`) the media
+ * clock is compared with where the timeline says the video should be at that instant, and the drift
+ * controller answers with nothing, a playbackRate nudge or a seek.
  *
  * Telling the user apart from ourselves: every change the driver makes is recorded as an expectation
  * (a pause, a play, a seek, a rate) before it is made; a media event that matches an expectation is ours,
@@ -239,13 +239,14 @@ export class VideoDriver {
   #watchFrames(): void {
     const video = this.#video;
     if (this.#frameHandle !== undefined || !('requestVideoFrameCallback' in video)) return;
-    const onFrame = (now: DOMHighResTimeStamp, meta: VideoFrameCallbackMetadata) => {
+    const onFrame = () => {
       this.#frameHandle = undefined;
       if (this.#destroyed) return;
-      // The frame is shown at expectedDisplayTime; `now` is on the same clock, so the difference carries
-      // over to the shared clock whatever the page did to performance.now.
-      const at = this.#o.sharedNow() + (meta.expectedDisplayTime - now);
-      this.#measure(at, meta.mediaTime);
+      // Measure the media clock itself, once per presented frame. The frame's own timestamp (`mediaTime` at
+      // `expectedDisplayTime`) only moves in whole frames and whole screen refreshes, too coarse for a
+      // one-frame target: the controller would keep retuning the rate on quantization noise (the sync
+      // benchmark saw 100-200 rate changes a minute that way, and none with the media clock).
+      this.#measure(this.#o.sharedNow(), video.currentTime);
       if (!video.paused) this.#frameHandle = video.requestVideoFrameCallback(onFrame);
     };
     this.#frameHandle = video.requestVideoFrameCallback(onFrame);

@@ -20,7 +20,7 @@ import { Mesh, type MeshPeerInfo } from '../net/mesh.js';
 import { SignalingClient } from '../net/signaling-client.js';
 import type { SignalingError } from '../net/signaling-error.js';
 import { TypedEventTarget } from '../net/typed-events.js';
-import { SharedClock } from '../playback/shared-clock.js';
+import { SharedClock, type SharedClockOptions } from '../playback/shared-clock.js';
 import {
   type VideoCommand,
   type VideoState,
@@ -51,6 +51,8 @@ export interface RoomOptions {
   readonly localNow: () => number;
   /** Where the acceptor state lives (sessionStorage), or undefined to keep it in memory only. */
   readonly storage: globalThis.Storage | undefined;
+  /** Tuning of the shared clock estimator (default: this project's). */
+  readonly clockOptions?: Partial<SharedClockOptions>;
   /** Tick period of the consensus node, ms. */
   readonly tickMs?: number;
   /** Time a proposal may take before its promise rejects with `timeout`, ms. */
@@ -110,7 +112,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     super();
     this.#o = options;
     this.id = options.identity.id;
-    this.#clock = new SharedClock(options.localNow);
+    this.#clock = new SharedClock(options.localNow, options.clockOptions);
     this.#signaling = new SignalingClient(options.signalingUrl, { now: options.localNow });
   }
 
