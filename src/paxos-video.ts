@@ -449,12 +449,10 @@ export class PaxosVideo extends LitElement {
         break;
       case 'paxos-leader':
         this._leader = (detail as { leader: string | null }).leader;
-        this._role = room.role;
         break;
       case 'paxos-config':
       case 'paxos-peer-join':
       case 'paxos-peer-leave':
-        this._role = room.role;
         this._peerCount = room.peers.length;
         break;
       case 'paxos-error':
@@ -463,6 +461,7 @@ export class PaxosVideo extends LitElement {
       default:
         break;
     }
+    // The role can change with any of these (leader, configuration, status): read it back every time.
     this._role = room.role;
   }
 

@@ -42,14 +42,5 @@ export function round(x: number, digits = 2): number | null {
   return Math.round(x * f) / f;
 }
 
-/** A seeded pseudo-random generator (mulberry32): the same seed gives the same skews and schedule. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator the tests use (mulberry32): the same seed gives the same skews and schedule. */
+export { seededRandom } from '../../test/support/seeded-random.js';
