@@ -9,8 +9,16 @@ describe('<paxos-video> robustness', () => {
   afterEach(cleanup);
 
   it('drops and counts malformed data-channel messages without an exception', async () => {
-    const els = await makeRoom(2);
-    const [a, b] = els as [(typeof els)[0], (typeof els)[0]];
+    const els = await makeRoom(3);
+    // Garbage goes straight down a data channel, so take a pair joined by a direct one (not the relay).
+    const [a, b] = await waitFor(() => {
+      for (const x of els) {
+        const direct = x.peers.find((p) => p.connected && !p.relayed);
+        const y = direct && els.find((e) => e.nodeId === direct.id);
+        if (y) return [x, y] as const;
+      }
+      return undefined;
+    }, 'a pair of elements with a direct data channel');
     const errors: unknown[] = [];
     const onError = (e: ErrorEvent | PromiseRejectionEvent) => errors.push('reason' in e ? e.reason : e.error);
     window.addEventListener('error', onError);
