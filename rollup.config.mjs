@@ -1,9 +1,11 @@
-// Four builds from one config:
-//  1. dist/        ES modules + .d.ts for bundlers (lit, socket.io-client and valibot stay bare imports):
-//                  `paxos-video` (dist/index.js) and `paxos-video/inspector` (dist/inspector/index.js)
+// Five builds from one config:
+//  1. dist/        ES modules + .d.ts for bundlers (lit and valibot stay bare imports):
+//                  `paxos-video` (dist/index.js), `paxos-video/inspector` (dist/inspector/index.js) and
+//                  `paxos-video/baselines` (dist/drift-baselines.js)
 //  2. dist/paxos-video.js  one minified file with everything inlined: what a page loads with a script tag
 //  3. dist/paxos-inspector.js  the same for <paxos-inspector>, a separate file so pages without it skip it
-//  4. dist/server/ the signaling server library and its CLI, for Node
+//  4. dist/paxos-video-baselines.js  the same for the jellyfin/syncplay drift controllers (the sync benchmark)
+//  5. dist/server/ the signaling server library and its CLI, for Node
 import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -26,9 +28,12 @@ const ts = (extra = {}) =>
     ...extra,
   });
 
+// Two compress passes: the second folds what the first inlined (about 0.15 KB gzip off the widget).
+const minify = () => terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } });
+
 export default [
   {
-    input: ['src/index.ts', 'src/inspector/index.ts'],
+    input: ['src/index.ts', 'src/inspector/index.ts', 'src/drift-baselines.ts'],
     external: isExternal(deps),
     output: {
       dir: 'dist',
@@ -48,7 +53,7 @@ export default [
     plugins: [
       nodeResolve({ browser: true }),
       ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
-      terser({ ecma: 2020, module: true, format: { comments: false } }),
+      minify(),
     ],
   },
   {
@@ -57,7 +62,16 @@ export default [
     plugins: [
       nodeResolve({ browser: true }),
       ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
-      terser({ ecma: 2020, module: true, format: { comments: false } }),
+      minify(),
+    ],
+  },
+  {
+    input: 'src/drift-baselines.ts',
+    output: { file: 'dist/paxos-video-baselines.js', format: 'es', sourcemap: true },
+    plugins: [
+      nodeResolve({ browser: true }),
+      ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
+      minify(),
     ],
   },
   {

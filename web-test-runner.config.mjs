@@ -123,7 +123,7 @@ const filesFromCli = process.argv.some((a) => a === '--files' || a.startsWith('-
 export default {
   rootDir: root,
   files: ['test/browser/**/*.test.ts', `!test/browser/**/*${AUTOPLAY_BLOCKED}`],
-  // socket.io-client (engine.io-client) has Node and browser builds: take the browser one.
+  // Packages with Node and browser builds: take the browser one.
   nodeResolve: { browser: true, exportConditions: ['browser'] },
   concurrency: 1,
   concurrentBrowsers: 1,

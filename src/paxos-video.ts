@@ -5,8 +5,7 @@ import { styles } from './element/styles.js';
 import { claimIdentity, safeSessionStorage, type ClaimedIdentity } from './room/identity.js';
 import { Room, type PeerInfo } from './room/room.js';
 import { VideoDriver, type UserIntent } from './media/video-driver.js';
-import { DRIFT_PRESET_NAMES, createDriftController, isDriftPresetName } from './playback/drift-controller.js';
-import { JELLYFIN_SHARED_CLOCK_OPTIONS } from './playback/shared-clock.js';
+import { driftPreset, driftPresetProblem, registerDriftPreset, type DriftPreset } from './element/drift-presets.js';
 import {
   type VideoCommand,
   type VideoState,
@@ -121,10 +120,20 @@ export class PaxosVideo extends LitElement {
   /** Join token, when the signaling server requires one. */
   declare token: string | undefined;
   /**
-   * Drift controller: `ours` (default), or `jellyfin` / `syncplay`, which reproduce those projects' published
-   * defaults for side-by-side benchmarks.
+   * Drift controller: `ours` (default), or a registered preset: `jellyfin` / `syncplay` once
+   * `paxos-video-baselines.js` (`paxos-video/baselines`) is loaded, which reproduce those projects' published
+   * defaults for side-by-side benchmarks. An unknown name is a `bad-attribute` error.
    */
   declare driftController: string;
+
+  /**
+   * Registers a drift-controller preset by name, for the `drift-controller` attribute (how the baselines
+   * entry adds `jellyfin` and `syncplay`). Elements started before keep the controller they have.
+   * @throws {TypeError} for a name that is not 1–32 of `[a-z0-9-]` starting with a letter, or no `create`.
+   */
+  static registerDriftController(name: string, preset: DriftPreset): void {
+    registerDriftPreset(name, preset);
+  }
 
   /**
    * The local clock, ms since the epoch. Replace it before the element connects to test clock skew; the
@@ -321,9 +330,8 @@ export class PaxosVideo extends LitElement {
     const generation = ++this.#generation;
     const config = this.#config();
     const problems = attributeProblems(config);
-    if (!isDriftPresetName(this.driftController)) {
-      problems.push(`drift-controller="${this.driftController}" must be one of ${DRIFT_PRESET_NAMES.join(', ')}`);
-    }
+    const driftProblem = driftPresetProblem(this.driftController);
+    if (driftProblem) problems.push(driftProblem);
     if (problems.length > 0) {
       this.#fail('bad-attribute', problems.join('; '));
       return;
@@ -344,8 +352,8 @@ export class PaxosVideo extends LitElement {
       ...(config.iceServers ? { iceServers: config.iceServers } : {}),
       maxAcceptors: config.maxAcceptors,
       localNow: this.localClock,
-      // The Jellyfin comparison uses Jellyfin's clock filter too (minimum delay of the last 8 samples).
-      ...(this.driftController === 'jellyfin' ? { clockOptions: JELLYFIN_SHARED_CLOCK_OPTIONS } : {}),
+      // A preset may bring its own clock filter (the Jellyfin baseline brings Jellyfin's).
+      clockOptions: driftPreset(this.driftController)?.clockOptions,
       storage: safeSessionStorage(),
     });
     this.#room = room;
@@ -406,7 +414,7 @@ export class PaxosVideo extends LitElement {
     }
     this.#driver = new VideoDriver(video, {
       sharedNow: () => room.sharedNow(),
-      controller: this.#createController(),
+      controller: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
       onUserIntent: (intent) => this.#onUserIntent(intent),
       onSync: (report) => {
         this._drift = report.driftMs;
@@ -507,15 +515,6 @@ export class PaxosVideo extends LitElement {
       return Promise.reject(new PaxosVideoError('bad-argument', (error as Error).message));
     }
     return room.propose(command).then(() => room.state);
-  }
-
-  /**
-   * The drift controller. `ours` measures the media clock, which is smooth, so it engages at 3 ms and lets go
-   * at 0.5 ms; it learns no rate trim (a start error would be learned as a rate error and creep back).
-   */
-  #createController() {
-    const preset = isDriftPresetName(this.driftController) ? this.driftController : 'ours';
-    return preset === 'ours' ? createDriftController('ours', { engageMs: 3, releaseMs: 0.5, trimBandMs: 0 }) : createDriftController(preset);
   }
 
   /** How far ahead a play or seek is scheduled: enough for the slowest peer to learn of it. */

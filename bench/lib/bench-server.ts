@@ -1,8 +1,10 @@
 /**
  * The real signaling server on a loopback port, serving the widget bundle at /paxos-video.js and, at /, a
  * folder holding the benchmark page next to the demo's test-pattern video (symbolic links to the committed
- * files, so the server's own static route, with range requests, serves both). The bundle is copied at start,
- * so a rebuild of dist/ while the benchmark runs cannot hand some pages another build (or half a file).
+ * files, so the server's own static route, with range requests, serves both) and the baseline drift
+ * controllers' bundle (/paxos-video-baselines.js, which registers `jellyfin` and `syncplay` with the
+ * element). The bundles are copied at start, so a rebuild of dist/ while the benchmark runs cannot hand some
+ * pages another build (or half a file).
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -15,6 +17,8 @@ import { BenchError } from './wait.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The single-file widget the pages load. */
 export const WIDGET_PATH = join(ROOT, 'dist/paxos-video.js');
+/** The jellyfin and syncplay drift controllers, registered with the widget's element when loaded after it. */
+const BASELINES_PATH = join(ROOT, 'dist/paxos-video-baselines.js');
 const PAGE = join(ROOT, 'bench/pages/sync.html');
 const VIDEO = join(ROOT, 'demo/test-pattern.webm');
 
@@ -29,7 +33,9 @@ export interface BenchServer {
 
 /** Throws with what to do when the widget bundle or the video is missing. */
 export function checkAssets(widgetPath = WIDGET_PATH): void {
-  if (!existsSync(widgetPath)) throw new BenchError(`${widgetPath} is missing: run \`npm run build\` first`);
+  for (const bundle of [widgetPath, BASELINES_PATH]) {
+    if (!existsSync(bundle)) throw new BenchError(`${bundle} is missing: run \`npm run build\` first`);
+  }
   if (!existsSync(VIDEO)) throw new BenchError(`${VIDEO} is missing: run scripts/make-demo-video.sh`);
 }
 
@@ -46,6 +52,7 @@ export async function startBenchServer(maxRoomSize: number, widgetPath = WIDGET_
   symlinkSync(VIDEO, join(dir, 'test-pattern.webm'));
   const widget = join(dir, 'paxos-video.js');
   copyFileSync(widgetPath, widget);
+  copyFileSync(BASELINES_PATH, join(dir, 'paxos-video-baselines.js'));
   const widgetSha256 = createHash('sha256').update(readFileSync(widget)).digest('hex');
   const server = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: widget, maxRoomSize });
   const { port } = await server.listen(0, '127.0.0.1');

@@ -8,6 +8,8 @@
  * prototypes). Bad input never throws: it comes back as `{ok: false, reason}` so the caller can count it.
  */
 
+import { inspectJson, utf8Length } from './plain-json.js';
+
 /** Largest encoded message, in UTF-8 bytes. Chromium's data channels take far more; consensus needs far less. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Deepest nesting of objects and arrays in a message. */
@@ -40,41 +42,10 @@ export class MessageEncodeError extends Error {
   }
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const encoder = new TextEncoder();
-
-/** UTF-8 length of a string without allocating for short strings. */
-function utf8Length(text: string): number {
-  // A UTF-16 code unit is at most 3 UTF-8 bytes, and at least 1: skip the encoder when the bound decides.
-  if (text.length * 3 <= MAX_MESSAGE_BYTES) return text.length;
-  return encoder.encode(text).byteLength;
-}
-
-/** The first structural problem of a parsed value, or null. Iterative: hostile nesting cannot blow the stack. */
-function structureProblem(value: unknown, maxDepth: number): MalformedReason | null {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (item === null || typeof item !== 'object') {
-      if (typeof item === 'number' && !Number.isFinite(item)) return 'not-json-value';
-      if (typeof item === 'function' || typeof item === 'symbol' || typeof item === 'bigint' || item === undefined) {
-        return 'not-json-value';
-      }
-      continue;
-    }
-    if (depth >= maxDepth) return 'too-deep';
-    if (Array.isArray(item)) {
-      for (const x of item) stack.push([x, depth + 1]);
-      continue;
-    }
-    const proto = Object.getPrototypeOf(item);
-    if (proto !== Object.prototype && proto !== null) return 'not-json-value';
-    for (const key of Object.keys(item)) {
-      if (FORBIDDEN_KEYS.has(key)) return 'forbidden-key';
-      stack.push([(item as Record<string, unknown>)[key], depth + 1]);
-    }
-  }
-  return null;
+/** The mesh codec's reason for a value that is not plain JSON (plain-json.ts). */
+function structureProblem(value: unknown): MalformedReason | null {
+  const kind = inspectJson(value, MAX_MESSAGE_DEPTH)?.kind;
+  return kind === undefined ? null : kind === 'forbidden-key' || kind === 'too-deep' ? kind : 'not-json-value';
 }
 
 /**
@@ -86,10 +57,10 @@ export function encodeMessage(msg: object, maxBytes: number = MAX_MESSAGE_BYTES)
   if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
     throw new MessageEncodeError('not-object', 'mesh message must be a plain object');
   }
-  const problem = structureProblem(msg, MAX_MESSAGE_DEPTH);
+  const problem = structureProblem(msg);
   if (problem) throw new MessageEncodeError(problem, `mesh message is not sendable: ${problem}`);
   const text = JSON.stringify(msg);
-  const size = encoder.encode(text).byteLength;
+  const size = utf8Length(text);
   if (size > maxBytes) {
     throw new MessageEncodeError('too-large', `mesh message is ${size} bytes, more than the ${maxBytes} allowed`);
   }
@@ -99,7 +70,8 @@ export function encodeMessage(msg: object, maxBytes: number = MAX_MESSAGE_BYTES)
 /** Parses one received message. Never throws. */
 export function decodeMessage(raw: unknown, maxBytes: number = MAX_MESSAGE_BYTES): DecodeResult {
   if (typeof raw !== 'string') return { ok: false, reason: 'not-text' };
-  if (utf8Length(raw) > maxBytes) return { ok: false, reason: 'too-large' };
+  // UTF-8 takes at least a byte per UTF-16 unit and at most three: the length alone mostly decides.
+  if (raw.length > maxBytes || (raw.length * 3 > maxBytes && utf8Length(raw) > maxBytes)) return { ok: false, reason: 'too-large' };
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -107,7 +79,7 @@ export function decodeMessage(raw: unknown, maxBytes: number = MAX_MESSAGE_BYTES
     return { ok: false, reason: 'bad-json' };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'not-object' };
-  const problem = structureProblem(value, MAX_MESSAGE_DEPTH);
+  const problem = structureProblem(value);
   if (problem) return { ok: false, reason: problem };
   return { ok: true, value: value as MeshMessage };
 }

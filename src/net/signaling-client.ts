@@ -1,17 +1,17 @@
 /**
- * The browser side of the signaling protocol (signaling-protocol.ts): a socket.io connection that joins one
- * room, tracks the room's peer list, relays opaque payloads to one peer, and takes clock samples.
+ * The browser side of the signaling protocol (signaling-protocol.ts): a socket.io connection (our own small
+ * WebSocket-only client, wire-socket.ts) that joins one room, tracks the room's peer list, relays opaque
+ * payloads to one peer, and takes clock samples.
  *
- * - Every server message is validated with the shared schemas; an invalid one is dropped and counted in
- *   `invalid`, never thrown into the page.
- * - After a lost connection it reconnects (with jittered backoff) and re-joins by itself, then emits
- *   `reconnect` with the fresh peer list. A re-join refused with `id-taken` is retried a few times: the
- *   server may not have noticed yet that our previous socket is gone.
+ * - Every server message is validated with the shared schemas; an invalid one (or a malformed frame) is
+ *   dropped and counted in `invalid`, never thrown into the page.
+ * - After any lost connection (server restart or kick, network drop, ping timeout, a refused connect) it
+ *   reconnects with jittered backoff and re-joins by itself, then emits `reconnect` with the fresh peer
+ *   list. A re-join refused with `id-taken` is retried a few times: the server may not have noticed yet that
+ *   our previous socket is gone.
  * - `signal()` while not joined (between a disconnect and the re-join) queues a bounded number of recent
- *   payloads and sends them after the re-join: socket.io's own buffer would send them before the join,
- *   where the server must refuse them.
+ *   payloads and sends them after the re-join, where the server accepts them.
  */
-import { io, type Socket } from 'socket.io-client';
 import * as v from 'valibot';
 import { Backoff } from './backoff.js';
 import { MalformedCounter } from './peer-codec.js';
@@ -33,6 +33,7 @@ import {
   type JoinRequest,
 } from './signaling-protocol.js';
 import { TypedEventTarget } from './typed-events.js';
+import { WireSocket, type WebSocketConstructor } from './wire-socket.js';
 
 export { SignalingError, type SignalingErrorCode } from './signaling-error.js';
 
@@ -46,6 +47,8 @@ export interface SignalingClientOptions {
   ackTimeoutMs?: number;
   /** socket.io path on the server. Default `/socket.io`. */
   path?: string;
+  /** The WebSocket implementation (e.g. the `ws` package in Node). Default `globalThis.WebSocket`. */
+  WebSocket?: WebSocketConstructor;
   /** Most `signal()` payloads kept while not joined. Default 256. */
   maxQueued?: number;
   /** Oldest queued payload still sent after a re-join, ms. Default 30 s. */
@@ -97,7 +100,7 @@ const REJOIN_ID_TAKEN_RETRIES = 6;
 export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   /** Server messages dropped as invalid, by event name. */
   readonly invalid = new MalformedCounter();
-  private readonly socket: Socket;
+  private readonly socket: WireSocket;
   private readonly now: () => number;
   private readonly joinTimeoutMs: number;
   private readonly ackTimeoutMs: number;
@@ -125,16 +128,10 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.maxQueued = options.maxQueued ?? 256;
     this.maxQueuedAgeMs = options.maxQueuedAgeMs ?? 30_000;
-    this.socket = io(url, {
-      path: options.path ?? '/socket.io',
-      autoConnect: false,
-      // WebSocket first (one round trip less, no long-poll requests); fall back to polling if it fails.
-      transports: ['websocket', 'polling'],
-      tryAllTransports: true,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5_000,
-      randomizationFactor: 0.5,
-      timeout: this.joinTimeoutMs,
+    this.socket = new WireSocket(url, {
+      path: options.path,
+      connectTimeoutMs: this.joinTimeoutMs,
+      WebSocket: options.WebSocket,
     });
     this.listen();
   }
@@ -191,7 +188,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       }, this.joinTimeoutMs);
       this.pendingJoin = { resolve, reject, timer };
       if (this.socket.connected) this.sendJoin();
-      else this.socket.connect();
+      else this.socket.connect(); // no-op while connecting: the connect handler joins
     });
   }
 
@@ -207,10 +204,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       throw new SignalingError(message.includes('larger than') ? 'too-large' : 'bad-request', `signal: ${message}`);
     }
     if (this.closed || !this.membership) return false;
-    if (this.isJoined && this.socket.connected) {
-      this.socket.emit(CLIENT_EVENTS.signal, { to, data });
-      return true;
-    }
+    if (this.isJoined && this.socket.send(CLIENT_EVENTS.signal, { to, data })) return true;
     this.queue.push({ to, data, at: this.now() });
     if (this.queue.length > this.maxQueued) this.queue.shift();
     return true;
@@ -218,12 +212,11 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
 
   /** One clock sample through the `time` ack. Rejects with `disconnected` or `timeout`. */
   timeSample(): Promise<TimeSample> {
-    if (!this.socket.connected) return Promise.reject(new SignalingError('disconnected', 'not connected to the signaling server'));
-    return new Promise<TimeSample>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const t0 = this.now();
-      this.socket.timeout(this.ackTimeoutMs).emit(CLIENT_EVENTS.time, (err: unknown, serverTime: unknown) => {
+      this.socket.request(CLIENT_EVENTS.time, [], this.ackTimeoutMs, (err, serverTime) => {
         const t1 = this.now();
-        if (err) return reject(new SignalingError('timeout', `no time reply within ${this.ackTimeoutMs} ms`));
+        if (err) return reject(err);
         const parsed = v.safeParse(TimeAckSchema, serverTime);
         if (!parsed.success) {
           this.invalid.count('time');
@@ -243,7 +236,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.queue = [];
     this.clearRetry();
     this.failPendingJoin(new SignalingError('closed', 'left the room before the join completed'));
-    if (this.socket.connected) this.socket.emit(CLIENT_EVENTS.leave);
+    this.socket.send(CLIENT_EVENTS.leave);
   }
 
   /** Leaves the room and closes the connection for good. */
@@ -252,8 +245,6 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.leave();
     this.closed = true;
     this.socket.disconnect();
-    this.socket.removeAllListeners();
-    this.socket.io.removeAllListeners();
   }
 
   // -----------------------------------------------------------------------------------------------------
@@ -264,50 +255,52 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       this.lastConnectError = '';
       if (this.membership) this.sendJoin();
     });
-    s.on('connect_error', (err: Error) => {
-      this.lastConnectError = err.message;
-      // A refusal by the server's middleware stops socket.io's own reconnection; keep trying ourselves.
-      if (!s.active) this.scheduleRetry(() => s.connect());
+    s.on('connect_error', ({ message }) => {
+      this.lastConnectError = message;
+      this.scheduleRetry();
     });
-    s.on('disconnect', (reason: string) => {
+    s.on('disconnect', ({ reason }) => {
       const wasJoined = this.isJoined;
       this.isJoined = false;
       if (wasJoined) this.hasJoinedBefore = true;
       this.emit('disconnect', { reason });
-      // socket.io does not reconnect after a server-side disconnect (a kick, a flood cut-off): we do.
-      if (!this.closed && !s.active) this.scheduleRetry(() => s.connect());
+      // Whatever the loss (a kick, a flood cut-off, a restart, a dead network), we reconnect.
+      this.scheduleRetry();
     });
-    s.on(SERVER_EVENTS.peerJoined, (payload: unknown) => {
-      const p = this.validate(SERVER_EVENTS.peerJoined, PeerNoticeSchema, payload);
-      if (!p || !this.isJoined || p.nodeId === this.membership?.nodeId) return;
-      this.peerSet.add(p.nodeId);
-      this.flushQueue();
-      this.emit('peer-joined', { nodeId: p.nodeId });
-    });
-    s.on(SERVER_EVENTS.peerLeft, (payload: unknown) => {
-      const p = this.validate(SERVER_EVENTS.peerLeft, PeerNoticeSchema, payload);
-      if (!p || !this.isJoined) return;
-      this.peerSet.delete(p.nodeId);
-      this.emit('peer-left', { nodeId: p.nodeId });
-    });
-    s.on(SERVER_EVENTS.signal, (payload: unknown) => {
-      const p = this.validate(SERVER_EVENTS.signal, SignalDeliverySchema, payload);
-      if (!p || !this.isJoined) return;
-      this.emit('signal', { from: p.from, data: p.data });
-    });
-    s.on(SERVER_EVENTS.error, (payload: unknown) => {
-      const p = this.validate(SERVER_EVENTS.error, ErrorNoticeSchema, payload);
-      if (!p) return;
-      this.emit('error', { error: new SignalingError(p.code, p.message, p.peer) });
-    });
-    s.on(SERVER_EVENTS.shutdown, (payload: unknown) => {
-      const p = this.validate(SERVER_EVENTS.shutdown, ShutdownNoticeSchema, payload);
-      if (!p) return;
-      this.emit('shutdown', { reason: p.reason });
-    });
-    const known: ReadonlySet<string> = new Set(Object.values(SERVER_EVENTS));
-    s.onAny((event: unknown) => {
-      if (typeof event !== 'string' || !known.has(event)) this.invalid.count('unknown-event');
+    s.on('malformed', ({ reason }) => this.invalid.count(`frame-${reason}`));
+    s.on('event', ({ name, args: [payload] }) => {
+      switch (name) {
+        case SERVER_EVENTS.peerJoined: {
+          const p = this.validate(name, PeerNoticeSchema, payload);
+          if (!p || !this.isJoined || p.nodeId === this.membership?.nodeId) return;
+          this.peerSet.add(p.nodeId);
+          this.flushQueue();
+          return this.emit('peer-joined', { nodeId: p.nodeId });
+        }
+        case SERVER_EVENTS.peerLeft: {
+          const p = this.validate(name, PeerNoticeSchema, payload);
+          if (!p || !this.isJoined) return;
+          this.peerSet.delete(p.nodeId);
+          return this.emit('peer-left', { nodeId: p.nodeId });
+        }
+        case SERVER_EVENTS.signal: {
+          const p = this.validate(name, SignalDeliverySchema, payload);
+          if (p && this.isJoined) this.emit('signal', { from: p.from, data: p.data });
+          return;
+        }
+        case SERVER_EVENTS.error: {
+          const p = this.validate(name, ErrorNoticeSchema, payload);
+          if (p) this.emit('error', { error: new SignalingError(p.code, p.message, p.peer) });
+          return;
+        }
+        case SERVER_EVENTS.shutdown: {
+          const p = this.validate(name, ShutdownNoticeSchema, payload);
+          if (p) this.emit('shutdown', { reason: p.reason });
+          return;
+        }
+        default:
+          this.invalid.count('unknown-event');
+      }
     });
   }
 
@@ -321,18 +314,14 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   private sendJoin(): void {
     const membership = this.membership;
     if (!membership) return;
-    this.socket.timeout(this.ackTimeoutMs).emit(CLIENT_EVENTS.join, membership, (err: unknown, reply: unknown) => {
+    this.socket.request(CLIENT_EVENTS.join, [membership], this.ackTimeoutMs, (err, reply) => {
       if (this.membership !== membership || this.closed) return; // left or re-joined meanwhile
-      if (err) {
-        // No ack in time: try again while connected (the connect handler covers reconnection).
-        if (this.socket.connected) this.scheduleRetry(() => this.sendJoin());
-        return;
-      }
+      // No ack in time, or the connection dropped (then its disconnect handler has scheduled the retry).
+      if (err) return this.scheduleRetry();
       const parsed = v.safeParse(JoinAckSchema, reply);
       if (!parsed.success) {
         this.invalid.count('join-ack');
-        this.scheduleRetry(() => this.sendJoin());
-        return;
+        return this.scheduleRetry();
       }
       const ack = parsed.output;
       if (ack.ok) return this.onJoined(ack.peers);
@@ -361,20 +350,15 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     const isRejoin = this.hasJoinedBefore;
     if (error.code === ERROR_CODES.alreadyJoined) {
       // The server kept a membership whose ack we lost: leave it and join afresh.
-      this.socket.emit(CLIENT_EVENTS.leave);
-      this.scheduleRetry(() => this.sendJoin());
-      return;
+      this.socket.send(CLIENT_EVENTS.leave);
+      return this.scheduleRetry();
     }
     if (error.code === ERROR_CODES.idTaken && isRejoin && this.idTakenRetries < REJOIN_ID_TAKEN_RETRIES) {
       // Most likely our own previous socket, not yet noticed gone by the server.
       this.idTakenRetries += 1;
-      this.scheduleRetry(() => this.sendJoin());
-      return;
+      return this.scheduleRetry();
     }
-    if (error.code === ERROR_CODES.rateLimited || error.code === ERROR_CODES.internal) {
-      this.scheduleRetry(() => this.sendJoin());
-      return;
-    }
+    if (error.code === ERROR_CODES.rateLimited || error.code === ERROR_CODES.internal) return this.scheduleRetry();
     // Refused for good (id-taken, unauthorized, room-full, bad-request): give up the membership.
     if (FATAL_JOIN_CODES.has(error.code) || error.code === ERROR_CODES.idTaken) {
       this.membership = undefined;
@@ -403,16 +387,22 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.queue = [];
     for (const q of queued) {
       if (q.at < oldest) continue;
-      if (this.peerSet.has(q.to)) this.socket.emit(CLIENT_EVENTS.signal, { to: q.to, data: q.data });
-      else this.queue.push(q);
+      if (!this.peerSet.has(q.to) || !this.socket.send(CLIENT_EVENTS.signal, { to: q.to, data: q.data })) this.queue.push(q);
     }
   }
 
-  private scheduleRetry(action: () => void): void {
+  /**
+   * After the backoff delay, takes the next step back to a joined membership: connect when there is no
+   * connection (the connect handler joins), else re-send the join. One timer serves every cause, so a
+   * retry pending for one reason never hides another.
+   */
+  private scheduleRetry(): void {
     if (this.closed || this.retryTimer !== undefined) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (!this.closed) action();
+      if (this.closed) return;
+      if (!this.socket.active) this.socket.connect();
+      else if (this.socket.connected && this.membership && !this.isJoined) this.sendJoin();
     }, this.retry.next());
   }
 

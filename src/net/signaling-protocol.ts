@@ -19,6 +19,9 @@
  * | server → client | `shutdown`    | {@link ShutdownNotice}          |                                       |
  */
 import * as v from 'valibot';
+import { type JsonProblem, inspectJson as inspectPlainJson, utf8Length } from './plain-json.js';
+
+export { utf8Length, type JsonProblem, type JsonProblemKind } from './plain-json.js';
 
 /** Event names, client to server. */
 export const CLIENT_EVENTS = {
@@ -88,49 +91,9 @@ export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 // ---------------------------------------------------------------------------------------------------------
 // JSON values: what `signal.data` may be.
 
-/** What makes a value unacceptable as JSON here. */
-export type JsonProblemKind = 'binary' | 'forbidden-key' | 'too-deep' | 'not-json';
-
-/** A reason a value is not plain JSON, see {@link inspectJson}. */
-export interface JsonProblem {
-  kind: JsonProblemKind;
-  message: string;
-}
-
-/**
- * Checks that `value` is plain JSON: no binary (Buffer, ArrayBuffer, typed arrays), no class instances, no
- * `__proto__`/`constructor`/`prototype` keys, finite numbers, at most `maxDepth` levels of objects/arrays.
- * Returns the first problem, or `null`.
- */
+/** The first reason `value` is not plain JSON (plain-json.ts), `signal.data`'s depth limit by default; or `null`. */
 export function inspectJson(value: unknown, maxDepth: number = LIMITS.maxSignalDataDepth): JsonProblem | null {
-  // Iterative walk so hostile nesting cannot overflow the stack.
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (item === null || typeof item === 'string' || typeof item === 'boolean') continue;
-    if (typeof item === 'number') {
-      if (!Number.isFinite(item)) return { kind: 'not-json', message: 'numbers must be finite' };
-      continue;
-    }
-    if (typeof item !== 'object') return { kind: 'not-json', message: `${typeof item} is not JSON` };
-    if (item instanceof ArrayBuffer || ArrayBuffer.isView(item) || (typeof Blob !== 'undefined' && item instanceof Blob)) {
-      return { kind: 'binary', message: 'binary data is not accepted' };
-    }
-    if (depth >= maxDepth) return { kind: 'too-deep', message: `nested deeper than ${maxDepth}` };
-    if (Array.isArray(item)) {
-      for (const x of item) stack.push([x, depth + 1]);
-      continue;
-    }
-    const proto = Object.getPrototypeOf(item);
-    if (proto !== Object.prototype && proto !== null) return { kind: 'not-json', message: 'not a plain object' };
-    for (const key of Object.keys(item)) {
-      if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-        return { kind: 'forbidden-key', message: `forbidden key "${key}"` };
-      }
-      stack.push([(item as Record<string, unknown>)[key], depth + 1]);
-    }
-  }
-  return null;
+  return inspectPlainJson(value, maxDepth);
 }
 
 /** Why a value is not acceptable as `signal.data` (see {@link inspectJson}), or `null` when it is. */
@@ -140,21 +103,6 @@ export function jsonProblem(value: unknown, maxDepth: number = LIMITS.maxSignalD
 
 /** The issue message of a `signal.data` over the size limit (the server answers it with `too-large`). */
 export const SIGNAL_DATA_TOO_LARGE = `data: larger than ${LIMITS.maxSignalDataBytes} bytes as JSON`;
-
-/** UTF-8 length of a string, counted without encoding it. */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4; // a surrogate pair is one 4-byte code point
-      i += 1;
-    } else n += 3;
-  }
-  return n;
-}
 
 /** UTF-8 size of `value` serialized as JSON. */
 export function jsonByteLength(value: unknown): number {

@@ -1,12 +1,16 @@
-// The signaling client in Node (socket.io-client's Node build) against the real signaling server on
-// loopback, plus a hostile socket.io server for the validation of what the client receives.
+// The signaling client in Node (its own socket.io wire client, with the `ws` package as WebSocket) against
+// the real signaling server on loopback: joins, refusals, timeouts, and getting back after every kind of
+// loss (server restart, kick, network drop, ping timeout, a refusing middleware). Plus hostile servers (a
+// real socket.io one, and raw ones) for the validation of what the client receives.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { createSignalingServer } from '../../server/index.js';
-import { SignalingClient, SignalingError } from '../../src/net/signaling-client.js';
+import { WebSocket } from 'ws';
+import { createSignalingServer, type SignalingServer } from '../../server/index.js';
+import { SignalingClient, SignalingError, type SignalingClientOptions } from '../../src/net/signaling-client.js';
+import { ackJoin, cuttableProxy, openFrame, rawServer } from './raw-socket-io-server.js';
 
 const clients: SignalingClient[] = [];
 const servers: Array<{ close(): Promise<void> }> = [];
@@ -26,8 +30,8 @@ async function startServer(options: Parameters<typeof createSignalingServer>[0] 
   return { server, port: address.port, url: `http://127.0.0.1:${address.port}` };
 }
 
-function client(url: string, options = {}): SignalingClient {
-  const c = new SignalingClient(url, { joinTimeoutMs: 5_000, ...options });
+function client(url: string, options: SignalingClientOptions = {}): SignalingClient {
+  const c = new SignalingClient(url, { joinTimeoutMs: 5_000, WebSocket, ...options });
   clients.push(c);
   return c;
 }
@@ -143,4 +147,175 @@ test('invalid server messages are dropped and counted, never thrown', async () =
   assert.equal((await refusal(c.timeSample())).code, 'bad-request');
   assert.deepEqual(c.invalid.byReason, { 'peer-joined': 1, signal: 2, error: 1, 'unknown-event': 1, time: 1 });
   assert.equal(c.invalid.total, 6);
+});
+
+/** The real server with its heartbeat shortened (engine.io reads these per new connection), so a dead peer shows within a second. */
+function fastHeartbeat(server: SignalingServer): void {
+  Object.assign(server.io.engine.opts, { pingInterval: 300, pingTimeout: 300 });
+}
+
+test('joins with an ack listing the room, relays signals, takes clock samples, leaves', async () => {
+  const { url } = await startServer();
+  const r = room();
+  const aId = id('a');
+  const bId = id('b');
+  const a = client(url);
+  const b = client(url);
+  assert.deepEqual(await a.join(r, aId), []);
+  const aSees = next<{ nodeId: string }>(a, 'peer-joined');
+  assert.deepEqual(await b.join(r, bId), [aId]);
+  assert.equal((await aSees).nodeId, bId);
+  assert.deepEqual(a.peers, [bId]);
+  assert.equal(a.joined && a.connected, true);
+
+  const got = next<{ from: string; data: unknown }>(b, 'signal');
+  assert.equal(a.signal(bId, { sdp: 'v=0', n: [1, 2] }), true);
+  assert.deepEqual(await got, { from: aId, data: { sdp: 'v=0', n: [1, 2] } });
+
+  const sample = await a.timeSample();
+  assert.ok(sample.t0 <= sample.t1);
+  assert.ok(Math.abs(sample.serverTime - Date.now()) < 60_000);
+
+  // A signal to a peer that is not in the room: the server's error comes back as an `error` event.
+  const refused = next<{ error: SignalingError }>(a, 'error');
+  a.signal(id('ghost'), {});
+  assert.equal((await refused).error.code, 'no-such-peer');
+
+  const left = next<{ nodeId: string }>(a, 'peer-left');
+  b.leave();
+  assert.equal((await left).nodeId, bId);
+  assert.deepEqual(a.peers, []);
+  assert.equal(b.joined, false);
+  assert.equal(b.connected, true, 'leaving keeps the connection for a later join');
+  assert.deepEqual(await b.join(r, bId), [aId]);
+});
+
+test('a server that never acks: join rejects as unreachable, time samples time out, and the join gets through later', async () => {
+  let ackJoins = false;
+  const raw = await rawServer({ onFrame: (frame, ws) => ackJoins && ackJoin(frame, ws) });
+  servers.push(raw);
+  const c = client(raw.url, { joinTimeoutMs: 800, ackTimeoutMs: 200 });
+  const joinedLater = next<{ peers: string[]; rejoin: boolean }>(c, 'joined', 15_000);
+  const err = await refusal(c.join(room(), id('slow')));
+  assert.equal(err.code, 'unreachable');
+  assert.equal((await refusal(c.timeSample())).code, 'timeout');
+  ackJoins = true;
+  // The client kept re-sending the join (with backoff): the first one acked joins.
+  assert.deepEqual(await joinedLater, { peers: [], rejoin: false });
+  assert.equal(c.joined, true);
+  assert.ok(raw.received.filter((f) => /^42\d+\["join"/.test(f)).length >= 2);
+});
+
+test('a kick by the server: the clients reconnect and re-join by themselves', async () => {
+  const { server, url } = await startServer();
+  const r = room();
+  const aId = id('a');
+  const bId = id('b');
+  const a = client(url);
+  const b = client(url);
+  await a.join(r, aId);
+  await b.join(r, bId);
+  const disconnected = next<{ reason: string }>(a, 'disconnect');
+  const aBack = next<{ peers: string[] }>(a, 'reconnect');
+  const bBack = next<{ peers: string[] }>(b, 'reconnect');
+  for (const socket of server.io.of('/').sockets.values()) socket.disconnect(true);
+  assert.equal((await disconnected).reason, 'io server disconnect');
+  const [ra, rb] = await Promise.all([aBack, bBack]);
+  // Whoever re-joins first sees an empty room, the other sees it.
+  assert.deepEqual([...ra.peers, ...rb.peers].sort(), [aId, bId].filter((x) => ra.peers.includes(x) || rb.peers.includes(x)).sort());
+  assert.equal(ra.peers.length + rb.peers.length, 1);
+  await until(() => a.peers.includes(bId) && b.peers.includes(aId), 'both see each other again');
+  assert.equal(a.joined && b.joined, true);
+});
+
+test('a dropped network (nothing closes, pings stop): ping timeout, then back through the restored network', async () => {
+  const { server, port } = await startServer();
+  fastHeartbeat(server);
+  const proxy = await cuttableProxy(port);
+  servers.push(proxy);
+  const r = room();
+  const aId = id('a');
+  const bId = id('b');
+  const a = client(proxy.url);
+  const b = client(`http://127.0.0.1:${port}`);
+  await a.join(r, aId);
+  await b.join(r, bId);
+
+  const disconnected = next<{ reason: string }>(a, 'disconnect');
+  const bSeesLeave = next<{ nodeId: string }>(b, 'peer-left');
+  proxy.cut();
+  assert.equal((await disconnected).reason, 'ping timeout');
+  assert.equal(a.joined, false);
+  assert.equal((await bSeesLeave).nodeId, aId, 'the server noticed too');
+  // While the network is down, connection attempts hang and time out; queued signals wait.
+  assert.equal(a.signal(bId, { while: 'down' }), true);
+  await new Promise((res) => setTimeout(res, 1_500));
+
+  const back = next<{ peers: string[] }>(a, 'reconnect', 20_000);
+  const signalled = next<{ from: string; data: unknown }>(b, 'signal', 20_000);
+  proxy.restore();
+  assert.deepEqual((await back).peers, [bId]);
+  assert.deepEqual(await signalled, { from: aId, data: { while: 'down' } });
+});
+
+test('a server that stops pinging (a raw one): ping timeout, reconnect, re-join', async () => {
+  let connections = 0;
+  const raw = await rawServer({
+    open: openFrame(100, 100),
+    onConnect: (ws) => {
+      connections += 1;
+      // The first connection is pinged twice, then never again; later ones keep being pinged.
+      let pings = 0;
+      const first = connections === 1;
+      const timer = setInterval(() => (first && pings >= 2 ? clearInterval(timer) : (pings++, ws.send('2'))), 100);
+      ws.once('close', () => clearInterval(timer));
+    },
+    onFrame: (frame, ws) => void ackJoin(frame, ws),
+  });
+  servers.push(raw);
+  const c = client(raw.url);
+  await c.join(room(), id('pinged'));
+  const disconnected = next<{ reason: string }>(c, 'disconnect');
+  const back = next<{ peers: string[] }>(c, 'reconnect');
+  assert.equal((await disconnected).reason, 'ping timeout');
+  assert.deepEqual((await back).peers, []);
+  assert.equal(connections, 2);
+  assert.equal(c.joined, true);
+});
+
+test('a refusing middleware (connect_error) is retried until it lets the client in', async () => {
+  const { server, url } = await startServer();
+  let refusals = 0;
+  server.io.use((_socket, nextStep) => (refusals < 2 ? (refusals++, nextStep(new Error('maintenance'))) : nextStep()));
+  const c = client(url);
+  assert.deepEqual(await c.join(room(), id('patient')), []);
+  assert.equal(refusals, 2);
+
+  // One that never lets it in: the join's rejection carries the middleware's message.
+  const closed = await startServer();
+  closed.server.io.use((_socket, nextStep) => nextStep(new Error('closed for good')));
+  const d = client(closed.url, { joinTimeoutMs: 1_000 });
+  const err = await refusal(d.join(room(), id('hopeless')));
+  assert.equal(err.code, 'unreachable');
+  assert.match(err.message, /closed for good/);
+});
+
+test('malformed frames are dropped and counted as frame-<reason>; the session carries on', async () => {
+  const raw = await rawServer({
+    onFrame: (frame, ws) => {
+      if (!ackJoin(frame, ws)) return;
+      ws.send('42["peer-joined"');
+      ws.send('42/other,["peer-joined",{"nodeId":"other-peer-id"}]');
+      ws.send(Buffer.from('binary'));
+      ws.send(`42["signal","${'x'.repeat(2 << 20)}"]`);
+      ws.send('42["peer-joined",{"nodeId":"good-peer-id"}]');
+    },
+  });
+  servers.push(raw);
+  const c = client(raw.url);
+  const joined = next<{ nodeId: string }>(c, 'peer-joined');
+  await c.join(room(), id('victim'));
+  assert.equal((await joined).nodeId, 'good-peer-id');
+  assert.deepEqual(c.invalid.byReason, { 'frame-not-json': 1, 'frame-namespace': 1, 'frame-binary': 1, 'frame-too-large': 1 });
+  assert.equal(c.joined, true);
 });

@@ -148,6 +148,17 @@ describe('npm package', { timeout: 180_000 }, () => {
       assert.equal(found ? found[1] ?? found[2] : null, null, `${bundle} imports nothing bare`);
       assert.ok(code.includes('customElements.define'), `${bundle} registers its element`);
     }
+    // The baselines (ES entry and single file) carry their two controllers only: no lit, no element.
+    for (const file of ['dist/drift-baselines.js', 'dist/paxos-video-baselines.js']) {
+      const code = readFileSync(join(installed, file), 'utf8');
+      const found = bare.exec(code);
+      assert.equal(found ? found[1] ?? found[2] : null, null, `${file} imports nothing bare`);
+      assert.ok(!code.includes('litElementVersions') && !code.includes('customElements.define'), `${file} carries no element`);
+    }
+    // Option names survive minification: the controllers' own tuning is in the baselines bundle only.
+    assert.doesNotMatch(readFileSync(join(installed, 'dist/paxos-video.js'), 'utf8'), /fastforwardResetThreshold|minDelaySpeedToSync/, 'the widget carries no baselines');
+    assert.match(readFileSync(join(installed, 'dist/paxos-video-baselines.js'), 'utf8'), /fastforwardResetThreshold/);
+    assert.match(readFileSync(join(installed, 'dist/paxos-video-baselines.js'), 'utf8'), /minDelaySpeedToSync/);
   });
 
   it('resolves and imports the element, the inspector and the server from the installed package', async () => {
@@ -157,11 +168,16 @@ describe('npm package', { timeout: 180_000 }, () => {
       script,
       `
       const resolved = {};
-      for (const s of ['paxos-video', 'paxos-video/inspector', 'paxos-video/server', 'paxos-video/paxos-video.js', 'paxos-video/paxos-inspector.js', 'paxos-video/custom-elements.json']) {
+      for (const s of ['paxos-video', 'paxos-video/inspector', 'paxos-video/baselines', 'paxos-video/server', 'paxos-video/paxos-video.js', 'paxos-video/paxos-inspector.js', 'paxos-video/paxos-video-baselines.js', 'paxos-video/custom-elements.json']) {
         resolved[s] = new URL(import.meta.resolve(s)).pathname;
       }
       const element = await import('paxos-video');
       const inspector = await import('paxos-video/inspector');
+      // The baselines register with the defined element on import.
+      const baselineNames = [];
+      const register = element.PaxosVideo.registerDriftController;
+      element.PaxosVideo.registerDriftController = (name, preset) => (baselineNames.push(name), register.call(element.PaxosVideo, name, preset));
+      const baselines = await import('paxos-video/baselines');
       const server = await import('paxos-video/server');
       const app = server.createSignalingServer({ logLevel: 'silent' });
       const { port } = await app.listen(0, '127.0.0.1');
@@ -182,6 +198,8 @@ describe('npm package', { timeout: 180_000 }, () => {
         eventName: element.PaxosEvents.state,
         inspector: Object.keys(inspector).sort(),
         inspectorRegistered: customElements.get('paxos-inspector') === inspector.PaxosInspector,
+        baselines: Object.keys(baselines).sort(),
+        baselineNames,
         server: Object.keys(server),
         routes,
       }));
@@ -195,6 +213,8 @@ describe('npm package', { timeout: 180_000 }, () => {
       eventName: string;
       inspector: string[];
       inspectorRegistered: boolean;
+      baselines: string[];
+      baselineNames: string[];
       server: string[];
       routes: Record<string, { status: number; type: string | null; length: number; inspectorTag: boolean }>;
     };
@@ -204,6 +224,10 @@ describe('npm package', { timeout: 180_000 }, () => {
     assert.equal(r.resolved['paxos-video/server'], join(inPackage, 'dist/server/index.js'));
     assert.equal(r.resolved['paxos-video/paxos-video.js'], join(inPackage, 'dist/paxos-video.js'));
     assert.equal(r.resolved['paxos-video/paxos-inspector.js'], join(inPackage, 'dist/paxos-inspector.js'));
+    assert.equal(r.resolved['paxos-video/baselines'], join(inPackage, 'dist/drift-baselines.js'));
+    assert.equal(r.resolved['paxos-video/paxos-video-baselines.js'], join(inPackage, 'dist/paxos-video-baselines.js'));
+    assert.deepEqual(r.baselines, ['BASELINE_DRIFT_PRESETS', 'registerBaselineDriftControllers']);
+    assert.deepEqual(r.baselineNames, ['jellyfin', 'syncplay'], 'importing paxos-video/baselines registers its presets with <paxos-video>');
     for (const name of ['PaxosVideo', 'PaxosEvents', 'PaxosVideoError', 'paxosEvent']) assert.ok(r.element.includes(name), `paxos-video exports ${name}`);
     assert.equal(r.registered, true, 'importing paxos-video registers <paxos-video>');
     assert.equal(r.eventName, 'paxos-state');

@@ -1,7 +1,7 @@
 /**
  * Bad configuration gives a documented `paxos-error` code, a visible status, and no exception in the page:
  * unparseable `ice-servers`, `max-acceptors` of 0, a bad room name, an unreachable server, a wrong token,
- * a wrong secret.
+ * a wrong secret, a drift controller that is not registered.
  */
 import { expect } from '@open-wc/testing';
 import type { PaxosVideo } from '../../../src/paxos-video.js';
@@ -109,5 +109,22 @@ describe('<paxos-video> errors', () => {
     const els = await makeRoom(2, { secret: 's3cret' });
     await els[0]!.seek(8);
     await waitFor(() => els[1]!.state.position === 8, 'the second peer learns');
+  });
+
+  it('rejects an unknown drift controller; the baselines entry registers jellyfin and syncplay', async () => {
+    const { el, code, message } = await firstError(() => addElement({ room: uniqueRoom(), attrs: { 'drift-controller': 'syncplay' } }));
+    expect(code).to.equal('bad-attribute');
+    expect(message).to.contain('drift-controller="syncplay" must be one of ours');
+    expect(message).to.contain('paxos-video-baselines.js');
+    await waitFor(() => el.status === 'error', 'status error');
+    const other = await firstError(() => addElement({ room: uniqueRoom(), attrs: { 'drift-controller': 'vlc' } }));
+    expect(other.message).to.contain('drift-controller="vlc" must be one of ours');
+
+    // Loaded after the widget, the baselines register at once: the same attribute now works.
+    await import('../../../src/drift-baselines.js');
+    el.setAttribute('drift-controller', 'jellyfin');
+    await waitFor(() => el.status === 'synced', 'the element with the jellyfin controller synced');
+    const syncplay = addElement({ room: uniqueRoom(), attrs: { 'drift-controller': 'syncplay' } });
+    await waitFor(() => syncplay.status === 'synced', 'the element with the syncplay controller synced');
   });
 });

@@ -1,0 +1,242 @@
+/**
+ * A minimal socket.io client for the browser: one WebSocket connection to a socket.io v4 server's main
+ * namespace, speaking the frames of socket-io-wire.ts. It replaces the official `socket.io-client` (~13 KB
+ * gzipped) in the widget bundle.
+ *
+ * What it leaves out, on purpose:
+ * - HTTP long-polling: WebSocket only. A network that blocks WebSocket cannot reach the server.
+ * - Reconnection: a lost connection is reported (`disconnect` with a reason, or `connect_error`) and stays
+ *   lost; {@link SignalingClient} reconnects with its own backoff, after every kind of loss alike.
+ * - Buffering while disconnected: `send()` answers false and `request()` rejects at once, so the caller
+ *   decides (the signaling client queues relays until it has re-joined the room, which must come first).
+ * - Namespaces other than `/`, binary payloads, acks of server events.
+ *
+ * The server is a trust boundary: a malformed frame (see `decodeFrame`) is dropped and reported as a
+ * `malformed` event; nothing the server sends can make this throw. A server that stops pinging for
+ * pingInterval + pingTimeout is taken as gone (`ping timeout`), which also notices a silently dropped network.
+ *
+ * Disconnect reasons are socket.io's: `io server disconnect` (the server sent DISCONNECT: a kick),
+ * `io client disconnect` (our `disconnect()`), `ping timeout`, `transport close` (the WebSocket or the engine
+ * closed), `transport error`.
+ */
+import { SignalingError } from './signaling-error.js';
+import { DISCONNECT, MAX_FRAME_CHARS, PONG, decodeFrame, encodeConnect, encodeEvent } from './socket-io-wire.js';
+import { TypedEventTarget } from './typed-events.js';
+
+/** The part of a WebSocket this client uses: the browser's, or the `ws` package's in Node. */
+export interface WireWebSocket {
+  readonly readyState: number;
+  binaryType: string;
+  onmessage: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
+  send(data: string): void;
+  close(): void;
+}
+
+/** A WebSocket constructor (the browser's `WebSocket`, or `ws`'s for Node). */
+export type WebSocketConstructor = new (url: string) => WireWebSocket;
+
+/** Options of {@link WireSocket}. */
+export interface WireSocketOptions {
+  /** socket.io path on the server. Default `/socket.io`. */
+  path?: string;
+  /** Auth data sent with CONNECT (the server's `socket.handshake.auth`). */
+  auth?: object;
+  /** How long connecting may take (WebSocket, engine open, CONNECT) before `connect_error`. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Largest frame decoded, in UTF-16 code units. Default {@link MAX_FRAME_CHARS}. */
+  maxFrameChars?: number;
+  /** The WebSocket implementation. Default `globalThis.WebSocket`. */
+  WebSocket?: WebSocketConstructor;
+}
+
+/** Events of {@link WireSocket}, by name, with their `detail`. */
+export interface WireSocketEvents {
+  /** The server accepted our CONNECT: `send()` and `request()` work from now on. */
+  connect: { sid: string };
+  /** Connecting failed: refused by a server middleware (its message), `timeout`, or a transport reason. */
+  connect_error: { message: string };
+  /** An established connection ended, for `reason` (see the module comment). */
+  disconnect: { reason: string };
+  /** A server EVENT. */
+  event: { name: string; args: unknown[] };
+  /** A frame from the server was dropped; `reason` says why. */
+  malformed: { reason: string };
+}
+
+/** Called once with the ack's first argument, or with the error that prevented it. */
+export type AckCallback = (error: SignalingError | undefined, reply?: unknown) => void;
+
+interface PendingAck {
+  done: AckCallback;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const OPEN = 1; // WebSocket.OPEN, the same in every implementation
+
+/** One socket.io connection at a time to one server; `connect()` again after a loss. */
+export class WireSocket extends TypedEventTarget<WireSocketEvents> {
+  readonly #url: string;
+  readonly #o: WireSocketOptions;
+  #ws: WireWebSocket | undefined;
+  #connected = false;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingDeadlineMs = 0;
+  #nextId = 0;
+  readonly #acks = new Map<number, PendingAck>();
+
+  /** @param url the server's `http(s)://` (or `ws(s)://`) origin; its path is not used, see `path`. */
+  constructor(url: string, options: WireSocketOptions = {}) {
+    super();
+    const u = new URL(`${options.path ?? '/socket.io'}/?EIO=4&transport=websocket`, url);
+    u.protocol = u.protocol.replace('http', 'ws');
+    this.#url = u.href;
+    this.#o = options;
+  }
+
+  /** Whether the server accepted our CONNECT and the connection is up. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Whether connecting or connected (false once a connection is lost: call `connect()` again). */
+  get active(): boolean {
+    return this.#ws !== undefined;
+  }
+
+  /** Opens a connection, unless one is open or opening. The outcome is a `connect` or `connect_error`. */
+  connect(): void {
+    if (this.#ws) return;
+    const WS = this.#o.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
+    let ws: WireWebSocket;
+    try {
+      if (!WS) throw new Error('no WebSocket in this environment');
+      ws = new WS(this.#url);
+    } catch (err) {
+      // An invalid URL or a missing WebSocket: report it like any failure, asynchronously.
+      setTimeout(() => this.emit('connect_error', { message: String((err as Error)?.message ?? err) }));
+      return;
+    }
+    this.#ws = ws;
+    ws.binaryType = 'arraybuffer';
+    ws.onmessage = (e: { data: unknown }) => ws === this.#ws && this.#onFrame(e.data);
+    ws.onclose = () => ws === this.#ws && this.#lost('transport close');
+    ws.onerror = () => ws === this.#ws && this.#lost('transport error');
+    this.#connectTimer = setTimeout(() => this.#lost('timeout'), this.#o.connectTimeoutMs ?? 10_000);
+  }
+
+  /** Closes the connection (saying DISCONNECT when connected); `disconnect` follows when it was up. */
+  disconnect(): void {
+    if (this.#connected) this.#write(DISCONNECT);
+    this.#lost('io client disconnect');
+  }
+
+  /** Sends EVENT `name` with `args`; false (nothing sent) when not connected. */
+  send(name: string, ...args: unknown[]): boolean {
+    return this.#connected && this.#write(encodeEvent(name, args));
+  }
+
+  /**
+   * Sends EVENT `name` asking for an ack, and calls `done` once: with the ack's first argument, or with a
+   * {@link SignalingError}, `disconnected` when not connected or lost before the ack, `timeout` after
+   * `timeoutMs`. A callback, not a Promise, so the ack is handled before any frame that follows it.
+   */
+  request(name: string, args: readonly unknown[], timeoutMs: number, done: AckCallback): void {
+    if (!this.#connected) return done(new SignalingError('disconnected', 'not connected to the signaling server'));
+    const id = this.#nextId++;
+    const timer = setTimeout(() => {
+      this.#acks.delete(id);
+      done(new SignalingError('timeout', `no reply to ${name} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    this.#acks.set(id, { done, timer });
+    this.#write(encodeEvent(name, args, id));
+  }
+
+  // -----------------------------------------------------------------------------------------------------
+
+  #onFrame(data: unknown): void {
+    const f = decodeFrame(data, this.#o.maxFrameChars);
+    if (typeof f === 'string') return this.emit('malformed', { reason: f });
+    switch (f.type) {
+      case 'open':
+        if (this.#pingDeadlineMs) return this.emit('malformed', { reason: 'second-open' });
+        this.#pingDeadlineMs = f.pingInterval + f.pingTimeout;
+        this.#heard();
+        this.#write(encodeConnect(this.#o.auth));
+        return;
+      case 'ping':
+        this.#heard();
+        this.#write(PONG);
+        return;
+      case 'noop':
+        return;
+      case 'close':
+        return this.#lost('transport close');
+      case 'disconnect':
+        return this.#lost('io server disconnect');
+      case 'connect-error':
+        return this.#lost(f.message);
+      case 'connect':
+        if (this.#connected || !this.#pingDeadlineMs) return this.emit('malformed', { reason: 'unexpected-connect' });
+        clearTimeout(this.#connectTimer);
+        this.#connected = true;
+        return this.emit('connect', { sid: f.sid });
+      case 'event':
+        if (!this.#connected) return this.emit('malformed', { reason: 'event-before-connect' });
+        return this.emit('event', { name: f.name, args: f.args });
+      case 'ack': {
+        const pending = this.#acks.get(f.id);
+        // An unknown id is a reply that came after its timeout: late, not malformed.
+        if (!pending) return;
+        this.#acks.delete(f.id);
+        clearTimeout(pending.timer);
+        pending.done(undefined, f.args[0]);
+      }
+    }
+  }
+
+  /** The server is alive: it has pingInterval + pingTimeout until its next ping. */
+  #heard(): void {
+    clearTimeout(this.#pingTimer);
+    this.#pingTimer = setTimeout(() => this.#lost('ping timeout'), this.#pingDeadlineMs);
+  }
+
+  #write(frame: string): boolean {
+    try {
+      if (this.#ws?.readyState !== OPEN) return false;
+      this.#ws.send(frame);
+      return true;
+    } catch {
+      return false; // the close event reports the loss
+    }
+  }
+
+  /** Ends the current connection (idempotent) and reports it: `disconnect` if it was up, else `connect_error`. */
+  #lost(reason: string): void {
+    const ws = this.#ws;
+    if (!ws) return;
+    const wasConnected = this.#connected;
+    this.#ws = undefined;
+    this.#connected = false;
+    this.#pingDeadlineMs = 0;
+    ws.onmessage = ws.onclose = null;
+    // A no-op, not null: Node's `ws` throws an 'error' that has no listener (closing while connecting emits one).
+    ws.onerror = () => {};
+    try {
+      ws.close();
+    } catch {
+      // closing a socket that never opened may throw in some implementations; it is gone either way
+    }
+    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#pingTimer);
+    for (const pending of this.#acks.values()) {
+      clearTimeout(pending.timer);
+      pending.done(new SignalingError('disconnected', `connection lost (${reason}) before the reply`));
+    }
+    this.#acks.clear();
+    if (wasConnected) this.emit('disconnect', { reason });
+    else if (reason !== 'io client disconnect') this.emit('connect_error', { message: reason });
+  }
+}
