@@ -89,6 +89,8 @@ export class VideoDriver {
   #destroyed = false;
   #autoplayReported = false;
   #lastDrift = 0;
+  /** A #follow is queued for the end of the current task (see setState). */
+  #followQueued = false;
   /** How far ahead a catch-up aims: the time a seek took here, with a margin (learned), ms. */
   #catchUpLeadMs = CATCH_UP_LEAD_MS;
   /** The catch-up in progress: its seek's end is awaited (see `#catchUp`). */
@@ -135,7 +137,13 @@ export class VideoDriver {
     if (timelineChanged) this.#o.controller.reset();
     // Same timeline (a membership change, say) while a start is under way: let it finish.
     else if (this.#catchUp !== undefined || this.#startTimer !== undefined) return;
-    this.#follow();
+    // A tab catching up applies many decided slots in one task: follow only the last of them.
+    if (this.#followQueued) return;
+    this.#followQueued = true;
+    queueMicrotask(() => {
+      this.#followQueued = false;
+      this.#follow();
+    });
   }
 
   /**
@@ -356,9 +364,15 @@ export class VideoDriver {
   #wasExpected(kind: Expectation, position?: number): boolean {
     const now = performance.now();
     this.#expect = this.#expect.filter((e) => e.until > now);
-    const i = this.#expect.findIndex(
-      (e) => e.kind === kind && (position === undefined || e.position === undefined || Math.abs(e.position - position) < 0.002),
-    );
+    const near = (e: Expected) => position === undefined || e.position === undefined || Math.abs(e.position - position) < 0.002;
+    let i = this.#expect.findIndex((e) => e.kind === kind && near(e));
+    if (kind === 'seek') {
+      // Seeks made in a row each fire their own `seeking`, but every one of those events reports where the
+      // last seek goes: when that matches the newest seek made, the event is the oldest one's.
+      const seeks = this.#expect.filter((e) => e.kind === 'seek');
+      const newest = seeks[seeks.length - 1];
+      if (newest && near(newest)) i = this.#expect.indexOf(seeks[0]!);
+    }
     if (i < 0) return false;
     this.#expect.splice(i, 1);
     return true;
