@@ -95,6 +95,8 @@ export class VideoDriver {
   #catchUpLeadMs = CATCH_UP_LEAD_MS;
   /** The catch-up in progress: its seek's end is awaited (see `#catchUp`). */
   #catchUp: { readonly state: VideoState; readonly startedAt: number; readonly target: number; readonly attempt: number } | undefined;
+  /** The browser paused the video while the tab was hidden; it resumes it itself when the tab is shown. */
+  #pausedWhileHidden = false;
   readonly #listeners: [string, EventListener][];
 
   constructor(video: HTMLVideoElement, options: VideoDriverOptions) {
@@ -379,7 +381,11 @@ export class VideoDriver {
   }
 
   #onPlay(): void {
+    const resumed = this.#pausedWhileHidden;
+    this.#pausedWhileHidden = false;
     if (this.#wasExpected('play')) return;
+    // The browser resuming what it paused while the tab was hidden, not the user: follow the room.
+    if (resumed) return this.#follow();
     const state = this.#state;
     if (state && !state.paused) return;
     // The user pressed play: hold the first frame until the room decides, so every tab starts together.
@@ -389,6 +395,12 @@ export class VideoDriver {
 
   #onPause(): void {
     if (this.#wasExpected('pause')) return;
+    // Chrome pauses a hidden tab's video-only (or muted) player by itself and resumes it when the tab is
+    // shown: not the user's pause. A hidden tab acts on the room's messages only; it resyncs when shown.
+    if (document.visibilityState === 'hidden') {
+      this.#pausedWhileHidden = true;
+      return;
+    }
     const state = this.#state;
     if (this.#video.ended || !state || state.paused) return;
     this.#o.onUserIntent({ type: 'pause', position: this.#video.currentTime });
