@@ -80,8 +80,8 @@ const FORM_STEP_TIMEOUT_MS = 15_000;
 
 /**
  * Forms a room of `pages` with `controller`, on a fresh room name per attempt. With `direct`, a pair of
- * pages whose direct channel never opens (see the report: a negotiation race in the mesh) fails the
- * attempt, and the next one starts over; without, such a pair talks through the server's relay, which
+ * pages whose direct channel never opens fails the attempt (none should: the count is in the report, as a
+ * regression check of the mesh), and the next one starts over; without, such a pair talks through the server's relay, which
  * steady playback does not notice (only the first play is decided). Returns the room, the failed attempts'
  * reasons and the links left relayed.
  */

@@ -32,9 +32,8 @@ export class BenchRoom {
   /**
    * Opens the pages on the room one at a time (the first founds it), each once the previous one is synced
    * and reaches every page before it (`direct`: over its own data channel, not the server relay), then
-   * waits until the room has formed. One at a time, as people open a link: pages that join at the same
-   * instant set off more negotiation glare, which the mesh does not always survive (see the report of
-   * `npm run bench:sync`).
+   * waits until the room has formed. One at a time, as people open a link, so that the join of each page is
+   * seen on its own.
    */
   async form(timeoutMs = 45_000, direct = true): Promise<void> {
     const opened: BenchPage[] = [];

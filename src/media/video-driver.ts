@@ -3,7 +3,9 @@
  *
  * Following: on every decided state the driver sets the source, the pause state, the position and the rate;
  * a play scheduled into the future (`anchor` ahead of the shared clock) waits, seeked to its first frame,
- * and starts on time. While playing, at every presented frame (`requestVideoFrameCallback`) the media
+ * and starts on time. A video that has to start far from where the room is (a tab joining mid-play) does
+ * the same on a timeline of its own making: it seeks to where the room will be once the seek is done, waits
+ * for that frame, and starts when the room gets there (see `#catchUp`). While playing, at every presented frame (`requestVideoFrameCallback`) the media
  * clock is compared with where the timeline says the video should be at that instant, and the drift
  * controller answers with nothing, a playbackRate nudge or a seek.
  *
@@ -41,7 +43,12 @@ export interface VideoDriverOptions {
   /** The browser refused to play with sound; `mutedFallback`: playing muted worked. */
   readonly onAutoplayBlocked: (mutedFallback: boolean) => void;
   readonly onMediaError: (message: string) => void;
-  /** Time a started play takes to show its first frame, ms: a scheduled play is started this much early. */
+  /**
+   * A scheduled play (or a catch-up) is started this much early, ms. Default 0: Chromium's media clock runs
+   * from the moment `play()` is called (a start 20 ms early put the clock 17-19 ms ahead of the timeline), and
+   * the clock is what every tab steers by; the first frame reaches the screen a refresh or two later in
+   * every tab alike.
+   */
   readonly startLatencyMs?: number;
 }
 
@@ -49,6 +56,14 @@ export interface VideoDriverOptions {
 const EXPECT_MS = 1500;
 /** Positions closer than this are the same (less than half a frame at 60 fps). */
 const SAME_POSITION_S = 0.008;
+/** A start further than this from the room's position is a catch-up (seek ahead, then start on time). */
+const CATCH_UP_S = 0.05;
+/** The first catch-up's lead before any seek was timed, and the bounds of the learned one, ms. */
+const CATCH_UP_LEAD_MS = 350;
+const MIN_CATCH_UP_LEAD_MS = 120;
+const MAX_CATCH_UP_LEAD_MS = 4000;
+/** Catch-ups in a row that may land late before the video just seeks and plays. */
+const MAX_CATCH_UP_ATTEMPTS = 3;
 /** When rVFC is missing (or the tab is hidden), measure this often. */
 const POLL_MS = 250;
 
@@ -74,6 +89,14 @@ export class VideoDriver {
   #destroyed = false;
   #autoplayReported = false;
   #lastDrift = 0;
+  /** A #follow is queued for the end of the current task (see setState). */
+  #followQueued = false;
+  /** How far ahead a catch-up aims: the time a seek took here, with a margin (learned), ms. */
+  #catchUpLeadMs = CATCH_UP_LEAD_MS;
+  /** The catch-up in progress: its seek's end is awaited (see `#catchUp`). */
+  #catchUp: { readonly state: VideoState; readonly startedAt: number; readonly target: number; readonly attempt: number } | undefined;
+  /** The browser paused the video while the tab was hidden; it resumes it itself when the tab is shown. */
+  #pausedWhileHidden = false;
   readonly #listeners: [string, EventListener][];
 
   constructor(video: HTMLVideoElement, options: VideoDriverOptions) {
@@ -84,6 +107,7 @@ export class VideoDriver {
       ['play', () => this.#onPlay()],
       ['pause', () => this.#onPause()],
       ['seeking', () => this.#onSeeking()],
+      ['seeked', () => this.#onSeeked()],
       ['ratechange', () => this.#onRateChange()],
       ['loadedmetadata', () => this.#follow()],
       ['error', () => this.#onError()],
@@ -91,6 +115,10 @@ export class VideoDriver {
     for (const [type, fn] of this.#listeners) video.addEventListener(type, fn);
     document.addEventListener('visibilitychange', this.#onVisibility);
     this.#pollTimer = setInterval(() => this.#poll(), POLL_MS);
+  }
+
+  get #startLatencyMs(): number {
+    return this.#o.startLatencyMs ?? 0;
   }
 
   /** The video being driven. */
@@ -107,15 +135,17 @@ export class VideoDriver {
   setState(state: VideoState): void {
     const previous = this.#state;
     this.#state = state;
-    const timelineChanged =
-      !previous ||
-      previous.src !== state.src ||
-      previous.paused !== state.paused ||
-      previous.position !== state.position ||
-      previous.anchor !== state.anchor ||
-      previous.rate !== state.rate;
+    const timelineChanged = !previous || !sameTimeline(previous, state);
     if (timelineChanged) this.#o.controller.reset();
-    this.#follow();
+    // Same timeline (a membership change, say) while a start is under way: let it finish.
+    else if (this.#catchUp !== undefined || this.#startTimer !== undefined) return;
+    // A tab catching up applies many decided slots in one task: follow only the last of them.
+    if (this.#followQueued) return;
+    this.#followQueued = true;
+    queueMicrotask(() => {
+      this.#followQueued = false;
+      this.#follow();
+    });
   }
 
   /**
@@ -161,6 +191,8 @@ export class VideoDriver {
     }
     if (video.readyState < HTMLMediaElement.HAVE_METADATA) return;
     clearTimeout(this.#startTimer);
+    this.#startTimer = undefined;
+    this.#catchUp = undefined;
     this.#setRate(state.rate);
     const now = this.#o.sharedNow();
     if (state.paused) {
@@ -172,23 +204,63 @@ export class VideoDriver {
       // A play scheduled into the future: wait on its first frame and start on time.
       if (!video.paused) this.#pause();
       if (Math.abs(video.currentTime - state.position) > SAME_POSITION_S) this.#seek(state.position);
-      const wait = state.anchor - now - (this.#o.startLatencyMs ?? 20);
-      this.#startTimer = setTimeout(() => this.#startPlaying(), Math.max(0, wait));
+      const wait = state.anchor - now - this.#startLatencyMs;
+      this.#startTimer = setTimeout(() => {
+        this.#startTimer = undefined;
+        this.#startPlaying();
+      }, Math.max(0, wait));
       return;
     }
     this.#startPlaying();
   }
 
-  #startPlaying(): void {
+  #startPlaying(attempt = 0): void {
     const state = this.#state;
     if (!state || state.paused || this.#destroyed) return;
     const video = this.#video;
-    const expected = positionAt(state, this.#o.sharedNow() + (video.paused ? (this.#o.startLatencyMs ?? 20) : 0));
-    // Late (a learner joining mid-play, a tab waking up): jump to where the room is; small errors are the
-    // drift controller's job.
-    if (Math.abs(video.currentTime - expected) > 0.25) this.#seek(expected);
+    const startLatency = this.#startLatencyMs;
+    const expected = positionAt(state, this.#o.sharedNow() + (video.paused ? startLatency : 0));
+    const off = Math.abs(video.currentTime - expected);
+    if (video.paused && off > CATCH_UP_S && attempt < MAX_CATCH_UP_ATTEMPTS) {
+      this.#startCatchUp(state, attempt);
+      return;
+    }
+    // Playing and far off (a tab waking up), or catch-ups keep landing late: jump to where the room is;
+    // small errors are the drift controller's job.
+    if (off > 0.25) this.#seek(expected);
     if (video.paused) this.#play();
     this.#watchFrames();
+  }
+
+  /**
+   * A paused video that must start far from the room's position (a tab joining mid-play): seeking to where
+   * the room is now and playing at once would land a decoder latency behind, then take seconds of rate
+   * nudging to close the gap. Instead: seek to where the room will be one (learned) seek time from now,
+   * wait for that frame (`seeked`), and start when the room reaches it, like a scheduled play. A seek that
+   * ends too late tries again with the lead it measured.
+   */
+  #startCatchUp(state: VideoState, attempt: number): void {
+    const startedAt = this.#o.sharedNow();
+    const target = startedAt + this.#catchUpLeadMs;
+    this.#catchUp = { state, startedAt, target, attempt: attempt + 1 };
+    this.#seek(positionAt(state, target));
+  }
+
+  #onSeeked(): void {
+    const c = this.#catchUp;
+    if (!c || this.#destroyed) return;
+    this.#catchUp = undefined;
+    if (!this.#state || !sameTimeline(c.state, this.#state)) return; // a newer decision took over
+    const now = this.#o.sharedNow();
+    const took = now - c.startedAt;
+    this.#catchUpLeadMs = Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
+    const wait = c.target - now - this.#startLatencyMs;
+    clearTimeout(this.#startTimer);
+    // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
+    this.#startTimer = setTimeout(() => {
+      this.#startTimer = undefined;
+      this.#startPlaying(c.attempt);
+    }, Math.max(0, wait));
   }
 
   #play(): void {
@@ -294,16 +366,26 @@ export class VideoDriver {
   #wasExpected(kind: Expectation, position?: number): boolean {
     const now = performance.now();
     this.#expect = this.#expect.filter((e) => e.until > now);
-    const i = this.#expect.findIndex(
-      (e) => e.kind === kind && (position === undefined || e.position === undefined || Math.abs(e.position - position) < 0.002),
-    );
+    const near = (e: Expected) => position === undefined || e.position === undefined || Math.abs(e.position - position) < 0.002;
+    let i = this.#expect.findIndex((e) => e.kind === kind && near(e));
+    if (kind === 'seek') {
+      // Seeks made in a row each fire their own `seeking`, but every one of those events reports where the
+      // last seek goes: when that matches the newest seek made, the event is the oldest one's.
+      const seeks = this.#expect.filter((e) => e.kind === 'seek');
+      const newest = seeks[seeks.length - 1];
+      if (newest && near(newest)) i = this.#expect.indexOf(seeks[0]!);
+    }
     if (i < 0) return false;
     this.#expect.splice(i, 1);
     return true;
   }
 
   #onPlay(): void {
+    const resumed = this.#pausedWhileHidden;
+    this.#pausedWhileHidden = false;
     if (this.#wasExpected('play')) return;
+    // The browser resuming what it paused while the tab was hidden, not the user: follow the room.
+    if (resumed) return this.#follow();
     const state = this.#state;
     if (state && !state.paused) return;
     // The user pressed play: hold the first frame until the room decides, so every tab starts together.
@@ -313,6 +395,12 @@ export class VideoDriver {
 
   #onPause(): void {
     if (this.#wasExpected('pause')) return;
+    // Chrome pauses a hidden tab's video-only (or muted) player by itself and resumes it when the tab is
+    // shown: not the user's pause. A hidden tab acts on the room's messages only; it resyncs when shown.
+    if (document.visibilityState === 'hidden') {
+      this.#pausedWhileHidden = true;
+      return;
+    }
     const state = this.#state;
     if (this.#video.ended || !state || state.paused) return;
     this.#o.onUserIntent({ type: 'pause', position: this.#video.currentTime });
@@ -348,6 +436,11 @@ export class VideoDriver {
       this.#follow();
     }
   };
+}
+
+/** Whether two states put the video on the same timeline (they may differ in slot). */
+function sameTimeline(a: VideoState, b: VideoState): boolean {
+  return a.src === b.src && a.paused === b.paused && a.position === b.position && a.anchor === b.anchor && a.rate === b.rate;
 }
 
 /** Whether the video already plays `src` (compared as absolute URLs). */

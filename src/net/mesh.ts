@@ -5,8 +5,8 @@
  *
  * Lifecycle of a peer:
  * - Discovered from the signaling server (the join's peer list, `peer-joined`, or a first signal from it),
- *   a link is made at once on both sides; perfect negotiation sorts out who offers. The side with the
- *   lexicographically LARGER node id is polite.
+ *   a link is made at once on both sides. The side with the lexicographically LARGER node id is polite: it
+ *   lets the other offer first, and perfect negotiation sorts out any later collision (peer-link.ts).
  * - If the channel is not open within `directTimeoutMs`, the peer is marked `relayed` and messages to it go
  *   through the server's `signal` relay (a `relay` signal body, sealed like any other with a secret). The
  *   link keeps trying; once the channel opens, traffic moves back to it.
@@ -58,6 +58,11 @@ export interface MeshOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Time for a direct channel to open before messages go through the relay, ms. Default 10 s. */
   directTimeoutMs?: number;
+  /**
+   * Time for a new connection's first local ICE candidate once it is negotiated, before it is replaced by a
+   * new one, ms (see peer-link.ts, the gathering watchdog). Default 4 s.
+   */
+  gatherTimeoutMs?: number;
   /** Whether the signaling relay may carry messages when no direct channel opens. Default true. */
   relay?: boolean;
   /** RTT refresh period, ms. Default 2 s. */
@@ -438,6 +443,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
         iceTransportPolicy: this.opts.iceTransportPolicy ?? 'all',
       },
       localId: newLinkId(),
+      ...(this.opts.gatherTimeoutMs === undefined ? {} : { gatherTimeoutMs: this.opts.gatherTimeoutMs }),
       sendSignal: (signal) => this.sendSignal(e, link, signal),
       onOpen: () => this.onLinkOpen(e, link),
       onData: (data) => this.onFrame(e, data, false),

@@ -5,6 +5,14 @@
  * - Either side may start a negotiation at any time (a new connection, an ICE restart); when both offer at
  *   once ("glare") the impolite side ignores the incoming offer and the polite side rolls its own back and
  *   answers. The mesh makes the side with the lexicographically LARGER node id polite.
+ * - A new connection is first offered by the impolite side only: the polite side waits
+ *   `initialOfferDelayMs` for that offer before making its own. Both sides make their link the moment they
+ *   learn of each other, so without the wait every new pair would start in glare; and Chromium, rolling back
+ *   a connection's very first offer, sometimes never gathers a candidate for the answer that follows (seen
+ *   in 2 of 6 rooms of four separate browsers opened at once), leaving the connection `new` for good.
+ * - A watchdog covers that stall whatever causes it: when both descriptions are set and no local candidate
+ *   came within `gatherTimeoutMs`, the link reports itself dead (an ICE restart on the same connection does
+ *   not revive it), and the mesh replaces it with a new connection.
  * - The data channel is negotiated out of band (`negotiated: true, id: 0`): both sides create it, so neither
  *   waits for an `ondatachannel` and a replaced connection never leaves a stray channel. Reliable, ordered.
  * - ICE restart: on `failed` at once, on `disconnected` after a grace period (it often recovers by itself),
@@ -27,7 +35,7 @@ export type LinkSignal =
     };
 
 /** Why a link died. */
-export type LinkDeathReason = 'channel-closed' | 'ice-failed' | 'connection-failed';
+export type LinkDeathReason = 'channel-closed' | 'ice-failed' | 'connection-failed' | 'gathering-stalled';
 
 /** Options of {@link PeerLink}. */
 export interface PeerLinkOptions {
@@ -51,6 +59,10 @@ export interface PeerLinkOptions {
   disconnectedGraceMs?: number;
   /** ICE restarts before the link gives up. Default 5. */
   maxIceRestarts?: number;
+  /** How long the polite side waits for the remote's first offer before offering itself, ms. Default 1500. */
+  initialOfferDelayMs?: number;
+  /** Time for a first local candidate once both descriptions are set, before the link is declared dead, ms. Default 4000. */
+  gatherTimeoutMs?: number;
 }
 
 /** The data channel's fixed id, negotiated out of band by both sides. */
@@ -83,6 +95,10 @@ export class PeerLink {
   private restartAttempts = 0;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private initialOfferTimer: ReturnType<typeof setTimeout> | undefined;
+  private gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Local candidates gathered since gathering last (re)started. */
+  private localCandidates = 0;
   private closed = false;
 
   constructor(opts: PeerLinkOptions) {
@@ -90,10 +106,14 @@ export class PeerLink {
     this.localId = opts.localId;
     this.pc = new RTCPeerConnection(opts.rtcConfig);
     this.dc = this.pc.createDataChannel('paxos-video', { negotiated: true, id: DATA_CHANNEL_ID, ordered: true });
-    this.pc.onnegotiationneeded = () => void this.negotiate();
+    this.pc.onnegotiationneeded = () => {
+      if (this.awaitingFirstOffer) this.waitForFirstOffer();
+      else void this.negotiate();
+    };
     this.pc.onicecandidate = ({ candidate }) => {
       // A null candidate marks the end of gathering; nothing to send for it.
       if (!candidate || this.closed || !candidate.candidate) return;
+      this.localCandidates += 1;
       this.opts.sendSignal({
         k: 'ice',
         candidate: candidate.candidate,
@@ -102,12 +122,18 @@ export class PeerLink {
         usernameFragment: candidate.usernameFragment,
       });
     };
+    this.pc.onicegatheringstatechange = () => {
+      if (this.pc.iceGatheringState === 'gathering') this.localCandidates = 0;
+    };
     this.pc.oniceconnectionstatechange = () => this.onIceState();
     this.pc.onconnectionstatechange = () => {
       if (this.pc.connectionState === 'failed' && this.restartAttempts >= this.maxRestarts) this.die('connection-failed');
       this.opts.onStateChange?.();
     };
-    this.pc.onsignalingstatechange = () => this.opts.onStateChange?.();
+    this.pc.onsignalingstatechange = () => {
+      this.watchGathering();
+      this.opts.onStateChange?.();
+    };
     this.dc.onopen = () => {
       if (this.closed) return;
       this.everOpened = true;
@@ -156,6 +182,7 @@ export class PeerLink {
     if (this.closed) return;
     try {
       if (signal.k === 'desc') {
+        this.clearInitialOfferTimer();
         const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.settingRemoteAnswerPending);
         const collision = signal.type === 'offer' && !readyForOffer;
         if (collision) this.glare += 1;
@@ -250,8 +277,43 @@ export class PeerLink {
     return this.opts.maxIceRestarts ?? 5;
   }
 
+  /** Polite, and no description either way yet: the remote's first offer is expected (see the file comment). */
+  private get awaitingFirstOffer(): boolean {
+    return this.opts.polite && this.pc.signalingState === 'stable' && !this.pc.remoteDescription && !this.pc.localDescription;
+  }
+
+  private waitForFirstOffer(): void {
+    if (this.closed || this.initialOfferTimer !== undefined) return;
+    this.initialOfferTimer = setTimeout(() => {
+      this.initialOfferTimer = undefined;
+      // Still nothing from the remote (it may not know of us yet): offer ourselves.
+      if (this.awaitingFirstOffer) void this.negotiate();
+    }, this.opts.initialOfferDelayMs ?? 1_500);
+  }
+
+  private clearInitialOfferTimer(): void {
+    if (this.initialOfferTimer !== undefined) clearTimeout(this.initialOfferTimer);
+    this.initialOfferTimer = undefined;
+  }
+
+  /**
+   * Arms the gathering watchdog when a negotiation completes (both descriptions set, `stable`): a
+   * connection that has not connected and has no local candidate by then is stalled (see the file comment).
+   */
+  private watchGathering(): void {
+    if (this.closed || this.pc.signalingState !== 'stable' || !this.pc.localDescription || !this.pc.remoteDescription) return;
+    if (this.gatherTimer !== undefined) clearTimeout(this.gatherTimer);
+    this.gatherTimer = setTimeout(() => {
+      this.gatherTimer = undefined;
+      const ice = this.pc.iceConnectionState;
+      if (this.closed || ice === 'connected' || ice === 'completed') return;
+      if (this.localCandidates === 0 && this.pc.iceGatheringState !== 'complete') this.die('gathering-stalled');
+    }, this.opts.gatherTimeoutMs ?? 4_000);
+  }
+
   private async negotiate(): Promise<void> {
     if (this.closed) return;
+    this.clearInitialOfferTimer();
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
@@ -315,7 +377,10 @@ export class PeerLink {
   private clearTimers(): void {
     if (this.disconnectedTimer !== undefined) clearTimeout(this.disconnectedTimer);
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    if (this.gatherTimer !== undefined) clearTimeout(this.gatherTimer);
+    this.clearInitialOfferTimer();
     this.disconnectedTimer = undefined;
     this.restartTimer = undefined;
+    this.gatherTimer = undefined;
   }
 }

@@ -128,3 +128,23 @@ export function spreadMs(els: PaxosVideo[]): number {
   const p = positions(els);
   return (Math.max(...p) - Math.min(...p)) * 1000;
 }
+
+/** One line per element (status, role, leader, decided state, peers): for a failure message. */
+export function describeRoom(els: PaxosVideo[]): string {
+  return els
+    .map((e) => {
+      const s = e.state;
+      const peers = e.peers.map((p) => `${p.id.slice(0, 6)}:${p.role}:${p.connected ? (p.relayed ? 'relayed' : 'direct') : 'down'}`).join(' ');
+      return `${e.nodeId.slice(0, 6)} ${e.status} ${e.role} leader=${e.leader?.slice(0, 6) ?? '-'} slot=${s.slot} paused=${s.paused} [${peers}]`;
+    })
+    .join('\n  ');
+}
+
+/** {@link waitFor}, whose timeout error ends with {@link describeRoom} of `els`. */
+export async function waitForElements<T>(els: PaxosVideo[], check: () => T | undefined | false | null, what: string, timeoutMs = 15_000): Promise<T> {
+  try {
+    return await waitFor(check, what, timeoutMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n  ${describeRoom(els)}`);
+  }
+}

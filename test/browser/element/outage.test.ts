@@ -4,7 +4,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
-import { addElement, cleanup, uniqueRoom, waitFor, waitForRoom } from './helpers.js';
+import { addElement, cleanup, uniqueRoom, waitFor, waitForElements, waitForRoom } from './helpers.js';
 import type { PaxosVideo } from '../../../src/paxos-video.js';
 
 declare global {
@@ -39,8 +39,9 @@ describe('<paxos-video> signaling outage', () => {
 
     expect(await executeServerCommand('outage-server-start')).to.equal(true);
     const late = addElement({ room, attrs: { signaling: url } });
-    await waitFor(() => late.status === 'synced' && !late.state.paused, 'a new tab joins once the server is back', 30_000);
+    const all = [...els, late];
+    await waitForElements(all, () => late.status === 'synced' && !late.state.paused, 'a new tab joins once the server is back', 30_000);
     await els[0]!.pause();
-    await waitFor(() => [...els, late].every((e) => e.state.paused), 'the grown room decides');
+    await waitForElements(all, () => all.every((e) => e.state.paused), 'the grown room decides');
   });
 });

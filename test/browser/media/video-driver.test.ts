@@ -1,0 +1,101 @@
+/**
+ * The video driver on a real <video> playing the demo's test pattern: a start far from the room's position
+ * (a tab joining mid-play) seeks ahead, waits for the frame and starts on time, so the video is on the
+ * room's timeline from its first played frame, instead of landing a seek's time behind and closing the gap
+ * by rate over seconds.
+ */
+import { expect } from '@open-wc/testing';
+import { VideoDriver } from '../../../src/media/video-driver.js';
+import { OursDriftController } from '../../../src/playback/drift-ours.js';
+import type { VideoState } from '../../../src/playback/video-state.js';
+import { positionAt } from '../../../src/playback/video-state.js';
+import { signalingUrl, waitFor } from '../net/helpers.js';
+
+const FRAME_MS = 1000 / 30; // the test pattern is 30 fps
+
+function makeVideo(): HTMLVideoElement {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  video.src = `${signalingUrl()}/test-pattern.webm`;
+  document.body.append(video);
+  return video;
+}
+
+describe('VideoDriver', () => {
+  let video: HTMLVideoElement | undefined;
+  let driver: VideoDriver | undefined;
+  /** What the driver took for the user's doing: nothing, in these tests (the driver makes every change). */
+  let intents: unknown[] = [];
+  afterEach(() => {
+    const seen = intents;
+    intents = [];
+    expect(seen, 'changes the driver made itself, taken for the user\'s').to.deep.equal([]);
+    driver?.destroy();
+    video?.remove();
+    driver = undefined;
+    video = undefined;
+  });
+
+  const start = (state: VideoState, seeks: number[] = []) => {
+    video = makeVideo();
+    const v = video;
+    v.addEventListener('seeking', () => seeks.push(v.currentTime));
+    driver = new VideoDriver(v, {
+      sharedNow: () => performance.now(),
+      controller: new OursDriftController(),
+      onUserIntent: (intent) => intents.push(intent),
+      onSync: () => undefined,
+      onAutoplayBlocked: () => undefined,
+      onMediaError: (message) => {
+        throw new Error(message);
+      },
+    });
+    driver.setState(state);
+    return v;
+  };
+
+  it('joins a playing timeline on time: within a frame from the first played frame', async () => {
+    // The room has been playing for 5 s from 20 s.
+    const state: VideoState = { src: '', paused: false, position: 20, anchor: performance.now() - 5_000, rate: 1, slot: 7 };
+    const requested = performance.now();
+    const v = start(state);
+    await waitFor(() => !v.paused && v.currentTime > 0, 'the video to start playing', 10_000);
+    const startedAfterMs = performance.now() - requested;
+    // From the first frames on, the media clock is on the room's timeline (video ahead > 0, behind < 0).
+    const errors: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve) => v.requestVideoFrameCallback(() => resolve()));
+      errors.push((v.currentTime - positionAt(state, performance.now())) * 1000);
+    }
+    const worst = Math.max(...errors.map(Math.abs));
+    expect(worst, `errors ${errors.map((e) => e.toFixed(1)).join(', ')} ms`).to.be.below(FRAME_MS);
+    expect(startedAfterMs, 'time to start').to.be.below(5_000);
+  });
+
+  it('a burst of decided states (a tab catching up on the log) is followed without taking its seeks for the user', async () => {
+    const now = performance.now();
+    const v = start({ src: '', paused: true, position: 0, anchor: 0, rate: 1, slot: 0 });
+    await waitFor(() => v.readyState >= HTMLMediaElement.HAVE_METADATA, 'the video metadata', 10_000);
+    // The log replayed in one task: pauses and seeks all over the video, ending on a play from 40 s.
+    for (let slot = 1; slot <= 12; slot++) {
+      driver!.setState({ src: '', paused: slot % 2 === 0, position: slot * 3, anchor: now - 100 * slot, rate: 1, slot });
+    }
+    const last: VideoState = { src: '', paused: false, position: 40, anchor: now, rate: 1, slot: 13 };
+    driver!.setState(last);
+    await waitFor(() => !v.paused && Math.abs(v.currentTime - positionAt(last, performance.now())) < 0.1, 'the video playing on the last timeline', 10_000);
+    // Every seeking event fired meanwhile was the driver's own (checked in afterEach).
+  });
+
+  it('a decision that leaves the timeline unchanged does not restart a catch-up under way', async () => {
+    const state: VideoState = { src: '', paused: false, position: 30, anchor: performance.now() - 2_000, rate: 1, slot: 3 };
+    const seeks: number[] = [];
+    const v = start(state, seeks);
+    await waitFor(() => v.readyState >= HTMLMediaElement.HAVE_METADATA && seeks.length >= 1, 'the catch-up seek', 10_000);
+    // A membership change decided meanwhile: a new state object, the same timeline.
+    driver!.setState({ ...state, slot: 4 });
+    driver!.setState({ ...state, slot: 5 });
+    await waitFor(() => !v.paused, 'the video to start playing', 10_000);
+    expect(seeks.length, `seeks at ${seeks.join(', ')}`).to.equal(1);
+  });
+});
