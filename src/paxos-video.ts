@@ -355,6 +355,7 @@ export class PaxosVideo extends LitElement {
       // A preset may bring its own clock filter (the Jellyfin baseline brings Jellyfin's).
       clockOptions: driftPreset(this.driftController)?.clockOptions,
       storage: safeSessionStorage(),
+      onClockReady: () => this.#driver?.resync(),
     });
     this.#room = room;
     this.#forwardRoomEvents(room);
@@ -414,6 +415,7 @@ export class PaxosVideo extends LitElement {
     }
     this.#driver = new VideoDriver(video, {
       sharedNow: () => room.sharedNow(),
+      clockReady: () => room.clockReady,
       controller: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
       onUserIntent: (intent) => this.#onUserIntent(intent),
       onSync: (report) => {

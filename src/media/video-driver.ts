@@ -44,6 +44,11 @@ export interface VideoDriverOptions {
   readonly onAutoplayBlocked: (mutedFallback: boolean) => void;
   readonly onMediaError: (message: string) => void;
   /**
+   * Whether the shared clock is good enough to play by (default: always). Until it is, a playing state is
+   * not started; call {@link VideoDriver.resync} once it is.
+   */
+  readonly clockReady?: () => boolean;
+  /**
    * A scheduled play (or a catch-up) is started this much early, ms. Default 0: Chromium's media clock runs
    * from the moment `play()` is called (a start 20 ms early put the clock 17-19 ms ahead of the timeline), and
    * the clock is what every tab steers by; the first frame reaches the screen a refresh or two later in
@@ -194,6 +199,12 @@ export class VideoDriver {
     this.#startTimer = undefined;
     this.#catchUp = undefined;
     this.#setRate(state.rate);
+    if (!state.paused && this.#o.clockReady?.() === false) {
+      // Where the room is now depends on the clock: a start by a rough first estimate would land off by
+      // as much as that estimate's error and then have to be undone.
+      if (!video.paused) this.#pause();
+      return;
+    }
     const now = this.#o.sharedNow();
     if (state.paused) {
       if (!video.paused) this.#pause();

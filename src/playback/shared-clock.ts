@@ -27,7 +27,7 @@ export interface SharedClockOptions {
   windowSize: number;
   /** Samples in the burst at start, after `reset()` and after a detected clock step. Default 8. */
   burstSamples: number;
-  /** Pause between the samples of a burst, in ms. Default 30. */
+  /** Pause between the samples of a burst, in ms. Default 10. */
   burstIntervalMs: number;
   /** Time from the end of one burst to the start of the next, in ms. Default 15000. */
   resyncIntervalMs: number;
@@ -43,13 +43,18 @@ export interface SharedClockOptions {
   toleranceMs: number;
   /** Consecutive agreeing inconsistent samples that prove a clock step; 0 disables step detection. Default 3. */
   jumpConfirmSamples: number;
+  /**
+   * The clock is {@link SharedClock.settled} before its first burst ends once three samples are in and the
+   * error bound is within this, ms. Default 10.
+   */
+  settleErrorMs: number;
 }
 
 /** Defaults of {@link SharedClockOptions} (this project's clock). */
 export const DEFAULT_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object.freeze({
   windowSize: 16,
   burstSamples: 8,
-  burstIntervalMs: 30,
+  burstIntervalMs: 10,
   resyncIntervalMs: 15_000,
   resyncSamples: 3,
   maxRttMs: 2_000,
@@ -57,6 +62,7 @@ export const DEFAULT_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object
   driftPpm: 50,
   toleranceMs: 2,
   jumpConfirmSamples: 3,
+  settleErrorMs: 10,
 });
 
 /**
@@ -75,6 +81,8 @@ export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
   driftPpm: 0,
   toleranceMs: 0,
   jumpConfirmSamples: 0,
+  // Not Jellyfin's: when the element starts playing (the same rule for every preset).
+  settleErrorMs: 10,
 });
 
 /** One round trip, as kept in the window. */
@@ -114,6 +122,7 @@ export interface SharedClockStats {
 export class SharedClock {
   readonly #localNow: () => number;
   readonly #options: SharedClockOptions;
+  #settled = false;
   #window: ClockSample[] = [];
   #suspects: ClockSample[] = [];
   #best: ClockSample | undefined;
@@ -138,7 +147,7 @@ export class SharedClock {
     if (!(o.jumpConfirmSamples === 0 || positive(o.jumpConfirmSamples))) {
       throw new RangeError('SharedClock: jumpConfirmSamples must be 0 or an integer >= 1');
     }
-    for (const key of ['burstIntervalMs', 'resyncIntervalMs', 'maxRttMs', 'maxAgeMs', 'driftPpm', 'toleranceMs'] as const) {
+    for (const key of ['burstIntervalMs', 'resyncIntervalMs', 'maxRttMs', 'maxAgeMs', 'driftPpm', 'toleranceMs', 'settleErrorMs'] as const) {
       if (!(o[key] >= 0)) throw new RangeError(`SharedClock: ${key} must be >= 0, got ${o[key]}`);
     }
     this.#burstRemaining = o.burstSamples;
@@ -157,6 +166,15 @@ export class SharedClock {
   /** Whether at least one sample was accepted. */
   get synced(): boolean {
     return this.#best !== undefined;
+  }
+
+  /**
+   * Whether the estimate can be relied on: the first burst since the start (or a reset) is complete, or
+   * three samples are in and the error bound is within `settleErrorMs`. The first round trip alone (a fresh
+   * connection, a busy tab) can be off by hundreds of ms. Playback that needs the clock waits for this.
+   */
+  get settled(): boolean {
+    return this.#settled || (this.#window.length >= 3 && this.errorBound <= this.#options.settleErrorMs);
   }
 
   /** Round trip in ms of the sample the estimate uses (NaN before any). */
@@ -218,6 +236,7 @@ export class SharedClock {
     this.#window = [];
     this.#suspects = [];
     this.#best = undefined;
+    this.#settled = false;
     this.#burstRemaining = this.#options.burstSamples;
     this.#lastSampleAt = Number.NEGATIVE_INFINITY;
     this.#burstEndedAt = Number.NEGATIVE_INFINITY;
@@ -274,7 +293,10 @@ export class SharedClock {
     }
     this.#burstRemaining--;
     this.#lastSampleAt = t1;
-    if (this.#burstRemaining === 0) this.#burstEndedAt = t1;
+    if (this.#burstRemaining === 0) {
+      this.#burstEndedAt = t1;
+      this.#settled = true;
+    }
   }
 
   #errorOf(sample: ClockSample, localMs: number): number {

@@ -57,7 +57,12 @@ export interface RoomOptions {
   readonly tickMs?: number;
   /** Time a proposal may take before its promise rejects with `timeout`, ms. */
   readonly proposalTimeoutMs?: number;
+  /** Called once, when {@link Room.clockReady} becomes true. */
+  readonly onClockReady?: () => void;
 }
+
+/** The longest a tab waits for its first clock burst before it plays on the best estimate it has, ms. */
+const CLOCK_WAIT_MS = 3000;
 
 /** What the room reports of one peer. */
 export interface PeerInfo {
@@ -103,6 +108,11 @@ export class Room extends TypedEventTarget<RoomEvents> {
   readonly #reads = new Map<string, { resolve: (s: VideoState) => void; reject: (e: Error) => void }>();
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   #clockTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A time request is awaiting its reply. */
+  #clockInFlight = false;
+  #clockWaitTimer: ReturnType<typeof setTimeout> | undefined;
+  #clockReady = false;
+  #startedAt = Number.NaN;
   #closed = false;
   #decisions = 0;
   #rejected = 0;
@@ -135,6 +145,15 @@ export class Room extends TypedEventTarget<RoomEvents> {
   get leader(): string | null {
     return this.#leader;
   }
+  /**
+   * Whether the shared clock is good enough to play by: its first burst of samples is complete, or the
+   * tab has waited {@link CLOCK_WAIT_MS} for it (then the best estimate so far, or the local clock, is used:
+   * a room without its server still plays, and corrects itself as samples come).
+   */
+  get clockReady(): boolean {
+    return this.#clockReady;
+  }
+
   /** Shared-clock time now, ms. */
   sharedNow(): number {
     return this.#clock.now();
@@ -170,9 +189,17 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Joins the room; resolves once joined (rejects with a PaxosVideoError when it cannot). */
   async start(): Promise<void> {
+    this.#startedAt = this.#o.localNow();
     this.#syncClock();
+    this.#clockWaitTimer = setTimeout(() => this.#checkClockReady(), CLOCK_WAIT_MS);
     const s = this.#signaling;
     this.#unsubscribe.push(
+      // Connected: sample the clock at once rather than at the next poll.
+      s.on('joined', () => {
+        if (this.#clockInFlight) return;
+        clearTimeout(this.#clockTimer);
+        this.#syncClock();
+      }),
       s.on('error', ({ error }) => this.#onSignalingError(error)),
       s.on('disconnect', () => this.#updateStatus()),
       s.on('reconnect', () => this.#updateStatus()),
@@ -253,6 +280,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.#closed = true;
     clearInterval(this.#tickTimer);
     clearTimeout(this.#clockTimer);
+    clearTimeout(this.#clockWaitTimer);
     globalThis.document?.removeEventListener('visibilitychange', this.#onVisibility);
     for (const off of this.#unsubscribe) off();
     const gone = new PaxosVideoError('not-connected', 'the element left the room');
@@ -473,14 +501,28 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const delay = this.#signaling.connected ? this.#clock.nextSampleDelay() : 1000;
     this.#clockTimer = setTimeout(() => {
       if (!this.#signaling.connected) return this.#syncClock();
+      this.#clockInFlight = true;
       this.#signaling.timeSample().then(
         ({ t0, serverTime, t1 }) => {
+          this.#clockInFlight = false;
           this.#clock.addSample(t0, serverTime, t1);
+          this.#checkClockReady();
           this.#syncClock();
         },
-        () => this.#syncClock(),
+        () => {
+          this.#clockInFlight = false;
+          this.#syncClock();
+        },
       );
     }, delay);
+  }
+
+  #checkClockReady(): void {
+    if (this.#clockReady || this.#closed) return;
+    if (!this.#clock.settled && !(this.#o.localNow() - this.#startedAt >= CLOCK_WAIT_MS)) return;
+    this.#clockReady = true;
+    clearTimeout(this.#clockWaitTimer);
+    this.#o.onClockReady?.();
   }
 
   readonly #onVisibility = (): void => {

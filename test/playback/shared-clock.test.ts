@@ -44,6 +44,34 @@ describe('shared clock: the estimate', () => {
     assert.equal(clock.toLocal(clock.toShared(1234.5)), 1234.5);
   });
 
+  it('is settled once its first burst is complete, not at its first sample, and again only after a reset', () => {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { driftPpm: 0, burstSamples: 4 });
+    // A slow first round trip (a fresh connection): synced, but not settled on it.
+    roundTrip(clock, 0, 5_000, 300, 20);
+    assert.equal(clock.synced, true);
+    assert.equal(clock.settled, false);
+    roundTrip(clock, 400, 5_000, 20, 20);
+    roundTrip(clock, 450, 5_000, 20, 20);
+    assert.equal(clock.settled, false, 'three samples, but none within settleErrorMs');
+    roundTrip(clock, 500, 5_000, 20, 20);
+    assert.equal(clock.settled, true, 'the burst is complete');
+    assert.equal(clock.offset, 5_000);
+    clock.reset();
+    assert.equal(clock.settled, false);
+  });
+
+  it('is settled before its burst ends when three samples are in and one is tight', () => {
+    const local = manualClock(0);
+    const clock = new SharedClock(local.now, { driftPpm: 0, burstSamples: 8, settleErrorMs: 10 });
+    roundTrip(clock, 0, 5_000, 300, 20);
+    roundTrip(clock, 400, 5_000, 3, 3);
+    assert.equal(clock.settled, false, 'two samples');
+    roundTrip(clock, 450, 5_000, 30, 30);
+    assert.equal(clock.settled, true);
+    assert.equal(clock.errorBound, 3);
+  });
+
   it('uses the sample with the smallest round trip', () => {
     const local = manualClock(0);
     const clock = new SharedClock(local.now, { driftPpm: 0 });
