@@ -44,6 +44,7 @@ import { findFirefox, HOW_TO_GET_FIREFOX } from '../../scripts/find-firefox.mjs'
 import type { PaxosVideoState } from '../../src/events.js';
 import type { createSignalingServer as CreateSignalingServer } from '../../server/index.js';
 import { TabBrowser } from '../tabs/tab-browser.js';
+import { type CommandResult, type LogEntry, type TabSnapshot as ProbeSnapshot, until, untilSteady } from '../tabs/tab-probe.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -81,19 +82,8 @@ interface PeerView {
   rtt: number | null;
 }
 
-interface TabSnapshot {
-  now: number;
-  visibility: DocumentVisibilityState;
-  nodeId: string;
-  role: string;
-  leader: string | null;
-  status: string;
-  state: PaxosVideoState;
-  connected: string[];
-  relayed: string[];
-  video: { currentTime: number; paused: boolean; readyState: number };
-  /** Video position minus the decided timeline's, s. */
-  offset: number;
+/** The probe's snapshot, plus what this test reads beside it. */
+interface TabSnapshot extends ProbeSnapshot {
   // Read here, beside the probe's snapshot:
   playbackRate: number;
   muted: boolean;
@@ -106,16 +96,6 @@ interface TabSnapshot {
   webLocks: boolean;
   rvfc: boolean;
 }
-
-interface LogEntry {
-  i: number;
-  t: number;
-  type: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  detail: any;
-}
-
-type CommandResult = { ok: true; state: PaxosVideoState } | { ok: false; code: string | null; message: string };
 
 interface ProbeWindow {
   __tab: {
@@ -243,42 +223,19 @@ async function describeTabs(tabs: RoomTab[]): Promise<string> {
   return lines.join('\n');
 }
 
-/** Polls `check` until it returns something truthy; on timeout, throws with `what` and every tab's state. */
-async function until<T>(what: string, check: () => Promise<T | undefined | null | false>, tabs: RoomTab[], timeoutMs = 30_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${await describeTabs(tabs)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** {@link until} of tab-probe.ts, describing `tabs` on a timeout. */
+const untilTabs = <T>(what: string, check: () => Promise<T | undefined | null | false>, tabs: RoomTab[], timeoutMs = 30_000): Promise<T> =>
+  until(what, check, () => describeTabs(tabs), timeoutMs);
 
-/** Like {@link until}, but `check` must hold on every poll for `holdMs` on end; resolves with every value of that run. */
-async function untilSteady<T>(what: string, check: () => Promise<T | undefined | null | false>, tabs: RoomTab[], holdMs: number, timeoutMs = 30_000): Promise<T[]> {
-  let run: { since: number; values: T[] } | undefined;
-  return until(
-    `${what}, for ${holdMs} ms on end`,
-    async () => {
-      const value = await check();
-      if (!value) {
-        run = undefined;
-        return undefined;
-      }
-      run ??= { since: performance.now(), values: [] };
-      run.values.push(value);
-      return performance.now() - run.since >= holdMs && run.values;
-    },
-    tabs,
-    timeoutMs,
-  );
-}
+/** {@link untilSteady} of tab-probe.ts, describing `tabs` on a timeout; resolves with every value of the run. */
+const untilTabsSteady = <T>(what: string, check: () => Promise<T | undefined | null | false>, tabs: RoomTab[], holdMs: number, timeoutMs = 30_000): Promise<T[]> =>
+  untilSteady(what, check, () => describeTabs(tabs), holdMs, timeoutMs);
 
 // ---- room-level checks ---------------------------------------------------------------------------------
 
 /** Waits until `tabs` form a room: all synced, one leader known to all, every pair on a direct data channel. */
 async function formed(tabs: RoomTab[], what: string, leaderAmong: RoomTab[] = tabs, timeoutMs = 90_000): Promise<TabSnapshot[]> {
-  const s = await until(
+  const s = await untilTabs(
     `${what}: every tab synced, one leader (among ${leaderAmong.map((x) => x.label).join(', ')}) known to all, every pair connected by a direct data channel (WebRTC needs a non-loopback interface: run in scripts/netns.sh)`,
     async () => {
       const s = await snapshots(tabs);
@@ -329,7 +286,7 @@ async function decide(tabs: RoomTab[], from: RoomTab, name: CommandName, arg?: n
   const marks = await Promise.all(tabs.map((x) => x.mark()));
   const what = `${name}(${arg ?? ''}) from ${from.name}`;
   const state = await from.command(name, arg);
-  await until(
+  await untilTabs(
     `every tab to apply ${what} (slot ${state.slot}) and its video to follow`,
     async () => {
       const s = await snapshots(tabs);
@@ -360,7 +317,7 @@ async function decide(tabs: RoomTab[], from: RoomTab, name: CommandName, arg?: n
  * spread seen over that hold, ms, and the last offsets.
  */
 async function inStep(tabs: RoomTab[], what: string): Promise<{ spreadMs: number; offsetsMs: number[] }> {
-  const run = await untilSteady(
+  const run = await untilTabsSteady(
     `${what}: every video playing within ${TIMELINE_TOLERANCE_MS} ms of the timeline and within ${SPREAD_TOLERANCE_MS} ms of each other`,
     async () => {
       const [offsets, s] = await Promise.all([Promise.all(tabs.map((x) => x.mediaOffset())), snapshots(tabs)]);
@@ -512,7 +469,7 @@ describe('Chromium and Firefox in one room (real browsers, real WebRTC)', () => 
     // ---- 1. a room of one Chromium and two Firefox tabs, on direct data channels ----
     const c0 = await world.openChromium('C0', url);
     all.push(c0);
-    await until('C0 to found the room', async () => (await c0.snapshot()).status === 'synced', all, 60_000);
+    await untilTabs('C0 to found the room', async () => (await c0.snapshot()).status === 'synced', all, 60_000);
     const f0 = await world.openFirefox('F0', url);
     const f1 = await world.openFirefox('F1', url);
     all.push(f0, f1);

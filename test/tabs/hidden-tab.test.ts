@@ -28,6 +28,7 @@ import { findChrome, HOW_TO_GET_CHROME } from '../../scripts/find-chrome.mjs';
 import type { PaxosVideoState } from '../../src/events.js';
 import type { createSignalingServer as CreateSignalingServer } from '../../server/index.js';
 import { TabBrowser, type Tab } from './tab-browser.js';
+import { type CommandResult, type LogEntry, type TabSnapshot, until, untilSteady } from './tab-probe.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -42,32 +43,6 @@ const HOLD_MS = 1000;
 const TIMER_RUNS_PAST_ELECTION_TIMEOUT = 20;
 
 // ---- the page's probe (test/tabs/tab.html) -------------------------------------------------------------
-
-interface TabSnapshot {
-  now: number;
-  visibility: DocumentVisibilityState;
-  nodeId: string;
-  role: string;
-  leader: string | null;
-  status: string;
-  state: PaxosVideoState;
-  connected: string[];
-  /** Connected peers reached through the server's relay (no direct data channel). */
-  relayed: string[];
-  video: { currentTime: number; paused: boolean; readyState: number };
-  offset: number;
-}
-
-interface LogEntry {
-  i: number;
-  /** Machine clock, ms. */
-  t: number;
-  type: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  detail: any;
-}
-
-type CommandResult = { ok: true; state: PaxosVideoState } | { ok: false; code: string | null; message: string };
 
 interface TabProbe {
   timerRuns(): number;
@@ -153,35 +128,13 @@ async function describeTabs(tabs: RoomTab[]): Promise<string> {
   return `${lines.join('\n')}\n${tabs[0]?.tab.label ?? ''} applied, last:\n${decided}`;
 }
 
-/** Polls `check` until it returns something truthy; on timeout, throws with `what` and every tab's state. */
-async function until<T>(what: string, check: () => Promise<T | undefined | null | false>, tabs: RoomTab[], timeoutMs = 30_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${await describeTabs(tabs)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** {@link until} of tab-probe.ts, describing `tabs` on a timeout. */
+const untilTabs = <T>(what: string, check: () => Promise<T | undefined | null | false>, tabs: RoomTab[], timeoutMs = 30_000): Promise<T> =>
+  until(what, check, () => describeTabs(tabs), timeoutMs);
 
-/** Like {@link until}, but `check` must hold on every poll for `holdMs` on end: a state, not a passing moment. */
-async function untilSteady<T>(what: string, check: () => Promise<T | undefined | null | false>, tabs: RoomTab[], holdMs: number, timeoutMs = 30_000): Promise<T> {
-  let since: number | undefined;
-  return until(
-    `${what}, for ${holdMs} ms on end`,
-    async () => {
-      const value = await check();
-      if (!value) {
-        since = undefined;
-        return undefined;
-      }
-      since ??= performance.now();
-      return performance.now() - since >= holdMs && value;
-    },
-    tabs,
-    timeoutMs,
-  );
-}
+/** {@link untilSteady} of tab-probe.ts, describing `tabs` on a timeout; resolves with the last value. */
+const untilTabsSteady = async <T>(what: string, check: () => Promise<T | undefined | null | false>, tabs: RoomTab[], holdMs: number, timeoutMs = 30_000): Promise<T> =>
+  (await untilSteady(what, check, () => describeTabs(tabs), holdMs, timeoutMs)).at(-1)!;
 
 // ---- the test ----------------------------------------------------------------------------------------
 
@@ -253,9 +206,9 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
       const tab = new RoomTab(await b.open(`${origin}/tab.html?room=${room}`));
       tabs.push(tab);
       // The first tab founds the room; the others join it.
-      if (i === 0) await until('the first tab synced', async () => (await tab.snapshot()).status === 'synced', tabs, 60_000);
+      if (i === 0) await untilTabs('the first tab synced', async () => (await tab.snapshot()).status === 'synced', tabs, 60_000);
     }
-    const formed = await until(
+    const formed = await untilTabs(
       'a room of 3: every tab synced, one leader known to all, a full mesh, 3 acceptors (WebRTC needs a non-loopback interface: run in scripts/netns.sh)',
       async () => {
         const s = await snapshots(tabs);
@@ -295,7 +248,7 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
     // the proof that it is really hidden. A quarter of the visible rate leaves room for a loaded machine.
     const runs0 = await Promise.all(tabs.map((x) => x.timerRuns()));
     const ran = (runs: number[], x: RoomTab): number => runs[tabs.indexOf(x)]! - runs0[tabs.indexOf(x)]!;
-    const runs = await until(
+    const runs = await untilTabs(
       'a visible tab to run its 50 ms timer 60 times',
       async () => {
         const now = await Promise.all(tabs.map((x) => x.timerRuns()));
@@ -309,7 +262,7 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
     );
     t.diagnostic(`50 ms timer runs meanwhile: hidden ${ran(runs, hidden)}, visible ${visible.map((x) => ran(runs, x)).join(' and ')}`);
 
-    const newLeaderId = await until(
+    const newLeaderId = await untilTabs(
       'a paxos-leader event naming a visible tab on both visible tabs, and every tab agreeing',
       async () => {
         const named = await Promise.all(visible.map(async (x) => (await since(x)).filter((e) => e.type === 'paxos-leader').at(-1)?.detail.leader as string | undefined));
@@ -328,7 +281,7 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
 
     // ---- the hidden tab keeps its state: it applies what is decided ----
     const seek5 = await follower.command('seek', 5);
-    await until(
+    await untilTabs(
       'the hidden tab to apply seek(5)',
       async () => {
         const s = await hidden.snapshot();
@@ -348,7 +301,7 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
       }
     };
     await cut(true);
-    await until('the cut-off tab to report no quorum', async () => (await follower.snapshot()).status === 'no-quorum', tabs);
+    await untilTabs('the cut-off tab to report no quorum', async () => (await follower.snapshot()).status === 'no-quorum', tabs);
     const leaderMark = await leader.mark();
     const hiddenMark = await hidden.mark();
     const seek2 = await leader.command('seek', 2);
@@ -368,9 +321,9 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
       'the leader decided with the hidden tab as the only other acceptor',
     );
     assert.equal((await hidden.snapshot()).visibility, 'hidden');
-    await until('the hidden tab to apply seek(2)', async () => (await hidden.snapshot()).state.slot === seek2.slot, tabs);
+    await untilTabs('the hidden tab to apply seek(2)', async () => (await hidden.snapshot()).state.slot === seek2.slot, tabs);
     await cut(false);
-    await until(
+    await untilTabs(
       'the cut-off tab back in sync',
       async () => {
         const s = await follower.snapshot();
@@ -383,15 +336,15 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
 
     // ---- play, then hide every tab: nobody may lead, the hidden tab does not campaign ----
     const play = await follower.command('play');
-    await until(
+    await untilTabs(
       'every tab to apply play',
       async () => (await snapshots(tabs)).every((s) => s.state.slot >= play.slot && !s.state.paused),
       tabs,
     );
     for (const x of visible) await x.setHidden(true);
-    await until('no tab to lead once every tab is hidden', async () => (await snapshots(tabs)).every((s) => s.role !== 'leader'), tabs);
+    await untilTabs('no tab to lead once every tab is hidden', async () => (await snapshots(tabs)).every((s) => s.role !== 'leader'), tabs);
     const allHiddenRuns = await hidden.timerRuns();
-    await until(
+    await untilTabs(
       `the first hidden tab's 50 ms timer to run ${TIMER_RUNS_PAST_ELECTION_TIMEOUT} more times (past its election timeout)`,
       async () => (await hidden.timerRuns()) - allHiddenRuns >= TIMER_RUNS_PAST_ELECTION_TIMEOUT,
       tabs,
@@ -411,7 +364,7 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
     // ---- show the first hidden tab: it resyncs, may lead again, and the hidden acceptors answer it ----
     const otherMarks = await Promise.all(visible.map((x) => x.mark()));
     await hidden.setHidden(false);
-    await until(
+    await untilTabs(
       'the shown tab to lead (the only visible one), known as leader by the hidden tabs',
       async () => {
         const s = await snapshots(tabs);
@@ -427,7 +380,7 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
       assert.ok(promised, `${x.label}, hidden, promised to the shown tab's ballot`);
     }
     phase(`${hidden.label} shown: it leads, promised by the two hidden tabs`);
-    const resynced = await untilSteady(
+    const resynced = await untilTabsSteady(
       `the shown tab to resync: same decided state as the others, playing, within ${POSITION_TOLERANCE_S * 1000} ms of the timeline`,
       async () => {
         const s = await snapshots(tabs);
@@ -443,7 +396,7 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
 
     // The lone visible tab decides with two hidden acceptors.
     const seek10 = await hidden.command('seek', 10);
-    await until(
+    await untilTabs(
       'both hidden tabs to apply seek(10) from the shown tab',
       async () => (await snapshots(visible)).every((s) => s.state.slot === seek10.slot && s.state.position === 10),
       tabs,
@@ -452,7 +405,7 @@ describe('a hidden tab (real Chromium, one window per tab)', () => {
 
     // ---- show the others: the whole room in sync ----
     for (const x of visible) await x.setHidden(false);
-    const final = await untilSteady(
+    const final = await untilTabsSteady(
       `every tab visible, synced, on the same state, within ${POSITION_TOLERANCE_S * 1000} ms of the timeline`,
       async () => {
         const s = await snapshots(tabs);
