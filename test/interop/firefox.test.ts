@@ -33,20 +33,15 @@
  * `scripts/netns.sh npm run test:node -- interop`.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import puppeteer, { type Browser as PuppeteerBrowser } from 'puppeteer-core';
 import { findChrome, HOW_TO_GET_CHROME } from '../../scripts/find-chrome.mjs';
 import { findFirefox, HOW_TO_GET_FIREFOX } from '../../scripts/find-firefox.mjs';
 import type { PaxosVideoState } from '../../src/events.js';
-import type { createSignalingServer as CreateSignalingServer } from '../../server/index.js';
 import { TabBrowser } from '../tabs/tab-browser.js';
+import { startTabServer } from '../tabs/tab-server.js';
 import { type CommandResult, type LogEntry, type TabSnapshot as ProbeSnapshot, until, untilSteady } from '../tabs/tab-probe.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
  * Most two tabs' videos may differ while playing, ms: each tab's position minus the decided timeline's at the
@@ -387,24 +382,13 @@ async function startWorld(): Promise<World> {
   if (!chromePath) throw new Error(process.env.CHROME_PATH ? `CHROME_PATH=${process.env.CHROME_PATH} does not exist. ${HOW_TO_GET_CHROME}` : HOW_TO_GET_CHROME);
   const firefoxPath = findFirefox();
   if (!firefoxPath) throw new Error(process.env.FIREFOX_PATH ? `FIREFOX_PATH=${process.env.FIREFOX_PATH} does not exist. ${HOW_TO_GET_FIREFOX}` : HOW_TO_GET_FIREFOX);
-  for (const f of ['dist/server/index.js', 'dist/paxos-video.js', 'demo/test-pattern.webm']) {
-    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first (npm test does)`);
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'paxos-interop-'));
-  const cleanups: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
+  const cleanups: Array<() => Promise<unknown>> = [];
   const closeAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   try {
-    symlinkSync(join(ROOT, 'test/tabs/tab.html'), join(dir, 'tab.html'));
-    symlinkSync(join(ROOT, 'demo/test-pattern.webm'), join(dir, 'test-pattern.webm'));
-    copyFileSync(join(ROOT, 'dist/paxos-video.js'), join(dir, 'paxos-video.js'));
-    const { createSignalingServer } = (await import(pathToFileURL(join(ROOT, 'dist/server/index.js')).href)) as {
-      createSignalingServer: typeof CreateSignalingServer;
-    };
-    const signaling = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: join(dir, 'paxos-video.js') });
-    cleanups.push(() => signaling.close());
-    const { port } = await signaling.listen(0, '127.0.0.1');
+    const server = await startTabServer('interop');
+    cleanups.push(() => server.close());
     const chromium = await TabBrowser.launch(chromePath, 90_000);
     cleanups.push(() => chromium.close());
     const firefox = await puppeteer.launch({
@@ -417,7 +401,7 @@ async function startWorld(): Promise<World> {
     });
     cleanups.push(() => firefox.close());
     return {
-      origin: `http://127.0.0.1:${port}`,
+      origin: server.origin,
       chromium,
       firefox,
       async openChromium(label, url) {

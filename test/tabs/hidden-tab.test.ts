@@ -19,18 +19,13 @@
  * network interface for WebRTC: CI runs it in `scripts/netns.sh npm test`.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { findChrome, HOW_TO_GET_CHROME } from '../../scripts/find-chrome.mjs';
 import type { PaxosVideoState } from '../../src/events.js';
-import type { createSignalingServer as CreateSignalingServer } from '../../server/index.js';
 import { TabBrowser, type Tab } from './tab-browser.js';
+import { startTabServer } from './tab-server.js';
 import { type CommandResult, type LogEntry, type TabSnapshot, until, untilSteady } from './tab-probe.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** How far a shown tab's video may be from the decided timeline once it has resynced, s. */
 const POSITION_TOLERANCE_S = 0.1;
@@ -151,36 +146,19 @@ async function startWorld(): Promise<World> {
   if (!executablePath) {
     throw new Error(process.env.CHROME_PATH ? `CHROME_PATH=${process.env.CHROME_PATH} does not exist. ${HOW_TO_GET_CHROME}` : HOW_TO_GET_CHROME);
   }
-  for (const f of ['dist/server/index.js', 'dist/paxos-video.js', 'demo/test-pattern.webm']) {
-    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first (npm test does)`);
-  }
-  // The page, the video and a copy of the widget in one folder (a rebuild during the run changes nothing).
-  const dir = mkdtempSync(join(tmpdir(), 'paxos-hidden-tab-'));
-  let server: { close(): Promise<void> } | undefined;
+  const server = await startTabServer('hidden-tab');
   try {
-    symlinkSync(join(ROOT, 'test/tabs/tab.html'), join(dir, 'tab.html'));
-    symlinkSync(join(ROOT, 'demo/test-pattern.webm'), join(dir, 'test-pattern.webm'));
-    copyFileSync(join(ROOT, 'dist/paxos-video.js'), join(dir, 'paxos-video.js'));
-    // The server of the same build as the widget.
-    const { createSignalingServer } = (await import(pathToFileURL(join(ROOT, 'dist/server/index.js')).href)) as {
-      createSignalingServer: typeof CreateSignalingServer;
-    };
-    const signaling = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: join(dir, 'paxos-video.js') });
-    server = signaling;
-    const { port } = await signaling.listen(0, '127.0.0.1');
     const browser = await TabBrowser.launch(executablePath);
     return {
-      origin: `http://127.0.0.1:${port}`,
+      origin: server.origin,
       browser,
       async close() {
         await browser.close();
-        await signaling.close();
-        rmSync(dir, { recursive: true, force: true });
+        await server.close();
       },
     };
   } catch (error) {
-    await server?.close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await server.close().catch(() => undefined);
     throw error;
   }
 }

@@ -1,0 +1,47 @@
+/**
+ * The real signaling server of the current build, serving the tab page (test/tabs/tab.html), the demo's
+ * video and a copy of the widget from one folder, on loopback: what the real-browser tab tests open.
+ * The widget is copied at start, so a rebuild of dist/ during a run changes nothing.
+ */
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { createSignalingServer as CreateSignalingServer } from '../../server/index.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** A running tab server. */
+export interface TabServer {
+  /** e.g. `http://127.0.0.1:41234`; the page is at `${origin}/tab.html`. */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** Starts it; fails with what to do when the build or the video is missing. `label` names its temp folder. */
+export async function startTabServer(label: string): Promise<TabServer> {
+  for (const f of ['dist/server/index.js', 'dist/paxos-video.js', 'demo/test-pattern.webm']) {
+    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first (npm test does)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), `paxos-${label}-`));
+  try {
+    symlinkSync(join(ROOT, 'test/tabs/tab.html'), join(dir, 'tab.html'));
+    symlinkSync(join(ROOT, 'demo/test-pattern.webm'), join(dir, 'test-pattern.webm'));
+    copyFileSync(join(ROOT, 'dist/paxos-video.js'), join(dir, 'paxos-video.js'));
+    const { createSignalingServer } = (await import(pathToFileURL(join(ROOT, 'dist/server/index.js')).href)) as {
+      createSignalingServer: typeof CreateSignalingServer;
+    };
+    const signaling = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: join(dir, 'paxos-video.js') });
+    const { port } = await signaling.listen(0, '127.0.0.1');
+    return {
+      origin: `http://127.0.0.1:${port}`,
+      async close() {
+        await signaling.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
