@@ -5,9 +5,10 @@
  * a play scheduled into the future (`anchor` ahead of the shared clock) waits, seeked to its first frame,
  * and starts on time. A video that has to start far from where the room is (a tab joining mid-play) does
  * the same on a timeline of its own making: it seeks to where the room will be once the seek is done, waits
- * for that frame, and starts when the room gets there (see `#catchUp`). While playing, at every presented frame (`requestVideoFrameCallback`) the media
- * clock is compared with where the timeline says the video should be at that instant, and the drift
- * controller answers with nothing, a playbackRate nudge or a seek.
+ * for that frame, and starts when the room gets there (see `#startCatchUp`). While playing, at every
+ * presented frame (`requestVideoFrameCallback`) the media clock is compared with where the timeline says
+ * the video should be at that instant, and the drift controller answers with nothing, a playbackRate nudge
+ * or a seek.
  *
  * Telling the user apart from ourselves: every change the driver makes is recorded as an expectation
  * (a pause, a play, a seek, a rate) before it is made; a media event that matches an expectation is ours,
@@ -98,7 +99,7 @@ export class VideoDriver {
   #followQueued = false;
   /** How far ahead a catch-up aims: the time a seek took here, with a margin (learned), ms. */
   #catchUpLeadMs = CATCH_UP_LEAD_MS;
-  /** The catch-up in progress: its seek's end is awaited (see `#catchUp`). */
+  /** The catch-up in progress: its seek's end is awaited (see `#startCatchUp`). */
   #catchUp: { readonly state: VideoState; readonly startedAt: number; readonly target: number; readonly attempt: number } | undefined;
   /** The browser paused the video while the tab was hidden; it resumes it itself when the tab is shown. */
   #pausedWhileHidden = false;

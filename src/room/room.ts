@@ -112,7 +112,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
   #clockInFlight = false;
   #clockWaitTimer: ReturnType<typeof setTimeout> | undefined;
   #clockReady = false;
-  #startedAt = Number.NaN;
   #closed = false;
   #decisions = 0;
   #rejected = 0;
@@ -146,7 +145,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     return this.#leader;
   }
   /**
-   * Whether the shared clock is good enough to play by: its first burst of samples is complete, or the
+   * Whether the shared clock is good enough to play by: it has settled (`SharedClock.settled`), or the
    * tab has waited {@link CLOCK_WAIT_MS} for it (then the best estimate so far, or the local clock, is used:
    * a room without its server still plays, and corrects itself as samples come).
    */
@@ -189,9 +188,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Joins the room; resolves once joined (rejects with a PaxosVideoError when it cannot). */
   async start(): Promise<void> {
-    this.#startedAt = this.#o.localNow();
     this.#syncClock();
-    this.#clockWaitTimer = setTimeout(() => this.#checkClockReady(), CLOCK_WAIT_MS);
+    this.#clockWaitTimer = setTimeout(() => this.#checkClockReady(true), CLOCK_WAIT_MS);
     const s = this.#signaling;
     this.#unsubscribe.push(
       // Connected: sample the clock at once rather than at the next poll.
@@ -517,9 +515,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
     }, delay);
   }
 
-  #checkClockReady(): void {
+  /** `waitedOut`: {@link CLOCK_WAIT_MS} have passed since the start, settled or not. */
+  #checkClockReady(waitedOut = false): void {
     if (this.#clockReady || this.#closed) return;
-    if (!this.#clock.settled && !(this.#o.localNow() - this.#startedAt >= CLOCK_WAIT_MS)) return;
+    if (!this.#clock.settled && !waitedOut) return;
     this.#clockReady = true;
     clearTimeout(this.#clockWaitTimer);
     this.#o.onClockReady?.();

@@ -8,6 +8,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { ClientToServerEvents, JoinAck, ServerToClientEvents } from '../../src/net/signaling-protocol.js';
 import { createSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../server/index.js';
+import { within as withinMs } from '../support/within.js';
 
 /** The browser-side view of the protocol. */
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -18,15 +19,9 @@ export const WAIT_MS = 5000;
 /** The package root (where server/cli.ts lives). */
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** Rejects with `what` after `ms`, else settles like `promise`. */
+/** Rejects with `what` after `ms` (default {@link WAIT_MS}), else settles like `promise`. */
 export function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return withinMs(promise, what, ms);
 }
 
 /** Starts a server on 127.0.0.1 with a free port; logs are silent unless given. */

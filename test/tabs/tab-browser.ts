@@ -23,6 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { within } from '../support/within.js';
 
 /** Chromium flags of these tests (see DESIGN.md "Testing without toys"), without any anti-throttling flag. */
 export const TAB_BROWSER_FLAGS: readonly string[] = Object.freeze([
@@ -38,17 +39,6 @@ export const TAB_BROWSER_FLAGS: readonly string[] = Object.freeze([
   '--disable-quic',
   '--mute-audio',
 ]);
-
-/** Rejects with `what` after `ms`, else settles like `promise`. */
-function within<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** One tab: a page in its own window. */
 export class Tab {
