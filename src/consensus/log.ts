@@ -21,78 +21,81 @@ export interface AppliedEntry<C> {
 }
 
 export class Log<S, C> {
-  private snap: Snapshot<S> | undefined;
-  private readonly entries = new Map<number, LogEntry<C>>();
-  private current: S | undefined;
-  private appliedSlot = -1;
-  private acceptorsNow: readonly string[] = [];
+  readonly #machine: StateMachine<S, C>;
+  #snap: Snapshot<S> | undefined;
+  readonly #entries = new Map<number, LogEntry<C>>();
+  #current: S | undefined;
+  #appliedSlot = -1;
+  #acceptorsNow: readonly string[] = [];
 
-  constructor(private readonly machine: StateMachine<S, C>) {}
+  constructor(machine: StateMachine<S, C>) {
+    this.#machine = machine;
+  }
 
   /** Whether this node holds the room's state (a joining node does not until its first snapshot). */
   get known(): boolean {
-    return this.snap !== undefined;
+    return this.#snap !== undefined;
   }
 
   /** Last applied slot; -1 while unknown. */
   get applied(): number {
-    return this.appliedSlot;
+    return this.#appliedSlot;
   }
 
   /** The slot a leader proposes next: every slot before it is decided and applied. */
   get firstUndecided(): number {
-    return this.appliedSlot + 1;
+    return this.#appliedSlot + 1;
   }
 
   /** The application state after {@link applied}. Throws while unknown. */
   get state(): S {
-    if (this.current === undefined && !this.known) throw new Error('the room state is not known yet');
-    return this.current as S;
+    if (this.#current === undefined && !this.known) throw new Error('the room state is not known yet');
+    return this.#current as S;
   }
 
   /** Acceptors of {@link firstUndecided}; empty while unknown. */
   get acceptors(): readonly string[] {
-    return this.acceptorsNow;
+    return this.#acceptorsNow;
   }
 
   get snapshot(): Snapshot<S> | undefined {
-    return this.snap;
+    return this.#snap;
   }
 
   /** Replaces everything up to `snapshot.slot` by the snapshot, if it is ahead of this log. */
   install(snapshot: Snapshot<S>): boolean {
-    if (snapshot.slot <= this.appliedSlot) return false;
-    this.snap = snapshot;
-    this.current = snapshot.state;
-    this.appliedSlot = snapshot.slot;
-    this.acceptorsNow = snapshot.acceptors;
-    for (const slot of this.entries.keys()) if (slot <= snapshot.slot) this.entries.delete(slot);
+    if (snapshot.slot <= this.#appliedSlot) return false;
+    this.#snap = snapshot;
+    this.#current = snapshot.state;
+    this.#appliedSlot = snapshot.slot;
+    this.#acceptorsNow = snapshot.acceptors;
+    for (const slot of this.#entries.keys()) if (slot <= snapshot.slot) this.#entries.delete(slot);
     return true;
   }
 
   /** Records that this acceptor accepted `value` in `ballot` (no-op for slots already decided). */
   accept(slot: number, ballot: Ballot, value: SlotValue<C>): boolean {
-    if (slot <= this.appliedSlot) return false;
-    const existing = this.entries.get(slot);
+    if (slot <= this.#appliedSlot) return false;
+    const existing = this.#entries.get(slot);
     if (existing?.decided) return false;
-    this.entries.set(slot, { slot, value, ballot, decided: false });
+    this.#entries.set(slot, { slot, value, ballot, decided: false });
     return true;
   }
 
   /** Records `value` as decided for `slot`. Returns false when already known. */
   learn(slot: number, value: SlotValue<C>): boolean {
-    if (slot <= this.appliedSlot) return false;
-    const existing = this.entries.get(slot);
+    if (slot <= this.#appliedSlot) return false;
+    const existing = this.#entries.get(slot);
     if (existing?.decided) return false;
     const entry: { slot: number; value: SlotValue<C>; ballot?: Ballot; decided: boolean } = { slot, value, decided: true };
     if (existing?.ballot !== undefined) entry.ballot = existing.ballot;
-    this.entries.set(slot, entry);
+    this.#entries.set(slot, entry);
     return true;
   }
 
   /** Whether `slot` is known decided (applied or waiting for a gap). */
   isDecided(slot: number): boolean {
-    return slot <= this.appliedSlot || this.entries.get(slot)?.decided === true;
+    return slot <= this.#appliedSlot || this.#entries.get(slot)?.decided === true;
   }
 
   /** Applies every decided slot that directly follows the applied prefix, in order. */
@@ -100,34 +103,34 @@ export class Log<S, C> {
     const applied: AppliedEntry<C>[] = [];
     if (!this.known) return applied;
     for (;;) {
-      const slot = this.appliedSlot + 1;
-      const entry = this.entries.get(slot);
+      const slot = this.#appliedSlot + 1;
+      const entry = this.#entries.get(slot);
       if (entry === undefined || !entry.decided) return applied;
-      applied.push({ slot, value: entry.value, acceptors: this.acceptorsNow });
+      applied.push({ slot, value: entry.value, acceptors: this.#acceptorsNow });
       const value = entry.value;
       if (value.kind === 'commands') {
-        let state = this.current as S;
-        for (const c of value.commands) state = this.machine.apply(state, c.command);
-        this.current = state;
+        let state = this.#current as S;
+        for (const c of value.commands) state = this.#machine.apply(state, c.command);
+        this.#current = state;
       } else if (value.kind === 'config') {
-        this.acceptorsNow = value.acceptors;
+        this.#acceptorsNow = value.acceptors;
       }
-      this.appliedSlot = slot;
+      this.#appliedSlot = slot;
     }
   }
 
   /** Takes a snapshot at the applied slot and drops the entries it covers, once `every` slots piled up. */
   compact(every: number): boolean {
-    if (this.snap === undefined || this.appliedSlot - this.snap.slot < every) return false;
-    this.snap = { slot: this.appliedSlot, state: this.current as S, acceptors: this.acceptorsNow };
-    for (const slot of this.entries.keys()) if (slot <= this.appliedSlot) this.entries.delete(slot);
+    if (this.#snap === undefined || this.#appliedSlot - this.#snap.slot < every) return false;
+    this.#snap = { slot: this.#appliedSlot, state: this.#current as S, acceptors: this.#acceptorsNow };
+    for (const slot of this.#entries.keys()) if (slot <= this.#appliedSlot) this.#entries.delete(slot);
     return true;
   }
 
   /** Accepted but not (known) decided slots from `from` on: what a promise must report. */
   acceptedFrom(from: number): AcceptedEntry<C>[] {
     const out: AcceptedEntry<C>[] = [];
-    for (const e of this.entries.values()) {
+    for (const e of this.#entries.values()) {
       if (e.slot >= from && !e.decided && e.ballot !== undefined) out.push({ slot: e.slot, ballot: e.ballot, value: e.value });
     }
     return out.sort((a, b) => a.slot - b.slot);
@@ -136,14 +139,14 @@ export class Log<S, C> {
   /** Decided slots this log still holds from `from` on (applied or not), at most `limit`, in slot order. */
   decidedFrom(from: number, limit: number): DecidedEntry<C>[] {
     const out: DecidedEntry<C>[] = [];
-    for (const e of this.entries.values()) if (e.slot >= from && e.decided) out.push({ slot: e.slot, value: e.value });
+    for (const e of this.#entries.values()) if (e.slot >= from && e.decided) out.push({ slot: e.slot, value: e.value });
     out.sort((a, b) => a.slot - b.slot);
     return out.length > limit ? out.slice(0, limit) : out;
   }
 
   /** Log entries for storage, in slot order. */
   persistentEntries(): LogEntry<C>[] {
-    const entries = [...this.entries.values()];
+    const entries = [...this.#entries.values()];
     // Entries are mostly inserted in slot order; sort only when they are not.
     for (let i = 1; i < entries.length; i++) {
       if ((entries[i - 1] as LogEntry<C>).slot > (entries[i] as LogEntry<C>).slot) return entries.sort((a, b) => a.slot - b.slot);
@@ -153,11 +156,11 @@ export class Log<S, C> {
 
   /** Restores entries loaded from storage (after {@link install} of the stored snapshot). */
   restoreEntries(entries: readonly LogEntry<C>[]): void {
-    for (const e of entries) if (e.slot > this.appliedSlot) this.entries.set(e.slot, e);
+    for (const e of entries) if (e.slot > this.#appliedSlot) this.#entries.set(e.slot, e);
   }
 
   /** Number of entries held (for tests of compaction). */
   get size(): number {
-    return this.entries.size;
+    return this.#entries.size;
   }
 }

@@ -16,28 +16,28 @@ export interface PeerView {
 }
 
 export class PeerTable {
-  private readonly views = new Map<string, PeerView>();
+  readonly #views = new Map<string, PeerView>();
 
   /** The view of `id`, created (reachable, not yet heard from) on first mention. */
   get(id: string): PeerView {
-    let view = this.views.get(id);
+    let view = this.#views.get(id);
     if (view === undefined) {
       view = { reachable: true, left: false, lastHeard: Number.NEGATIVE_INFINITY, eligible: false, decidedThrough: -1 };
-      this.views.set(id, view);
+      this.#views.set(id, view);
     }
     return view;
   }
 
   find(id: string): PeerView | undefined {
-    return this.views.get(id);
+    return this.#views.get(id);
   }
 
   ids(): IterableIterator<string> {
-    return this.views.keys();
+    return this.#views.keys();
   }
 
   entries(): IterableIterator<[string, PeerView]> {
-    return this.views.entries();
+    return this.#views.entries();
   }
 
   /**
@@ -46,7 +46,7 @@ export class PeerTable {
    * node never heard of (say, an acceptor that left while this node was reloading) is judged the same way.
    */
   alive(id: string, now: number, suspectTicks: number, heardSince?: number): boolean {
-    const p = this.views.get(id);
+    const p = this.#views.get(id);
     if (p !== undefined && (!p.reachable || p.left)) return false;
     if (heardSince === undefined) return true;
     return now - Math.max(p?.lastHeard ?? Number.NEGATIVE_INFINITY, heardSince) <= suspectTicks;
@@ -54,18 +54,18 @@ export class PeerTable {
 
   /** Nodes not gone (reachable or not). */
   present(): string[] {
-    return [...this.views].filter(([, p]) => !p.left).map(([id]) => id);
+    return [...this.#views].filter(([, p]) => !p.left).map(([id]) => id);
   }
 
   /** Nodes reachable per the host and not gone. */
   reachable(): string[] {
-    return [...this.views].filter(([, p]) => !p.left && p.reachable).map(([id]) => id);
+    return [...this.#views].filter(([, p]) => !p.left && p.reachable).map(([id]) => id);
   }
 
   /** Input of the membership plan: every known node, and every acceptor even if never heard of. */
   statuses(acceptors: readonly string[], alive: (id: string) => boolean): PeerStatus[] {
-    const out = [...this.views].map(([id, p]) => ({ id, left: p.left, alive: alive(id), caughtUp: p.decidedThrough >= 0 }));
-    for (const id of acceptors) if (!this.views.has(id)) out.push({ id, left: false, alive: alive(id), caughtUp: false });
+    const out = [...this.#views].map(([id, p]) => ({ id, left: p.left, alive: alive(id), caughtUp: p.decidedThrough >= 0 }));
+    for (const id of acceptors) if (!this.#views.has(id)) out.push({ id, left: false, alive: alive(id), caughtUp: false });
     return out;
   }
 }

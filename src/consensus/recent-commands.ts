@@ -4,24 +4,27 @@
  * Bounded: the oldest are forgotten first.
  */
 export class RecentCommands {
-  private readonly slots = new Map<string, number>();
+  readonly #capacity: number;
+  readonly #slots = new Map<string, number>();
   // A ring of keys gives the eviction order (a Map's first key gets slow after many deletions).
-  private readonly ring: (string | undefined)[] = [];
-  private next = 0;
+  readonly #ring: (string | undefined)[] = [];
+  #next = 0;
 
-  constructor(private readonly capacity = 4096) {}
+  constructor(capacity = 4096) {
+    this.#capacity = capacity;
+  }
 
   /** Slot `key` was applied at, if remembered. */
   slot(key: string): number | undefined {
-    return this.slots.get(key);
+    return this.#slots.get(key);
   }
 
   remember(key: string, slot: number): void {
-    if (this.slots.has(key)) return;
-    const evicted = this.ring[this.next];
-    if (evicted !== undefined) this.slots.delete(evicted);
-    this.ring[this.next] = key;
-    this.next = (this.next + 1) % this.capacity;
-    this.slots.set(key, slot);
+    if (this.#slots.has(key)) return;
+    const evicted = this.#ring[this.#next];
+    if (evicted !== undefined) this.#slots.delete(evicted);
+    this.#ring[this.#next] = key;
+    this.#next = (this.#next + 1) % this.#capacity;
+    this.#slots.set(key, slot);
   }
 }

@@ -53,21 +53,21 @@ export interface Storage<S, C> {
 
 /** Storage in memory: for tests and the simulator, where a "restart" builds a new node over the same object. */
 export class MemoryStorage<S, C> implements Storage<S, C> {
-  private state: PersistentState<S, C> | undefined;
+  #state: PersistentState<S, C> | undefined;
   /** How many times save() was called. */
   saves = 0;
 
   constructor(initial?: PersistentState<S, C>) {
-    this.state = initial;
+    this.#state = initial;
   }
 
   load(): PersistentState<S, C> | undefined {
-    return this.state;
+    return this.#state;
   }
 
   save(state: PersistentState<S, C>): void {
     this.saves++;
-    this.state = state;
+    this.#state = state;
   }
 }
 

@@ -18,23 +18,23 @@ export interface BackoffOptions {
 export class Backoff {
   /** Retries since the last reset. */
   attempts = 0;
-  private readonly initialMs: number;
-  private readonly maxMs: number;
-  private readonly factor: number;
-  private readonly random: () => number;
+  readonly #initialMs: number;
+  readonly #maxMs: number;
+  readonly #factor: number;
+  readonly #random: () => number;
 
   constructor(options: BackoffOptions = {}) {
-    this.initialMs = options.initialMs ?? 500;
-    this.maxMs = options.maxMs ?? 30_000;
-    this.factor = options.factor ?? 2;
-    this.random = options.random ?? Math.random;
+    this.#initialMs = options.initialMs ?? 500;
+    this.#maxMs = options.maxMs ?? 30_000;
+    this.#factor = options.factor ?? 2;
+    this.#random = options.random ?? Math.random;
   }
 
   /** The delay before the next retry, ms: uniform in [ceiling/2, ceiling], the ceiling doubling each time. */
   next(): number {
-    const ceiling = Math.min(this.maxMs, this.initialMs * this.factor ** this.attempts);
+    const ceiling = Math.min(this.#maxMs, this.#initialMs * this.#factor ** this.attempts);
     this.attempts += 1;
-    return ceiling / 2 + this.random() * (ceiling / 2);
+    return ceiling / 2 + this.#random() * (ceiling / 2);
   }
 
   /** Starts over after a success. */

@@ -29,31 +29,31 @@ export type BudgetDecision =
 export class ConnectionBudget {
   /** Connections acquired so far. */
   used = 0;
-  private readonly limit: number;
-  private readonly perMinute: number;
-  private readonly now: () => number;
-  private recent: number[] = [];
+  readonly #limit: number;
+  readonly #perMinute: number;
+  readonly #now: () => number;
+  #recent: number[] = [];
 
   constructor(options: ConnectionBudgetOptions = {}) {
-    this.limit = options.limit ?? 450;
-    this.perMinute = options.perMinute ?? 120;
-    this.now = options.now ?? (() => Date.now());
+    this.#limit = options.limit ?? 450;
+    this.#perMinute = options.perMinute ?? 120;
+    this.#now = options.now ?? (() => Date.now());
   }
 
   /** Connections still allowed over the lifetime. */
   get remaining(): number {
-    return Math.max(0, this.limit - this.used);
+    return Math.max(0, this.#limit - this.used);
   }
 
   /** Takes one connection from the budget, or says why not (and when to ask again, for the rate limit). */
   acquire(): BudgetDecision {
-    if (this.used >= this.limit) return { ok: false, reason: 'exhausted' };
-    const t = this.now();
-    this.recent = this.recent.filter((at) => at > t - 60_000);
-    if (this.recent.length >= this.perMinute) {
-      return { ok: false, reason: 'rate', retryInMs: Math.max(1, this.recent[0]! + 60_000 - t) };
+    if (this.used >= this.#limit) return { ok: false, reason: 'exhausted' };
+    const t = this.#now();
+    this.#recent = this.#recent.filter((at) => at > t - 60_000);
+    if (this.#recent.length >= this.#perMinute) {
+      return { ok: false, reason: 'rate', retryInMs: Math.max(1, this.#recent[0]! + 60_000 - t) };
     }
-    this.recent.push(t);
+    this.#recent.push(t);
     this.used += 1;
     return { ok: true };
   }

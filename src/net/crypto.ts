@@ -98,7 +98,11 @@ export async function deriveRoomKey(secret: string, room: string, iterations: nu
 
 /** Seals and opens signaling payloads between two node ids of one room. */
 export class SignalCipher {
-  private constructor(private readonly key: CryptoKey) {}
+  readonly #key: CryptoKey;
+
+  private constructor(key: CryptoKey) {
+    this.#key = key;
+  }
 
   /** Derives the room key (see {@link deriveRoomKey}) and returns a cipher around it. */
   static async create(secret: string, room: string, iterations: number = PBKDF2_ITERATIONS): Promise<SignalCipher> {
@@ -108,7 +112,7 @@ export class SignalCipher {
   /** Encrypts `plaintext` from `from` to `to` under a fresh random IV. */
   async seal(from: string, to: string, plaintext: string): Promise<Sealed> {
     const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_BYTES));
-    const ct = await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad(from, to) }, this.key, encoder.encode(plaintext));
+    const ct = await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad(from, to) }, this.#key, encoder.encode(plaintext));
     return { iv: toBase64(iv), ct: toBase64(new Uint8Array(ct)) };
   }
 
@@ -123,7 +127,7 @@ export class SignalCipher {
     const ct = fromBase64(parsed.output.ct);
     if (!iv || iv.length !== IV_BYTES || !ct) return { ok: false, error: new WrongSecretError(from, 'bad encoding') };
     try {
-      const plain = await subtle().decrypt({ name: 'AES-GCM', iv, additionalData: aad(from, to) }, this.key, ct);
+      const plain = await subtle().decrypt({ name: 'AES-GCM', iv, additionalData: aad(from, to) }, this.#key, ct);
       return { ok: true, plaintext: decoder.decode(plain) };
     } catch {
       return { ok: false, error: new WrongSecretError(from, 'authentication failed') };

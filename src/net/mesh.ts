@@ -172,18 +172,18 @@ const STABLE_LINK_MS = 30_000;
 export class Mesh extends TypedEventTarget<MeshEvents> {
   /** This node's id. */
   readonly selfId: string;
-  private readonly opts: MeshOptions;
-  private readonly signaling: MeshSignaling;
-  private readonly budget: ConnectionBudget;
-  private readonly envelope: Promise<SignalEnvelope>;
-  private readonly entries = new Map<string, PeerEntry>();
-  private readonly blockedIds = new Set<string>();
-  private readonly malformed = new MalformedCounter();
-  private readonly counters = { droppedBlocked: 0, badSignals: 0, staleSignals: 0, relayedSent: 0, relayedReceived: 0, connectionsCreated: 0, pastIceRestarts: 0, pastGlare: 0 };
-  private readonly unsubscribe: Array<() => void> = [];
-  private readonly statsTimer: ReturnType<typeof setInterval>;
-  private budgetReported = false;
-  private closed = false;
+  readonly #opts: MeshOptions;
+  readonly #signaling: MeshSignaling;
+  readonly #budget: ConnectionBudget;
+  readonly #envelope: Promise<SignalEnvelope>;
+  readonly #entries = new Map<string, PeerEntry>();
+  readonly #blockedIds = new Set<string>();
+  readonly #malformed = new MalformedCounter();
+  readonly #counters = { droppedBlocked: 0, badSignals: 0, staleSignals: 0, relayedSent: 0, relayedReceived: 0, connectionsCreated: 0, pastIceRestarts: 0, pastGlare: 0 };
+  readonly #unsubscribe: Array<() => void> = [];
+  readonly #statsTimer: ReturnType<typeof setInterval>;
+  #budgetReported = false;
+  #closed = false;
 
   /**
    * @throws {Error} for an invalid `selfId`/`secret`, or a secret where WebCrypto is unavailable.
@@ -197,39 +197,39 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (options.secret !== undefined && !globalThis.crypto?.subtle) {
       throw new Error('Mesh: a room secret needs WebCrypto, which this page lacks (serve it over https or from localhost)');
     }
-    this.opts = options;
+    this.#opts = options;
     this.selfId = options.selfId;
-    this.signaling = options.signaling;
-    this.budget = options.budget ?? tabConnectionBudget;
-    this.envelope =
+    this.#signaling = options.signaling;
+    this.#budget = options.budget ?? tabConnectionBudget;
+    this.#envelope =
       options.secret === undefined
         ? Promise.resolve(new SignalEnvelope(this.selfId))
         : SignalCipher.create(options.secret, options.room, options.pbkdf2Iterations).then((c) => new SignalEnvelope(this.selfId, c));
-    this.envelope.catch((err: unknown) => {
+    this.#envelope.catch((err: unknown) => {
       this.emit('error', { error: new MeshError('signal-failed', `cannot derive the room key: ${String(err)}`) });
     });
-    const s = this.signaling;
-    this.unsubscribe.push(
-      s.on('joined', ({ peers }) => this.onRoomList(peers)),
-      s.on('peer-joined', ({ nodeId }) => this.onPeerJoined(nodeId)),
-      s.on('peer-left', ({ nodeId }) => this.onPeerLeft(nodeId)),
-      s.on('signal', ({ from, data }) => this.onSignal(from, data)),
-      s.on('disconnect', () => this.updateAll()),
+    const s = this.#signaling;
+    this.#unsubscribe.push(
+      s.on('joined', ({ peers }) => this.#onRoomList(peers)),
+      s.on('peer-joined', ({ nodeId }) => this.#onPeerJoined(nodeId)),
+      s.on('peer-left', ({ nodeId }) => this.#onPeerLeft(nodeId)),
+      s.on('signal', ({ from, data }) => this.#onSignal(from, data)),
+      s.on('disconnect', () => this.#updateAll()),
     );
-    this.statsTimer = setInterval(() => void this.refreshRtts(), options.statsIntervalMs ?? 2_000);
+    this.#statsTimer = setInterval(() => void this.#refreshRtts(), options.statsIntervalMs ?? 2_000);
     if (typeof window !== 'undefined') {
-      const kick = (): void => this.kick();
+      const kick = (): void => this.#kick();
       const onVisible = (): void => {
-        if (document.visibilityState === 'visible') this.kick();
+        if (document.visibilityState === 'visible') this.#kick();
       };
       window.addEventListener('online', kick);
       document.addEventListener('visibilitychange', onVisible);
-      this.unsubscribe.push(
+      this.#unsubscribe.push(
         () => window.removeEventListener('online', kick),
         () => document.removeEventListener('visibilitychange', onVisible),
       );
     }
-    if (s.joined) this.onRoomList(s.peers);
+    if (s.joined) this.#onRoomList(s.peers);
   }
 
   /**
@@ -240,39 +240,39 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
    *   forbidden keys): a bug in the caller, reported at once.
    */
   send(to: string, msg: object): boolean {
-    return this.sendFrame(to, encodeMessageFrame(msg));
+    return this.#sendFrame(to, encodeMessageFrame(msg));
   }
 
   /** Sends `msg` to every peer; returns how many it was handed to. @throws like {@link send}. */
   broadcast(msg: object): number {
     const frame = encodeMessageFrame(msg);
     let sent = 0;
-    for (const id of this.entries.keys()) if (this.sendFrame(id, frame)) sent += 1;
+    for (const id of this.#entries.keys()) if (this.#sendFrame(id, frame)) sent += 1;
     return sent;
   }
 
   /** Every known peer, reachable or not. */
   peers(): MeshPeerInfo[] {
-    return [...this.entries.values()].map((e) => this.info(e));
+    return [...this.#entries.values()].map((e) => this.#info(e));
   }
 
   /** Counters for the element's `stats`. */
   get stats(): MeshStats {
-    let iceRestarts = this.counters.pastIceRestarts;
-    let glare = this.counters.pastGlare;
-    for (const e of this.entries.values()) {
+    let iceRestarts = this.#counters.pastIceRestarts;
+    let glare = this.#counters.pastGlare;
+    for (const e of this.#entries.values()) {
       iceRestarts += e.link?.iceRestarts ?? 0;
       glare += e.link?.glare ?? 0;
     }
     return {
-      malformed: this.malformed.total,
-      malformedByReason: { ...this.malformed.byReason },
-      droppedBlocked: this.counters.droppedBlocked,
-      badSignals: this.counters.badSignals,
-      staleSignals: this.counters.staleSignals,
-      relayedSent: this.counters.relayedSent,
-      relayedReceived: this.counters.relayedReceived,
-      connectionsCreated: this.counters.connectionsCreated,
+      malformed: this.#malformed.total,
+      malformedByReason: { ...this.#malformed.byReason },
+      droppedBlocked: this.#counters.droppedBlocked,
+      badSignals: this.#counters.badSignals,
+      staleSignals: this.#counters.staleSignals,
+      relayedSent: this.#counters.relayedSent,
+      relayedReceived: this.#counters.relayedReceived,
+      connectionsCreated: this.#counters.connectionsCreated,
       iceRestarts,
       glare,
     };
@@ -284,20 +284,20 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
    * so unblocking restores traffic at once. Cuts this side only: block on both meshes for a symmetric cut.
    */
   setLinkBlocked(peerId: string, blocked: boolean): void {
-    if (blocked) this.blockedIds.add(peerId);
-    else this.blockedIds.delete(peerId);
-    const e = this.entries.get(peerId);
-    if (e) this.update(e, blocked ? 'blocked' : 'unreachable');
+    if (blocked) this.#blockedIds.add(peerId);
+    else this.#blockedIds.delete(peerId);
+    const e = this.#entries.get(peerId);
+    if (e) this.#update(e, blocked ? 'blocked' : 'unreachable');
   }
 
   /** Restarts ICE on the link to `peerId` (or every link): after a network change, or from a test. */
   restartIce(peerId?: string): void {
-    for (const e of this.entries.values()) if (peerId === undefined || e.id === peerId) e.link?.restartIce();
+    for (const e of this.#entries.values()) if (peerId === undefined || e.id === peerId) e.link?.restartIce();
   }
 
   /** Diagnostics of the connection to `peerId` (ICE and signaling states), for test failure messages. */
   describeLink(peerId: string): string {
-    const e = this.entries.get(peerId);
+    const e = this.#entries.get(peerId);
     if (!e) return 'unknown peer';
     const l = e.link;
     const link = l ? `ice=${l.iceState} signaling=${l.signalingState} open=${l.open} restarts=${l.iceRestarts} glare=${l.glare}` : 'no link';
@@ -306,7 +306,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   /** Test hook: sends `data` as is on the direct channel to `peerId`, bypassing the codec. */
   sendRawForTesting(peerId: string, data: string | ArrayBuffer): boolean {
-    return this.entries.get(peerId)?.link?.send(data) ?? false;
+    return this.#entries.get(peerId)?.link?.send(data) ?? false;
   }
 
   /**
@@ -314,71 +314,71 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
    * would. The remote sees its channel close and recovers (relay at once, a new connection after a backoff).
    */
   dropLinkForTesting(peerId: string): void {
-    const e = this.entries.get(peerId);
+    const e = this.#entries.get(peerId);
     if (!e) return;
-    this.dropLink(e);
-    this.update(e, 'unreachable');
+    this.#dropLink(e);
+    this.#update(e, 'unreachable');
   }
 
   /** Says `bye` on open channels and closes every connection. The signaling client stays the caller's. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.statsTimer);
-    for (const off of this.unsubscribe) off();
-    for (const e of this.entries.values()) {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#statsTimer);
+    for (const off of this.#unsubscribe) off();
+    for (const e of this.#entries.values()) {
       e.link?.send(BYE_FRAME);
-      this.dropLink(e);
-      this.clearTimers(e);
+      this.#dropLink(e);
+      this.#clearTimers(e);
     }
-    this.entries.clear();
+    this.#entries.clear();
   }
 
   // -----------------------------------------------------------------------------------------------------
   // Room membership.
 
-  private onRoomList(peers: string[]): void {
-    if (this.closed) return;
+  #onRoomList(peers: string[]): void {
+    if (this.#closed) return;
     const listed = new Set(peers);
     for (const id of peers) {
       if (id === this.selfId) continue;
-      const existed = this.entries.has(id);
-      const e = this.ensureEntry(id);
+      const existed = this.#entries.has(id);
+      const e = this.#ensureEntry(id);
       e.inRoom = true;
       // Signaling is back: links that are down get a fresh chance (their signals may have been lost).
-      if (existed && !e.link?.open) this.reconnectSoon(e, true);
-      this.update(e, 'unreachable');
+      if (existed && !e.link?.open) this.#reconnectSoon(e, true);
+      this.#update(e, 'unreachable');
     }
-    for (const e of [...this.entries.values()]) {
+    for (const e of [...this.#entries.values()]) {
       if (listed.has(e.id)) continue;
       e.inRoom = false;
-      if (e.link?.open) this.update(e, 'unreachable');
-      else this.removeEntry(e, 'left');
+      if (e.link?.open) this.#update(e, 'unreachable');
+      else this.#removeEntry(e, 'left');
     }
   }
 
-  private onPeerJoined(id: string): void {
-    if (this.closed || id === this.selfId) return;
-    const existed = this.entries.has(id);
-    const e = this.ensureEntry(id);
+  #onPeerJoined(id: string): void {
+    if (this.#closed || id === this.selfId) return;
+    const existed = this.#entries.has(id);
+    const e = this.#ensureEntry(id);
     e.inRoom = true;
     // A peer that joins again after we gave up on it gets a fresh start. A link that exists is left alone:
     // if the peer is a new incarnation (a reload), its first signal carries a new link id and the link is
     // replaced then (see onBody); if only its socket came back, the link is still good.
-    if (existed && !e.link) this.reconnectSoon(e, true);
-    this.update(e, 'unreachable');
+    if (existed && !e.link) this.#reconnectSoon(e, true);
+    this.#update(e, 'unreachable');
   }
 
-  private onPeerLeft(id: string): void {
-    const e = this.entries.get(id);
+  #onPeerLeft(id: string): void {
+    const e = this.#entries.get(id);
     if (!e) return;
     e.inRoom = false;
-    if (e.link?.open) this.update(e, 'unreachable');
-    else this.removeEntry(e, 'left');
+    if (e.link?.open) this.#update(e, 'unreachable');
+    else this.#removeEntry(e, 'left');
   }
 
-  private ensureEntry(id: string): PeerEntry {
-    let e = this.entries.get(id);
+  #ensureEntry(id: string): PeerEntry {
+    let e = this.#entries.get(id);
     if (e) return e;
     e = {
       id,
@@ -397,61 +397,61 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       wrongSecret: false,
       rtt: undefined,
     };
-    this.entries.set(id, e);
-    this.makeLink(e);
+    this.#entries.set(id, e);
+    this.#makeLink(e);
     return e;
   }
 
-  private removeEntry(e: PeerEntry, reason: string): void {
-    this.dropLink(e);
-    this.clearTimers(e);
-    this.entries.delete(e.id);
+  #removeEntry(e: PeerEntry, reason: string): void {
+    this.#dropLink(e);
+    this.#clearTimers(e);
+    this.#entries.delete(e.id);
     if (e.reachable) this.emit('peer-close', { peer: e.id, reason });
     e.reachable = false;
-    this.emit('peer-state', { ...this.info(e), connected: false });
+    this.emit('peer-state', { ...this.#info(e), connected: false });
   }
 
   // -----------------------------------------------------------------------------------------------------
   // Links.
 
-  private makeLink(e: PeerEntry): PeerLink | undefined {
-    if (this.closed) return undefined;
+  #makeLink(e: PeerEntry): PeerLink | undefined {
+    if (this.#closed) return undefined;
     if (e.recreateTimer !== undefined) clearTimeout(e.recreateTimer);
     e.recreateTimer = undefined;
-    this.dropLink(e);
-    const decision = this.budget.acquire();
+    this.#dropLink(e);
+    const decision = this.#budget.acquire();
     if (!decision.ok) {
       if (decision.reason === 'rate') {
         e.recreateTimer = setTimeout(() => {
           e.recreateTimer = undefined;
-          if (!e.link && this.entries.get(e.id) === e) this.makeLink(e);
+          if (!e.link && this.#entries.get(e.id) === e) this.#makeLink(e);
         }, decision.retryInMs);
-      } else if (!this.budgetReported) {
-        this.budgetReported = true;
+      } else if (!this.#budgetReported) {
+        this.#budgetReported = true;
         this.emit('error', {
           error: new MeshError('connection-budget', 'this tab has used its WebRTC connections; peers without one go through the relay'),
         });
       }
-      this.fallBackToRelay(e);
+      this.#fallBackToRelay(e);
       return undefined;
     }
-    this.counters.connectionsCreated += 1;
+    this.#counters.connectionsCreated += 1;
     const link: PeerLink = new PeerLink({
       polite: this.selfId > e.id,
       rtcConfig: {
-        iceServers: this.opts.iceServers ?? [],
-        iceTransportPolicy: this.opts.iceTransportPolicy ?? 'all',
+        iceServers: this.#opts.iceServers ?? [],
+        iceTransportPolicy: this.#opts.iceTransportPolicy ?? 'all',
       },
       localId: newLinkId(),
-      ...(this.opts.gatherTimeoutMs === undefined ? {} : { gatherTimeoutMs: this.opts.gatherTimeoutMs }),
-      sendSignal: (signal) => this.sendSignal(e, link, signal),
-      onOpen: () => this.onLinkOpen(e, link),
-      onData: (data) => this.onFrame(e, data, false),
-      onDead: (reason) => this.onLinkDead(e, link, reason),
-      onStateChange: () => this.onLinkState(e, link),
+      ...(this.#opts.gatherTimeoutMs === undefined ? {} : { gatherTimeoutMs: this.#opts.gatherTimeoutMs }),
+      sendSignal: (signal) => this.#sendSignal(e, link, signal),
+      onOpen: () => this.#onLinkOpen(e, link),
+      onData: (data) => this.#onFrame(e, data, false),
+      onDead: (reason) => this.#onLinkDead(e, link, reason),
+      onStateChange: () => this.#onLinkState(e, link),
     });
     e.link = link;
-    this.armDirectTimer(e, link, this.opts.directTimeoutMs ?? 10_000);
+    this.#armDirectTimer(e, link, this.#opts.directTimeoutMs ?? 10_000);
     return link;
   }
 
@@ -460,63 +460,63 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
    * (fresh candidates: the network may have changed since it was made), then check again twice as late.
    * A link that keeps failing dies after its restarts run out, and the mesh makes a new one (onLinkDead).
    */
-  private armDirectTimer(e: PeerEntry, link: PeerLink, delay: number): void {
+  #armDirectTimer(e: PeerEntry, link: PeerLink, delay: number): void {
     if (e.directTimer !== undefined) clearTimeout(e.directTimer);
     e.directTimer = setTimeout(() => {
       e.directTimer = undefined;
       if (e.link !== link || link.open) return;
-      this.fallBackToRelay(e);
+      this.#fallBackToRelay(e);
       link.retryDirect();
-      if (e.link === link) this.armDirectTimer(e, link, Math.min(delay * 2, 120_000));
+      if (e.link === link) this.#armDirectTimer(e, link, Math.min(delay * 2, 120_000));
     }, delay);
   }
 
-  private dropLink(e: PeerEntry): void {
+  #dropLink(e: PeerEntry): void {
     const link = e.link;
     if (!link) return;
-    this.counters.pastIceRestarts += link.iceRestarts;
-    this.counters.pastGlare += link.glare;
+    this.#counters.pastIceRestarts += link.iceRestarts;
+    this.#counters.pastGlare += link.glare;
     if (link.rtt !== undefined) e.rtt = link.rtt;
     e.link = undefined;
     link.close();
   }
 
-  private onLinkOpen(e: PeerEntry, link: PeerLink): void {
+  #onLinkOpen(e: PeerEntry, link: PeerLink): void {
     if (e.link !== link) return;
     if (e.directTimer !== undefined) clearTimeout(e.directTimer);
     e.directTimer = undefined;
     e.openedAt = Date.now();
     e.failedLinks = 0;
     e.relayed = false;
-    this.update(e, 'unreachable');
-    void link.refreshRtt().then(() => this.noteRtt(e, link), () => undefined);
+    this.#update(e, 'unreachable');
+    void link.refreshRtt().then(() => this.#noteRtt(e, link), () => undefined);
   }
 
   /** ICE went down under an open channel (relay meanwhile) or came back (direct again). */
-  private onLinkState(e: PeerEntry, link: PeerLink): void {
+  #onLinkState(e: PeerEntry, link: PeerLink): void {
     if (e.link !== link || !link.everOpened) return;
     if (link.open) e.relayed = false;
-    else if (this.opts.relay !== false) e.relayed = true;
-    this.update(e, 'unreachable');
+    else if (this.#opts.relay !== false) e.relayed = true;
+    this.#update(e, 'unreachable');
   }
 
-  private onLinkDead(e: PeerEntry, link: PeerLink, _reason: LinkDeathReason): void {
+  #onLinkDead(e: PeerEntry, link: PeerLink, _reason: LinkDeathReason): void {
     if (e.link !== link) return;
     const wasStable = link.everOpened && Date.now() - e.openedAt > STABLE_LINK_MS;
     if (!link.everOpened) e.failedLinks += 1;
-    this.dropLink(e);
-    if (!e.inRoom) return this.removeEntry(e, 'left');
+    this.#dropLink(e);
+    if (!e.inRoom) return this.#removeEntry(e, 'left');
     if (wasStable) e.recreate.reset();
-    this.fallBackToRelay(e);
-    this.reconnectSoon(e, false);
+    this.#fallBackToRelay(e);
+    this.#reconnectSoon(e, false);
   }
 
   /**
    * Plans a new connection to a peer whose link is down. `fresh`: something changed (the peer re-joined,
    * signaling came back, the network or the tab woke up), so forget past failures and try soon.
    */
-  private reconnectSoon(e: PeerEntry, fresh: boolean): void {
-    if (this.closed || this.entries.get(e.id) !== e) return;
+  #reconnectSoon(e: PeerEntry, fresh: boolean): void {
+    if (this.#closed || this.#entries.get(e.id) !== e) return;
     if (fresh) {
       e.failedLinks = 0;
       e.recreate.reset();
@@ -529,34 +529,34 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (e.failedLinks >= MAX_FAILED_LINKS) return; // wait for something to change (see class comment)
     e.recreateTimer = setTimeout(() => {
       e.recreateTimer = undefined;
-      if (!e.link && this.entries.get(e.id) === e && e.inRoom) this.makeLink(e);
+      if (!e.link && this.#entries.get(e.id) === e && e.inRoom) this.#makeLink(e);
     }, e.recreate.next());
   }
 
   /** Re-kicks every link that is down (network back online, tab visible again). */
-  private kick(): void {
-    for (const e of this.entries.values()) if (!e.link?.open && e.inRoom) this.reconnectSoon(e, true);
-    void this.refreshRtts();
+  #kick(): void {
+    for (const e of this.#entries.values()) if (!e.link?.open && e.inRoom) this.#reconnectSoon(e, true);
+    void this.#refreshRtts();
   }
 
-  private fallBackToRelay(e: PeerEntry): void {
-    if (this.opts.relay === false) return;
+  #fallBackToRelay(e: PeerEntry): void {
+    if (this.#opts.relay === false) return;
     e.relayed = true;
-    this.update(e, 'unreachable');
+    this.#update(e, 'unreachable');
   }
 
   // -----------------------------------------------------------------------------------------------------
   // Signals.
 
-  private sendSignal(e: PeerEntry, link: PeerLink | undefined, signal: LinkSignal | { k: 'relay'; m: string }): void {
+  #sendSignal(e: PeerEntry, link: PeerLink | undefined, signal: LinkSignal | { k: 'relay'; m: string }): void {
     // Sealing is async; chaining keeps the remote's view in our send order, which negotiation relies on.
     e.outbound = e.outbound.then(async () => {
-      if (this.closed || (link && e.link !== link)) return;
+      if (this.#closed || (link && e.link !== link)) return;
       const current = link ?? e.link;
-      const body = { ...signal, s: current?.localId ?? this.relayLinkId, ...(current?.remoteId ? { r: current.remoteId } : {}) } as SignalBody;
-      const data = await (await this.envelope).wrap(e.id, body);
+      const body = { ...signal, s: current?.localId ?? this.#relayLinkId, ...(current?.remoteId ? { r: current.remoteId } : {}) } as SignalBody;
+      const data = await (await this.#envelope).wrap(e.id, body);
       try {
-        this.signaling.signal(e.id, data);
+        this.#signaling.signal(e.id, data);
       } catch (err) {
         const message = err instanceof SignalingError ? err.message : String(err);
         this.emit('error', { error: new MeshError('signal-failed', `signal to ${e.id} not sent: ${message}`, e.id) });
@@ -565,48 +565,48 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   /** The `s` of relay bodies sent while there is no link (any well-formed id: relays ignore it). */
-  private readonly relayLinkId = newLinkId();
+  readonly #relayLinkId = newLinkId();
 
-  private onSignal(from: string, data: unknown): void {
-    if (this.closed || from === this.selfId) return;
-    const e = this.entries.get(from) ?? this.ensureEntry(from);
+  #onSignal(from: string, data: unknown): void {
+    if (this.#closed || from === this.selfId) return;
+    const e = this.#entries.get(from) ?? this.#ensureEntry(from);
     e.inRoom = true;
     e.inbound = e.inbound.then(async () => {
-      if (this.closed || this.entries.get(from) !== e) return;
-      const result = await (await this.envelope).unwrap(from, data);
+      if (this.#closed || this.#entries.get(from) !== e) return;
+      const result = await (await this.#envelope).unwrap(from, data);
       if (!result.ok) {
-        this.counters.badSignals += 1;
+        this.#counters.badSignals += 1;
         if (result.reason === 'wrong-secret' && !e.wrongSecret) {
           e.wrongSecret = true;
-          this.update(e, 'wrong-secret');
+          this.#update(e, 'wrong-secret');
           this.emit('error', { error: new MeshError('wrong-secret', result.error.message, from) });
         }
         return;
       }
       if (e.wrongSecret) {
         e.wrongSecret = false;
-        this.update(e, 'unreachable');
+        this.#update(e, 'unreachable');
       }
-      await this.onBody(e, result.body);
+      await this.#onBody(e, result.body);
     }, () => undefined);
   }
 
-  private async onBody(e: PeerEntry, body: SignalBody): Promise<void> {
+  async #onBody(e: PeerEntry, body: SignalBody): Promise<void> {
     if (body.k === 'relay') {
-      this.onFrame(e, body.m, true);
+      this.#onFrame(e, body.m, true);
       return;
     }
     let link = e.link;
     if (link && body.r !== undefined && body.r !== link.localId) {
-      this.counters.staleSignals += 1; // meant for a connection of ours that is gone
+      this.#counters.staleSignals += 1; // meant for a connection of ours that is gone
       return;
     }
     if (link && link.remoteId !== undefined && body.s !== link.remoteId) {
       // The remote replaced its connection; ours is bound to the old one's DTLS, so replace it too.
-      link = this.makeLink(e);
+      link = this.#makeLink(e);
     } else if (!link) {
       e.failedLinks = 0;
-      link = this.makeLink(e);
+      link = this.#makeLink(e);
     }
     if (!link) return;
     if (link.remoteId === undefined) link.remoteId = body.s;
@@ -616,53 +616,53 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   // -----------------------------------------------------------------------------------------------------
   // Traffic.
 
-  private sendFrame(to: string, frame: string): boolean {
-    const e = this.entries.get(to);
-    if (!e || this.closed || this.blockedIds.has(to)) return false;
+  #sendFrame(to: string, frame: string): boolean {
+    const e = this.#entries.get(to);
+    if (!e || this.#closed || this.#blockedIds.has(to)) return false;
     if (e.link?.open) return e.link.send(frame);
-    if (!this.relayUsable(e)) return false;
+    if (!this.#relayUsable(e)) return false;
     if (frame.length > MAX_RELAY_FRAME_BYTES || new TextEncoder().encode(frame).byteLength > MAX_RELAY_FRAME_BYTES) {
       this.emit('error', { error: new MeshError('relay-too-large', `a ${frame.length}-byte message cannot go through the relay to ${to}`, to) });
       return false;
     }
-    this.counters.relayedSent += 1;
-    this.sendSignal(e, undefined, { k: 'relay', m: frame });
+    this.#counters.relayedSent += 1;
+    this.#sendSignal(e, undefined, { k: 'relay', m: frame });
     return true;
   }
 
-  private onFrame(e: PeerEntry, raw: unknown, relayed: boolean): void {
-    if (this.closed) return;
-    if (this.blockedIds.has(e.id)) {
-      this.counters.droppedBlocked += 1;
+  #onFrame(e: PeerEntry, raw: unknown, relayed: boolean): void {
+    if (this.#closed) return;
+    if (this.#blockedIds.has(e.id)) {
+      this.#counters.droppedBlocked += 1;
       return;
     }
     const r = decodeFrame(raw);
     if (!r.ok) {
-      this.malformed.count(r.reason);
+      this.#malformed.count(r.reason);
       return;
     }
     if (r.frame.kind === 'bye') {
-      this.removeEntry(e, 'bye');
+      this.#removeEntry(e, 'bye');
       return;
     }
-    if (relayed) this.counters.relayedReceived += 1;
+    if (relayed) this.#counters.relayedReceived += 1;
     this.emit('message', { from: e.id, data: r.frame.message, relayed });
   }
 
   // -----------------------------------------------------------------------------------------------------
   // State reporting.
 
-  private relayUsable(e: PeerEntry): boolean {
-    return e.relayed && e.inRoom && !e.wrongSecret && this.signaling.joined && this.opts.relay !== false;
+  #relayUsable(e: PeerEntry): boolean {
+    return e.relayed && e.inRoom && !e.wrongSecret && this.#signaling.joined && this.#opts.relay !== false;
   }
 
-  private info(e: PeerEntry): MeshPeerInfo {
-    const blocked = this.blockedIds.has(e.id);
+  #info(e: PeerEntry): MeshPeerInfo {
+    const blocked = this.#blockedIds.has(e.id);
     const direct = e.link?.open ?? false;
     const rtt = e.link?.rtt ?? e.rtt;
     return {
       id: e.id,
-      connected: !blocked && (direct || this.relayUsable(e)),
+      connected: !blocked && (direct || this.#relayUsable(e)),
       relayed: !direct && e.relayed,
       rtt: direct && rtt !== undefined ? rtt : null,
       inRoom: e.inRoom,
@@ -670,9 +670,9 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     };
   }
 
-  private update(e: PeerEntry, closeReason: string): void {
-    if (this.entries.get(e.id) !== e) return;
-    const info = this.info(e);
+  #update(e: PeerEntry, closeReason: string): void {
+    if (this.#entries.get(e.id) !== e) return;
+    const info = this.#info(e);
     if (info.connected !== e.reachable) {
       e.reachable = info.connected;
       if (info.connected) this.emit('peer-open', { peer: e.id, relayed: info.relayed });
@@ -685,28 +685,28 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     }
   }
 
-  private updateAll(): void {
-    for (const e of this.entries.values()) this.update(e, 'unreachable');
+  #updateAll(): void {
+    for (const e of this.#entries.values()) this.#update(e, 'unreachable');
   }
 
-  private async refreshRtts(): Promise<void> {
-    for (const e of this.entries.values()) {
+  async #refreshRtts(): Promise<void> {
+    for (const e of this.#entries.values()) {
       const link = e.link;
       if (!link?.open) continue;
       try {
         await link.refreshRtt();
-        this.noteRtt(e, link);
+        this.#noteRtt(e, link);
       } catch {
         /* the connection closed meanwhile */
       }
     }
   }
 
-  private noteRtt(e: PeerEntry, link: PeerLink): void {
+  #noteRtt(e: PeerEntry, link: PeerLink): void {
     if (link.rtt !== undefined) e.rtt = link.rtt;
   }
 
-  private clearTimers(e: PeerEntry): void {
+  #clearTimers(e: PeerEntry): void {
     if (e.directTimer !== undefined) clearTimeout(e.directTimer);
     if (e.recreateTimer !== undefined) clearTimeout(e.recreateTimer);
     e.directTimer = undefined;

@@ -85,36 +85,36 @@ export class PeerLink {
   /** Whether the channel ever opened. */
   everOpened = false;
 
-  private readonly pc: RTCPeerConnection;
-  private readonly dc: RTCDataChannel;
-  private readonly opts: PeerLinkOptions;
-  private readonly restartBackoff = new Backoff({ initialMs: 1_000, maxMs: 15_000 });
-  private makingOffer = false;
-  private ignoreOffer = false;
-  private settingRemoteAnswerPending = false;
-  private restartAttempts = 0;
-  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
-  private restartTimer: ReturnType<typeof setTimeout> | undefined;
-  private initialOfferTimer: ReturnType<typeof setTimeout> | undefined;
-  private gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #pc: RTCPeerConnection;
+  readonly #dc: RTCDataChannel;
+  readonly #opts: PeerLinkOptions;
+  readonly #restartBackoff = new Backoff({ initialMs: 1_000, maxMs: 15_000 });
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #settingRemoteAnswerPending = false;
+  #restartAttempts = 0;
+  #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  #initialOfferTimer: ReturnType<typeof setTimeout> | undefined;
+  #gatherTimer: ReturnType<typeof setTimeout> | undefined;
   /** Local candidates gathered since gathering last (re)started. */
-  private localCandidates = 0;
-  private closed = false;
+  #localCandidates = 0;
+  #closed = false;
 
   constructor(opts: PeerLinkOptions) {
-    this.opts = opts;
+    this.#opts = opts;
     this.localId = opts.localId;
-    this.pc = new RTCPeerConnection(opts.rtcConfig);
-    this.dc = this.pc.createDataChannel('paxos-video', { negotiated: true, id: DATA_CHANNEL_ID, ordered: true });
-    this.pc.onnegotiationneeded = () => {
-      if (this.awaitingFirstOffer) this.waitForFirstOffer();
-      else void this.negotiate();
+    this.#pc = new RTCPeerConnection(opts.rtcConfig);
+    this.#dc = this.#pc.createDataChannel('paxos-video', { negotiated: true, id: DATA_CHANNEL_ID, ordered: true });
+    this.#pc.onnegotiationneeded = () => {
+      if (this.#awaitingFirstOffer) this.#waitForFirstOffer();
+      else void this.#negotiate();
     };
-    this.pc.onicecandidate = ({ candidate }) => {
+    this.#pc.onicecandidate = ({ candidate }) => {
       // A null candidate marks the end of gathering; nothing to send for it.
-      if (!candidate || this.closed || !candidate.candidate) return;
-      this.localCandidates += 1;
-      this.opts.sendSignal({
+      if (!candidate || this.#closed || !candidate.candidate) return;
+      this.#localCandidates += 1;
+      this.#opts.sendSignal({
         k: 'ice',
         candidate: candidate.candidate,
         sdpMid: candidate.sdpMid,
@@ -122,26 +122,26 @@ export class PeerLink {
         usernameFragment: candidate.usernameFragment,
       });
     };
-    this.pc.onicegatheringstatechange = () => {
-      if (this.pc.iceGatheringState === 'gathering') this.localCandidates = 0;
+    this.#pc.onicegatheringstatechange = () => {
+      if (this.#pc.iceGatheringState === 'gathering') this.#localCandidates = 0;
     };
-    this.pc.oniceconnectionstatechange = () => this.onIceState();
-    this.pc.onconnectionstatechange = () => {
-      if (this.pc.connectionState === 'failed' && this.restartAttempts >= this.maxRestarts) this.die('connection-failed');
-      this.opts.onStateChange?.();
+    this.#pc.oniceconnectionstatechange = () => this.#onIceState();
+    this.#pc.onconnectionstatechange = () => {
+      if (this.#pc.connectionState === 'failed' && this.#restartAttempts >= this.#maxRestarts) this.#die('connection-failed');
+      this.#opts.onStateChange?.();
     };
-    this.pc.onsignalingstatechange = () => {
-      this.watchGathering();
-      this.opts.onStateChange?.();
+    this.#pc.onsignalingstatechange = () => {
+      this.#watchGathering();
+      this.#opts.onStateChange?.();
     };
-    this.dc.onopen = () => {
-      if (this.closed) return;
+    this.#dc.onopen = () => {
+      if (this.#closed) return;
       this.everOpened = true;
-      this.opts.onOpen();
+      this.#opts.onOpen();
     };
-    this.dc.onclose = () => this.die('channel-closed');
-    this.dc.onmessage = (event) => {
-      if (!this.closed) this.opts.onData(event.data);
+    this.#dc.onclose = () => this.#die('channel-closed');
+    this.#dc.onmessage = (event) => {
+      if (!this.#closed) this.#opts.onData(event.data);
     };
   }
 
@@ -150,27 +150,27 @@ export class PeerLink {
    * stays "open" through an ICE outage, but what is sent then waits or is lost; the relay does better).
    */
   get open(): boolean {
-    if (this.closed || this.dc.readyState !== 'open') return false;
-    const ice = this.pc.iceConnectionState;
+    if (this.#closed || this.#dc.readyState !== 'open') return false;
+    const ice = this.#pc.iceConnectionState;
     return ice !== 'disconnected' && ice !== 'failed';
   }
 
   /** ICE connection state, for diagnostics. */
   get iceState(): RTCIceConnectionState {
-    return this.pc.iceConnectionState;
+    return this.#pc.iceConnectionState;
   }
 
   /** Signaling state, for diagnostics. */
   get signalingState(): RTCSignalingState {
-    return this.pc.signalingState;
+    return this.#pc.signalingState;
   }
 
   /** Sends a text frame on the channel; false when the channel is not open or its buffer is full. */
   send(frame: string | ArrayBuffer): boolean {
-    if (!this.open || this.dc.bufferedAmount > MAX_BUFFERED_BYTES) return false;
+    if (!this.open || this.#dc.bufferedAmount > MAX_BUFFERED_BYTES) return false;
     try {
-      if (typeof frame === 'string') this.dc.send(frame);
-      else this.dc.send(frame);
+      if (typeof frame === 'string') this.#dc.send(frame);
+      else this.#dc.send(frame);
       return true;
     } catch {
       return false; // closed between the check and the send
@@ -179,30 +179,30 @@ export class PeerLink {
 
   /** Applies a signal from the remote peer (perfect negotiation). Never throws. */
   async handleSignal(signal: LinkSignal): Promise<void> {
-    if (this.closed) return;
+    if (this.#closed) return;
     try {
       if (signal.k === 'desc') {
-        this.clearInitialOfferTimer();
-        const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.settingRemoteAnswerPending);
+        this.#clearInitialOfferTimer();
+        const readyForOffer = !this.#makingOffer && (this.#pc.signalingState === 'stable' || this.#settingRemoteAnswerPending);
         const collision = signal.type === 'offer' && !readyForOffer;
         if (collision) this.glare += 1;
-        this.ignoreOffer = !this.opts.polite && collision;
-        if (this.ignoreOffer) return;
-        this.settingRemoteAnswerPending = signal.type === 'answer';
+        this.#ignoreOffer = !this.#opts.polite && collision;
+        if (this.#ignoreOffer) return;
+        this.#settingRemoteAnswerPending = signal.type === 'answer';
         // An answer that arrives when no offer is pending (a duplicate or a late one) is stale.
-        if (signal.type === 'answer' && this.pc.signalingState !== 'have-local-offer') {
-          this.settingRemoteAnswerPending = false;
+        if (signal.type === 'answer' && this.#pc.signalingState !== 'have-local-offer') {
+          this.#settingRemoteAnswerPending = false;
           return;
         }
-        await this.pc.setRemoteDescription({ type: signal.type, sdp: signal.sdp });
-        this.settingRemoteAnswerPending = false;
+        await this.#pc.setRemoteDescription({ type: signal.type, sdp: signal.sdp });
+        this.#settingRemoteAnswerPending = false;
         if (signal.type === 'offer') {
-          await this.pc.setLocalDescription();
-          this.sendLocalDescription();
+          await this.#pc.setLocalDescription();
+          this.#sendLocalDescription();
         }
       } else {
         try {
-          await this.pc.addIceCandidate({
+          await this.#pc.addIceCandidate({
             candidate: signal.candidate,
             sdpMid: signal.sdpMid ?? null,
             sdpMLineIndex: signal.sdpMLineIndex ?? null,
@@ -210,23 +210,23 @@ export class PeerLink {
           });
         } catch (err) {
           // Candidates of an offer we ignored fail to apply; anything else is worth a restart later.
-          if (!this.ignoreOffer) throw err;
+          if (!this.#ignoreOffer) throw err;
         }
       }
     } catch {
-      this.settingRemoteAnswerPending = false;
+      this.#settingRemoteAnswerPending = false;
       // A description or candidate that cannot be applied leaves the connection unusable as negotiated;
       // an ICE restart renegotiates from the current state.
-      if (!this.closed) this.scheduleRestart();
+      if (!this.#closed) this.#scheduleRestart();
     }
   }
 
   /** Restarts ICE now (network change, test hook); counts as one restart attempt. */
   restartIce(): void {
-    if (this.closed) return;
-    this.clearTimers();
+    if (this.#closed) return;
+    this.#clearTimers();
     this.iceRestarts += 1;
-    this.pc.restartIce();
+    this.#pc.restartIce();
   }
 
   /**
@@ -234,7 +234,7 @@ export class PeerLink {
    * and report the link dead once its restarts are used up.
    */
   retryDirect(): void {
-    if (!this.closed && !this.open) this.scheduleRestart(true);
+    if (!this.#closed && !this.open) this.#scheduleRestart(true);
   }
 
   /**
@@ -242,8 +242,8 @@ export class PeerLink {
    * Returns it in ms, or undefined while there is no selected pair.
    */
   async refreshRtt(): Promise<number | undefined> {
-    if (this.closed) return this.rtt;
-    const report = await this.pc.getStats();
+    if (this.#closed) return this.rtt;
+    const report = await this.#pc.getStats();
     let pairId: string | undefined;
     report.forEach((s: { type?: string; selectedCandidatePairId?: string }) => {
       if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
@@ -260,127 +260,127 @@ export class PeerLink {
 
   /** Closes the connection; no callback fires afterwards. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.clearTimers();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearTimers();
     try {
-      this.dc.close();
+      this.#dc.close();
     } catch {
       /* already closed */
     }
-    this.pc.close();
+    this.#pc.close();
   }
 
   // -----------------------------------------------------------------------------------------------------
 
-  private get maxRestarts(): number {
-    return this.opts.maxIceRestarts ?? 5;
+  get #maxRestarts(): number {
+    return this.#opts.maxIceRestarts ?? 5;
   }
 
   /** Polite, and no description either way yet: the remote's first offer is expected (see the file comment). */
-  private get awaitingFirstOffer(): boolean {
-    return this.opts.polite && this.pc.signalingState === 'stable' && !this.pc.remoteDescription && !this.pc.localDescription;
+  get #awaitingFirstOffer(): boolean {
+    return this.#opts.polite && this.#pc.signalingState === 'stable' && !this.#pc.remoteDescription && !this.#pc.localDescription;
   }
 
-  private waitForFirstOffer(): void {
-    if (this.closed || this.initialOfferTimer !== undefined) return;
-    this.initialOfferTimer = setTimeout(() => {
-      this.initialOfferTimer = undefined;
+  #waitForFirstOffer(): void {
+    if (this.#closed || this.#initialOfferTimer !== undefined) return;
+    this.#initialOfferTimer = setTimeout(() => {
+      this.#initialOfferTimer = undefined;
       // Still nothing from the remote (it may not know of us yet): offer ourselves.
-      if (this.awaitingFirstOffer) void this.negotiate();
-    }, this.opts.initialOfferDelayMs ?? 1_500);
+      if (this.#awaitingFirstOffer) void this.#negotiate();
+    }, this.#opts.initialOfferDelayMs ?? 1_500);
   }
 
-  private clearInitialOfferTimer(): void {
-    if (this.initialOfferTimer !== undefined) clearTimeout(this.initialOfferTimer);
-    this.initialOfferTimer = undefined;
+  #clearInitialOfferTimer(): void {
+    if (this.#initialOfferTimer !== undefined) clearTimeout(this.#initialOfferTimer);
+    this.#initialOfferTimer = undefined;
   }
 
   /**
    * Arms the gathering watchdog when a negotiation completes (both descriptions set, `stable`): a
    * connection that has not connected and has no local candidate by then is stalled (see the file comment).
    */
-  private watchGathering(): void {
-    if (this.closed || this.pc.signalingState !== 'stable' || !this.pc.localDescription || !this.pc.remoteDescription) return;
-    if (this.gatherTimer !== undefined) clearTimeout(this.gatherTimer);
-    this.gatherTimer = setTimeout(() => {
-      this.gatherTimer = undefined;
-      const ice = this.pc.iceConnectionState;
-      if (this.closed || ice === 'connected' || ice === 'completed') return;
-      if (this.localCandidates === 0 && this.pc.iceGatheringState !== 'complete') this.die('gathering-stalled');
-    }, this.opts.gatherTimeoutMs ?? 4_000);
+  #watchGathering(): void {
+    if (this.#closed || this.#pc.signalingState !== 'stable' || !this.#pc.localDescription || !this.#pc.remoteDescription) return;
+    if (this.#gatherTimer !== undefined) clearTimeout(this.#gatherTimer);
+    this.#gatherTimer = setTimeout(() => {
+      this.#gatherTimer = undefined;
+      const ice = this.#pc.iceConnectionState;
+      if (this.#closed || ice === 'connected' || ice === 'completed') return;
+      if (this.#localCandidates === 0 && this.#pc.iceGatheringState !== 'complete') this.#die('gathering-stalled');
+    }, this.#opts.gatherTimeoutMs ?? 4_000);
   }
 
-  private async negotiate(): Promise<void> {
-    if (this.closed) return;
-    this.clearInitialOfferTimer();
+  async #negotiate(): Promise<void> {
+    if (this.#closed) return;
+    this.#clearInitialOfferTimer();
     try {
-      this.makingOffer = true;
-      await this.pc.setLocalDescription();
-      this.sendLocalDescription();
+      this.#makingOffer = true;
+      await this.#pc.setLocalDescription();
+      this.#sendLocalDescription();
     } catch {
-      if (!this.closed) this.scheduleRestart();
+      if (!this.#closed) this.#scheduleRestart();
     } finally {
-      this.makingOffer = false;
+      this.#makingOffer = false;
     }
   }
 
-  private sendLocalDescription(): void {
-    const d = this.pc.localDescription;
-    if (this.closed || !d || (d.type !== 'offer' && d.type !== 'answer')) return;
-    this.opts.sendSignal({ k: 'desc', type: d.type, sdp: d.sdp });
+  #sendLocalDescription(): void {
+    const d = this.#pc.localDescription;
+    if (this.#closed || !d || (d.type !== 'offer' && d.type !== 'answer')) return;
+    this.#opts.sendSignal({ k: 'desc', type: d.type, sdp: d.sdp });
   }
 
-  private onIceState(): void {
-    if (this.closed) return;
-    const state = this.pc.iceConnectionState;
+  #onIceState(): void {
+    if (this.#closed) return;
+    const state = this.#pc.iceConnectionState;
     if (state === 'connected' || state === 'completed') {
-      this.restartAttempts = 0;
-      this.restartBackoff.reset();
-      this.clearTimers();
+      this.#restartAttempts = 0;
+      this.#restartBackoff.reset();
+      this.#clearTimers();
     } else if (state === 'disconnected') {
-      if (this.disconnectedTimer === undefined) {
-        this.disconnectedTimer = setTimeout(() => {
-          this.disconnectedTimer = undefined;
-          if (this.pc.iceConnectionState === 'disconnected') this.scheduleRestart(true);
-        }, this.opts.disconnectedGraceMs ?? 2_500);
+      if (this.#disconnectedTimer === undefined) {
+        this.#disconnectedTimer = setTimeout(() => {
+          this.#disconnectedTimer = undefined;
+          if (this.#pc.iceConnectionState === 'disconnected') this.#scheduleRestart(true);
+        }, this.#opts.disconnectedGraceMs ?? 2_500);
       }
     } else if (state === 'failed') {
-      this.scheduleRestart(true);
+      this.#scheduleRestart(true);
     }
-    this.opts.onStateChange?.();
+    this.#opts.onStateChange?.();
   }
 
   /** Restarts ICE after a backoff delay (the first one at once), or gives up after too many. */
-  private scheduleRestart(now = false): void {
-    if (this.closed || this.restartTimer !== undefined) return;
-    if (this.restartAttempts >= this.maxRestarts) {
-      this.die('ice-failed');
+  #scheduleRestart(now = false): void {
+    if (this.#closed || this.#restartTimer !== undefined) return;
+    if (this.#restartAttempts >= this.#maxRestarts) {
+      this.#die('ice-failed');
       return;
     }
-    const delay = now && this.restartAttempts === 0 ? 0 : this.restartBackoff.next();
-    this.restartAttempts += 1;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.closed || this.pc.iceConnectionState === 'connected' || this.pc.iceConnectionState === 'completed') return;
+    const delay = now && this.#restartAttempts === 0 ? 0 : this.#restartBackoff.next();
+    this.#restartAttempts += 1;
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#closed || this.#pc.iceConnectionState === 'connected' || this.#pc.iceConnectionState === 'completed') return;
       this.iceRestarts += 1;
-      this.pc.restartIce();
+      this.#pc.restartIce();
     }, delay);
   }
 
-  private die(reason: LinkDeathReason): void {
-    if (this.closed) return;
+  #die(reason: LinkDeathReason): void {
+    if (this.#closed) return;
     this.close();
-    this.opts.onDead(reason);
+    this.#opts.onDead(reason);
   }
 
-  private clearTimers(): void {
-    if (this.disconnectedTimer !== undefined) clearTimeout(this.disconnectedTimer);
-    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
-    if (this.gatherTimer !== undefined) clearTimeout(this.gatherTimer);
-    this.clearInitialOfferTimer();
-    this.disconnectedTimer = undefined;
-    this.restartTimer = undefined;
-    this.gatherTimer = undefined;
+  #clearTimers(): void {
+    if (this.#disconnectedTimer !== undefined) clearTimeout(this.#disconnectedTimer);
+    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
+    if (this.#gatherTimer !== undefined) clearTimeout(this.#gatherTimer);
+    this.#clearInitialOfferTimer();
+    this.#disconnectedTimer = undefined;
+    this.#restartTimer = undefined;
+    this.#gatherTimer = undefined;
   }
 }

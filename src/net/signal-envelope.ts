@@ -66,24 +66,27 @@ export type UnwrapResult = { ok: true; body: SignalBody } | UnwrapFailure;
 
 /** Wraps outgoing bodies and unwraps incoming ones for one node, sealing them when a cipher is given. */
 export class SignalEnvelope {
+  readonly #selfId: string;
+  readonly #cipher: SignalCipher | undefined;
+
   /**
    * @param selfId this node's id (the sender of what it wraps, the recipient of what it unwraps)
    * @param cipher the room's cipher when the room has a secret
    */
-  constructor(
-    private readonly selfId: string,
-    private readonly cipher?: SignalCipher,
-  ) {}
+  constructor(selfId: string, cipher?: SignalCipher) {
+    this.#selfId = selfId;
+    this.#cipher = cipher;
+  }
 
   /** Whether bodies are sealed. */
   get encrypted(): boolean {
-    return this.cipher !== undefined;
+    return this.#cipher !== undefined;
   }
 
   /** The `signal.data` that carries `body` to `to`. */
   async wrap(to: string, body: SignalBody): Promise<unknown> {
-    if (!this.cipher) return { v: ENVELOPE_VERSION, p: body };
-    return { v: ENVELOPE_VERSION, x: await this.cipher.seal(this.selfId, to, JSON.stringify(body)) };
+    if (!this.#cipher) return { v: ENVELOPE_VERSION, p: body };
+    return { v: ENVELOPE_VERSION, x: await this.#cipher.seal(this.#selfId, to, JSON.stringify(body)) };
   }
 
   /** Reads a `signal.data` from `from`. Never throws. */
@@ -91,12 +94,12 @@ export class SignalEnvelope {
     let candidate: unknown;
     const sealed = v.safeParse(SealedWireSchema, data);
     const plain = sealed.success ? undefined : v.safeParse(PlainWireSchema, data);
-    if (this.cipher) {
+    if (this.#cipher) {
       if (!sealed.success) {
         if (plain?.success) return { ok: false, reason: 'wrong-secret', error: new WrongSecretError(from, 'the peer sent it unencrypted') };
         return { ok: false, reason: 'malformed', detail: 'not a signal envelope' };
       }
-      const opened = await this.cipher.open(from, this.selfId, sealed.output.x);
+      const opened = await this.#cipher.open(from, this.#selfId, sealed.output.x);
       if (!opened.ok) return { ok: false, reason: 'wrong-secret', error: opened.error };
       try {
         candidate = JSON.parse(opened.plaintext);

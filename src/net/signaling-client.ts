@@ -100,65 +100,65 @@ const REJOIN_ID_TAKEN_RETRIES = 6;
 export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   /** Server messages dropped as invalid, by event name. */
   readonly invalid = new MalformedCounter();
-  private readonly socket: WireSocket;
-  private readonly now: () => number;
-  private readonly joinTimeoutMs: number;
-  private readonly ackTimeoutMs: number;
-  private readonly maxQueued: number;
-  private readonly maxQueuedAgeMs: number;
-  private readonly retry = new Backoff({ initialMs: 500, maxMs: 10_000 });
-  private membership: JoinRequest | undefined;
-  private pendingJoin: PendingJoin | undefined;
-  private peerSet = new Set<string>();
-  private isJoined = false;
-  private hasJoinedBefore = false;
-  private idTakenRetries = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private queue: QueuedSignal[] = [];
-  private lastConnectError = '';
-  private closed = false;
+  readonly #socket: WireSocket;
+  readonly #now: () => number;
+  readonly #joinTimeoutMs: number;
+  readonly #ackTimeoutMs: number;
+  readonly #maxQueued: number;
+  readonly #maxQueuedAgeMs: number;
+  readonly #retry = new Backoff({ initialMs: 500, maxMs: 10_000 });
+  #membership: JoinRequest | undefined;
+  #pendingJoin: PendingJoin | undefined;
+  #peerSet = new Set<string>();
+  #isJoined = false;
+  #hasJoinedBefore = false;
+  #idTakenRetries = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #queue: QueuedSignal[] = [];
+  #lastConnectError = '';
+  #closed = false;
 
   /**
    * @param url the signaling server's origin, e.g. `https://example.org` (nothing is sent before `join()`)
    */
   constructor(url: string, options: SignalingClientOptions = {}) {
     super();
-    this.now = options.now ?? defaultNow;
-    this.joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
-    this.maxQueued = options.maxQueued ?? 256;
-    this.maxQueuedAgeMs = options.maxQueuedAgeMs ?? 30_000;
-    this.socket = new WireSocket(url, {
+    this.#now = options.now ?? defaultNow;
+    this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+    this.#maxQueued = options.maxQueued ?? 256;
+    this.#maxQueuedAgeMs = options.maxQueuedAgeMs ?? 30_000;
+    this.#socket = new WireSocket(url, {
       path: options.path,
-      connectTimeoutMs: this.joinTimeoutMs,
+      connectTimeoutMs: this.#joinTimeoutMs,
       WebSocket: options.WebSocket,
     });
-    this.listen();
+    this.#listen();
   }
 
   /** Whether the socket is connected and joined to the room. */
   get joined(): boolean {
-    return this.isJoined;
+    return this.#isJoined;
   }
 
   /** Whether the socket is connected (joined or not). */
   get connected(): boolean {
-    return this.socket.connected;
+    return this.#socket.connected;
   }
 
   /** The room joined (or being joined), if any. */
   get room(): string | undefined {
-    return this.membership?.room;
+    return this.#membership?.room;
   }
 
   /** This client's node id in the room, if joining or joined. */
   get nodeId(): string | undefined {
-    return this.membership?.nodeId;
+    return this.#membership?.nodeId;
   }
 
   /** The other peers in the room as last reported by the server. */
   get peers(): string[] {
-    return [...this.peerSet];
+    return [...this.#peerSet];
   }
 
   /**
@@ -169,7 +169,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
    * `already-joined` when this client has a membership already (call `leave()` first).
    */
   join(room: string, nodeId: string, token?: string): Promise<string[]> {
-    if (this.closed) return Promise.reject(new SignalingError('closed', 'the signaling client is closed'));
+    if (this.#closed) return Promise.reject(new SignalingError('closed', 'the signaling client is closed'));
     const r = v.safeParse(RoomSchema, room);
     if (!r.success) return Promise.reject(new SignalingError('bad-request', describeIssues(r.issues)));
     const n = v.safeParse(NodeIdSchema, nodeId);
@@ -177,18 +177,18 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     if (token !== undefined && (typeof token !== 'string' || token.length === 0 || token.length > 256)) {
       return Promise.reject(new SignalingError('bad-request', 'token: 1–256 characters'));
     }
-    if (this.membership) return Promise.reject(new SignalingError('already-joined', `already in room ${this.membership.room}`));
-    this.membership = token === undefined ? { room, nodeId } : { room, nodeId, token };
-    this.idTakenRetries = 0;
+    if (this.#membership) return Promise.reject(new SignalingError('already-joined', `already in room ${this.#membership.room}`));
+    this.#membership = token === undefined ? { room, nodeId } : { room, nodeId, token };
+    this.#idTakenRetries = 0;
     return new Promise<string[]>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pendingJoin = undefined;
-        const why = this.lastConnectError ? `: ${this.lastConnectError}` : '';
-        reject(new SignalingError('unreachable', `no join within ${this.joinTimeoutMs} ms${why}; still trying`));
-      }, this.joinTimeoutMs);
-      this.pendingJoin = { resolve, reject, timer };
-      if (this.socket.connected) this.sendJoin();
-      else this.socket.connect(); // no-op while connecting: the connect handler joins
+        this.#pendingJoin = undefined;
+        const why = this.#lastConnectError ? `: ${this.#lastConnectError}` : '';
+        reject(new SignalingError('unreachable', `no join within ${this.#joinTimeoutMs} ms${why}; still trying`));
+      }, this.#joinTimeoutMs);
+      this.#pendingJoin = { resolve, reject, timer };
+      if (this.#socket.connected) this.#sendJoin();
+      else this.#socket.connect(); // no-op while connecting: the connect handler joins
     });
   }
 
@@ -203,19 +203,19 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       const message = describeIssues(parsed.issues);
       throw new SignalingError(message.includes('larger than') ? 'too-large' : 'bad-request', `signal: ${message}`);
     }
-    if (this.closed || !this.membership) return false;
-    if (this.isJoined && this.socket.send(CLIENT_EVENTS.signal, { to, data })) return true;
-    this.queue.push({ to, data, at: this.now() });
-    if (this.queue.length > this.maxQueued) this.queue.shift();
+    if (this.#closed || !this.#membership) return false;
+    if (this.#isJoined && this.#socket.send(CLIENT_EVENTS.signal, { to, data })) return true;
+    this.#queue.push({ to, data, at: this.#now() });
+    if (this.#queue.length > this.#maxQueued) this.#queue.shift();
     return true;
   }
 
   /** One clock sample through the `time` ack. Rejects with `disconnected` or `timeout`. */
   timeSample(): Promise<TimeSample> {
     return new Promise((resolve, reject) => {
-      const t0 = this.now();
-      this.socket.request(CLIENT_EVENTS.time, [], this.ackTimeoutMs, (err, serverTime) => {
-        const t1 = this.now();
+      const t0 = this.#now();
+      this.#socket.request(CLIENT_EVENTS.time, [], this.#ackTimeoutMs, (err, serverTime) => {
+        const t1 = this.#now();
         if (err) return reject(err);
         const parsed = v.safeParse(TimeAckSchema, serverTime);
         if (!parsed.success) {
@@ -229,72 +229,72 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
 
   /** Leaves the room (the connection stays open for a later `join()`). */
   leave(): void {
-    this.membership = undefined;
-    this.isJoined = false;
-    this.hasJoinedBefore = false;
-    this.peerSet.clear();
-    this.queue = [];
-    this.clearRetry();
-    this.failPendingJoin(new SignalingError('closed', 'left the room before the join completed'));
-    this.socket.send(CLIENT_EVENTS.leave);
+    this.#membership = undefined;
+    this.#isJoined = false;
+    this.#hasJoinedBefore = false;
+    this.#peerSet.clear();
+    this.#queue = [];
+    this.#clearRetry();
+    this.#failPendingJoin(new SignalingError('closed', 'left the room before the join completed'));
+    this.#socket.send(CLIENT_EVENTS.leave);
   }
 
   /** Leaves the room and closes the connection for good. */
   close(): void {
-    if (this.closed) return;
+    if (this.#closed) return;
     this.leave();
-    this.closed = true;
-    this.socket.disconnect();
+    this.#closed = true;
+    this.#socket.disconnect();
   }
 
   // -----------------------------------------------------------------------------------------------------
 
-  private listen(): void {
-    const s = this.socket;
+  #listen(): void {
+    const s = this.#socket;
     s.on('connect', () => {
-      this.lastConnectError = '';
-      if (this.membership) this.sendJoin();
+      this.#lastConnectError = '';
+      if (this.#membership) this.#sendJoin();
     });
     s.on('connect_error', ({ message }) => {
-      this.lastConnectError = message;
-      this.scheduleRetry();
+      this.#lastConnectError = message;
+      this.#scheduleRetry();
     });
     s.on('disconnect', ({ reason }) => {
-      const wasJoined = this.isJoined;
-      this.isJoined = false;
-      if (wasJoined) this.hasJoinedBefore = true;
+      const wasJoined = this.#isJoined;
+      this.#isJoined = false;
+      if (wasJoined) this.#hasJoinedBefore = true;
       this.emit('disconnect', { reason });
       // Whatever the loss (a kick, a flood cut-off, a restart, a dead network), we reconnect.
-      this.scheduleRetry();
+      this.#scheduleRetry();
     });
     s.on('malformed', ({ reason }) => this.invalid.count(`frame-${reason}`));
     s.on('event', ({ name, args: [payload] }) => {
       switch (name) {
         case SERVER_EVENTS.peerJoined: {
-          const p = this.validate(name, PeerNoticeSchema, payload);
-          if (!p || !this.isJoined || p.nodeId === this.membership?.nodeId) return;
-          this.peerSet.add(p.nodeId);
-          this.flushQueue();
+          const p = this.#validate(name, PeerNoticeSchema, payload);
+          if (!p || !this.#isJoined || p.nodeId === this.#membership?.nodeId) return;
+          this.#peerSet.add(p.nodeId);
+          this.#flushQueue();
           return this.emit('peer-joined', { nodeId: p.nodeId });
         }
         case SERVER_EVENTS.peerLeft: {
-          const p = this.validate(name, PeerNoticeSchema, payload);
-          if (!p || !this.isJoined) return;
-          this.peerSet.delete(p.nodeId);
+          const p = this.#validate(name, PeerNoticeSchema, payload);
+          if (!p || !this.#isJoined) return;
+          this.#peerSet.delete(p.nodeId);
           return this.emit('peer-left', { nodeId: p.nodeId });
         }
         case SERVER_EVENTS.signal: {
-          const p = this.validate(name, SignalDeliverySchema, payload);
-          if (p && this.isJoined) this.emit('signal', { from: p.from, data: p.data });
+          const p = this.#validate(name, SignalDeliverySchema, payload);
+          if (p && this.#isJoined) this.emit('signal', { from: p.from, data: p.data });
           return;
         }
         case SERVER_EVENTS.error: {
-          const p = this.validate(name, ErrorNoticeSchema, payload);
+          const p = this.#validate(name, ErrorNoticeSchema, payload);
           if (p) this.emit('error', { error: new SignalingError(p.code, p.message, p.peer) });
           return;
         }
         case SERVER_EVENTS.shutdown: {
-          const p = this.validate(name, ShutdownNoticeSchema, payload);
+          const p = this.#validate(name, ShutdownNoticeSchema, payload);
           if (p) this.emit('shutdown', { reason: p.reason });
           return;
         }
@@ -304,90 +304,90 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     });
   }
 
-  private validate<T extends v.GenericSchema>(event: string, schema: T, payload: unknown): v.InferOutput<T> | undefined {
+  #validate<T extends v.GenericSchema>(event: string, schema: T, payload: unknown): v.InferOutput<T> | undefined {
     const parsed = v.safeParse(schema, payload);
     if (parsed.success) return parsed.output;
     this.invalid.count(event);
     return undefined;
   }
 
-  private sendJoin(): void {
-    const membership = this.membership;
+  #sendJoin(): void {
+    const membership = this.#membership;
     if (!membership) return;
-    this.socket.request(CLIENT_EVENTS.join, [membership], this.ackTimeoutMs, (err, reply) => {
-      if (this.membership !== membership || this.closed) return; // left or re-joined meanwhile
+    this.#socket.request(CLIENT_EVENTS.join, [membership], this.#ackTimeoutMs, (err, reply) => {
+      if (this.#membership !== membership || this.#closed) return; // left or re-joined meanwhile
       // No ack in time, or the connection dropped (then its disconnect handler has scheduled the retry).
-      if (err) return this.scheduleRetry();
+      if (err) return this.#scheduleRetry();
       const parsed = v.safeParse(JoinAckSchema, reply);
       if (!parsed.success) {
         this.invalid.count('join-ack');
-        return this.scheduleRetry();
+        return this.#scheduleRetry();
       }
       const ack = parsed.output;
-      if (ack.ok) return this.onJoined(ack.peers);
-      this.onJoinRefused(new SignalingError(ack.error.code, ack.error.message));
+      if (ack.ok) return this.#onJoined(ack.peers);
+      this.#onJoinRefused(new SignalingError(ack.error.code, ack.error.message));
     });
   }
 
-  private onJoined(peers: string[]): void {
-    const rejoin = this.hasJoinedBefore;
-    this.isJoined = true;
-    this.idTakenRetries = 0;
-    this.retry.reset();
-    this.peerSet = new Set(peers.filter((p) => p !== this.membership?.nodeId));
-    this.flushQueue();
+  #onJoined(peers: string[]): void {
+    const rejoin = this.#hasJoinedBefore;
+    this.#isJoined = true;
+    this.#idTakenRetries = 0;
+    this.#retry.reset();
+    this.#peerSet = new Set(peers.filter((p) => p !== this.#membership?.nodeId));
+    this.#flushQueue();
     const list = this.peers;
-    if (this.pendingJoin) {
-      clearTimeout(this.pendingJoin.timer);
-      this.pendingJoin.resolve(list);
-      this.pendingJoin = undefined;
+    if (this.#pendingJoin) {
+      clearTimeout(this.#pendingJoin.timer);
+      this.#pendingJoin.resolve(list);
+      this.#pendingJoin = undefined;
     }
     this.emit('joined', { peers: list, rejoin });
     if (rejoin) this.emit('reconnect', { peers: list });
   }
 
-  private onJoinRefused(error: SignalingError): void {
-    const isRejoin = this.hasJoinedBefore;
+  #onJoinRefused(error: SignalingError): void {
+    const isRejoin = this.#hasJoinedBefore;
     if (error.code === ERROR_CODES.alreadyJoined) {
       // The server kept a membership whose ack we lost: leave it and join afresh.
-      this.socket.send(CLIENT_EVENTS.leave);
-      return this.scheduleRetry();
+      this.#socket.send(CLIENT_EVENTS.leave);
+      return this.#scheduleRetry();
     }
-    if (error.code === ERROR_CODES.idTaken && isRejoin && this.idTakenRetries < REJOIN_ID_TAKEN_RETRIES) {
+    if (error.code === ERROR_CODES.idTaken && isRejoin && this.#idTakenRetries < REJOIN_ID_TAKEN_RETRIES) {
       // Most likely our own previous socket, not yet noticed gone by the server.
-      this.idTakenRetries += 1;
-      return this.scheduleRetry();
+      this.#idTakenRetries += 1;
+      return this.#scheduleRetry();
     }
-    if (error.code === ERROR_CODES.rateLimited || error.code === ERROR_CODES.internal) return this.scheduleRetry();
+    if (error.code === ERROR_CODES.rateLimited || error.code === ERROR_CODES.internal) return this.#scheduleRetry();
     // Refused for good (id-taken, unauthorized, room-full, bad-request): give up the membership.
     if (FATAL_JOIN_CODES.has(error.code) || error.code === ERROR_CODES.idTaken) {
-      this.membership = undefined;
-      this.hasJoinedBefore = false;
-      this.queue = [];
+      this.#membership = undefined;
+      this.#hasJoinedBefore = false;
+      this.#queue = [];
     }
-    if (this.pendingJoin) this.failPendingJoin(error);
+    if (this.#pendingJoin) this.#failPendingJoin(error);
     else this.emit('error', { error });
   }
 
-  private failPendingJoin(error: SignalingError): void {
-    if (!this.pendingJoin) return;
-    clearTimeout(this.pendingJoin.timer);
-    this.pendingJoin.reject(error);
-    this.pendingJoin = undefined;
+  #failPendingJoin(error: SignalingError): void {
+    if (!this.#pendingJoin) return;
+    clearTimeout(this.#pendingJoin.timer);
+    this.#pendingJoin.reject(error);
+    this.#pendingJoin = undefined;
   }
 
   /**
    * Sends what was queued while not joined to the peers now in the room. Payloads for a peer not back yet
    * stay queued until it re-joins (peers re-join in any order after a server restart) or grow too old.
    */
-  private flushQueue(): void {
-    if (!this.isJoined || this.queue.length === 0) return;
-    const oldest = this.now() - this.maxQueuedAgeMs;
-    const queued = this.queue;
-    this.queue = [];
+  #flushQueue(): void {
+    if (!this.#isJoined || this.#queue.length === 0) return;
+    const oldest = this.#now() - this.#maxQueuedAgeMs;
+    const queued = this.#queue;
+    this.#queue = [];
     for (const q of queued) {
       if (q.at < oldest) continue;
-      if (!this.peerSet.has(q.to) || !this.socket.send(CLIENT_EVENTS.signal, { to: q.to, data: q.data })) this.queue.push(q);
+      if (!this.#peerSet.has(q.to) || !this.#socket.send(CLIENT_EVENTS.signal, { to: q.to, data: q.data })) this.#queue.push(q);
     }
   }
 
@@ -396,19 +396,19 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
    * connection (the connect handler joins), else re-send the join. One timer serves every cause, so a
    * retry pending for one reason never hides another.
    */
-  private scheduleRetry(): void {
-    if (this.closed || this.retryTimer !== undefined) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.closed) return;
-      if (!this.socket.active) this.socket.connect();
-      else if (this.socket.connected && this.membership && !this.isJoined) this.sendJoin();
-    }, this.retry.next());
+  #scheduleRetry(): void {
+    if (this.#closed || this.#retryTimer !== undefined) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#closed) return;
+      if (!this.#socket.active) this.#socket.connect();
+      else if (this.#socket.connected && this.#membership && !this.#isJoined) this.#sendJoin();
+    }, this.#retry.next());
   }
 
-  private clearRetry(): void {
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.retry.reset();
+  #clearRetry(): void {
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#retry.reset();
   }
 }

@@ -24,8 +24,8 @@ interface PromiseRecord<C> {
 }
 
 export class Phase1<C> {
-  private readonly promises = new Map<string, PromiseRecord<C>>();
-  private maxReported = 0;
+  readonly #promises = new Map<string, PromiseRecord<C>>();
+  #maxReported = 0;
   /** Tick at which prepares were last sent, for retransmission. */
   sentAt = 0;
 
@@ -33,28 +33,28 @@ export class Phase1<C> {
 
   /** Records a promise for this ballot. A promise asked for an earlier slot covers more, so it wins. */
   record(from: string, fromSlot: number, decidedThrough: number, accepted: readonly AcceptedEntry<C>[]): void {
-    const existing = this.promises.get(from);
+    const existing = this.#promises.get(from);
     if (existing !== undefined && existing.fromSlot <= fromSlot) return;
     const bySlot = new Map<number, AcceptedEntry<C>>();
     for (const e of accepted) {
       if (e.slot < fromSlot) continue;
       bySlot.set(e.slot, e);
-      if (e.slot > this.maxReported) this.maxReported = e.slot;
+      if (e.slot > this.#maxReported) this.#maxReported = e.slot;
     }
-    this.promises.set(from, { fromSlot, decidedThrough, accepted: bySlot });
+    this.#promises.set(from, { fromSlot, decidedThrough, accepted: bySlot });
   }
 
   /** The members of `acceptors` whose promise covers `slot` with a complete report of it. */
   promisers(slot: number, acceptors: readonly string[]): string[] {
     return acceptors.filter((id) => {
-      const p = this.promises.get(id);
+      const p = this.#promises.get(id);
       return p !== undefined && p.fromSlot <= slot && p.decidedThrough < slot;
     });
   }
 
   /** Whether `id` has promised this ballot for `slot` (complete report or not): no need to ask again. */
   hasPromised(id: string, slot: number): boolean {
-    const p = this.promises.get(id);
+    const p = this.#promises.get(id);
     return p !== undefined && p.fromSlot <= slot;
   }
 
@@ -65,7 +65,7 @@ export class Phase1<C> {
   highestAccepted(slot: number, promisers: readonly string[]): AcceptedEntry<C> | undefined {
     let best: AcceptedEntry<C> | undefined;
     for (const id of promisers) {
-      const e = this.promises.get(id)?.accepted.get(slot);
+      const e = this.#promises.get(id)?.accepted.get(slot);
       if (e !== undefined && (best === undefined || compareBallots(e.ballot, best.ballot) > 0)) best = e;
     }
     return best;
@@ -73,7 +73,7 @@ export class Phase1<C> {
 
   /** Highest slot any promise reported an accepted value for (0 when none). */
   get maxReportedSlot(): number {
-    return this.maxReported;
+    return this.#maxReported;
   }
 }
 
