@@ -1,4 +1,4 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
 import { PaxosEvents, PaxosVideoError, paxosEvent, type PaxosEventName, type PaxosRole, type PaxosStatus } from './events.js';
 import { attributeProblems, defaultRoom, defaultSignaling, type ConnectionConfig } from './element/config.js';
 import { styles } from './element/styles.js';
@@ -78,7 +78,7 @@ const SYNC_EVENT_MS = 500;
  * @cssprop [--paxos-video-error-color=#e74c3c] - Dot color on error or offline.
  * @cssprop [--paxos-video-accent=#3b82f6] - Color of the unmute button.
  */
-export class PaxosVideo extends LitElement {
+export class PaxosVideo extends ReactiveElement {
   static override styles = styles;
 
   static override properties = {
@@ -545,30 +545,65 @@ export class PaxosVideo extends LitElement {
 
   // ---- render --------------------------------------------------------------------------------------------
 
-  protected override render() {
-    const label = STATUS_LABELS[this._status];
+  // The shadow DOM is a fixed status bar plus three optional nodes, so it is built once and patched in
+  // place: no template engine in the bundle for five text and attribute bindings.
+  #view: { bar: HTMLElement; label: Text; detail: HTMLElement; video?: HTMLVideoElement; unmute?: HTMLElement; inspector?: HTMLElement } | undefined;
+
+  protected override update(changed: PropertyValues): void {
+    super.update(changed);
+    const root = this.renderRoot;
+    let view = this.#view;
+    if (!view) {
+      const slot = el('slot');
+      slot.addEventListener('slotchange', () => this.#attachVideo());
+      const label = document.createTextNode('');
+      const detail = el('span', { class: 'detail' });
+      const bar = el('div', { part: 'status', role: 'status', 'aria-live': 'polite' }, [
+        el('span', { part: 'status-dot', 'aria-hidden': 'true' }),
+        el('span', {}, [label]),
+        detail,
+      ]);
+      root.append(slot, bar);
+      view = this.#view = { bar, label, detail };
+    }
+    const status = this._status;
+    view.bar.dataset['status'] = status;
+    view.label.data = STATUS_LABELS[status];
     const peers = `${this._peerCount} peer${this._peerCount === 1 ? '' : 's'}`;
-    const drift = this._status === 'synced' ? ` · drift ${Math.round(this._drift)} ms` : '';
-    return html`
-      <slot @slotchange=${() => this.#attachVideo()}></slot>
-      ${this._createVideo && this.src
-        ? html`<video part="video" src=${this.src} playsinline controls></video>`
-        : nothing}
-      ${this._autoplayBlocked
-        ? html`<button part="unmute" type="button" @click=${this.#onUnmute}>Unmute (playing muted to stay in sync)</button>`
-        : nothing}
-      <div part="status" role="status" aria-live="polite" data-status=${this._status}>
-        <span part="status-dot" aria-hidden="true"></span>
-        <span>${label}</span>
-        ${this._status === 'error'
-          ? html`<span class="detail">${this._errorMessage}</span>`
-          : html`<span class="detail">${peers} · ${this._role}${drift}</span>`}
-      </div>
-      ${this.inspector && customElements.get('paxos-inspector')
-        ? html`<paxos-inspector part="inspector" .target=${this}></paxos-inspector>`
-        : nothing}
-    `;
+    const drift = status === 'synced' ? ` · drift ${Math.round(this._drift)} ms` : '';
+    view.detail.textContent = status === 'error' ? this._errorMessage : `${peers} · ${this._role}${drift}`;
+
+    const src = this._createVideo ? this.src : undefined;
+    view.video = toggle(view.video, !!src, () => el('video', { part: 'video', playsinline: '', controls: '' }), (v) => root.insertBefore(v, view.bar));
+    if (view.video && src && view.video.getAttribute('src') !== src) view.video.src = src;
+    view.unmute = toggle(view.unmute, this._autoplayBlocked, () => {
+      const button = el('button', { part: 'unmute', type: 'button' }, ['Unmute (playing muted to stay in sync)']);
+      button.addEventListener('click', () => this.#onUnmute());
+      return button;
+    }, (b) => root.insertBefore(b, view.bar));
+    view.inspector = toggle(view.inspector, this.inspector && !!customElements.get('paxos-inspector'), () => {
+      const inspector = el('paxos-inspector', { part: 'inspector' });
+      (inspector as HTMLElement & { target: unknown }).target = this;
+      return inspector;
+    }, (i) => root.append(i));
   }
+}
+
+/** Creates an element with attributes and children. */
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<string, string>, children?: (Node | string)[]): HTMLElementTagNameMap[K];
+function el(tag: string, attrs?: Record<string, string>, children?: (Node | string)[]): HTMLElement;
+function el(tag: string, attrs: Record<string, string> = {}, children: (Node | string)[] = []): HTMLElement {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** Adds (`make`, then `place`) or removes an optional node so that it is there exactly when `wanted`. */
+function toggle<T extends HTMLElement>(node: T | undefined, wanted: boolean, make: () => T, place: (node: T) => void): T | undefined {
+  if (wanted && !node) place((node = make()));
+  else if (!wanted && node) node = void node.remove();
+  return node;
 }
 
 const STATUS_LABELS: Record<PaxosStatus, string> = {

@@ -1,4 +1,4 @@
-import { css } from 'lit';
+import { css } from '@lit/reactive-element';
 
 /** The element's shadow styles; themable through `--paxos-video-*` custom properties and `::part()`. */
 export const styles = css`
