@@ -93,11 +93,6 @@ export class Log<S, C> {
     return true;
   }
 
-  /** Whether `slot` is known decided (applied or waiting for a gap). */
-  isDecided(slot: number): boolean {
-    return slot <= this.#appliedSlot || this.#entries.get(slot)?.decided === true;
-  }
-
   /** Applies every decided slot that directly follows the applied prefix, in order. */
   applyDecided(): AppliedEntry<C>[] {
     const applied: AppliedEntry<C>[] = [];

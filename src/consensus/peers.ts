@@ -28,10 +28,6 @@ export class PeerTable {
     return view;
   }
 
-  find(id: string): PeerView | undefined {
-    return this.#views.get(id);
-  }
-
   ids(): IterableIterator<string> {
     return this.#views.keys();
   }

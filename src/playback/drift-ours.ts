@@ -135,16 +135,6 @@ export class OursDriftController implements DriftController {
     return this.#trim;
   }
 
-  /** The measurement noise seen so far: mean |raw - filtered drift|, in ms. */
-  get noiseMs(): number {
-    return this.#noise * 1000;
-  }
-
-  /** Whether a rate correction is under way. */
-  get correcting(): boolean {
-    return this.#engaged;
-  }
-
   reset(): void {
     this.#window = [];
     this.#engaged = false;

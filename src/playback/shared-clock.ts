@@ -202,11 +202,6 @@ export class SharedClock {
     return localMs + this.offset;
   }
 
-  /** The local time of shared-clock time `sharedMs` (for scheduling a local timer at a shared instant). */
-  toLocal(sharedMs: number): number {
-    return sharedMs - this.offset;
-  }
-
   /** {@link errorBound} as it is at local time `localMs`. */
   errorBoundAt(localMs: number): number {
     const best = this.#best;
@@ -223,12 +218,6 @@ export class SharedClock {
         ? this.#lastSampleAt + this.#options.burstIntervalMs
         : this.#burstEndedAt + this.#options.resyncIntervalMs;
     return Math.max(0, due - localMs);
-  }
-
-  /** Start a fresh burst at once (keeping the window), e.g. when the tab becomes visible again. */
-  requestResync(): void {
-    this.#burstRemaining = Math.max(this.#burstRemaining, this.#options.resyncSamples);
-    this.#lastSampleAt = Number.NEGATIVE_INFINITY;
   }
 
   /** Forget everything (e.g. another server): back to unsynced, with a full burst due now. */
