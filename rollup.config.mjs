@@ -1,5 +1,5 @@
 // Five builds from one config:
-//  1. dist/        ES modules + .d.ts for bundlers (lit and valibot stay bare imports):
+//  1. dist/        ES modules + .d.ts for bundlers (lit stays a bare import):
 //                  `paxos-video` (dist/index.js), `paxos-video/inspector` (dist/inspector/index.js) and
 //                  `paxos-video/baselines` (dist/drift-baselines.js)
 //  2. dist/paxos-video.js  one minified file with everything inlined: what a page loads with a script tag
@@ -85,6 +85,6 @@ export default [
       chunkFileNames: '[name]-[hash].js',
       banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
     },
-    plugins: [ts({ outDir: 'dist/server', declaration: true, declarationDir: 'dist/server', rootDir: '.', include: ['server/**/*.ts', 'src/net/**/*.ts'] })],
+    plugins: [ts({ outDir: 'dist/server', declaration: true, declarationDir: 'dist/server', rootDir: '.', include: ['server/**/*.ts', 'src/net/**/*.ts', 'src/schema/**/*.ts'] })],
   },
 ];

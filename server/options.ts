@@ -2,7 +2,7 @@
  * Options of {@link createSignalingServer}, their defaults, and their validation: a bad option is a
  * programming or deployment error, so it throws at construction with a message naming the option.
  */
-import * as v from 'valibot';
+import * as v from '../src/schema/index.js';
 import type { Logger, LevelWithSilent } from 'pino';
 import { LIMITS } from '../src/net/signaling-protocol.js';
 
@@ -167,7 +167,7 @@ export function resolveOptions(options: SignalingServerOptions = {}): ResolvedOp
   const parsed = v.safeParse(OptionsSchema, options);
   if (!parsed.success) {
     const issue = parsed.issues[0]!;
-    const path = issue.path?.map((p) => String(p.key)).join('.');
+    const path = v.getDotPath(issue);
     const message = path && !issue.message.includes(':') ? `${path}: ${issue.message}` : issue.message;
     throw new Error(`createSignalingServer: ${message}`);
   }

@@ -6,7 +6,7 @@
  * pending join cleans up after it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import * as v from 'valibot';
+import * as v from '../src/schema/index.js';
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import {

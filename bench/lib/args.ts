@@ -1,8 +1,8 @@
 /**
- * Command line of `npm run bench:sync`, checked with valibot: a bad flag or value is a clear message and
- * exit code 2, never a half-run benchmark.
+ * Command line of `npm run bench:sync`, checked with the project's schemas (src/schema/): a bad flag or
+ * value is a clear message and exit code 2, never a half-run benchmark.
  */
-import * as v from 'valibot';
+import * as v from '../../src/schema/index.js';
 
 /** What one run does. */
 export interface SyncBenchOptions {
@@ -51,25 +51,16 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const int = (flag: string, min: number, max: number) =>
+// Numeric flags: the text is checked (format, then range as a number); parseArgs converts it.
+const numeric = (flag: string, pattern: RegExp, kind: string, min: number, max: number) =>
   v.pipe(
     v.string(),
-    v.regex(/^-?\d+$/, `${flag}: must be an integer`),
-    v.transform(Number),
-    v.number(),
-    v.minValue(min, `${flag}: must be at least ${min}`),
-    v.maxValue(max, `${flag}: must be at most ${max}`),
+    v.regex(pattern, `${flag}: must be ${kind}`),
+    v.check((s: string) => Number(s) >= min, `${flag}: must be at least ${min}`),
+    v.check((s: string) => Number(s) <= max, `${flag}: must be at most ${max}`),
   );
-
-const num = (flag: string, min: number, max: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d+(\.\d+)?$/, `${flag}: must be a number`),
-    v.transform(Number),
-    v.number(),
-    v.minValue(min, `${flag}: must be at least ${min}`),
-    v.maxValue(max, `${flag}: must be at most ${max}`),
-  );
+const int = (flag: string, min: number, max: number) => numeric(flag, /^-?\d+$/, 'an integer', min, max);
+const num = (flag: string, min: number, max: number) => numeric(flag, /^\d+(\.\d+)?$/, 'a number', min, max);
 
 const FLAGS = {
   '--pages': int('--pages', 3, 8),
@@ -107,7 +98,7 @@ export function parseArgs(argv: readonly string[]): SyncBenchOptions | undefined
       const message = parsed.issues[0]!.message;
       throw new UsageError(message.startsWith(flag) ? `${message} (got "${value}")` : `${flag}: bad value "${value}"`);
     }
-    given.set(flag as ValueFlag, parsed.output);
+    given.set(flag as ValueFlag, flag === '--out' || flag === '--widget' ? parsed.output : Number(parsed.output));
   }
   const get = <T>(flag: ValueFlag, fallback: T): T => (given.has(flag) ? (given.get(flag) as T) : fallback);
   return {

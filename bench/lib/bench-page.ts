@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import * as v from 'valibot';
+import * as v from '../../src/schema/index.js';
 import { BenchError } from './wait.js';
 
 /** Chromium flags of every benchmark browser (see DESIGN.md "Testing without toys"). */
@@ -48,7 +48,11 @@ export interface Frame {
   readonly clock: number;
 }
 
-const FrameTuple = v.tuple([finite, finite, finite, finite, finite, finite]);
+type FrameTuple = [number, number, number, number, number, number];
+const FrameTuple = v.custom<FrameTuple>(
+  (x) => Array.isArray(x) && x.length === 6 && x.every((n) => typeof n === 'number' && Number.isFinite(n)),
+  'a frame is 6 finite numbers',
+);
 
 const VideoStateSchema = v.object({
   src: v.string(),
@@ -124,7 +128,7 @@ function parse<T extends v.GenericSchema>(schema: T, value: unknown, what: strin
   const result = v.safeParse(schema, value);
   if (!result.success) {
     const issue = result.issues[0]!;
-    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+    const path = v.getDotPath(issue);
     throw new BenchError(`the benchmark page sent a malformed ${what}${path ? ` at ${path}` : ''}: ${issue.message}`);
   }
   return result.output;

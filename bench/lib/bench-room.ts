@@ -4,7 +4,7 @@
  */
 import type { BenchPage, CommandKind, Snapshot, StateDetail } from './bench-page.js';
 import { StateDetailSchema } from './bench-page.js';
-import * as v from 'valibot';
+import * as v from '../../src/schema/index.js';
 import { BenchError, waitFor } from './wait.js';
 
 /** Drift controller presets of the element. */

@@ -4,7 +4,7 @@
  * through {@link parseMessage} (shape, types, ranges, then the application's own command and state
  * validation) before the node looks at it.
  */
-import * as v from 'valibot';
+import * as v from '../schema/index.js';
 import type { Ballot } from './ballot.js';
 import { NODE_ID_PATTERN } from './node-id.js';
 import type { StateMachine } from './state-machine.js';
@@ -267,5 +267,5 @@ function refineCommands<S, C>(commands: readonly RawCommand[], machine: StateMac
   return commands.map((c) => ({ id: c.id, proposer: c.proposer, command: machine.parseCommand(c.command) }));
 }
 
-/** The valibot schemas, for storage validation. */
+/** The schemas of the pieces, for storage validation. */
 export const schemas = { ballot, slot, decidedThrough, slotValue, acceptorSet, nodeId } as const;

@@ -6,7 +6,7 @@
  *
  * The interface is synchronous because the browser implements it over sessionStorage.
  */
-import * as v from 'valibot';
+import * as v from '../schema/index.js';
 import type { Ballot } from './ballot.js';
 import { schemas } from './messages.js';
 import { refineValue } from './messages.js';

@@ -6,7 +6,7 @@
  * The schemas are deliberately loose on ids (any short string): the inspector shows what the element says,
  * the element itself is the one that enforces the protocol's rules.
  */
-import * as v from 'valibot';
+import * as v from '../schema/index.js';
 import type {
   PaxosConfigDetail,
   PaxosLeaderDetail,

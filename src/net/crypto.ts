@@ -13,7 +13,7 @@
  * Uses only WebCrypto (`globalThis.crypto.subtle`), available in browsers (secure contexts, which include
  * http://localhost) and in Node 20.
  */
-import * as v from 'valibot';
+import * as v from '../schema/index.js';
 
 /** PBKDF2 iteration count for the room key. */
 export const PBKDF2_ITERATIONS = 150_000;

@@ -11,7 +11,7 @@
  * as `{v: 1, x: {iv, ct}}`: the server sees ciphertext only. A side with a secret refuses plain bodies and a
  * side without one cannot read sealed ones; both are reported as a wrong secret.
  */
-import * as v from 'valibot';
+import * as v from '../schema/index.js';
 import { SealedSchema, WrongSecretError, type SignalCipher } from './crypto.js';
 
 /** Wire format version. */

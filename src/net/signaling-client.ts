@@ -12,7 +12,7 @@
  * - `signal()` while not joined (between a disconnect and the re-join) queues a bounded number of recent
  *   payloads and sends them after the re-join, where the server accepts them.
  */
-import * as v from 'valibot';
+import * as v from '../schema/index.js';
 import { Backoff } from './backoff.js';
 import { MalformedCounter } from './peer-codec.js';
 import { SignalingError } from './signaling-error.js';

@@ -1,7 +1,8 @@
 /**
  * The signaling protocol between the browser and the signaling server: every socket.io event name, payload
- * and ack, as one set of valibot schemas. The server validates every client event with these schemas and the
- * browser's signaling client validates every server event with them, so the two sides cannot drift apart.
+ * and ack, as one set of schemas (src/schema/). The server validates every client event with these schemas
+ * and the browser's signaling client validates every server event with them, so the two sides cannot drift
+ * apart.
  *
  * The server only introduces peers: it keeps a peer list per room, relays opaque `signal.data` between two
  * peers of one room (stamping the sender itself) and answers clock samples. It never reads `signal.data`.
@@ -18,7 +19,7 @@
  * | server → client | `error`       | {@link ErrorNotice}             |                                       |
  * | server → client | `shutdown`    | {@link ShutdownNotice}          |                                       |
  */
-import * as v from 'valibot';
+import * as v from '../schema/index.js';
 import { type JsonProblem, inspectJson as inspectPlainJson, utf8Length } from './plain-json.js';
 
 export { utf8Length, type JsonProblem, type JsonProblemKind } from './plain-json.js';
@@ -124,14 +125,11 @@ function jsonFits(value: unknown, limit: number): boolean {
  */
 export const SignalDataSchema = v.pipe(
   v.unknown(),
-  v.rawCheck(({ dataset, addIssue }) => {
-    if (!dataset.typed) return;
-    const problem = jsonProblem(dataset.value);
-    if (problem) addIssue({ message: `data: ${problem}` });
+  v.rawCheck((value) => {
+    const problem = jsonProblem(value);
+    if (problem) return `data: ${problem}`;
     // Measured only once the walk proved the value is plain JSON (JSON.stringify throws on e.g. BigInt).
-    else if (!jsonFits(dataset.value, LIMITS.maxSignalDataBytes)) {
-      addIssue({ message: SIGNAL_DATA_TOO_LARGE });
-    }
+    return jsonFits(value, LIMITS.maxSignalDataBytes) ? null : SIGNAL_DATA_TOO_LARGE;
   }),
 );
 
@@ -242,10 +240,10 @@ export interface ServerToClientEvents {
   shutdown: (notice: ShutdownNotice) => void;
 }
 
-/** A short human-readable reason from a failed parse (first issue). */
-export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+/** A short human-readable reason from a failed parse (first issue); client-supplied keys in it are clipped. */
+export function describeIssues(issues: readonly v.BaseIssue[]): string {
   const first = issues[0];
   if (!first) return 'invalid';
-  const path = first.path?.map((p) => String(p.key)).join('.');
+  const path = first.path.map((key) => (String(key).length > 64 ? `${String(key).slice(0, 64)}…` : key)).join('.');
   return path && !first.message.startsWith(`${path}:`) ? `${path}: ${first.message}` : first.message;
 }

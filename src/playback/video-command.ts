@@ -6,7 +6,7 @@
  * Commands arrive from peers and from persisted logs, so {@link parseCommand} checks them fully:
  * finite numbers in range, a known `type`, an acceptable `src`. Unknown extra fields are dropped.
  */
-import * as v from 'valibot';
+import * as v from '../schema/index.js';
 import { MAX_SRC_LENGTH, mediaSrcProblem } from './media-src.js';
 import { PlaybackInputError } from './playback-error.js';
 
@@ -88,17 +88,13 @@ const rateSchema = v.pipe(
 const srcSchema = v.pipe(
   v.string('must be a string'),
   v.maxLength(MAX_SRC_LENGTH, `must be at most ${MAX_SRC_LENGTH} characters`),
-  v.rawCheck(({ dataset, addIssue }) => {
-    if (!dataset.typed) return;
-    const problem = mediaSrcProblem(dataset.value);
-    if (problem !== null) addIssue({ message: problem });
-  }),
+  v.rawCheck(mediaSrcProblem),
 );
 
 /** Schemas of the pieces, shared with the state schema. */
 export const fieldSchemas = { position: positionSchema, anchor: anchorSchema, rate: rateSchema, src: srcSchema };
 
-/** valibot schema of {@link VideoCommand}. */
+/** Schema of {@link VideoCommand}. */
 export const videoCommandSchema = v.variant(
   'type',
   [
@@ -111,14 +107,11 @@ export const videoCommandSchema = v.variant(
   'must be an object with type play, pause, seek, rate or load',
 );
 
-/** One line per valibot issue: `path: message` (the path omitted at the root). */
-export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string[] {
+/** One line per issue: `path: message` (the path omitted at the root), e.g. `anchor: is missing`. */
+export function describeIssues(issues: readonly v.BaseIssue[]): string[] {
   return issues.map((issue) => {
     const path = v.getDotPath(issue);
-    if (!path) return issue.message;
-    // valibot words an absent key as "Invalid key: Expected ... but received undefined".
-    const missing = issue.kind === 'schema' && issue.type === 'object' && issue.input === undefined;
-    return `${path}: ${missing ? 'is missing' : issue.message}`;
+    return path ? `${path}: ${issue.message}` : issue.message;
   });
 }
 

@@ -9,7 +9,7 @@
  * computes bit-identical states from the same log. The builders (`makePlay`, ...) are where the arithmetic
  * happens, once, on the proposing tab.
  */
-import * as v from 'valibot';
+import * as v from '../schema/index.js';
 import { PlaybackInputError } from './playback-error.js';
 import {
   type LoadCommand,
@@ -65,7 +65,7 @@ export function initialVideoState(): VideoState {
   return { src: '', paused: true, position: 0, anchor: 0, rate: 1, slot: NO_SLOT };
 }
 
-/** valibot schema of {@link VideoState} (an empty `src` allowed: the page's own video). */
+/** Schema of {@link VideoState} (an empty `src` allowed: the page's own video). */
 export const videoStateSchema = v.object({
   src: v.union([v.literal(''), fieldSchemas.src], 'must be empty or an http(s), blob: or relative URL'),
   paused: v.boolean('must be a boolean'),

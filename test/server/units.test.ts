@@ -1,7 +1,7 @@
 // Small pure parts: the token bucket, the room directory, option validation, and the shared protocol schemas.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as v from 'valibot';
+import * as v from '../../src/schema/index.js';
 import {
   JoinAckSchema, JoinRequestSchema, LIMITS, SignalDeliverySchema, SignalRequestSchema, inspectJson, jsonByteLength, utf8Length,
 } from '../../src/net/signaling-protocol.js';
