@@ -28,8 +28,19 @@ const ts = (extra = {}) =>
     ...extra,
   });
 
-// Two compress passes: the second folds what the first inlined (about 0.15 KB gzip off the widget).
-const minify = () => terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } });
+// Names first, then terser. terser numbers `#private` names across the whole bundle (the widget has about
+// 300, so most become two letters); esbuild names them per class, the most used first, and shortens locals
+// the same way: about 0.8 KB gzip off the widget. terser then compresses, in two passes (the second folds
+// what the first inlined, about 0.15 KB gzip).
+const shortNames = () => ({
+  name: 'short-names',
+  async renderChunk(code) {
+    const { transform } = await import('esbuild');
+    const result = await transform(code, { minifyIdentifiers: true, format: 'esm', target: 'es2022', sourcemap: true });
+    return { code: result.code, map: result.map };
+  },
+});
+const minify = () => [shortNames(), terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } })];
 
 export default [
   {
@@ -53,7 +64,7 @@ export default [
     plugins: [
       nodeResolve({ browser: true }),
       ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
-      minify(),
+      ...minify(),
     ],
   },
   {
@@ -62,7 +73,7 @@ export default [
     plugins: [
       nodeResolve({ browser: true }),
       ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
-      minify(),
+      ...minify(),
     ],
   },
   {
@@ -71,7 +82,7 @@ export default [
     plugins: [
       nodeResolve({ browser: true }),
       ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
-      minify(),
+      ...minify(),
     ],
   },
   {

@@ -7,7 +7,9 @@
  * dist/paxos-video.js; valibot's generic issue pipeline, message lookup and standard-schema properties cost
  * about 1.3 KB more): a schema is a plain object `{e, r}` around one closure, and messages are built inline
  * ("expected string, got number", or the message the call site passes). It has exactly what the project
- * uses (rollup drops what the widget does not); add a piece only when a schema needs it.
+ * uses (rollup drops what the widget does not); add a piece only when a schema needs it. Every factory is
+ * marked `#__NO_SIDE_EFFECTS__`, so a schema the widget never reads (a server-only one in a shared module) is
+ * dropped from the bundle.
  *
  * Differences from valibot a caller may notice: a pipe stops at its first failing action (callers report
  * the first issue anyway); `rawCheck` takes a function that returns the problem's message (or null);
@@ -89,41 +91,41 @@ function add(issues: BaseIssue[], path: PathKey[], message: string, kind: BaseIs
 // ---- schemas --------------------------------------------------------------------------------------------
 
 /** A schema that passes the input through when `ok(input)`. */
-const is = <T>(e: string, ok: (x: unknown) => boolean, message?: string, got: (x: unknown) => string = typeOf): GenericSchema<T> => ({
+const is = /*#__NO_SIDE_EFFECTS__*/ <T>(e: string, ok: (x: unknown) => boolean, message?: string, got: (x: unknown) => string = typeOf): GenericSchema<T> => ({
   e,
   r: (x, path, issues) => (ok(x) || add(issues, path, message ?? `expected ${e}, got ${got(x)}`), x as T),
 });
 
 /** A string. */
-export const string = (message?: string): GenericSchema<string> => is('string', (x) => typeof x == 'string', message);
+export const string = /*#__NO_SIDE_EFFECTS__*/ (message?: string): GenericSchema<string> => is('string', (x) => typeof x == 'string', message);
 /** A number other than NaN (Infinity passes: see {@link finite}). */
-export const number = (message?: string): GenericSchema<number> => is('number', (x) => typeof x == 'number' && x === x, message);
+export const number = /*#__NO_SIDE_EFFECTS__*/ (message?: string): GenericSchema<number> => is('number', (x) => typeof x == 'number' && x === x, message);
 /** `true` or `false`. */
-export const boolean = (message?: string): GenericSchema<boolean> => is('boolean', (x) => typeof x == 'boolean', message);
+export const boolean = /*#__NO_SIDE_EFFECTS__*/ (message?: string): GenericSchema<boolean> => is('boolean', (x) => typeof x == 'boolean', message);
 /** Anything, passed through as it is (the caller checks it further). */
-export const unknown = (): GenericSchema<unknown> => is('unknown', () => true);
+export const unknown = /*#__NO_SIDE_EFFECTS__*/ (): GenericSchema<unknown> => is('unknown', () => true);
 /** Exactly `value`. */
-export const literal = <const T extends string | number | boolean>(value: T, message?: string): GenericSchema<T> =>
+export const literal = /*#__NO_SIDE_EFFECTS__*/ <const T extends string | number | boolean>(value: T, message?: string): GenericSchema<T> =>
   is(show(value), (x) => x === value, message, show);
 /** One of `options`. */
-export const picklist = <const T extends readonly (string | number)[]>(options: T, message?: string): GenericSchema<T[number]> =>
+export const picklist = /*#__NO_SIDE_EFFECTS__*/ <const T extends readonly (string | number)[]>(options: T, message?: string): GenericSchema<T[number]> =>
   is(options.map(show).join(' | '), (x) => options.includes(x as T[number]), message, show);
 /** Whatever `ok` accepts, typed as `T`. */
-export const custom = <T>(ok: (x: unknown) => boolean, message?: string): GenericSchema<T> => is('a valid value', ok, message);
+export const custom = /*#__NO_SIDE_EFFECTS__*/ <T>(ok: (x: unknown) => boolean, message?: string): GenericSchema<T> => is('a valid value', ok, message);
 
 /** `schema`, or `undefined`; as an object entry, the key may be absent. */
-export const optional = <T>(schema: GenericSchema<T>): OptionalSchema<T | undefined> => ({
+export const optional = /*#__NO_SIDE_EFFECTS__*/ <T>(schema: GenericSchema<T>): OptionalSchema<T | undefined> => ({
   e: schema.e,
   o: true,
   r: (x, path, issues) => (x === undefined ? x : schema.r(x, path, issues)),
 });
 /** `schema`, or `null`. */
-export const nullable = <T>(schema: GenericSchema<T>): GenericSchema<T | null> => ({
+export const nullable = /*#__NO_SIDE_EFFECTS__*/ <T>(schema: GenericSchema<T>): GenericSchema<T | null> => ({
   e: schema.e,
   r: (x, path, issues) => (x === null ? x : schema.r(x, path, issues)),
 });
 /** `schema`, `null` or `undefined`; as an object entry, the key may be absent. */
-export const nullish = <T>(schema: GenericSchema<T>): OptionalSchema<T | null | undefined> => ({
+export const nullish = /*#__NO_SIDE_EFFECTS__*/ <T>(schema: GenericSchema<T>): OptionalSchema<T | null | undefined> => ({
   e: schema.e,
   o: true,
   r: (x, path, issues) => (x == null ? x : schema.r(x, path, issues)),
@@ -133,7 +135,7 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x == 'obje
 const notObject = (x: unknown, path: PathKey[], issues: BaseIssue[], message?: string): never =>
   add(issues, path, message ?? `expected object, got ${typeOf(x)}`) as never;
 
-const objectOf = <E extends Entries>(entries: E, strict: boolean, message?: string): ObjectSchema<E> => ({
+const objectOf = /*#__NO_SIDE_EFFECTS__*/ <E extends Entries>(entries: E, strict: boolean, message?: string): ObjectSchema<E> => ({
   e: 'object',
   entries,
   r: (x, path, issues) => {
@@ -157,12 +159,12 @@ const objectOf = <E extends Entries>(entries: E, strict: boolean, message?: stri
 });
 
 /** An object with these entries; the output has only these keys (others are dropped). */
-export const object = <E extends Entries>(entries: E, message?: string): ObjectSchema<E> => objectOf(entries, false, message);
+export const object = /*#__NO_SIDE_EFFECTS__*/ <E extends Entries>(entries: E, message?: string): ObjectSchema<E> => objectOf(entries, false, message);
 /** An object with these entries and no other key. */
-export const strictObject = <E extends Entries>(entries: E, message?: string): ObjectSchema<E> => objectOf(entries, true, message);
+export const strictObject = /*#__NO_SIDE_EFFECTS__*/ <E extends Entries>(entries: E, message?: string): ObjectSchema<E> => objectOf(entries, true, message);
 
 /** An array (`Array.isArray`) whose every item matches `item`; the output is a fresh array. */
-export const array = <S extends GenericSchema>(item: S, message?: string): GenericSchema<InferOutput<S>[]> => ({
+export const array = /*#__NO_SIDE_EFFECTS__*/ <S extends GenericSchema>(item: S, message?: string): GenericSchema<InferOutput<S>[]> => ({
   e: 'array',
   r: (x, path, issues) => {
     if (!Array.isArray(x)) return add(issues, path, message ?? `expected array, got ${typeOf(x)}`) as never;
@@ -180,7 +182,7 @@ export const array = <S extends GenericSchema>(item: S, message?: string): Gener
  * The first option the input matches. When none does: the issues of the one option that failed only in
  * its pipe actions (the input had its type), else one issue with `message` or the expected types.
  */
-export const union = <const O extends readonly GenericSchema[]>(options: O, message?: string): GenericSchema<InferOutput<O[number]>> => {
+export const union = /*#__NO_SIDE_EFFECTS__*/ <const O extends readonly GenericSchema[]>(options: O, message?: string): GenericSchema<InferOutput<O[number]>> => {
   const e = options.map((o) => o.e).join(' | ');
   return {
     e,
@@ -206,7 +208,7 @@ type VariantOption<K extends string> = GenericSchema & { readonly entries: { rea
  * The object option whose `key` entry accepts the input's `key`: one lookup instead of trying every
  * option, and the issues are that option's. `message` replaces both "not an object" and "no such `key`".
  */
-export const variant = <K extends string, const O extends readonly VariantOption<K>[]>(
+export const variant = /*#__NO_SIDE_EFFECTS__*/ <K extends string, const O extends readonly VariantOption<K>[]>(
   key: K,
   options: O,
   message?: string,
@@ -225,7 +227,7 @@ export const variant = <K extends string, const O extends readonly VariantOption
 });
 
 /** `schema`, then `actions` in order on its output, stopping at the first that refuses it. */
-export const pipe = <S extends GenericSchema>(schema: S, ...actions: Action<InferOutput<S>>[]): S => ({
+export const pipe = /*#__NO_SIDE_EFFECTS__*/ <S extends GenericSchema>(schema: S, ...actions: Action<InferOutput<S>>[]): S => ({
   ...schema,
   r: (x: unknown, path: PathKey[], issues: BaseIssue[]) => {
     const before = issues.length;
@@ -237,14 +239,14 @@ export const pipe = <S extends GenericSchema>(schema: S, ...actions: Action<Infe
 
 // ---- actions --------------------------------------------------------------------------------------------
 
-const rule =
+const rule = /*#__NO_SIDE_EFFECTS__*/
   <T>(ok: (x: T) => boolean, problem: (x: T) => string, message?: string): Action<T> =>
   (x, path, issues) =>
     ok(x) || !!add(issues, path, message ?? problem(x), 'validation');
 
 type Sized = string | readonly unknown[];
 
-const sized = (bound: string, n: number, ok: (length: number) => boolean, message?: string): Action<Sized> =>
+const sized = /*#__NO_SIDE_EFFECTS__*/ (bound: string, n: number, ok: (length: number) => boolean, message?: string): Action<Sized> =>
   rule(
     (x) => ok(x.length),
     (x) => {
@@ -255,32 +257,32 @@ const sized = (bound: string, n: number, ok: (length: number) => boolean, messag
   );
 
 /** At least `n` characters (string) or items (array). */
-export const minLength = (n: number, message?: string): Action<Sized> => sized('at least', n, (l) => l >= n, message);
+export const minLength = /*#__NO_SIDE_EFFECTS__*/ (n: number, message?: string): Action<Sized> => sized('at least', n, (l) => l >= n, message);
 /** At most `n` characters (string) or items (array). */
-export const maxLength = (n: number, message?: string): Action<Sized> => sized('at most', n, (l) => l <= n, message);
+export const maxLength = /*#__NO_SIDE_EFFECTS__*/ (n: number, message?: string): Action<Sized> => sized('at most', n, (l) => l <= n, message);
 /** Exactly `n` characters (string) or items (array). */
-export const length = (n: number, message?: string): Action<Sized> => sized('exactly', n, (l) => l == n, message);
+export const length = /*#__NO_SIDE_EFFECTS__*/ (n: number, message?: string): Action<Sized> => sized('exactly', n, (l) => l == n, message);
 
-const numeric = (ok: (x: number) => boolean, what: string, message?: string): Action<number> =>
+const numeric = /*#__NO_SIDE_EFFECTS__*/ (ok: (x: number) => boolean, what: string, message?: string): Action<number> =>
   rule(ok, (x) => `must be ${what}, got ${x}`, message);
 
 /** At least `min`. */
-export const minValue = (min: number, message?: string): Action<number> => numeric((x) => x >= min, `at least ${min}`, message);
+export const minValue = /*#__NO_SIDE_EFFECTS__*/ (min: number, message?: string): Action<number> => numeric((x) => x >= min, `at least ${min}`, message);
 /** At most `max`. */
-export const maxValue = (max: number, message?: string): Action<number> => numeric((x) => x <= max, `at most ${max}`, message);
+export const maxValue = /*#__NO_SIDE_EFFECTS__*/ (max: number, message?: string): Action<number> => numeric((x) => x <= max, `at most ${max}`, message);
 /** Not ±Infinity. */
-export const finite = (message?: string): Action<number> => numeric(Number.isFinite, 'finite', message);
+export const finite = /*#__NO_SIDE_EFFECTS__*/ (message?: string): Action<number> => numeric(Number.isFinite, 'finite', message);
 /** A whole number. */
-export const integer = (message?: string): Action<number> => numeric(Number.isInteger, 'an integer', message);
+export const integer = /*#__NO_SIDE_EFFECTS__*/ (message?: string): Action<number> => numeric(Number.isInteger, 'an integer', message);
 /** A whole number within ±(2^53 - 1), where every integer is exact. */
-export const safeInteger = (message?: string): Action<number> => numeric(Number.isSafeInteger, 'a safe integer', message);
+export const safeInteger = /*#__NO_SIDE_EFFECTS__*/ (message?: string): Action<number> => numeric(Number.isSafeInteger, 'a safe integer', message);
 /** Matches `pattern` (which must not have the `g` or `y` flag: `test` would keep state). */
-export const regex = (pattern: RegExp, message?: string): Action<string> =>
+export const regex = /*#__NO_SIDE_EFFECTS__*/ (pattern: RegExp, message?: string): Action<string> =>
   rule((x) => pattern.test(x), (x) => `must match ${pattern}, got ${show(x)}`, message);
 /** `ok(value)` holds. */
-export const check = <T>(ok: (x: T) => boolean, message?: string): Action<T> => rule(ok, () => 'is invalid', message);
+export const check = /*#__NO_SIDE_EFFECTS__*/ <T>(ok: (x: T) => boolean, message?: string): Action<T> => rule(ok, () => 'is invalid', message);
 /** `problem(value)` returns what is wrong with it (the issue's message), or null when nothing is. */
-export const rawCheck =
+export const rawCheck = /*#__NO_SIDE_EFFECTS__*/
   <T>(problem: (x: T) => string | null | undefined): Action<T> =>
   (x, path, issues) => {
     const message = problem(x);
