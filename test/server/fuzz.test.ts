@@ -93,7 +93,13 @@ test(`fuzz: ${SOCKETS * EVENTS_PER_SOCKET} random and malformed events from ${SO
         sent += 1;
       }
       // Let the sockets drain now and then, so the run stays a stream of events rather than one huge burst.
-      if (round % 50 === 49) await Promise.all(clients.filter((c) => c.connected).map((c) => ping(c)));
+      // A frame over the cap may close its socket while the ping is on its way (counted below, at most 2):
+      // only a socket still connected must answer.
+      if (round % 50 === 49) {
+        await Promise.all(clients.filter((c) => c.connected).map((c) => ping(c).catch((error: unknown) => {
+          if (c.connected) throw error;
+        })));
+      }
     }
     assert.ok(sent >= 10_000, `sent ${sent}`);
     // Barrier: a time ack comes back after every earlier event of that socket was dispatched.
