@@ -91,14 +91,13 @@ export class PaxosVideo extends ReactiveElement {
     inspector: { type: Boolean, reflect: true },
     token: { type: String },
     driftController: { type: String, attribute: 'drift-controller' },
-    _status: { state: true, attribute: false },
-    _role: { state: true, attribute: false },
-    _leader: { state: true, attribute: false },
-    _peerCount: { state: true, attribute: false },
-    _drift: { state: true, attribute: false },
-    _autoplayBlocked: { state: true, attribute: false },
-    _errorMessage: { state: true, attribute: false },
-    _createVideo: { state: true, attribute: false },
+    _status: { state: true },
+    _role: { state: true },
+    _peerCount: { state: true },
+    _drift: { state: true },
+    _autoplayBlocked: { state: true },
+    _errorMessage: { state: true },
+    _createVideo: { state: true },
   };
 
   // ---- attributes --------------------------------------------------------------------------------------
@@ -148,8 +147,6 @@ export class PaxosVideo extends ReactiveElement {
   /** @internal */
   declare private _role: PaxosRole;
   /** @internal */
-  declare private _leader: string | null;
-  /** @internal */
   declare private _peerCount: number;
   /** @internal */
   declare private _drift: number;
@@ -169,7 +166,6 @@ export class PaxosVideo extends ReactiveElement {
     this.driftController = 'ours';
     this._status = 'connecting';
     this._role = 'learner';
-    this._leader = null;
     this._peerCount = 0;
     this._drift = 0;
     this._autoplayBlocked = false;
@@ -206,7 +202,7 @@ export class PaxosVideo extends ReactiveElement {
   }
   /** The leader's node id, or null while none is known. */
   get leader(): string | null {
-    return this._leader;
+    return this.#room?.leader ?? null;
   }
   /** The other nodes of the room: id, role, connected, relayed, rtt (ms). */
   get peers(): PeerInfo[] {
@@ -456,9 +452,6 @@ export class PaxosVideo extends ReactiveElement {
         break;
       case 'paxos-status':
         this._status = (detail as { status: PaxosStatus }).status;
-        break;
-      case 'paxos-leader':
-        this._leader = (detail as { leader: string | null }).leader;
         break;
       case 'paxos-config':
       case 'paxos-peer-join':

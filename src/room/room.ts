@@ -480,9 +480,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
       case 'unauthorized':
         return new PaxosVideoError('unauthorized', `the signaling server refused the token: ${error.message}`);
       case 'room-full':
-        return new PaxosVideoError('room-full', error.message);
       case 'id-taken':
-        return new PaxosVideoError('id-taken', error.message);
+        return new PaxosVideoError(error.code, error.message);
       case 'unreachable':
       case 'timeout':
       case 'disconnected':
