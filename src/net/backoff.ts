@@ -8,8 +8,6 @@ export interface BackoffOptions {
   initialMs?: number;
   /** Largest delay, ms. */
   maxMs?: number;
-  /** Growth per attempt. */
-  factor?: number;
   /** Random source in [0, 1), injectable for tests. */
   random?: () => number;
 }
@@ -20,19 +18,17 @@ export class Backoff {
   attempts = 0;
   readonly #initialMs: number;
   readonly #maxMs: number;
-  readonly #factor: number;
   readonly #random: () => number;
 
   constructor(options: BackoffOptions = {}) {
     this.#initialMs = options.initialMs ?? 500;
     this.#maxMs = options.maxMs ?? 30_000;
-    this.#factor = options.factor ?? 2;
     this.#random = options.random ?? Math.random;
   }
 
   /** The delay before the next retry, ms: uniform in [ceiling/2, ceiling], the ceiling doubling each time. */
   next(): number {
-    const ceiling = Math.min(this.#maxMs, this.#initialMs * this.#factor ** this.attempts);
+    const ceiling = Math.min(this.#maxMs, this.#initialMs * 2 ** this.attempts);
     this.attempts += 1;
     return ceiling / 2 + this.#random() * (ceiling / 2);
   }

@@ -37,7 +37,7 @@ export class ConnectionBudget {
   constructor(options: ConnectionBudgetOptions = {}) {
     this.#limit = options.limit ?? 450;
     this.#perMinute = options.perMinute ?? 120;
-    this.#now = options.now ?? (() => Date.now());
+    this.#now = options.now ?? Date.now;
   }
 
   /** Connections still allowed over the lifetime. */

@@ -49,26 +49,24 @@ export type OpenResult = { ok: true; plaintext: string } | { ok: false; error: W
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function subtle(): SubtleCrypto {
-  const s = globalThis.crypto?.subtle;
-  if (!s) throw new Error('WebCrypto is unavailable: a room secret needs a secure context (https or localhost)');
-  return s;
+/**
+ * Throws when `secret` cannot be used: not a non-empty string, or no WebCrypto on this page. The mesh calls
+ * it at once, so a bad secret throws from its constructor instead of failing the key derivation later.
+ */
+export function checkSecret(secret: unknown): void {
+  if (typeof secret !== 'string' || secret.length === 0) throw new Error('room secret must be a non-empty string');
+  if (!globalThis.crypto?.subtle) throw new Error('WebCrypto is unavailable: a room secret needs a secure context (https or localhost)');
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
+/** Base64 of `bytes`. */
+export function toBase64(bytes: Uint8Array): string {
+  return btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
 }
 
+/** The bytes of base64 `text`, or null when it is not base64. */
 function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
   try {
-    const binary = atob(text);
-    const out = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-    return out;
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   } catch {
     return null;
   }
@@ -79,23 +77,6 @@ function aad(from: string, to: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(`${AAD_PREFIX}${from}|${to}`);
 }
 
-/**
- * Derives the room key. Slow on purpose (PBKDF2): call once per (secret, room) and keep the result.
- * @throws {Error} when `secret` is empty or WebCrypto is unavailable.
- */
-export async function deriveRoomKey(secret: string, room: string, iterations: number = PBKDF2_ITERATIONS): Promise<CryptoKey> {
-  if (typeof secret !== 'string' || secret.length === 0) throw new Error('room secret must be a non-empty string');
-  const s = subtle();
-  const material = await s.importKey('raw', encoder.encode(secret), 'PBKDF2', false, ['deriveKey']);
-  return s.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: encoder.encode(SALT_PREFIX + room), iterations },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-}
-
 /** Seals and opens signaling payloads between two node ids of one room. */
 export class SignalCipher {
   readonly #key: CryptoKey;
@@ -104,15 +85,30 @@ export class SignalCipher {
     this.#key = key;
   }
 
-  /** Derives the room key (see {@link deriveRoomKey}) and returns a cipher around it. */
+  /**
+   * Derives the room key and returns a cipher around it. Slow on purpose (PBKDF2): call once per
+   * (secret, room) and keep the result. Rejects when `secret` is empty or WebCrypto is unavailable.
+   */
   static async create(secret: string, room: string, iterations: number = PBKDF2_ITERATIONS): Promise<SignalCipher> {
-    return new SignalCipher(await deriveRoomKey(secret, room, iterations));
+    checkSecret(secret);
+    const s = crypto.subtle;
+    const material = await s.importKey('raw', encoder.encode(secret), 'PBKDF2', false, ['deriveKey']);
+    const key = await s.deriveKey(
+      { name: 'PBKDF2', hash: 'SHA-256', salt: encoder.encode(SALT_PREFIX + room), iterations },
+      material,
+      { name: 'AES-GCM', length: 256 },
+      false,
+      ['encrypt', 'decrypt'],
+    );
+    return new SignalCipher(key);
   }
+
+  // A cipher exists only once `create` found WebCrypto, so `crypto.subtle` is there from here on.
 
   /** Encrypts `plaintext` from `from` to `to` under a fresh random IV. */
   async seal(from: string, to: string, plaintext: string): Promise<Sealed> {
-    const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_BYTES));
-    const ct = await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad(from, to) }, this.#key, encoder.encode(plaintext));
+    const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+    const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad(from, to) }, this.#key, encoder.encode(plaintext));
     return { iv: toBase64(iv), ct: toBase64(new Uint8Array(ct)) };
   }
 
@@ -127,7 +123,7 @@ export class SignalCipher {
     const ct = fromBase64(parsed.output.ct);
     if (!iv || iv.length !== IV_BYTES || !ct) return { ok: false, error: new WrongSecretError(from, 'bad encoding') };
     try {
-      const plain = await subtle().decrypt({ name: 'AES-GCM', iv, additionalData: aad(from, to) }, this.#key, ct);
+      const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad(from, to) }, this.#key, ct);
       return { ok: true, plaintext: decoder.decode(plain) };
     } catch {
       return { ok: false, error: new WrongSecretError(from, 'authentication failed') };

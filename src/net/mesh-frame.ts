@@ -12,8 +12,8 @@ export type MeshFrame = { kind: 'message'; message: MeshMessage } | { kind: 'bye
 export type FrameResult = { ok: true; frame: MeshFrame } | { ok: false; reason: MalformedReason | 'bad-frame' };
 
 /** Encodes an application message as a frame. @throws {MessageEncodeError} for a message that must not be sent. */
-export function encodeMessageFrame(message: object, maxBytes?: number): string {
-  return encodeMessage({ m: message }, maxBytes);
+export function encodeMessageFrame(message: object): string {
+  return encodeMessage({ m: message });
 }
 
 /** The `bye` frame. */

@@ -30,13 +30,13 @@
  */
 import { Backoff } from './backoff.js';
 import { tabConnectionBudget, type ConnectionBudget } from './connection-budget.js';
-import { SignalCipher } from './crypto.js';
+import { checkSecret, SignalCipher } from './crypto.js';
 import { BYE_FRAME, decodeFrame, encodeMessageFrame } from './mesh-frame.js';
 import { MalformedCounter, type MeshMessage } from './peer-codec.js';
 import { PeerLink, type LinkDeathReason, type LinkSignal } from './peer-link.js';
+import { utf8Length } from './plain-json.js';
 import { newLinkId, SignalEnvelope, type SignalBody } from './signal-envelope.js';
 import type { SignalingClient } from './signaling-client.js';
-import { SignalingError } from './signaling-error.js';
 import { TypedEventTarget } from './typed-events.js';
 
 /** The part of {@link SignalingClient} the mesh uses. */
@@ -63,14 +63,8 @@ export interface MeshOptions {
    * new one, ms (see peer-link.ts, the gathering watchdog). Default 4 s.
    */
   gatherTimeoutMs?: number;
-  /** Whether the signaling relay may carry messages when no direct channel opens. Default true. */
-  relay?: boolean;
-  /** RTT refresh period, ms. Default 2 s. */
-  statsIntervalMs?: number;
   /** Connection budget. Default: the tab-wide one. */
   budget?: ConnectionBudget;
-  /** PBKDF2 iterations for the secret (tests may lower it). Default crypto.ts `PBKDF2_ITERATIONS`. */
-  pbkdf2Iterations?: number;
 }
 
 /** What `peers()` reports of one peer. */
@@ -145,13 +139,13 @@ export interface MeshStats {
 
 interface PeerEntry {
   id: string;
-  link: PeerLink | undefined;
+  link?: PeerLink | undefined;
   relayed: boolean;
   inRoom: boolean;
   reported: string; // last emitted peer-state, to emit only on change
   reachable: boolean;
-  directTimer: ReturnType<typeof setTimeout> | undefined;
-  recreateTimer: ReturnType<typeof setTimeout> | undefined;
+  directTimer?: ReturnType<typeof setTimeout> | undefined;
+  recreateTimer?: ReturnType<typeof setTimeout> | undefined;
   recreate: Backoff;
   /** Links made in a row that never opened; past a few, stop until something changes. */
   failedLinks: number;
@@ -160,13 +154,16 @@ interface PeerEntry {
   outbound: Promise<void>;
   /** Its last signal could not be opened with our secret: it cannot be reached, not even by the relay. */
   wrongSecret: boolean;
-  rtt: number | undefined;
+  /** The RTT of its last link, reported until the current one has measured its own. */
+  rtt?: number | undefined;
 }
 
 /** Largest frame sent through the relay: sealing and JSON escaping must still fit the server's 16 KiB. */
 export const MAX_RELAY_FRAME_BYTES = 8 * 1024;
 const MAX_FAILED_LINKS = 3;
 const STABLE_LINK_MS = 30_000;
+/** How often open links measure their RTT, ms. */
+const RTT_REFRESH_MS = 2_000;
 
 /** The mesh of one node in one room. */
 export class Mesh extends TypedEventTarget<MeshEvents> {
@@ -179,7 +176,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   readonly #entries = new Map<string, PeerEntry>();
   readonly #blockedIds = new Set<string>();
   readonly #malformed = new MalformedCounter();
-  readonly #counters = { droppedBlocked: 0, badSignals: 0, staleSignals: 0, relayedSent: 0, relayedReceived: 0, connectionsCreated: 0, pastIceRestarts: 0, pastGlare: 0 };
+  /** The counters of {@link stats}; `iceRestarts` and `glare` here are those of links already dropped. */
+  readonly #counters = { droppedBlocked: 0, badSignals: 0, staleSignals: 0, relayedSent: 0, relayedReceived: 0, connectionsCreated: 0, iceRestarts: 0, glare: 0 };
   readonly #unsubscribe: Array<() => void> = [];
   readonly #statsTimer: ReturnType<typeof setInterval>;
   #budgetReported = false;
@@ -191,12 +189,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   constructor(options: MeshOptions) {
     super();
     if (typeof options.selfId !== 'string' || options.selfId.length === 0) throw new Error('Mesh: selfId is required');
-    if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length === 0)) {
-      throw new Error('Mesh: secret must be a non-empty string');
-    }
-    if (options.secret !== undefined && !globalThis.crypto?.subtle) {
-      throw new Error('Mesh: a room secret needs WebCrypto, which this page lacks (serve it over https or from localhost)');
-    }
+    // Checked now, so a bad secret throws here rather than failing every signal later.
+    if (options.secret !== undefined) checkSecret(options.secret);
     this.#opts = options;
     this.selfId = options.selfId;
     this.#signaling = options.signaling;
@@ -204,7 +198,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#envelope =
       options.secret === undefined
         ? Promise.resolve(new SignalEnvelope(this.selfId))
-        : SignalCipher.create(options.secret, options.room, options.pbkdf2Iterations).then((c) => new SignalEnvelope(this.selfId, c));
+        : SignalCipher.create(options.secret, options.room).then((c) => new SignalEnvelope(this.selfId, c));
     this.#envelope.catch((err: unknown) => {
       this.emit('error', { error: new MeshError('signal-failed', `cannot derive the room key: ${String(err)}`) });
     });
@@ -216,7 +210,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       s.on('signal', ({ from, data }) => this.#onSignal(from, data)),
       s.on('disconnect', () => this.#updateAll()),
     );
-    this.#statsTimer = setInterval(() => void this.#refreshRtts(), options.statsIntervalMs ?? 2_000);
+    this.#statsTimer = setInterval(() => this.#refreshRtts(), RTT_REFRESH_MS);
     if (typeof window !== 'undefined') {
       const kick = (): void => this.#kick();
       const onVisible = (): void => {
@@ -258,24 +252,12 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   /** Counters for the element's `stats`. */
   get stats(): MeshStats {
-    let iceRestarts = this.#counters.pastIceRestarts;
-    let glare = this.#counters.pastGlare;
+    const stats = { ...this.#counters, malformed: this.#malformed.total, malformedByReason: { ...this.#malformed.byReason } };
     for (const e of this.#entries.values()) {
-      iceRestarts += e.link?.iceRestarts ?? 0;
-      glare += e.link?.glare ?? 0;
+      stats.iceRestarts += e.link?.iceRestarts ?? 0;
+      stats.glare += e.link?.glare ?? 0;
     }
-    return {
-      malformed: this.#malformed.total,
-      malformedByReason: { ...this.#malformed.byReason },
-      droppedBlocked: this.#counters.droppedBlocked,
-      badSignals: this.#counters.badSignals,
-      staleSignals: this.#counters.staleSignals,
-      relayedSent: this.#counters.relayedSent,
-      relayedReceived: this.#counters.relayedReceived,
-      connectionsCreated: this.#counters.connectionsCreated,
-      iceRestarts,
-      glare,
-    };
+    return stats;
   }
 
   /**
@@ -287,7 +269,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (blocked) this.#blockedIds.add(peerId);
     else this.#blockedIds.delete(peerId);
     const e = this.#entries.get(peerId);
-    if (e) this.#update(e, blocked ? 'blocked' : 'unreachable');
+    if (e) this.#update(e, blocked ? 'blocked' : undefined);
   }
 
   /** Restarts ICE on the link to `peerId` (or every link): after a network change, or from a test. */
@@ -317,7 +299,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const e = this.#entries.get(peerId);
     if (!e) return;
     this.#dropLink(e);
-    this.#update(e, 'unreachable');
+    this.#update(e);
   }
 
   /** Says `bye` on open channels and closes every connection. The signaling client stays the caller's. */
@@ -347,14 +329,9 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       e.inRoom = true;
       // Signaling is back: links that are down get a fresh chance (their signals may have been lost).
       if (existed && !e.link?.open) this.#reconnectSoon(e, true);
-      this.#update(e, 'unreachable');
+      this.#update(e);
     }
-    for (const e of [...this.#entries.values()]) {
-      if (listed.has(e.id)) continue;
-      e.inRoom = false;
-      if (e.link?.open) this.#update(e, 'unreachable');
-      else this.#removeEntry(e, 'left');
-    }
+    for (const e of [...this.#entries.values()]) if (!listed.has(e.id)) this.#leftRoom(e);
   }
 
   #onPeerJoined(id: string): void {
@@ -366,14 +343,18 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     // if the peer is a new incarnation (a reload), its first signal carries a new link id and the link is
     // replaced then (see onBody); if only its socket came back, the link is still good.
     if (existed && !e.link) this.#reconnectSoon(e, true);
-    this.#update(e, 'unreachable');
+    this.#update(e);
   }
 
   #onPeerLeft(id: string): void {
     const e = this.#entries.get(id);
-    if (!e) return;
+    if (e) this.#leftRoom(e);
+  }
+
+  /** The server no longer lists the peer: keep it while its channel is open (see the class comment). */
+  #leftRoom(e: PeerEntry): void {
     e.inRoom = false;
-    if (e.link?.open) this.#update(e, 'unreachable');
+    if (e.link?.open) this.#update(e);
     else this.#removeEntry(e, 'left');
   }
 
@@ -382,20 +363,16 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (e) return e;
     e = {
       id,
-      link: undefined,
       relayed: false,
       inRoom: true,
       reported: '',
       reachable: false,
-      directTimer: undefined,
-      recreateTimer: undefined,
       recreate: new Backoff({ initialMs: 1_000, maxMs: 60_000 }),
       failedLinks: 0,
       openedAt: 0,
       inbound: Promise.resolve(),
       outbound: Promise.resolve(),
       wrongSecret: false,
-      rtt: undefined,
     };
     this.#entries.set(id, e);
     this.#makeLink(e);
@@ -416,7 +393,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   #makeLink(e: PeerEntry): PeerLink | undefined {
     if (this.#closed) return undefined;
-    if (e.recreateTimer !== undefined) clearTimeout(e.recreateTimer);
+    clearTimeout(e.recreateTimer);
     e.recreateTimer = undefined;
     this.#dropLink(e);
     const decision = this.#budget.acquire();
@@ -438,12 +415,10 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#counters.connectionsCreated += 1;
     const link: PeerLink = new PeerLink({
       polite: this.selfId > e.id,
-      rtcConfig: {
-        iceServers: this.#opts.iceServers ?? [],
-        iceTransportPolicy: this.#opts.iceTransportPolicy ?? 'all',
-      },
+      // Left out (undefined), a member takes WebRTC's default: no ICE servers, policy `all`.
+      rtcConfig: { iceServers: this.#opts.iceServers, iceTransportPolicy: this.#opts.iceTransportPolicy },
       localId: newLinkId(),
-      ...(this.#opts.gatherTimeoutMs === undefined ? {} : { gatherTimeoutMs: this.#opts.gatherTimeoutMs }),
+      gatherTimeoutMs: this.#opts.gatherTimeoutMs,
       sendSignal: (signal) => this.#sendSignal(e, link, signal),
       onOpen: () => this.#onLinkOpen(e, link),
       onData: (data) => this.#onFrame(e, data, false),
@@ -461,7 +436,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
    * A link that keeps failing dies after its restarts run out, and the mesh makes a new one (onLinkDead).
    */
   #armDirectTimer(e: PeerEntry, link: PeerLink, delay: number): void {
-    if (e.directTimer !== undefined) clearTimeout(e.directTimer);
+    clearTimeout(e.directTimer);
     e.directTimer = setTimeout(() => {
       e.directTimer = undefined;
       if (e.link !== link || link.open) return;
@@ -474,30 +449,29 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   #dropLink(e: PeerEntry): void {
     const link = e.link;
     if (!link) return;
-    this.#counters.pastIceRestarts += link.iceRestarts;
-    this.#counters.pastGlare += link.glare;
-    if (link.rtt !== undefined) e.rtt = link.rtt;
+    this.#counters.iceRestarts += link.iceRestarts;
+    this.#counters.glare += link.glare;
+    e.rtt = link.rtt ?? e.rtt;
     e.link = undefined;
     link.close();
   }
 
   #onLinkOpen(e: PeerEntry, link: PeerLink): void {
     if (e.link !== link) return;
-    if (e.directTimer !== undefined) clearTimeout(e.directTimer);
+    clearTimeout(e.directTimer);
     e.directTimer = undefined;
     e.openedAt = Date.now();
     e.failedLinks = 0;
     e.relayed = false;
-    this.#update(e, 'unreachable');
-    void link.refreshRtt().then(() => this.#noteRtt(e, link), () => undefined);
+    this.#update(e);
+    void link.refreshRtt();
   }
 
   /** ICE went down under an open channel (relay meanwhile) or came back (direct again). */
   #onLinkState(e: PeerEntry, link: PeerLink): void {
     if (e.link !== link || !link.everOpened) return;
-    if (link.open) e.relayed = false;
-    else if (this.#opts.relay !== false) e.relayed = true;
-    this.#update(e, 'unreachable');
+    e.relayed = !link.open;
+    this.#update(e);
   }
 
   #onLinkDead(e: PeerEntry, link: PeerLink, _reason: LinkDeathReason): void {
@@ -536,13 +510,12 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   /** Re-kicks every link that is down (network back online, tab visible again). */
   #kick(): void {
     for (const e of this.#entries.values()) if (!e.link?.open && e.inRoom) this.#reconnectSoon(e, true);
-    void this.#refreshRtts();
+    this.#refreshRtts();
   }
 
   #fallBackToRelay(e: PeerEntry): void {
-    if (this.#opts.relay === false) return;
     e.relayed = true;
-    this.#update(e, 'unreachable');
+    this.#update(e);
   }
 
   // -----------------------------------------------------------------------------------------------------
@@ -558,7 +531,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       try {
         this.#signaling.signal(e.id, data);
       } catch (err) {
-        const message = err instanceof SignalingError ? err.message : String(err);
+        const message = err instanceof Error ? err.message : String(err);
         this.emit('error', { error: new MeshError('signal-failed', `signal to ${e.id} not sent: ${message}`, e.id) });
       }
     }, () => undefined);
@@ -585,7 +558,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       }
       if (e.wrongSecret) {
         e.wrongSecret = false;
-        this.#update(e, 'unreachable');
+        this.#update(e);
       }
       await this.#onBody(e, result.body);
     }, () => undefined);
@@ -621,7 +594,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (!e || this.#closed || this.#blockedIds.has(to)) return false;
     if (e.link?.open) return e.link.send(frame);
     if (!this.#relayUsable(e)) return false;
-    if (frame.length > MAX_RELAY_FRAME_BYTES || new TextEncoder().encode(frame).byteLength > MAX_RELAY_FRAME_BYTES) {
+    if (utf8Length(frame) > MAX_RELAY_FRAME_BYTES) {
       this.emit('error', { error: new MeshError('relay-too-large', `a ${frame.length}-byte message cannot go through the relay to ${to}`, to) });
       return false;
     }
@@ -653,7 +626,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   // State reporting.
 
   #relayUsable(e: PeerEntry): boolean {
-    return e.relayed && e.inRoom && !e.wrongSecret && this.#signaling.joined && this.#opts.relay !== false;
+    return e.relayed && e.inRoom && !e.wrongSecret && this.#signaling.joined;
   }
 
   #info(e: PeerEntry): MeshPeerInfo {
@@ -670,7 +643,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     };
   }
 
-  #update(e: PeerEntry, closeReason: string): void {
+  /** Emits what changed of `e`: `peer-open`/`peer-close` (for `closeReason`) and `peer-state`. */
+  #update(e: PeerEntry, closeReason = 'unreachable'): void {
     if (this.#entries.get(e.id) !== e) return;
     const info = this.#info(e);
     if (info.connected !== e.reachable) {
@@ -686,30 +660,17 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   #updateAll(): void {
-    for (const e of this.#entries.values()) this.#update(e, 'unreachable');
+    for (const e of this.#entries.values()) this.#update(e);
   }
 
-  async #refreshRtts(): Promise<void> {
-    for (const e of this.#entries.values()) {
-      const link = e.link;
-      if (!link?.open) continue;
-      try {
-        await link.refreshRtt();
-        this.#noteRtt(e, link);
-      } catch {
-        /* the connection closed meanwhile */
-      }
-    }
-  }
-
-  #noteRtt(e: PeerEntry, link: PeerLink): void {
-    if (link.rtt !== undefined) e.rtt = link.rtt;
+  /** Each open link measures its RTT (kept on the link; {@link dropLink} saves the last one on the entry). */
+  #refreshRtts(): void {
+    for (const e of this.#entries.values()) if (e.link?.open) void e.link.refreshRtt();
   }
 
   #clearTimers(e: PeerEntry): void {
-    if (e.directTimer !== undefined) clearTimeout(e.directTimer);
-    if (e.recreateTimer !== undefined) clearTimeout(e.recreateTimer);
-    e.directTimer = undefined;
-    e.recreateTimer = undefined;
+    clearTimeout(e.directTimer);
+    clearTimeout(e.recreateTimer);
+    e.directTimer = e.recreateTimer = undefined;
   }
 }

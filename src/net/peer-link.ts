@@ -53,16 +53,26 @@ export interface PeerLinkOptions {
   onData: (data: unknown) => void;
   /** The link cannot carry traffic any more and will not recover by itself. */
   onDead: (reason: LinkDeathReason) => void;
-  /** ICE or signaling state changed (for diagnostics). */
-  onStateChange?: () => void;
-  /** Grace before restarting ICE on `disconnected`, ms. Default 2500. */
-  disconnectedGraceMs?: number;
-  /** ICE restarts before the link gives up. Default 5. */
-  maxIceRestarts?: number;
-  /** How long the polite side waits for the remote's first offer before offering itself, ms. Default 1500. */
-  initialOfferDelayMs?: number;
+  /** ICE or signaling state changed. */
+  onStateChange: () => void;
   /** Time for a first local candidate once both descriptions are set, before the link is declared dead, ms. Default 4000. */
-  gatherTimeoutMs?: number;
+  gatherTimeoutMs?: number | undefined;
+}
+
+/** Grace before restarting ICE on `disconnected`, ms. */
+const DISCONNECTED_GRACE_MS = 2_500;
+/** ICE restarts before the link gives up. */
+const MAX_ICE_RESTARTS = 5;
+/** How long the polite side waits for the remote's first offer before offering itself, ms. */
+const INITIAL_OFFER_DELAY_MS = 1_500;
+
+/** The fields of a `getStats()` entry that {@link PeerLink.refreshRtt} reads. */
+interface Stat {
+  type?: string;
+  selectedCandidatePairId?: string;
+  nominated?: boolean;
+  state?: string;
+  currentRoundTripTime?: number;
 }
 
 /** The data channel's fixed id, negotiated out of band by both sides. */
@@ -127,12 +137,12 @@ export class PeerLink {
     };
     this.#pc.oniceconnectionstatechange = () => this.#onIceState();
     this.#pc.onconnectionstatechange = () => {
-      if (this.#pc.connectionState === 'failed' && this.#restartAttempts >= this.#maxRestarts) this.#die('connection-failed');
-      this.#opts.onStateChange?.();
+      if (this.#pc.connectionState === 'failed' && this.#restartAttempts >= MAX_ICE_RESTARTS) this.#die('connection-failed');
+      this.#opts.onStateChange();
     };
     this.#pc.onsignalingstatechange = () => {
       this.#watchGathering();
-      this.#opts.onStateChange?.();
+      this.#opts.onStateChange();
     };
     this.#dc.onopen = () => {
       if (this.#closed) return;
@@ -194,7 +204,8 @@ export class PeerLink {
           this.#settingRemoteAnswerPending = false;
           return;
         }
-        await this.#pc.setRemoteDescription({ type: signal.type, sdp: signal.sdp });
+        // The body's own members (k, s, r) are not in the WebRTC dictionaries: they are ignored.
+        await this.#pc.setRemoteDescription(signal);
         this.#settingRemoteAnswerPending = false;
         if (signal.type === 'offer') {
           await this.#pc.setLocalDescription();
@@ -202,12 +213,7 @@ export class PeerLink {
         }
       } else {
         try {
-          await this.#pc.addIceCandidate({
-            candidate: signal.candidate,
-            sdpMid: signal.sdpMid ?? null,
-            sdpMLineIndex: signal.sdpMLineIndex ?? null,
-            usernameFragment: signal.usernameFragment ?? null,
-          });
+          await this.#pc.addIceCandidate(signal);
         } catch (err) {
           // Candidates of an offer we ignored fail to apply; anything else is worth a restart later.
           if (!this.#ignoreOffer) throw err;
@@ -225,8 +231,7 @@ export class PeerLink {
   restartIce(): void {
     if (this.#closed) return;
     this.#clearTimers();
-    this.iceRestarts += 1;
-    this.#pc.restartIce();
+    this.#restartNow();
   }
 
   /**
@@ -238,24 +243,25 @@ export class PeerLink {
   }
 
   /**
-   * Refreshes {@link rtt} from `getStats()`: the selected candidate pair's `currentRoundTripTime`.
-   * Returns it in ms, or undefined while there is no selected pair.
+   * Refreshes {@link rtt} from `getStats()`: the selected candidate pair's `currentRoundTripTime`, in ms
+   * (unchanged while there is no selected pair). Never rejects.
    */
-  async refreshRtt(): Promise<number | undefined> {
-    if (this.#closed) return this.rtt;
-    const report = await this.#pc.getStats();
-    let pairId: string | undefined;
-    report.forEach((s: { type?: string; selectedCandidatePairId?: string }) => {
-      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-    });
-    let pair: { currentRoundTripTime?: number } | undefined = pairId ? report.get(pairId) : undefined;
-    if (!pair) {
-      report.forEach((s: { type?: string; nominated?: boolean; state?: string; currentRoundTripTime?: number }) => {
-        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+  async refreshRtt(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const report = await this.#pc.getStats();
+      // The transport's selected pair; failing that (a browser without the field), a nominated one that works.
+      let pairId: string | undefined;
+      let nominated: Stat | undefined;
+      report.forEach((s: Stat) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') nominated = s;
       });
+      const pair: Stat | undefined = (pairId && report.get(pairId)) || nominated;
+      if (typeof pair?.currentRoundTripTime === 'number') this.rtt = pair.currentRoundTripTime * 1000;
+    } catch {
+      /* the connection closed meanwhile */
     }
-    if (pair && typeof pair.currentRoundTripTime === 'number') this.rtt = pair.currentRoundTripTime * 1000;
-    return this.rtt;
   }
 
   /** Closes the connection; no callback fires afterwards. */
@@ -273,8 +279,10 @@ export class PeerLink {
 
   // -----------------------------------------------------------------------------------------------------
 
-  get #maxRestarts(): number {
-    return this.#opts.maxIceRestarts ?? 5;
+  /** Whether ICE is up (`connected` or `completed`). */
+  get #iceUp(): boolean {
+    const ice = this.#pc.iceConnectionState;
+    return ice === 'connected' || ice === 'completed';
   }
 
   /** Polite, and no description either way yet: the remote's first offer is expected (see the file comment). */
@@ -288,11 +296,11 @@ export class PeerLink {
       this.#initialOfferTimer = undefined;
       // Still nothing from the remote (it may not know of us yet): offer ourselves.
       if (this.#awaitingFirstOffer) void this.#negotiate();
-    }, this.#opts.initialOfferDelayMs ?? 1_500);
+    }, INITIAL_OFFER_DELAY_MS);
   }
 
   #clearInitialOfferTimer(): void {
-    if (this.#initialOfferTimer !== undefined) clearTimeout(this.#initialOfferTimer);
+    clearTimeout(this.#initialOfferTimer);
     this.#initialOfferTimer = undefined;
   }
 
@@ -302,11 +310,10 @@ export class PeerLink {
    */
   #watchGathering(): void {
     if (this.#closed || this.#pc.signalingState !== 'stable' || !this.#pc.localDescription || !this.#pc.remoteDescription) return;
-    if (this.#gatherTimer !== undefined) clearTimeout(this.#gatherTimer);
+    clearTimeout(this.#gatherTimer);
     this.#gatherTimer = setTimeout(() => {
       this.#gatherTimer = undefined;
-      const ice = this.#pc.iceConnectionState;
-      if (this.#closed || ice === 'connected' || ice === 'completed') return;
+      if (this.#closed || this.#iceUp) return;
       if (this.#localCandidates === 0 && this.#pc.iceGatheringState !== 'complete') this.#die('gathering-stalled');
     }, this.#opts.gatherTimeoutMs ?? 4_000);
   }
@@ -334,27 +341,25 @@ export class PeerLink {
   #onIceState(): void {
     if (this.#closed) return;
     const state = this.#pc.iceConnectionState;
-    if (state === 'connected' || state === 'completed') {
+    if (this.#iceUp) {
       this.#restartAttempts = 0;
       this.#restartBackoff.reset();
       this.#clearTimers();
     } else if (state === 'disconnected') {
-      if (this.#disconnectedTimer === undefined) {
-        this.#disconnectedTimer = setTimeout(() => {
-          this.#disconnectedTimer = undefined;
-          if (this.#pc.iceConnectionState === 'disconnected') this.#scheduleRestart(true);
-        }, this.#opts.disconnectedGraceMs ?? 2_500);
-      }
+      this.#disconnectedTimer ??= setTimeout(() => {
+        this.#disconnectedTimer = undefined;
+        if (this.#pc.iceConnectionState === 'disconnected') this.#scheduleRestart(true);
+      }, DISCONNECTED_GRACE_MS);
     } else if (state === 'failed') {
       this.#scheduleRestart(true);
     }
-    this.#opts.onStateChange?.();
+    this.#opts.onStateChange();
   }
 
   /** Restarts ICE after a backoff delay (the first one at once), or gives up after too many. */
   #scheduleRestart(now = false): void {
     if (this.#closed || this.#restartTimer !== undefined) return;
-    if (this.#restartAttempts >= this.#maxRestarts) {
+    if (this.#restartAttempts >= MAX_ICE_RESTARTS) {
       this.#die('ice-failed');
       return;
     }
@@ -362,10 +367,14 @@ export class PeerLink {
     this.#restartAttempts += 1;
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
-      if (this.#closed || this.#pc.iceConnectionState === 'connected' || this.#pc.iceConnectionState === 'completed') return;
-      this.iceRestarts += 1;
-      this.#pc.restartIce();
+      if (!this.#closed && !this.#iceUp) this.#restartNow();
     }, delay);
+  }
+
+  /** Restarts ICE on this connection, counted in {@link iceRestarts}. */
+  #restartNow(): void {
+    this.iceRestarts += 1;
+    this.#pc.restartIce();
   }
 
   #die(reason: LinkDeathReason): void {
@@ -375,12 +384,10 @@ export class PeerLink {
   }
 
   #clearTimers(): void {
-    if (this.#disconnectedTimer !== undefined) clearTimeout(this.#disconnectedTimer);
-    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
-    if (this.#gatherTimer !== undefined) clearTimeout(this.#gatherTimer);
+    clearTimeout(this.#disconnectedTimer);
+    clearTimeout(this.#restartTimer);
+    clearTimeout(this.#gatherTimer);
     this.#clearInitialOfferTimer();
-    this.#disconnectedTimer = undefined;
-    this.#restartTimer = undefined;
-    this.#gatherTimer = undefined;
+    this.#disconnectedTimer = this.#restartTimer = this.#gatherTimer = undefined;
   }
 }

@@ -30,7 +30,7 @@ export function inspectJson(value: unknown, maxDepth: number): JsonProblem | nul
       continue;
     }
     if (typeof item !== 'object') return { kind: 'not-json', message: `${typeof item} is not JSON` };
-    if (item instanceof ArrayBuffer || ArrayBuffer.isView(item) || (typeof Blob !== 'undefined' && item instanceof Blob)) {
+    if (item instanceof ArrayBuffer || ArrayBuffer.isView(item) || item instanceof Blob) {
       return { kind: 'binary', message: 'binary data is not accepted' };
     }
     if (depth >= maxDepth) return { kind: 'too-deep', message: `nested deeper than ${maxDepth}` };

@@ -12,7 +12,7 @@
  * side without one cannot read sealed ones; both are reported as a wrong secret.
  */
 import * as v from '../schema/index.js';
-import { SealedSchema, WrongSecretError, type SignalCipher } from './crypto.js';
+import { SealedSchema, toBase64, WrongSecretError, type SignalCipher } from './crypto.js';
 
 /** Wire format version. */
 export const ENVELOPE_VERSION = 1;
@@ -64,6 +64,9 @@ export type UnwrapFailure =
 /** Result of {@link SignalEnvelope.unwrap}. */
 export type UnwrapResult = { ok: true; body: SignalBody } | UnwrapFailure;
 
+const malformed = (detail: string): UnwrapFailure => ({ ok: false, reason: 'malformed', detail });
+const wrongSecret = (error: WrongSecretError): UnwrapFailure => ({ ok: false, reason: 'wrong-secret', error });
+
 /** Wraps outgoing bodies and unwraps incoming ones for one node, sealing them when a cipher is given. */
 export class SignalEnvelope {
   readonly #selfId: string;
@@ -78,11 +81,6 @@ export class SignalEnvelope {
     this.#cipher = cipher;
   }
 
-  /** Whether bodies are sealed. */
-  get encrypted(): boolean {
-    return this.#cipher !== undefined;
-  }
-
   /** The `signal.data` that carries `body` to `to`. */
   async wrap(to: string, body: SignalBody): Promise<unknown> {
     if (!this.#cipher) return { v: ENVELOPE_VERSION, p: body };
@@ -93,34 +91,27 @@ export class SignalEnvelope {
   async unwrap(from: string, data: unknown): Promise<UnwrapResult> {
     let candidate: unknown;
     const sealed = v.safeParse(SealedWireSchema, data);
-    const plain = sealed.success ? undefined : v.safeParse(PlainWireSchema, data);
+    const plain = v.safeParse(PlainWireSchema, data);
+    if (!sealed.success && !plain.success) return malformed('not a signal envelope');
     if (this.#cipher) {
-      if (!sealed.success) {
-        if (plain?.success) return { ok: false, reason: 'wrong-secret', error: new WrongSecretError(from, 'the peer sent it unencrypted') };
-        return { ok: false, reason: 'malformed', detail: 'not a signal envelope' };
-      }
+      if (!sealed.success) return wrongSecret(new WrongSecretError(from, 'the peer sent it unencrypted'));
       const opened = await this.#cipher.open(from, this.#selfId, sealed.output.x);
-      if (!opened.ok) return { ok: false, reason: 'wrong-secret', error: opened.error };
+      if (!opened.ok) return wrongSecret(opened.error);
       try {
         candidate = JSON.parse(opened.plaintext);
       } catch {
-        return { ok: false, reason: 'malformed', detail: 'sealed body is not JSON' };
+        return malformed('sealed body is not JSON');
       }
     } else {
-      if (sealed.success) return { ok: false, reason: 'wrong-secret', error: new WrongSecretError(from, 'the peer encrypts and this side has no secret') };
-      if (!plain?.success) return { ok: false, reason: 'malformed', detail: 'not a signal envelope' };
+      if (!plain.success) return wrongSecret(new WrongSecretError(from, 'the peer encrypts and this side has no secret'));
       candidate = plain.output.p;
     }
     const body = v.safeParse(SignalBodySchema, candidate);
-    if (!body.success) return { ok: false, reason: 'malformed', detail: body.issues[0]?.message ?? 'invalid body' };
-    return { ok: true, body: body.output };
+    return body.success ? { ok: true, body: body.output } : malformed(body.issues[0].message);
   }
 }
 
 /** A fresh random link incarnation id (16 characters of base64url). */
 export function newLinkId(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(12));
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_');
+  return toBase64(crypto.getRandomValues(new Uint8Array(12))).replace(/\+/g, '-').replace(/\//g, '_');
 }

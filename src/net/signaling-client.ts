@@ -15,15 +15,14 @@
 import * as v from '../schema/index.js';
 import { Backoff } from './backoff.js';
 import { MalformedCounter } from './peer-codec.js';
-import { SignalingError } from './signaling-error.js';
+import { SignalingError, type SignalingErrorCode } from './signaling-error.js';
 import {
   CLIENT_EVENTS,
   ERROR_CODES,
   ErrorNoticeSchema,
   JoinAckSchema,
-  NodeIdSchema,
+  JoinRequestSchema,
   PeerNoticeSchema,
-  RoomSchema,
   SERVER_EVENTS,
   ShutdownNoticeSchema,
   SignalDeliverySchema,
@@ -45,14 +44,8 @@ export interface SignalingClientOptions {
   joinTimeoutMs?: number;
   /** How long a request waits for the server's ack. Default 5 s. */
   ackTimeoutMs?: number;
-  /** socket.io path on the server. Default `/socket.io`. */
-  path?: string;
   /** The WebSocket implementation (e.g. the `ws` package in Node). Default `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructor;
-  /** Most `signal()` payloads kept while not joined. Default 256. */
-  maxQueued?: number;
-  /** Oldest queued payload still sent after a re-join, ms. Default 30 s. */
-  maxQueuedAgeMs?: number;
 }
 
 /** One NTP-style clock sample: local send time, server clock, local receive time (all ms). */
@@ -93,8 +86,15 @@ interface PendingJoin {
 }
 
 const defaultNow = (): number => performance.timeOrigin + performance.now();
-const FATAL_JOIN_CODES: ReadonlySet<string> = new Set([ERROR_CODES.unauthorized, ERROR_CODES.roomFull, ERROR_CODES.badRequest]);
+/** Join refusals that end the membership (an `id-taken` only once the re-join retries are used up). */
+const FATAL_JOIN_CODES: ReadonlySet<string> = new Set([ERROR_CODES.unauthorized, ERROR_CODES.roomFull, ERROR_CODES.badRequest, ERROR_CODES.idTaken]);
 const REJOIN_ID_TAKEN_RETRIES = 6;
+/** Most `signal()` payloads kept while not joined. */
+const MAX_QUEUED = 256;
+/** Oldest queued payload still sent after a re-join, ms. */
+const MAX_QUEUED_AGE_MS = 30_000;
+
+const refuse = (code: SignalingErrorCode, message: string): Promise<never> => Promise.reject(new SignalingError(code, message));
 
 /** A socket.io signaling connection for one room membership at a time. */
 export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
@@ -104,8 +104,6 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   readonly #now: () => number;
   readonly #joinTimeoutMs: number;
   readonly #ackTimeoutMs: number;
-  readonly #maxQueued: number;
-  readonly #maxQueuedAgeMs: number;
   readonly #retry = new Backoff({ initialMs: 500, maxMs: 10_000 });
   #membership: JoinRequest | undefined;
   #pendingJoin: PendingJoin | undefined;
@@ -126,13 +124,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#now = options.now ?? defaultNow;
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
-    this.#maxQueued = options.maxQueued ?? 256;
-    this.#maxQueuedAgeMs = options.maxQueuedAgeMs ?? 30_000;
-    this.#socket = new WireSocket(url, {
-      path: options.path,
-      connectTimeoutMs: this.#joinTimeoutMs,
-      WebSocket: options.WebSocket,
-    });
+    this.#socket = new WireSocket(url, { connectTimeoutMs: this.#joinTimeoutMs, WebSocket: options.WebSocket });
     this.#listen();
   }
 
@@ -144,16 +136,6 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   /** Whether the socket is connected (joined or not). */
   get connected(): boolean {
     return this.#socket.connected;
-  }
-
-  /** The room joined (or being joined), if any. */
-  get room(): string | undefined {
-    return this.#membership?.room;
-  }
-
-  /** This client's node id in the room, if joining or joined. */
-  get nodeId(): string | undefined {
-    return this.#membership?.nodeId;
   }
 
   /** The other peers in the room as last reported by the server. */
@@ -169,16 +151,13 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
    * `already-joined` when this client has a membership already (call `leave()` first).
    */
   join(room: string, nodeId: string, token?: string): Promise<string[]> {
-    if (this.#closed) return Promise.reject(new SignalingError('closed', 'the signaling client is closed'));
-    const r = v.safeParse(RoomSchema, room);
-    if (!r.success) return Promise.reject(new SignalingError('bad-request', describeIssues(r.issues)));
-    const n = v.safeParse(NodeIdSchema, nodeId);
-    if (!n.success) return Promise.reject(new SignalingError('bad-request', describeIssues(n.issues)));
-    if (token !== undefined && (typeof token !== 'string' || token.length === 0 || token.length > 256)) {
-      return Promise.reject(new SignalingError('bad-request', 'token: 1–256 characters'));
-    }
-    if (this.#membership) return Promise.reject(new SignalingError('already-joined', `already in room ${this.#membership.room}`));
-    this.#membership = token === undefined ? { room, nodeId } : { room, nodeId, token };
+    if (this.#closed) return refuse('closed', 'the signaling client is closed');
+    // The server's own check of the request (an undefined token is left out of the JSON).
+    const request = { room, nodeId, token };
+    const parsed = v.safeParse(JoinRequestSchema, request);
+    if (!parsed.success) return refuse('bad-request', describeIssues(parsed.issues));
+    if (this.#membership) return refuse('already-joined', `already in room ${this.#membership.room}`);
+    this.#membership = request;
     this.#idTakenRetries = 0;
     return new Promise<string[]>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -206,7 +185,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     if (this.#closed || !this.#membership) return false;
     if (this.#isJoined && this.#socket.send(CLIENT_EVENTS.signal, { to, data })) return true;
     this.#queue.push({ to, data, at: this.#now() });
-    if (this.#queue.length > this.#maxQueued) this.#queue.shift();
+    if (this.#queue.length > MAX_QUEUED) this.#queue.shift();
     return true;
   }
 
@@ -229,13 +208,11 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
 
   /** Leaves the room (the connection stays open for a later `join()`). */
   leave(): void {
-    this.#membership = undefined;
+    this.#dropMembership();
     this.#isJoined = false;
-    this.#hasJoinedBefore = false;
     this.#peerSet.clear();
-    this.#queue = [];
     this.#clearRetry();
-    this.#failPendingJoin(new SignalingError('closed', 'left the room before the join completed'));
+    this.#settleJoin()?.reject(new SignalingError('closed', 'left the room before the join completed'));
     this.#socket.send(CLIENT_EVENTS.leave);
   }
 
@@ -270,22 +247,23 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     s.on('malformed', ({ reason }) => this.invalid.count(`frame-${reason}`));
     s.on('event', ({ name, args: [payload] }) => {
       switch (name) {
+        // A validated object has the schema's keys only, so it is passed on as the event's detail.
         case SERVER_EVENTS.peerJoined: {
           const p = this.#validate(name, PeerNoticeSchema, payload);
           if (!p || !this.#isJoined || p.nodeId === this.#membership?.nodeId) return;
           this.#peerSet.add(p.nodeId);
           this.#flushQueue();
-          return this.emit('peer-joined', { nodeId: p.nodeId });
+          return this.emit('peer-joined', p);
         }
         case SERVER_EVENTS.peerLeft: {
           const p = this.#validate(name, PeerNoticeSchema, payload);
           if (!p || !this.#isJoined) return;
           this.#peerSet.delete(p.nodeId);
-          return this.emit('peer-left', { nodeId: p.nodeId });
+          return this.emit('peer-left', p);
         }
         case SERVER_EVENTS.signal: {
           const p = this.#validate(name, SignalDeliverySchema, payload);
-          if (p && this.#isJoined) this.emit('signal', { from: p.from, data: p.data });
+          if (p && this.#isJoined) this.emit('signal', p);
           return;
         }
         case SERVER_EVENTS.error: {
@@ -295,7 +273,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
         }
         case SERVER_EVENTS.shutdown: {
           const p = this.#validate(name, ShutdownNoticeSchema, payload);
-          if (p) this.emit('shutdown', { reason: p.reason });
+          if (p) this.emit('shutdown', p);
           return;
         }
         default:
@@ -337,11 +315,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#peerSet = new Set(peers.filter((p) => p !== this.#membership?.nodeId));
     this.#flushQueue();
     const list = this.peers;
-    if (this.#pendingJoin) {
-      clearTimeout(this.#pendingJoin.timer);
-      this.#pendingJoin.resolve(list);
-      this.#pendingJoin = undefined;
-    }
+    this.#settleJoin()?.resolve(list);
     this.emit('joined', { peers: list, rejoin });
     if (rejoin) this.emit('reconnect', { peers: list });
   }
@@ -359,21 +333,25 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       return this.#scheduleRetry();
     }
     if (error.code === ERROR_CODES.rateLimited || error.code === ERROR_CODES.internal) return this.#scheduleRetry();
-    // Refused for good (id-taken, unauthorized, room-full, bad-request): give up the membership.
-    if (FATAL_JOIN_CODES.has(error.code) || error.code === ERROR_CODES.idTaken) {
-      this.#membership = undefined;
-      this.#hasJoinedBefore = false;
-      this.#queue = [];
-    }
-    if (this.#pendingJoin) this.#failPendingJoin(error);
+    // Refused for good: give up the membership.
+    if (FATAL_JOIN_CODES.has(error.code)) this.#dropMembership();
+    const pending = this.#settleJoin();
+    if (pending) pending.reject(error);
     else this.emit('error', { error });
   }
 
-  #failPendingJoin(error: SignalingError): void {
-    if (!this.#pendingJoin) return;
-    clearTimeout(this.#pendingJoin.timer);
-    this.#pendingJoin.reject(error);
+  #dropMembership(): void {
+    this.#membership = undefined;
+    this.#hasJoinedBefore = false;
+    this.#queue = [];
+  }
+
+  /** Ends the pending `join()` promise's wait, and returns it to be settled (if there was one). */
+  #settleJoin(): PendingJoin | undefined {
+    const pending = this.#pendingJoin;
+    clearTimeout(pending?.timer);
     this.#pendingJoin = undefined;
+    return pending;
   }
 
   /**
@@ -382,7 +360,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
    */
   #flushQueue(): void {
     if (!this.#isJoined || this.#queue.length === 0) return;
-    const oldest = this.#now() - this.#maxQueuedAgeMs;
+    const oldest = this.#now() - MAX_QUEUED_AGE_MS;
     const queued = this.#queue;
     this.#queue = [];
     for (const q of queued) {
@@ -407,7 +385,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   }
 
   #clearRetry(): void {
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#retry.reset();
   }

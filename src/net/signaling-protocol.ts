@@ -97,11 +97,6 @@ export function inspectJson(value: unknown, maxDepth: number = LIMITS.maxSignalD
   return inspectPlainJson(value, maxDepth);
 }
 
-/** Why a value is not acceptable as `signal.data` (see {@link inspectJson}), or `null` when it is. */
-export function jsonProblem(value: unknown, maxDepth: number = LIMITS.maxSignalDataDepth): string | null {
-  return inspectJson(value, maxDepth)?.message ?? null;
-}
-
 /** The issue message of a `signal.data` over the size limit (the server answers it with `too-large`). */
 export const SIGNAL_DATA_TOO_LARGE = `data: larger than ${LIMITS.maxSignalDataBytes} bytes as JSON`;
 
@@ -126,8 +121,8 @@ function jsonFits(value: unknown, limit: number): boolean {
 export const SignalDataSchema = v.pipe(
   v.unknown(),
   v.rawCheck((value) => {
-    const problem = jsonProblem(value);
-    if (problem) return `data: ${problem}`;
+    const problem = inspectJson(value);
+    if (problem) return `data: ${problem.message}`;
     // Measured only once the walk proved the value is plain JSON (JSON.stringify throws on e.g. BigInt).
     return jsonFits(value, LIMITS.maxSignalDataBytes) ? null : SIGNAL_DATA_TOO_LARGE;
   }),

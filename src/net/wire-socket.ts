@@ -39,8 +39,6 @@ export type WebSocketConstructor = new (url: string) => WireWebSocket;
 
 /** Options of {@link WireSocket}. */
 export interface WireSocketOptions {
-  /** socket.io path on the server. Default `/socket.io`. */
-  path?: string;
   /** Auth data sent with CONNECT (the server's `socket.handshake.auth`). */
   auth?: object;
   /** How long connecting may take (WebSocket, engine open, CONNECT) before `connect_error`. Default 10 s. */
@@ -87,10 +85,10 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
   #nextId = 0;
   readonly #acks = new Map<number, PendingAck>();
 
-  /** @param url the server's `http(s)://` (or `ws(s)://`) origin; its path is not used, see `path`. */
+  /** @param url the server's `http(s)://` (or `ws(s)://`) origin; its path is not used (socket.io's is `/socket.io/`). */
   constructor(url: string, options: WireSocketOptions = {}) {
     super();
-    const u = new URL(`${options.path ?? '/socket.io'}/?EIO=4&transport=websocket`, url);
+    const u = new URL('/socket.io/?EIO=4&transport=websocket', url);
     u.protocol = u.protocol.replace('http', 'ws');
     this.#url = u.href;
     this.#o = options;
