@@ -256,25 +256,16 @@ export class PaxosVideo extends ReactiveElement {
    * A linearizable read of the room's state: resolves once a majority of the acceptors has confirmed the
    * leader, with the state as of the latest decided slot (never a stale one).
    */
-  readState(): Promise<VideoState> {
-    const room = this.#room;
-    if (!room) return Promise.reject(new PaxosVideoError('not-connected', 'the element has not joined a room'));
-    return room.read();
+  async readState(): Promise<VideoState> {
+    return this.#joined().read();
   }
   /**
    * UNSAFE operator action: restarts the room's configuration from the reachable nodes when a majority of the
    * acceptors is permanently lost. It can decide differently from the lost majority if that majority is in
    * fact alive: use it only when those tabs are known to be gone for good.
    */
-  forceReconfigure(): Promise<void> {
-    const room = this.#room;
-    if (!room) return Promise.reject(new PaxosVideoError('not-connected', 'the element has not joined a room'));
-    try {
-      room.forceReconfigure();
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async forceReconfigure(): Promise<void> {
+    this.#joined().forceReconfigure();
   }
   /**
    * Test hook: cuts (or restores) the data channel to `peer` in both directions, as a network partition
@@ -498,18 +489,23 @@ export class PaxosVideo extends ReactiveElement {
 
   // ---- helpers -------------------------------------------------------------------------------------------
 
-  #propose(build: (room: Room) => VideoCommand): Promise<VideoState> {
+  /** The room, or a `not-connected` error while there is none (or, with `withState`, before its state is known). */
+  #joined(withState = false): Room {
     const room = this.#room;
-    if (!room || !room.known) {
-      return Promise.reject(new PaxosVideoError('not-connected', 'the element has not joined a room yet'));
-    }
+    if (!room || (withState && !room.known)) throw new PaxosVideoError('not-connected', 'the element has not joined a room yet');
+    return room;
+  }
+
+  async #propose(build: (room: Room) => VideoCommand): Promise<VideoState> {
+    const room = this.#joined(true);
     let command: VideoCommand;
     try {
       command = build(room);
     } catch (error) {
-      return Promise.reject(new PaxosVideoError('bad-argument', (error as Error).message));
+      throw new PaxosVideoError('bad-argument', (error as Error).message);
     }
-    return room.propose(command).then(() => room.state);
+    await room.propose(command);
+    return room.state;
   }
 
   /** How far ahead a play or seek is scheduled: enough for the slowest peer to learn of it. */

@@ -89,6 +89,9 @@ function requestId(prefix: string, n: number): string {
   return `${prefix}${n.toString(36)}-${r[0]!.toString(36)}${r[1]!.toString(36)}`;
 }
 
+/** What a command or read gets before the room is joined, or after it is closed. */
+const notInRoom = (): PaxosVideoError => new PaxosVideoError('not-connected', 'not in a room yet');
+
 export class Room extends TypedEventTarget<RoomEvents> {
   readonly id: string;
   readonly #o: RoomOptions;
@@ -296,7 +299,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Proposes a command; resolves with its slot once decided (and applied here). */
   propose(command: VideoCommand): Promise<number> {
     const node = this.#node;
-    if (!node || this.#closed) return Promise.reject(new PaxosVideoError('not-connected', 'not in a room yet'));
+    if (!node || this.#closed) return Promise.reject(notInRoom());
     const id = requestId('p', ++this.#counter);
     return new Promise<number>((resolve, reject) => {
       this.#proposals.set(id, { resolve, reject });
@@ -308,7 +311,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** A linearizable read: the state as of a slot a majority of the acceptors confirmed. */
   read(): Promise<VideoState> {
     const node = this.#node;
-    if (!node || this.#closed) return Promise.reject(new PaxosVideoError('not-connected', 'not in a room yet'));
+    if (!node || this.#closed) return Promise.reject(notInRoom());
     const id = requestId('r', ++this.#counter);
     return new Promise<VideoState>((resolve, reject) => {
       this.#reads.set(id, { resolve, reject });
@@ -319,7 +322,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** The unsafe operator action: see PaxosNode.forceReconfigure. */
   forceReconfigure(acceptors?: readonly string[]): void {
-    if (!this.#node) throw new PaxosVideoError('not-connected', 'not in a room yet');
+    if (!this.#node) throw notInRoom();
     this.#node.forceReconfigure(acceptors);
     this.#flush();
   }
