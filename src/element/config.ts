@@ -58,10 +58,7 @@ export function defaultRoom(href: string = globalThis.location?.href ?? 'about:b
 /** Everything wrong with the attributes, as sentences; empty when they are fine. */
 export function attributeProblems(config: ConnectionConfig): string[] {
   const problems: string[] = [];
-  try {
-    const url = new URL(config.signaling);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
-  } catch {
+  if (!isHttpUrl(config.signaling)) {
     problems.push(`signaling="${config.raw.signaling ?? config.signaling}" is not an http(s) URL`);
   }
   if (!ROOM_PATTERN.test(config.room)) {
@@ -79,6 +76,15 @@ export function attributeProblems(config: ConnectionConfig): string[] {
   return problems;
 }
 
+/** Whether `text` is an absolute http: or https: URL. */
+function isHttpUrl(text: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** Why an `ice-servers` value is not a JSON array of RTCIceServer, or null when it is. */
 export function iceServersProblem(text: string): string | null {
   let value: unknown;
@@ -92,7 +98,7 @@ export function iceServersProblem(text: string): string | null {
     if (typeof server !== 'object' || server === null) return `entry ${i} is not an object`;
     const urls = (server as { urls?: unknown }).urls;
     const list = Array.isArray(urls) ? urls : [urls];
-    if (list.length === 0 || !list.every((u) => typeof u === 'string' && /^(stun|stuns|turn|turns):/.test(u))) {
+    if (list.length === 0 || !list.every((u) => typeof u === 'string' && /^(stun|turn)s?:/.test(u))) {
       return `entry ${i}: "urls" must be a stun:, stuns:, turn: or turns: URL or an array of them`;
     }
     for (const key of ['username', 'credential'] as const) {

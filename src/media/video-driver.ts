@@ -49,13 +49,6 @@ export interface VideoDriverOptions {
    * not started; call {@link VideoDriver.resync} once it is.
    */
   readonly clockReady?: () => boolean;
-  /**
-   * A scheduled play (or a catch-up) is started this much early, ms. Default 0: Chromium's media clock runs
-   * from the moment `play()` is called (a start 20 ms early put the clock 17-19 ms ahead of the timeline), and
-   * the clock is what every tab steers by; the first frame reaches the screen a refresh or two later in
-   * every tab alike.
-   */
-  readonly startLatencyMs?: number;
 }
 
 /** How long an expectation waits for its media event before it is forgotten. */
@@ -123,15 +116,6 @@ export class VideoDriver {
     this.#pollTimer = setInterval(() => this.#poll(), POLL_MS);
   }
 
-  get #startLatencyMs(): number {
-    return this.#o.startLatencyMs ?? 0;
-  }
-
-  /** The video being driven. */
-  get video(): HTMLVideoElement {
-    return this.#video;
-  }
-
   /** The last measured drift, ms (local minus room; positive: ahead). */
   get drift(): number {
     return this.#lastDrift;
@@ -159,7 +143,7 @@ export class VideoDriver {
    * call): the decided state will confirm or correct it.
    */
   holdLocally(): void {
-    if (!this.#video.paused) this.#pause();
+    this.#hold();
   }
 
   /** Apply the decided state again (after a proposal failed, or the video was disturbed). */
@@ -203,35 +187,39 @@ export class VideoDriver {
     if (!state.paused && this.#o.clockReady?.() === false) {
       // Where the room is now depends on the clock: a start by a rough first estimate would land off by
       // as much as that estimate's error and then have to be undone.
-      if (!video.paused) this.#pause();
+      this.#hold();
       return;
     }
     const now = this.#o.sharedNow();
-    if (state.paused) {
-      if (!video.paused) this.#pause();
+    if (state.paused || now < state.anchor) {
+      // Paused, or a play scheduled into the future: hold its (first) frame; a scheduled play starts on time.
+      this.#hold();
       if (Math.abs(video.currentTime - state.position) > SAME_POSITION_S) this.#seek(state.position);
-      return;
-    }
-    if (now < state.anchor) {
-      // A play scheduled into the future: wait on its first frame and start on time.
-      if (!video.paused) this.#pause();
-      if (Math.abs(video.currentTime - state.position) > SAME_POSITION_S) this.#seek(state.position);
-      const wait = state.anchor - now - this.#startLatencyMs;
-      this.#startTimer = setTimeout(() => {
-        this.#startTimer = undefined;
-        this.#startPlaying();
-      }, Math.max(0, wait));
+      if (!state.paused) this.#startAt(state.anchor - now);
       return;
     }
     this.#startPlaying();
+  }
+
+  /**
+   * Starts playing `wait` ms from now (at once if that is past), exactly then: Chromium's media clock runs
+   * from the moment `play()` is called (a start 20 ms early put the clock 17-19 ms ahead of the timeline),
+   * and the clock is what every tab steers by; the first frame reaches the screen a refresh or two later in
+   * every tab alike.
+   */
+  #startAt(wait: number, attempt = 0): void {
+    clearTimeout(this.#startTimer);
+    this.#startTimer = setTimeout(() => {
+      this.#startTimer = undefined;
+      this.#startPlaying(attempt);
+    }, Math.max(0, wait));
   }
 
   #startPlaying(attempt = 0): void {
     const state = this.#state;
     if (!state || state.paused || this.#destroyed) return;
     const video = this.#video;
-    const startLatency = this.#startLatencyMs;
-    const expected = positionAt(state, this.#o.sharedNow() + (video.paused ? startLatency : 0));
+    const expected = positionAt(state, this.#o.sharedNow());
     const off = Math.abs(video.currentTime - expected);
     if (video.paused && off > CATCH_UP_S && attempt < MAX_CATCH_UP_ATTEMPTS) {
       this.#startCatchUp(state, attempt);
@@ -266,32 +254,24 @@ export class VideoDriver {
     const now = this.#o.sharedNow();
     const took = now - c.startedAt;
     this.#catchUpLeadMs = Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
-    const wait = c.target - now - this.#startLatencyMs;
-    clearTimeout(this.#startTimer);
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
-    this.#startTimer = setTimeout(() => {
-      this.#startTimer = undefined;
-      this.#startPlaying(c.attempt);
-    }, Math.max(0, wait));
+    this.#startAt(c.target - now, c.attempt);
   }
 
   #play(): void {
     const video = this.#video;
     this.#expectEvent('play');
     video.play().catch((error: unknown) => {
-      if (this.#destroyed) return;
-      if ((error as DOMException)?.name === 'NotAllowedError' && !video.muted) {
-        // Autoplay with sound refused: stay in sync muted and let the page offer an unmute button.
-        video.muted = true;
-        this.#expectEvent('play');
-        video.play().then(
-          () => this.#reportAutoplay(true),
-          () => this.#reportAutoplay(false),
-        );
-      } else if ((error as DOMException)?.name === 'NotAllowedError') {
-        this.#reportAutoplay(false);
-      }
       // AbortError: a pause or a new source interrupted play(); the next #follow settles it.
+      if (this.#destroyed || (error as DOMException)?.name !== 'NotAllowedError') return;
+      if (video.muted) return this.#reportAutoplay(false);
+      // Autoplay with sound refused: stay in sync muted and let the page offer an unmute button.
+      video.muted = true;
+      this.#expectEvent('play');
+      video.play().then(
+        () => this.#reportAutoplay(true),
+        () => this.#reportAutoplay(false),
+      );
     });
   }
 
@@ -304,6 +284,11 @@ export class VideoDriver {
   #pause(): void {
     this.#expectEvent('pause');
     this.#video.pause();
+  }
+
+  /** Pauses the video unless it already is. */
+  #hold(): void {
+    if (!this.#video.paused) this.#pause();
   }
 
   #seek(position: number): void {
@@ -330,7 +315,7 @@ export class VideoDriver {
       // `expectedDisplayTime`) only moves in whole frames and whole screen refreshes, too coarse for a
       // one-frame target: the controller would keep retuning the rate on quantization noise (the sync
       // benchmark saw 100-200 rate changes a minute that way, and none with the media clock).
-      this.#measure(this.#o.sharedNow(), video.currentTime);
+      this.#measure();
       if (!video.paused) this.#frameHandle = video.requestVideoFrameCallback(onFrame);
     };
     this.#frameHandle = video.requestVideoFrameCallback(onFrame);
@@ -338,37 +323,33 @@ export class VideoDriver {
 
   /** Fallback measurement where frame callbacks don't run (no rVFC, hidden tab). */
   #poll(): void {
-    const state = this.#state;
-    if (!state || state.paused || this.#video.paused) return;
-    if (this.#frameHandle !== undefined && document.visibilityState === 'visible') return;
-    this.#measure(this.#o.sharedNow(), this.#video.currentTime);
+    if (this.#frameHandle === undefined || document.visibilityState !== 'visible') this.#measure();
   }
 
-  #measure(at: number, actual: number): void {
+  /** Compares the media clock with the timeline now, and acts on the drift controller's decision. */
+  #measure(): void {
     const state = this.#state;
     const video = this.#video;
+    const at = this.#o.sharedNow();
     if (!state || state.paused || at < state.anchor || video.paused) return;
     const decision = this.#o.controller.update({
       at,
       expected: positionAt(state, at),
-      actual,
+      actual: video.currentTime,
       currentRate: video.playbackRate,
       decidedRate: state.rate,
       seeking: video.seeking,
     });
     this.#lastDrift = decision.driftMs;
-    if (decision.action === 'nudge') this.#setRate(decision.rate);
-    else if (decision.action === 'seek') {
-      this.#setRate(decision.rate);
-      this.#seek(decision.position);
-    }
-    this.#o.onSync({ driftMs: decision.driftMs, action: decision.action, rate: video.playbackRate });
+    if (decision.action !== 'none') this.#setRate(decision.rate);
+    if (decision.action === 'seek') this.#seek(decision.position);
+    this.#o.onSync({ ...decision, rate: video.playbackRate });
   }
 
   // ---- media events: ours or the user's? -------------------------------------------------------------
 
   #expectEvent(kind: Expectation, position?: number): void {
-    this.#expect.push({ kind, until: performance.now() + EXPECT_MS, ...(position === undefined ? {} : { position }) });
+    this.#expect.push({ kind, until: performance.now() + EXPECT_MS, position });
   }
 
   /**
@@ -419,10 +400,10 @@ export class VideoDriver {
   }
 
   #onSeeking(): void {
-    if (this.#wasExpected('seek', this.#video.currentTime)) return;
+    const position = this.#video.currentTime;
+    if (this.#wasExpected('seek', position)) return;
     const state = this.#state;
     if (!state) return;
-    const position = this.#video.currentTime;
     if (Math.abs(position - positionAt(state, this.#o.sharedNow())) <= SAME_POSITION_S) return;
     this.#o.onUserIntent({ type: 'seek', position });
   }

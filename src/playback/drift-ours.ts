@@ -99,10 +99,11 @@ interface Measurement {
 export class OursDriftController implements DriftController {
   readonly preset = 'ours' as const;
   readonly #o: OursDriftOptions;
-  #window: Measurement[] = [];
-  #engaged = false;
-  #lastRateChangeAt = Number.NEGATIVE_INFINITY;
-  #lastSeekAt = Number.NEGATIVE_INFINITY;
+  // The transient state, set by reset():
+  #window!: Measurement[];
+  #engaged!: boolean;
+  #lastRateChangeAt!: number;
+  #lastSeekAt!: number;
   /** Set while a seek settles: samples before `settleUntil` are ignored, the first settled drift is learned from. */
   #pendingSeek: { readonly settleUntil: number } | undefined;
   /** Start of the current quiet period (not correcting, at base rate), for learning the trim. */
@@ -114,15 +115,16 @@ export class OursDriftController implements DriftController {
   #noise = 0;
 
   constructor(options: Partial<OursDriftOptions> = {}) {
-    this.#o = { ...OURS_DRIFT_DEFAULTS, ...options };
-    checkOptions('ours drift controller', this.#o);
-    if (this.#o.minSamples < 1 || this.#o.filterSamples < this.#o.minSamples) {
+    const o = (this.#o = { ...OURS_DRIFT_DEFAULTS, ...options });
+    checkOptions('ours drift controller', o);
+    if (o.minSamples < 1 || o.filterSamples < o.minSamples) {
       throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples');
     }
-    if (this.#o.releaseMs > this.#o.engageMs || this.#o.engageMs > this.#o.seekThresholdMs) {
+    if (o.releaseMs > o.engageMs || o.engageMs > o.seekThresholdMs) {
       throw new RangeError('ours drift controller: need releaseMs <= engageMs <= seekThresholdMs');
     }
-    this.#seekLatencyMs = this.#o.initialSeekLatencyMs;
+    this.#seekLatencyMs = o.initialSeekLatencyMs;
+    this.reset();
   }
 
   /** The learned seek latency: how long a seek takes to land, in ms. */
@@ -218,11 +220,9 @@ export class OursDriftController implements DriftController {
     // Aim where the timeline will be when the seek lands.
     const position = Math.max(0, sample.expected + (this.#seekLatencyMs / 1000) * sample.decidedRate);
     const rate = sample.decidedRate * (1 + this.#trim);
-    this.#window = [];
-    this.#engaged = false;
-    this.#quiet = undefined;
-    this.#lastSeekAt = sample.at;
-    this.#lastRateChangeAt = sample.at;
+    // A seek starts the measurements over.
+    this.reset();
+    this.#lastSeekAt = this.#lastRateChangeAt = sample.at;
     this.#pendingSeek = { settleUntil: sample.at + this.#seekLatencyMs + o.seekSettleMs };
     return { action: 'seek', driftMs, position, rate };
   }

@@ -8,7 +8,6 @@
 /** Longest accepted source, in UTF-16 code units. */
 export const MAX_SRC_LENGTH = 2048;
 
-const ALLOWED_SCHEMES = new Set(['http', 'https', 'blob']);
 // RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) followed by ":".
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
 // C0 controls, DEL and C1 controls: browsers strip or choke on them, and they hide what a URL really says.
@@ -26,8 +25,8 @@ export function mediaSrcProblem(src: string): string | null {
     // A relative reference. A backslash start is a protocol-relative URL to browsers (`\\evil.example`).
     return src.startsWith('\\') ? 'starts with a backslash' : null;
   }
-  if (!ALLOWED_SCHEMES.has(scheme)) return `has the scheme "${scheme}:" (only http:, https:, blob: or relative)`;
   if (scheme === 'blob') return src.length > 'blob:'.length ? null : 'is a blob: URL without an origin';
+  if (scheme !== 'http' && scheme !== 'https') return `has the scheme "${scheme}:" (only http:, https:, blob: or relative)`;
   // http(s): needs an authority, or browsers read "http:film.webm" as a relative path on the page's host.
   return /^https?:\/\/[^/?#\s]+/i.test(src) ? null : 'is an http(s) URL without a host';
 }

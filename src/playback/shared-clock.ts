@@ -85,6 +85,14 @@ export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
   settleErrorMs: 10,
 });
 
+/** The options that count samples, with their least value; the others are times or rates >= 0. */
+const COUNT_MINIMUMS: Partial<Record<keyof SharedClockOptions, number>> = {
+  windowSize: 1,
+  burstSamples: 1,
+  resyncSamples: 1,
+  jumpConfirmSamples: 0,
+};
+
 /** One round trip, as kept in the window. */
 export interface ClockSample {
   /** Local time the request left, ms. */
@@ -122,13 +130,14 @@ export interface SharedClockStats {
 export class SharedClock {
   readonly #localNow: () => number;
   readonly #options: SharedClockOptions;
-  #settled = false;
-  #window: ClockSample[] = [];
-  #suspects: ClockSample[] = [];
+  // The estimate and its sampling schedule, set by reset():
+  #settled!: boolean;
+  #window!: ClockSample[];
+  #suspects!: ClockSample[];
   #best: ClockSample | undefined;
-  #burstRemaining: number;
-  #lastSampleAt = Number.NEGATIVE_INFINITY;
-  #burstEndedAt = Number.NEGATIVE_INFINITY;
+  #burstRemaining!: number;
+  #lastSampleAt!: number;
+  #burstEndedAt!: number;
   #stats = { accepted: 0, rejected: 0, outliers: 0, steps: 0 };
 
   /**
@@ -139,18 +148,14 @@ export class SharedClock {
   constructor(localNow: () => number, options: Partial<SharedClockOptions> = {}) {
     this.#localNow = localNow;
     this.#options = { ...DEFAULT_SHARED_CLOCK_OPTIONS, ...options };
-    const o = this.#options;
-    const positive = (n: number): boolean => Number.isInteger(n) && n >= 1;
-    if (!positive(o.windowSize) || !positive(o.burstSamples) || !positive(o.resyncSamples)) {
-      throw new RangeError('SharedClock: windowSize, burstSamples and resyncSamples must be integers >= 1');
+    for (const key of Object.keys(DEFAULT_SHARED_CLOCK_OPTIONS) as (keyof SharedClockOptions)[]) {
+      // Counts are integers (at least 1, but 0 turns step detection off); times and rates may be Infinity.
+      const least = COUNT_MINIMUMS[key];
+      const value = this.#options[key];
+      const ok = least === undefined ? value >= 0 : Number.isInteger(value) && value >= least;
+      if (!ok) throw new RangeError(`SharedClock: ${key} must be ${least === undefined ? '>= 0' : `an integer >= ${least}`}, got ${value}`);
     }
-    if (!(o.jumpConfirmSamples === 0 || positive(o.jumpConfirmSamples))) {
-      throw new RangeError('SharedClock: jumpConfirmSamples must be 0 or an integer >= 1');
-    }
-    for (const key of ['burstIntervalMs', 'resyncIntervalMs', 'maxRttMs', 'maxAgeMs', 'driftPpm', 'toleranceMs', 'settleErrorMs'] as const) {
-      if (!(o[key] >= 0)) throw new RangeError(`SharedClock: ${key} must be >= 0, got ${o[key]}`);
-    }
-    this.#burstRemaining = o.burstSamples;
+    this.reset();
   }
 
   /** Offset in ms to add to the local clock to read the shared clock; 0 before the first sample. */
@@ -243,30 +248,29 @@ export class SharedClock {
     const sample: ClockSample = { t0, ts, t1, rtt, offset: ts - (t0 + t1) / 2 };
     this.#countTowardsBurst(t1);
 
+    let verdict: SampleVerdict = { kind: 'accepted', sample };
     if (this.#best !== undefined && this.#options.jumpConfirmSamples > 0 && !this.#consistent(sample, t1)) {
       // Suspects that disagree among themselves were one-offs: start collecting afresh from this one.
-      this.#suspects = agree([...this.#suspects, sample], this.#options.toleranceMs) ? [...this.#suspects, sample] : [sample];
+      const suspects = [...this.#suspects, sample];
+      this.#suspects = agree(suspects, this.#options.toleranceMs) ? suspects : [sample];
       if (this.#suspects.length < this.#options.jumpConfirmSamples) {
         this.#stats.outliers++;
         // Confirm or dismiss quickly rather than at the next periodic resync.
         this.#burstRemaining = Math.max(this.#burstRemaining, this.#options.jumpConfirmSamples - this.#suspects.length);
         return { kind: 'outlier', sample };
       }
-      const previousOffset = this.offset;
+      // A step: the agreeing suspects (this sample among them) become the window.
+      verdict = { kind: 'step', sample, previousOffset: this.offset };
       this.#window = this.#suspects;
-      this.#suspects = [];
       this.#stats.steps++;
-      this.#stats.accepted++;
       this.#burstRemaining = this.#options.burstSamples;
-      this.#select(t1);
-      return { kind: 'step', sample, previousOffset };
+    } else {
+      this.#window.push(sample);
     }
-
     this.#suspects = [];
-    this.#window.push(sample);
     this.#stats.accepted++;
     this.#select(t1);
-    return { kind: 'accepted', sample };
+    return verdict;
   }
 
   #reject(reason: 'non-finite' | 'negative-rtt' | 'rtt-too-long'): SampleVerdict {

@@ -8,7 +8,7 @@
  */
 import * as v from '../schema/index.js';
 import { MAX_SRC_LENGTH, mediaSrcProblem } from './media-src.js';
-import { PlaybackInputError } from './playback-error.js';
+import { type PlaybackErrorCode, PlaybackInputError } from './playback-error.js';
 
 /** Slowest playback rate a command may set. */
 export const MIN_RATE = 0.25;
@@ -67,29 +67,14 @@ export type VideoCommand = PlayCommand | PauseCommand | SeekCommand | RateComman
 /** The `type` tags of {@link VideoCommand}. */
 export type VideoCommandType = VideoCommand['type'];
 
-const positionSchema = v.pipe(
-  v.number('must be a number'),
-  v.finite('must be finite'),
-  v.minValue(0, 'must be >= 0'),
-  v.maxValue(MAX_POSITION, `must be <= ${MAX_POSITION}`),
-);
-const anchorSchema = v.pipe(
-  v.number('must be a number'),
-  v.finite('must be finite'),
-  v.minValue(0, 'must be >= 0'),
-  v.maxValue(MAX_ANCHOR, `must be <= ${MAX_ANCHOR}`),
-);
-const rateSchema = v.pipe(
-  v.number('must be a number'),
-  v.finite('must be finite'),
-  v.minValue(MIN_RATE, `must be >= ${MIN_RATE}`),
-  v.maxValue(MAX_RATE, `must be <= ${MAX_RATE}`),
-);
-const srcSchema = v.pipe(
-  v.string('must be a string'),
-  v.maxLength(MAX_SRC_LENGTH, `must be at most ${MAX_SRC_LENGTH} characters`),
-  v.rawCheck(mediaSrcProblem),
-);
+/** A finite number from `min` to `max`. */
+const numberIn = /*#__NO_SIDE_EFFECTS__*/ (min: number, max: number) =>
+  v.pipe(v.number('must be a number'), v.finite('must be finite'), v.minValue(min, `must be >= ${min}`), v.maxValue(max, `must be <= ${max}`));
+const positionSchema = numberIn(0, MAX_POSITION);
+const anchorSchema = numberIn(0, MAX_ANCHOR);
+const rateSchema = numberIn(MIN_RATE, MAX_RATE);
+// mediaSrcProblem checks the length first (at most MAX_SRC_LENGTH), then the rest.
+const srcSchema = v.pipe(v.string('must be a string'), v.rawCheck(mediaSrcProblem));
 
 /** Schemas of the pieces, shared with the state schema. */
 export const fieldSchemas = { position: positionSchema, anchor: anchorSchema, rate: rateSchema, src: srcSchema };
@@ -107,12 +92,21 @@ export const videoCommandSchema = v.variant(
   'must be an object with type play, pause, seek, rate or load',
 );
 
-/** One line per issue: `path: message` (the path omitted at the root), e.g. `anchor: is missing`. */
-export function describeIssues(issues: readonly v.BaseIssue[]): string[] {
-  return issues.map((issue) => {
-    const path = v.getDotPath(issue);
-    return path ? `${path}: ${issue.message}` : issue.message;
-  });
+/**
+ * Validates an untrusted value against `schema` and returns a clean copy (extra fields dropped).
+ * @throws {PlaybackInputError} with `code`, listing every problem, one line each: `path: message` (the path
+ *   omitted at the root), e.g. `anchor: is missing`.
+ */
+export function parseInput<T>(schema: v.GenericSchema<T>, raw: unknown, code: PlaybackErrorCode): T {
+  const result = v.safeParse(schema, raw);
+  if (result.success) return result.output;
+  throw new PlaybackInputError(
+    code,
+    result.issues.map((issue) => {
+      const path = v.getDotPath(issue);
+      return path ? `${path}: ${issue.message}` : issue.message;
+    }),
+  );
 }
 
 /**
@@ -120,7 +114,5 @@ export function describeIssues(issues: readonly v.BaseIssue[]): string[] {
  * @throws {PlaybackInputError} `invalid-command`, listing every problem, when it is not one.
  */
 export function parseCommand(raw: unknown): VideoCommand {
-  const result = v.safeParse(videoCommandSchema, raw);
-  if (!result.success) throw new PlaybackInputError('invalid-command', describeIssues(result.issues));
-  return result.output;
+  return parseInput(videoCommandSchema, raw, 'invalid-command');
 }

@@ -19,9 +19,9 @@ import {
   type SeekCommand,
   type VideoCommand,
   MAX_POSITION,
-  describeIssues,
   fieldSchemas,
   parseCommand,
+  parseInput,
 } from './video-command.js';
 
 export * from './video-command.js';
@@ -80,9 +80,7 @@ export const videoStateSchema = v.object({
  * @throws {PlaybackInputError} `invalid-state`, listing every problem, when it is not one.
  */
 export function parseState(raw: unknown): VideoState {
-  const result = v.safeParse(videoStateSchema, raw);
-  if (!result.success) throw new PlaybackInputError('invalid-state', describeIssues(result.issues));
-  return result.output;
+  return parseInput(videoStateSchema, raw, 'invalid-state');
 }
 
 /**
@@ -97,19 +95,19 @@ export function parseState(raw: unknown): VideoState {
  * - `load` switches the source and resets to paused at 0; the rate is kept (a viewer's preference).
  */
 export function apply(state: VideoState, command: VideoCommand): VideoState {
-  switch (command.type) {
+  // Every field of a command but its type is a field of the state, set as stamped (parseCommand dropped
+  // any other field).
+  const { type, ...stamped } = command;
+  switch (type) {
     case 'play':
-      if (!state.paused) return state;
-      return { ...state, paused: false, position: command.position, anchor: command.anchor };
+      return state.paused ? { ...state, ...stamped, paused: false } : state;
     case 'pause':
-      if (state.paused) return state;
-      return { ...state, paused: true, position: command.position };
-    case 'seek':
-      return { ...state, position: command.position, anchor: command.anchor };
-    case 'rate':
-      return { ...state, rate: command.rate, position: command.position, anchor: command.anchor };
+      return state.paused ? state : { ...state, ...stamped, paused: true };
     case 'load':
-      return { ...state, src: command.src, paused: true, position: 0, anchor: 0 };
+      return { ...state, ...stamped, paused: true, position: 0, anchor: 0 };
+    case 'seek':
+    case 'rate':
+      return { ...state, ...stamped };
   }
 }
 

@@ -9,9 +9,10 @@
  * and takes it back on load, keeping its id; a duplicated tab finds the lock held and gets its own id.
  */
 
+import { isNodeId } from '../consensus/index.js';
+
 const IDS_KEY = (room: string) => `paxos-video:ids:${room}`;
 const LOCK_NAME = (room: string, id: string) => `paxos-video:node:${room}:${id}`;
-const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** A claimed identity; `release()` gives the id back for a later claim (a reload, a re-added element). */
 export interface ClaimedIdentity {
@@ -33,7 +34,7 @@ function readIds(storage: Storage | undefined, room: string): string[] {
   try {
     const raw = storage?.getItem(IDS_KEY(room));
     const list: unknown = raw ? JSON.parse(raw) : [];
-    return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string' && ID_PATTERN.test(x)) : [];
+    return Array.isArray(list) ? list.filter(isNodeId) : [];
   } catch {
     return []; // unreadable storage is treated as empty: a fresh id is always safe
   }
@@ -48,19 +49,13 @@ function writeIds(storage: Storage | undefined, room: string, ids: string[]): vo
 }
 
 /** Tries to take the Web Lock of `name` without waiting; resolves to a release function, or null if held. */
-function tryLock(name: string): Promise<(() => void) | null> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (!locks) return Promise.resolve(null);
+function tryLock(locks: LockManager, name: string): Promise<(() => void) | null> {
   return new Promise((resolveClaim) => {
     locks
-      .request(name, { ifAvailable: true }, (lock) => {
-        if (!lock) {
-          resolveClaim(null);
-          return undefined;
-        }
-        // Hold the lock until released: the callback's promise keeps it.
-        return new Promise<void>((release) => resolveClaim(() => release()));
-      })
+      // Held: null. Taken: kept until released, by the callback's promise.
+      .request(name, { ifAvailable: true }, (lock) =>
+        lock ? new Promise<void>((release) => resolveClaim(() => release())) : resolveClaim(null),
+      )
       .catch(() => resolveClaim(null));
   });
 }
@@ -70,18 +65,17 @@ function tryLock(name: string): Promise<(() => void) | null> {
  * Without Web Locks (very old browsers) every claim mints a new id: safe, at the cost of a configuration change.
  */
 export async function claimIdentity(room: string, storage: Storage | undefined = safeSessionStorage()): Promise<ClaimedIdentity> {
-  const hasLocks = Boolean((globalThis.navigator as Navigator | undefined)?.locks);
-  if (hasLocks) {
-    for (const id of readIds(storage, room)) {
-      const release = await tryLock(LOCK_NAME(room, id));
-      if (release) return { id, recovered: true, release };
-    }
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) return { id: newNodeId(), recovered: false, release: () => {} };
+  for (const id of readIds(storage, room)) {
+    const release = await tryLock(locks, LOCK_NAME(room, id));
+    if (release) return { id, recovered: true, release };
   }
   for (;;) {
     const id = newNodeId();
-    const release = hasLocks ? await tryLock(LOCK_NAME(room, id)) : () => {};
+    const release = await tryLock(locks, LOCK_NAME(room, id));
     if (!release) continue; // astronomically unlikely: someone holds a lock on a fresh random id
-    if (hasLocks) writeIds(storage, room, [...readIds(storage, room), id]);
+    writeIds(storage, room, [...readIds(storage, room), id]);
     return { id, recovered: false, release };
   }
 }
