@@ -429,16 +429,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   #reportMessage(direction: 'send' | 'receive', from: string, to: string, message: Message<VideoState, VideoCommand>): void {
-    const s = summarizeMessage(message);
-    this.emit('paxos-message', {
-      direction,
-      type: s.type,
-      from,
-      to,
-      ...(s.ballot ? { ballot: s.ballot } : {}),
-      ...(s.slot !== undefined ? { slot: s.slot } : {}),
-      ...(s.decidedThrough !== undefined ? { decidedThrough: s.decidedThrough } : {}),
-    });
+    // The summary holds only the fields the message has (type, and ballot, slot, decidedThrough if any).
+    this.emit('paxos-message', { direction, from, to, ...summarizeMessage(message) });
   }
 
   // ---- status, clock, errors --------------------------------------------------------------------------
