@@ -42,6 +42,17 @@ const shortNames = () => ({
 });
 const minify = () => [shortNames(), terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } })];
 
+/** One self-contained, minified ES module file: everything inlined, for a page's script tag. */
+const singleFile = (input, file) => ({
+  input,
+  output: { file, format: 'es', sourcemap: true },
+  plugins: [
+    nodeResolve({ browser: true }),
+    ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
+    ...minify(),
+  ],
+});
+
 export default [
   {
     input: ['src/index.ts', 'src/inspector/index.ts', 'src/drift-baselines.ts'],
@@ -58,33 +69,9 @@ export default [
     },
     plugins: [ts({ outDir: 'dist', declaration: true, declarationDir: 'dist', rootDir: 'src', include: ['src/**/*.ts'] })],
   },
-  {
-    input: 'src/index.ts',
-    output: { file: 'dist/paxos-video.js', format: 'es', sourcemap: true },
-    plugins: [
-      nodeResolve({ browser: true }),
-      ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
-      ...minify(),
-    ],
-  },
-  {
-    input: 'src/inspector/index.ts',
-    output: { file: 'dist/paxos-inspector.js', format: 'es', sourcemap: true },
-    plugins: [
-      nodeResolve({ browser: true }),
-      ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
-      ...minify(),
-    ],
-  },
-  {
-    input: 'src/drift-baselines.ts',
-    output: { file: 'dist/paxos-video-baselines.js', format: 'es', sourcemap: true },
-    plugins: [
-      nodeResolve({ browser: true }),
-      ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
-      ...minify(),
-    ],
-  },
+  singleFile('src/index.ts', 'dist/paxos-video.js'),
+  singleFile('src/inspector/index.ts', 'dist/paxos-inspector.js'),
+  singleFile('src/drift-baselines.ts', 'dist/paxos-video-baselines.js'),
   {
     input: { index: 'server/index.ts', cli: 'server/cli.ts' },
     external: isExternal([...deps, ...node]),
