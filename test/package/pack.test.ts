@@ -1,13 +1,21 @@
 /**
  * The package as users get it: `npm pack` the project, check the tarball holds exactly what users need, install
- * it into a fresh folder (offline, from npm's cache), then use it from there the way users do: resolve and
- * import the element, the inspector and the server, type-check a consumer against the shipped declarations,
- * serve the widget and the demo from the installed server, and run the installed bin with `--help`.
+ * it into a fresh folder with `npm ci`, then use it from there the way users do: resolve and import the element,
+ * the inspector and the server, type-check a consumer against the shipped declarations, serve the widget and the
+ * demo from the installed server, and run the installed bin with `--help`.
+ *
+ * The install never reaches the registry (tests send nothing off this machine, and CI runs them in a network
+ * namespace with no route out): the consumer's lockfile pins the tarball plus the production part of this
+ * project's own lockfile, and `npm ci --offline` takes every dependency's tarball from npm's cache, where the
+ * project's own `npm ci` or `npm install` put it. A plain `npm install` of the tarball would need the registry's
+ * metadata of every dependency, which `npm ci` never caches. A dependency the tarball declares but the lockfile
+ * lacks fails `npm ci`; one the code imports but the tarball does not declare fails the import test below.
  *
  * Needs `npm run build` first (`npm test` builds before the Node tests).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +29,73 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   version: string;
   main: string;
   types: string;
+  license: string;
+  engines: Record<string, string>;
   exports: Record<string, string | Record<string, string>>;
   bin: Record<string, string>;
+  dependencies: Record<string, string>;
 };
+
+/** One entry of package-lock.json's `packages` (lockfile version 2 or 3). */
+interface LockEntry {
+  dev?: boolean;
+  devOptional?: boolean;
+  [key: string]: unknown;
+}
+
+/** How long the offline install may take before the test gives up: it reads only the local cache. */
+const INSTALL_DEADLINE_MS = 90_000;
+
+/**
+ * The consumer's package.json and package-lock.json: the tarball as its one dependency, and every package of
+ * this project's lockfile that the production dependencies need (the entries npm did not mark `dev`), at the
+ * same place in node_modules, so `npm ci` installs exactly the tree users of this release get.
+ */
+function consumerManifests(tarball: string): { manifest: object; lock: object } {
+  const spec = `file:${tarball}`;
+  const projectLock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+    lockfileVersion: number;
+    packages?: Record<string, LockEntry>;
+  };
+  assert.ok(projectLock.packages && projectLock.lockfileVersion >= 2, 'package-lock.json is lockfile version 2 or 3');
+  const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
+  const packages: Record<string, object> = {
+    '': { name: 'paxos-video-consumer', dependencies: { [pkg.name]: spec } },
+    [`node_modules/${pkg.name}`]: {
+      version: pkg.version,
+      resolved: spec,
+      integrity,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
+  };
+  for (const [path, entry] of Object.entries(projectLock.packages)) {
+    if (path === '' || entry.dev) continue;
+    const { devOptional: _devOptional, ...kept } = entry;
+    packages[path] = kept;
+  }
+  return {
+    manifest: { name: 'paxos-video-consumer', private: true, type: 'module', dependencies: { [pkg.name]: spec } },
+    lock: { name: 'paxos-video-consumer', lockfileVersion: 3, requires: true, packages },
+  };
+}
+
+/** `npm ci --offline` in the consumer; a dependency missing from npm's cache fails in seconds and says why. */
+async function installOffline(consumer: string): Promise<void> {
+  const args = ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--fetch-retries=0', '--fetch-timeout=10000'];
+  try {
+    await run('npm', args, { cwd: consumer, env: cleanEnv(), timeout: INSTALL_DEADLINE_MS, maxBuffer: 64 << 20 });
+  } catch (error) {
+    const e = error as { killed?: boolean; stderr?: string; message: string };
+    const why = e.killed ? `did not finish within ${INSTALL_DEADLINE_MS / 1000} s` : (e.stderr ?? e.message).trim().split('\n').slice(0, 3).join(' / ');
+    throw new Error(
+      `installing the packed tarball offline failed (${why}). The consumer takes its dependencies from npm's cache, ` +
+        'without the registry: run `npm ci` (or `npm install`) in this project with the same npm cache first, then `npm test` again.',
+    );
+  }
+}
 
 /**
  * The environment minus what the parent `npm run` exported about this project (its package, prefix and
@@ -73,22 +145,17 @@ describe('npm package', { timeout: 180_000 }, () => {
       assert.ok(existsSync(join(root, f)), `${f} is missing: run \`npm run build\` first (npm test does)`);
     }
     work = mkdtempSync(join(tmpdir(), 'paxos-video-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, env: cleanEnv(), maxBuffer: 64 << 20 });
+    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, env: cleanEnv(), timeout: 60_000, maxBuffer: 64 << 20 });
     const [report] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
     tarball = join(work, report.filename);
     files = report.files.map((f) => f.path).sort();
 
     consumer = join(work, 'consumer');
     mkdirSync(consumer);
-    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'paxos-video-consumer', private: true, type: 'module' }));
-    const install = (mode: string) =>
-      run('npm', ['install', mode, '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', consumer, tarball], { cwd: consumer, env: cleanEnv(), maxBuffer: 64 << 20 });
-    try {
-      await install('--offline');
-    } catch {
-      // A dependency missing from the cache: let npm use the registry for what is not there.
-      await install('--prefer-offline');
-    }
+    const { manifest, lock } = consumerManifests(tarball);
+    writeFileSync(join(consumer, 'package.json'), JSON.stringify(manifest, null, 2));
+    writeFileSync(join(consumer, 'package-lock.json'), JSON.stringify(lock, null, 2));
+    await installOffline(consumer);
   });
 
   after(() => {
@@ -277,7 +344,7 @@ describe('npm package', { timeout: 180_000 }, () => {
       }),
     );
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const result = await run(process.execPath, [tsc, '-p', join(consumer, 'tsconfig.json')], { cwd: consumer, env: cleanEnv() }).then(
+    const result = await run(process.execPath, [tsc, '-p', join(consumer, 'tsconfig.json')], { cwd: consumer, env: cleanEnv(), timeout: 120_000 }).then(
       () => '',
       (e: { stdout?: string }) => e.stdout ?? String(e),
     );
