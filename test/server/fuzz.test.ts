@@ -8,7 +8,8 @@ import { runInNewContext } from 'node:vm';
 import type { Socket } from 'socket.io-client';
 import type { HealthReport } from '../../server/index.js';
 import type { SignalDelivery } from '../../src/net/signaling-protocol.js';
-import { connect, get, metric, next, peer, ping, startServer, until, within, type ClientSocket } from './helpers.js';
+import { waitFor } from '../support/wait.js';
+import { WAIT_MS, connect, get, metric, next, peer, ping, startServer, within, type ClientSocket } from './helpers.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 const SOCKETS = 24;
@@ -115,17 +116,15 @@ test(`fuzz: ${SOCKETS * EVENTS_PER_SOCKET} random and malformed events from ${SO
     }
 
     for (const c of clients) c.close();
-    await until(() => false === clients.some((c) => c.connected), 'fuzz sockets closed');
+    await waitFor(() => !clients.some((c) => c.connected), 'fuzz sockets closed', WAIT_MS);
     // The server drops every fuzz peer once they are gone.
-    await within(
-      (async () => {
-        for (;;) {
-          const h = (await (await get(url, '/healthz')).json()) as HealthReport;
-          if (h.sockets === 0 && h.peers === 0 && h.rooms === 0) return;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      })(),
+    await waitFor(
+      async () => {
+        const h = (await (await get(url, '/healthz')).json()) as HealthReport;
+        return h.sockets === 0 && h.peers === 0 && h.rooms === 0;
+      },
       'the server to forget the fuzz peers',
+      WAIT_MS,
     );
 
     // Still serving well-behaved clients.
