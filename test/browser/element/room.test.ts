@@ -20,9 +20,9 @@ describe('<paxos-video> room', () => {
   it('elects one leader that every element knows, with the others as acceptors', () => {
     const leader = els[0]!.leader;
     expect(leader).to.be.a('string');
-    const roles = els.map((e) => e.role).sort();
+    const roles = els.map((e) => e.paxosRole).sort();
     expect(roles).to.deep.equal(['acceptor', 'acceptor', 'leader']);
-    expect(els.find((e) => e.role === 'leader')!.nodeId).to.equal(leader);
+    expect(els.find((e) => e.paxosRole === 'leader')!.nodeId).to.equal(leader);
     expect(new Set(els.map((e) => e.nodeId)).size).to.equal(3);
   });
 
@@ -104,7 +104,7 @@ describe('<paxos-video> room', () => {
   it('reports every protocol message as a paxos-message event', async () => {
     const seen: string[] = [];
     const on = (e: Event) => seen.push((e as CustomEvent<{ type: string; direction: string }>).detail.type);
-    const leader = els.find((e) => e.role === 'leader')!;
+    const leader = els.find((e) => e.paxosRole === 'leader')!;
     leader.addEventListener('paxos-message', on);
     await els[0]!.seek(5);
     leader.removeEventListener('paxos-message', on);

@@ -4,6 +4,7 @@
  */
 import { Mesh, type MeshOptions } from '../../../src/net/mesh.js';
 import { SignalingClient } from '../../../src/net/signaling-client.js';
+import { describeLink } from '../../support/mesh-hooks.js';
 import { waitFor } from '../../support/wait.js';
 
 export { waitFor };
@@ -78,7 +79,7 @@ export async function connected(a: TestPeer, b: TestPeer, relayed?: boolean, tim
     );
   } catch (err) {
     // Say where the connection is stuck: both sides' link states and counters.
-    const side = (x: TestPeer, y: TestPeer): string => `${x.id}: ${x.mesh.describeLink(y.id)} stats=${JSON.stringify(x.mesh.stats)}`;
+    const side = (x: TestPeer, y: TestPeer): string => `${x.id}: ${describeLink(x.mesh, y.id)} stats=${JSON.stringify(x.mesh.stats)}`;
     throw new Error(`${(err as Error).message}\n  ${side(a, b)}\n  ${side(b, a)}`);
   }
 }
