@@ -43,6 +43,8 @@ export async function startTabServer(label: string, widget: 'shipped' | 'with-te
         platform: 'browser',
         target: 'es2022',
         tsconfig: join(ROOT, 'tsconfig.json'),
+        // package.json's sideEffects names the built files only: src/index.ts's registration must stay.
+        ignoreAnnotations: true,
         logLevel: 'warning',
       });
     }
