@@ -1,5 +1,5 @@
 import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
-import { PaxosVideoError, paxosEvent, type PaxosEventDetailMap, type PaxosEventName, type PaxosRole, type PaxosStatus } from './events.js';
+import { paxosEvent, type PaxosVideoError, type PaxosEventDetailMap, type PaxosEventName, type PaxosRole, type PaxosStatus } from './events.js';
 import { attributeProblems, defaultRoom, defaultSignaling, type ConnectionConfig } from './element/config.js';
 import { styles } from './element/styles.js';
 import { claimIdentity, safeSessionStorage, type ClaimedIdentity } from './room/identity.js';
@@ -8,7 +8,7 @@ import { VideoDriver, type UserIntent } from './media/video-driver.js';
 import { driftPreset, driftPresetProblem, registerDriftPreset, type DriftPreset } from './element/drift-presets.js';
 import { type VideoState, initialVideoState } from './playback/video-state.js';
 import type { RoomError, RoomEvents } from './room/room-events.js';
-import { elementError, intentCommand, joinedRoom, loadCommand, pauseCommand, playCommand, propose, rateCommand, seekCommand } from './element/commands.js';
+import { asElement, intentCommand, joinedRoom, loadCommand, pauseCommand, playCommand, propose, rateCommand, seekCommand } from './element/commands.js';
 import { ElementView } from './element/view.js';
 
 /** Counters and clock figures of one element, for dashboards and the benchmark. */
@@ -244,9 +244,7 @@ export class PaxosVideo extends ReactiveElement {
    * leader, with the state as of the latest decided slot (never a stale one).
    */
   async readState(): Promise<VideoState> {
-    return joinedRoom(this.#room)
-      .read()
-      .catch((error: RoomError) => Promise.reject(elementError(error)));
+    return asElement(joinedRoom(this.#room).read());
   }
   /**
    * UNSAFE operator action: restarts the room's configuration from the reachable nodes when a majority of the
@@ -254,11 +252,7 @@ export class PaxosVideo extends ReactiveElement {
    * fact alive: use it only when those tabs are known to be gone for good.
    */
   async forceReconfigure(): Promise<void> {
-    try {
-      joinedRoom(this.#room).forceReconfigure();
-    } catch (error) {
-      throw error instanceof PaxosVideoError ? error : elementError(error as RoomError);
-    }
+    return asElement(joinedRoom(this.#room).forceReconfigure());
   }
 
   /**

@@ -50,9 +50,9 @@ export function joinedRoom(room: Room | undefined, withState = false): Room {
   return room;
 }
 
-/** A room's failure as the element's: the same code and message. */
-export function elementError(error: RoomError): PaxosVideoError {
-  return new PaxosVideoError(error.code, error.message);
+/** `promise`, with a room's failure turned into the element's: the same code and message. */
+export function asElement<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((error: RoomError) => Promise.reject(new PaxosVideoError(error.code, error.message)));
 }
 
 /** Proposes what `command` makes to `room`; resolves with the decided state. */
@@ -64,6 +64,6 @@ export async function propose(room: Room | undefined, command: CommandOf): Promi
   } catch (error) {
     throw new PaxosVideoError('bad-argument', (error as Error).message);
   }
-  await joined.propose(made).catch((error: RoomError) => Promise.reject(elementError(error)));
+  await asElement(joined.propose(made));
   return joined.state;
 }

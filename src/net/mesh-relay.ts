@@ -9,6 +9,7 @@
  * - A channel that closes, or ICE that goes down under an open channel, relays at once (mesh.ts).
  * - The relay is usable while the peer is in the room, has our secret, and we are joined to the server.
  */
+import { MeshError } from './mesh-error.js';
 import { utf8Length } from './plain-json.js';
 import type { LinkIds, MeshSignals, SignalPeer } from './mesh-signals.js';
 
@@ -38,15 +39,18 @@ export class MeshRelay {
   readonly #signals: MeshSignals;
   readonly #joined: () => boolean;
   readonly #sender: (peer: RelayPeer) => LinkIds | null | undefined;
+  readonly #onError: (error: MeshError) => void;
 
   /**
    * @param joined whether this node is joined to the signaling server now
    * @param sender the link whose ids stamp a relayed frame to `peer` (see MeshSignals.send)
+   * @param onError a frame too large for the relay (`relay-too-large`)
    */
-  constructor(signals: MeshSignals, joined: () => boolean, sender: (peer: RelayPeer) => LinkIds | null | undefined) {
+  constructor(signals: MeshSignals, joined: () => boolean, sender: (peer: RelayPeer) => LinkIds | null | undefined, onError: (error: MeshError) => void) {
     this.#signals = signals;
     this.#joined = joined;
     this.#sender = sender;
+    this.#onError = onError;
   }
 
   /** Whether messages to `peer` can go through the relay now. */
@@ -54,17 +58,14 @@ export class MeshRelay {
     return peer.relayed && peer.inRoom && !peer.wrongSecret && this.#joined();
   }
 
-  /**
-   * Sends `frame` to `peer` through the relay. False when it is too large for it (then `onTooLarge`).
-   * @param onFailed the server refused it
-   */
-  send(peer: RelayPeer, frame: string, onTooLarge: () => void, onFailed: (error: unknown) => void): boolean {
+  /** Sends `frame` to `peer` through the relay; false, with a `relay-too-large` error, when it does not fit. */
+  send(peer: RelayPeer, frame: string): boolean {
     if (utf8Length(frame) > MAX_RELAY_FRAME_BYTES) {
-      onTooLarge();
+      this.#onError(new MeshError('relay-too-large', `a ${frame.length}-byte message cannot go through the relay to ${peer.id}`, peer.id));
       return false;
     }
     this.sent += 1;
-    this.#signals.send(peer, { k: 'relay', m: frame }, () => this.#sender(peer), onFailed);
+    this.#signals.send(peer, { k: 'relay', m: frame }, () => this.#sender(peer));
     return true;
   }
 

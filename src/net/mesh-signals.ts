@@ -10,6 +10,7 @@
  * ours is replaced too: it is bound to the old one's DTLS.
  */
 import { SignalCipher } from './crypto.js';
+import { MeshError } from './mesh-error.js';
 import type { LinkSignal } from './peer-link.js';
 import { newLinkId, SignalEnvelope, type SignalBody, type UnwrapResult } from './signal-envelope.js';
 import type { SignalingClient } from './signaling-client.js';
@@ -48,28 +49,30 @@ export class MeshSignals {
   readonly #selfId: string;
   readonly #signaling: MeshSignaling;
   readonly #envelope: Promise<SignalEnvelope>;
+  readonly #onError: (error: MeshError) => void;
   /** The `s` of relayed frames sent while there is no link (any well-formed id: relays ignore it). */
   readonly #relayLinkId = newLinkId();
 
   /**
    * @param secret the room secret (checked by the caller); without one, bodies travel in the clear
-   * @param onKeyError the room key could not be derived (nothing can be sealed or opened)
+   * @param onError a signal could not be sent, or the room key could not be derived (`signal-failed`)
    */
-  constructor(selfId: string, room: string, secret: string | undefined, signaling: MeshSignaling, onKeyError: (error: unknown) => void) {
+  constructor(selfId: string, room: string, secret: string | undefined, signaling: MeshSignaling, onError: (error: MeshError) => void) {
     this.#selfId = selfId;
     this.#signaling = signaling;
+    this.#onError = onError;
     this.#envelope =
       secret === undefined ? Promise.resolve(new SignalEnvelope(selfId)) : SignalCipher.create(secret, room).then((c) => new SignalEnvelope(selfId, c));
-    this.#envelope.catch(onKeyError);
+    this.#envelope.catch((err: unknown) => onError(new MeshError('signal-failed', `cannot derive the room key: ${String(err)}`)));
   }
 
   /**
    * Sends `signal` to `peer`, after everything sent to it before. Once those are out, `sender()` says which
    * link sends it (its ids stamp the body): `null` to drop it (that link was replaced, or the mesh closed),
-   * `undefined` when no link does (a relayed frame with no link yet).
-   * @param onFailed the server refused it (not connected, too large)
+   * `undefined` when no link does (a relayed frame with no link yet). A refusal of the server (not
+   * connected, too large) is reported as `signal-failed`.
    */
-  send(peer: SignalPeer, signal: LinkSignal | RelaySignal, sender: () => LinkIds | null | undefined, onFailed: (error: unknown) => void): void {
+  send(peer: SignalPeer, signal: LinkSignal | RelaySignal, sender: () => LinkIds | null | undefined): void {
     peer.outbound = peer.outbound.then(async () => {
       const link = sender();
       if (link === null) return;
@@ -77,8 +80,9 @@ export class MeshSignals {
       const data = await (await this.#envelope).wrap(peer.id, body);
       try {
         this.#signaling.signal(peer.id, data);
-      } catch (error) {
-        onFailed(error);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.#onError(new MeshError('signal-failed', `signal to ${peer.id} not sent: ${message}`, peer.id));
       }
     }, () => undefined);
   }

@@ -27,6 +27,7 @@ import { Backoff } from './backoff.js';
 import { tabConnectionBudget, type ConnectionBudget } from './connection-budget.js';
 import { checkSecret } from './crypto.js';
 import { BYE_FRAME, decodeFrame, encodeMessageFrame } from './mesh-frame.js';
+import { MeshError } from './mesh-error.js';
 import { DIRECT_TIMEOUT_MS, MeshRelay, type RelayPeer } from './mesh-relay.js';
 import { MeshSignals, routeSignal, type MeshSignaling } from './mesh-signals.js';
 import { MalformedCounter, type MeshMessage } from './peer-codec.js';
@@ -34,6 +35,7 @@ import { PeerLink, type LinkDeathReason, type LinkSignal } from './peer-link.js'
 import { newLinkId, type SignalBody } from './signal-envelope.js';
 import { TypedEventTarget } from './typed-events.js';
 
+export { MeshError, type MeshErrorCode } from './mesh-error.js';
 export { MAX_RELAY_FRAME_BYTES } from './mesh-relay.js';
 export type { MeshSignaling } from './mesh-signals.js';
 
@@ -74,23 +76,6 @@ export interface MeshPeerInfo {
   rtt: number | null;
   /** Whether the signaling server lists it in the room. */
   inRoom: boolean;
-}
-
-/** Codes of {@link MeshError}. */
-export type MeshErrorCode = 'wrong-secret' | 'connection-budget' | 'relay-too-large' | 'signal-failed';
-
-/** A problem the mesh reports through its `error` event (never thrown into the page). */
-export class MeshError extends Error {
-  /** What went wrong, machine-readable. */
-  readonly code: MeshErrorCode;
-  /** The peer concerned. */
-  readonly peer: string | undefined;
-  constructor(code: MeshErrorCode, message: string, peer?: string) {
-    super(message);
-    this.name = 'MeshError';
-    this.code = code;
-    this.peer = peer;
-  }
 }
 
 /** Events of {@link Mesh}, by name, with their `detail`. */
@@ -176,10 +161,9 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.selfId = options.selfId;
     const s = (this.#signaling = options.signaling);
     this.#budget = options.budget ?? tabConnectionBudget;
-    this.#signals = new MeshSignals(this.selfId, options.room, options.secret, s, (err) => {
-      this.emit('error', { error: new MeshError('signal-failed', `cannot derive the room key: ${String(err)}`) });
-    });
-    this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link));
+    const onError = (error: MeshError): void => this.emit('error', { error });
+    this.#signals = new MeshSignals(this.selfId, options.room, options.secret, s, onError);
+    this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link), onError);
     this.#unsubscribe.push(
       s.on('joined', ({ peers }) => this.#onRoomList(peers)),
       s.on('peer-joined', ({ nodeId }) => this.#onPeerJoined(nodeId)),
@@ -215,13 +199,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const e = this.#entries.get(to);
     if (!e || this.#closed) return false;
     if (e.link?.open) return e.link.send(frame);
-    if (!this.#relay.usable(e)) return false;
-    return this.#relay.send(
-      e,
-      frame,
-      () => this.emit('error', { error: new MeshError('relay-too-large', `a ${frame.length}-byte message cannot go through the relay to ${to}`, to) }),
-      (err) => this.#signalFailed(e, err),
-    );
+    return this.#relay.usable(e) && this.#relay.send(e, frame);
   }
 
   /** Every known peer, reachable or not. */
@@ -463,12 +441,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   // Signals (mesh-signals.ts).
 
   #sendSignal(e: PeerEntry, link: PeerLink, signal: LinkSignal): void {
-    this.#signals.send(e, signal, () => (this.#closed || e.link !== link ? null : link), (err) => this.#signalFailed(e, err));
-  }
-
-  #signalFailed(e: PeerEntry, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    this.emit('error', { error: new MeshError('signal-failed', `signal to ${e.id} not sent: ${message}`, e.id) });
+    this.#signals.send(e, signal, () => (this.#closed || e.link !== link ? null : link));
   }
 
   #onSignal(from: string, data: unknown): void {

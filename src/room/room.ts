@@ -297,8 +297,8 @@ export class Room {
     });
   }
 
-  /** The unsafe operator action: see PaxosNode.forceReconfigure. @throws {RoomError} before the room is joined. */
-  forceReconfigure(acceptors?: readonly string[]): void {
+  /** The unsafe operator action: see PaxosNode.forceReconfigure. Rejects before the room is joined. */
+  async forceReconfigure(acceptors?: readonly string[]): Promise<void> {
     if (!this.#node) throw notInRoom();
     this.#node.forceReconfigure(acceptors);
     this.#flush();
