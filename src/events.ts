@@ -6,6 +6,7 @@
  * room on it, and `<paxos-inspector>` can follow an element from outside its shadow root.
  */
 import type { VideoState } from './playback/video-state.js';
+import type { RoomErrorCode } from './room/room-events.js';
 
 /** Event names, by role. The values are what `addEventListener` takes. */
 export const PaxosEvents = {
@@ -127,20 +128,12 @@ export interface PaxosAutoplayBlockedDetail {
   readonly mutedFallback: boolean;
 }
 
-/** Error codes of `paxos-error` and of rejected method promises. */
-export type PaxosErrorCode =
-  | 'bad-attribute'
-  | 'bad-argument'
-  | 'signaling-unreachable'
-  | 'unauthorized'
-  | 'room-full'
-  | 'id-taken'
-  | 'wrong-secret'
-  | 'no-quorum'
-  | 'timeout'
-  | 'not-connected'
-  | 'media-error'
-  | 'protocol';
+/**
+ * Error codes of `paxos-error` and of rejected method promises: the room's (`bad-argument`,
+ * `signaling-unreachable`, `unauthorized`, `room-full`, `id-taken`, `wrong-secret`, `no-quorum`, `timeout`,
+ * `not-connected`, `protocol`), which the element passes on as they are, and the element's own.
+ */
+export type PaxosErrorCode = RoomErrorCode | 'bad-attribute' | 'media-error';
 
 /** `paxos-error` */
 export interface PaxosErrorDetail {
