@@ -6,7 +6,7 @@
  * room on it, and `<paxos-inspector>` can follow an element from outside its shadow root.
  */
 import type { VideoState } from './playback/video-state.js';
-import type { RoomErrorCode } from './room/room-events.js';
+import type { RoomErrorCode, RoomEvents } from './room/room-events.js';
 
 /** Event names, by role. The values are what `addEventListener` takes. */
 export const PaxosEvents = {
@@ -156,6 +156,15 @@ export interface PaxosEventDetailMap {
   'paxos-autoplay-blocked': PaxosAutoplayBlockedDetail;
   'paxos-error': PaxosErrorDetail;
 }
+
+/**
+ * The element fires each room event `name` as the DOM event `paxos-<name>` with the detail as it is. This
+ * type is `true` only while every room event's detail fits its DOM event's: checked at compile time, it
+ * costs nothing in the bundle.
+ */
+type RoomEventsFitDomEvents = { [K in keyof RoomEvents]: RoomEvents[K] extends PaxosEventDetailMap[`paxos-${K}`] ? true : never }[keyof RoomEvents];
+const roomEventsFit: RoomEventsFitDomEvents = true;
+void roomEventsFit;
 
 /** The `CustomEvent` type of one event name. */
 export type PaxosEvent<K extends PaxosEventName> = CustomEvent<PaxosEventDetailMap[K]>;

@@ -1,6 +1,12 @@
+/**
+ * `<paxos-video>`, read top to bottom: its docs, attributes and properties, methods, lifecycle, handlers,
+ * render. It wires the layers and stays thin: the room (room/) runs the consensus, the driver (media/)
+ * moves the video, and its own parts are in element/: attribute checks (config.ts), commands
+ * (commands.ts), the fixed shadow DOM (view.ts), styles and drift-controller presets.
+ */
 import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
 import { paxosEvent, type PaxosVideoError, type PaxosEventDetailMap, type PaxosEventName, type PaxosRole, type PaxosStatus } from './events.js';
-import { attributeProblems, defaultRoom, defaultSignaling, type ConnectionConfig } from './element/config.js';
+import { attributeProblems, connectionConfig } from './element/config.js';
 import { styles } from './element/styles.js';
 import { claimIdentity, safeSessionStorage, type ClaimedIdentity } from './room/identity.js';
 import { Room, type PeerInfo, type RoomOptions } from './room/room.js';
@@ -10,20 +16,6 @@ import { type VideoState, initialVideoState } from './playback/video-state.js';
 import type { RoomError, RoomEvents } from './room/room-events.js';
 import { asElement, intentCommand, joinedRoom, loadCommand, pauseCommand, playCommand, propose, rateCommand, seekCommand } from './element/commands.js';
 import { ElementView } from './element/view.js';
-
-/** Counters and clock figures of one element, for dashboards and the benchmark. */
-export interface PaxosVideoStats {
-  /** Last measured drift of the local video against the room's timeline, ms (positive: ahead). */
-  readonly drift: number;
-  /** Estimated offset of the local clock to the shared clock, ms. */
-  readonly clockOffset: number;
-  /** Bound on the error of `clockOffset`, ms (half the best sample's round trip, grown with age). */
-  readonly clockError: number;
-  /** Slots this node applied. */
-  readonly decisions: number;
-  /** Malformed or invalid messages dropped (peers and server). */
-  readonly rejected: number;
-}
 
 /** `paxos-sync` is throttled to this period. */
 const SYNC_EVENT_MS = 500;
@@ -298,7 +290,7 @@ export class PaxosVideo extends ReactiveElement {
   async #start(): Promise<void> {
     const generation = ++this.#generation;
     this.#running = true;
-    const config = this.#config();
+    const config = connectionConfig(this);
     const problems = attributeProblems(config);
     const driftProblem = driftPresetProblem(this.driftController);
     if (driftProblem) problems.push(driftProblem);
@@ -348,31 +340,6 @@ export class PaxosVideo extends ReactiveElement {
     this.#room = undefined;
     this.#identity?.release();
     this.#identity = undefined;
-  }
-
-  #config(): ConnectionConfig & { raw: Record<string, string | undefined> } {
-    const raw = {
-      signaling: this.signaling,
-      room: this.room,
-      'ice-servers': this.iceServers,
-      'max-acceptors': this.getAttribute('max-acceptors') ?? undefined,
-      src: this.src,
-    };
-    let iceServers: RTCIceServer[] | undefined;
-    try {
-      iceServers = this.iceServers ? (JSON.parse(this.iceServers) as RTCIceServer[]) : undefined;
-    } catch {
-      iceServers = undefined;
-    }
-    return {
-      raw,
-      signaling: this.signaling || defaultSignaling(),
-      room: this.room || defaultRoom(),
-      iceServers,
-      maxAcceptors: this.maxAcceptors,
-      ...(this.token ? { token: this.token } : {}),
-      ...(this.secret ? { secret: this.secret } : {}),
-    };
   }
 
   /** Finds the video to drive (slotted, else one created from `src`) and starts following the room. */
@@ -474,13 +441,19 @@ export class PaxosVideo extends ReactiveElement {
   }
 }
 
-/**
- * Each room event is fired as the DOM event `paxos-<name>` with its detail as it is: this type is `true`
- * only while every room event's detail fits its DOM event's (checked at compile time, costs nothing).
- */
-export type RoomEventsFitDomEvents = { [K in keyof RoomEvents]: RoomEvents[K] extends PaxosEventDetailMap[`paxos-${K}`] ? true : never }[keyof RoomEvents];
-const _roomEventsFit: RoomEventsFitDomEvents = true;
-void _roomEventsFit;
+/** Counters and clock figures of one element, for dashboards and the benchmark. */
+export interface PaxosVideoStats {
+  /** Last measured drift of the local video against the room's timeline, ms (positive: ahead). */
+  readonly drift: number;
+  /** Estimated offset of the local clock to the shared clock, ms. */
+  readonly clockOffset: number;
+  /** Bound on the error of `clockOffset`, ms (half the best sample's round trip, grown with age). */
+  readonly clockError: number;
+  /** Slots this node applied. */
+  readonly decisions: number;
+  /** Malformed or invalid messages dropped (peers and server). */
+  readonly rejected: number;
+}
 
 declare global {
   interface HTMLElementTagNameMap {
