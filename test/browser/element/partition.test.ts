@@ -1,6 +1,7 @@
 /**
- * A network partition (the test hooks cut chosen links at the room's transport, both ways): the minority side reports the
- * lost quorum and decides nothing, the majority keeps deciding, and healing brings the minority back.
+ * A network partition (the test hooks cut chosen links at the room's transport, both ways): the minority
+ * side reports the lost quorum and decides nothing, the majority keeps deciding, and healing brings the
+ * minority back.
  */
 import { expect } from '@open-wc/testing';
 import type { PaxosVideo } from '../../../src/paxos-video.js';
