@@ -86,8 +86,8 @@ export async function peer(url: string, room: string, nodeId: string): Promise<{
 }
 
 /** Round trip of a `time` request: proves the socket is still connected and served. */
-export function ping(socket: ClientSocket): Promise<number> {
-  return within(socket.timeout(WAIT_MS).emitWithAck('time'), `time ack on ${socket.id}`);
+export function ping(socket: ClientSocket, ms = WAIT_MS): Promise<number> {
+  return within(socket.timeout(ms).emitWithAck('time'), `time ack on ${socket.id}`, ms);
 }
 
 /** A free TCP port on 127.0.0.1 (for processes that must be told their port). */
