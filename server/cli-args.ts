@@ -2,8 +2,12 @@
  * Command line and environment of `paxos-video-server`, turned into server options. Flags win over the
  * environment; anything malformed is a {@link CliError} with a message naming the flag (or variable).
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LIMITS } from '../src/net/signaling-protocol.js';
 import { LOG_LEVELS, isRedisUrl, normalizeOrigin, type SignalingServerOptions } from './options.js';
+
+/** One option of node:util's parseArgs. */
+type ParseArgsOptionConfig = NonNullable<ParseArgsConfig['options']>[string];
 
 /** A usage error: print `message` and exit with status 2. */
 export class CliError extends Error {
@@ -47,6 +51,19 @@ export function usage(): string {
   return lines.join('\n');
 }
 
+/** parseArgs' own errors, in this CLI's words (the flag named first, as every other message does). */
+function parseArgsError(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  const flag = /'(-[^' ]+)/.exec((err as Error).message ?? '')?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new CliError(`unknown flag ${flag}`);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const spec = FLAGS[flag?.replace(/^-+/, '') ?? ''];
+    // A string flag without its value, or a boolean one (--help, --version) given one.
+    return new CliError(spec ? `${flag} needs a value (${spec.value})` : `${flag} takes no value`);
+  }
+  return err;
+}
+
 function integer(raw: string, what: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw.trim())) throw new CliError(`${what}: expected an integer ${min}-${max}, got "${raw}"`);
   const n = Number(raw.trim());
@@ -65,26 +82,24 @@ function origin(raw: string, what: string): string {
 
 /** Parses `argv` (without node and script) and `env` into a command. Throws {@link CliError}. */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): CliCommand {
+  const flags: Record<string, ParseArgsOptionConfig> = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } };
+  // Every flag is parsed as repeatable, so a repeat of a single one is refused below with our message.
+  for (const name of Object.keys(FLAGS)) flags[name] = { type: 'string', multiple: true };
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...argv], options: flags, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw parseArgsError(err);
+  }
+  const { values, positionals } = parsed;
+  if (values['help']) return { kind: 'help' };
+  if (values['version']) return { kind: 'version' };
+  if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"`);
   const given = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return { kind: 'help' };
-    if (arg === '--version' || arg === '-v') return { kind: 'version' };
-    if (!arg.startsWith('--')) throw new CliError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    const spec = FLAGS[name];
-    if (!spec || !Object.hasOwn(FLAGS, name)) throw new CliError(`unknown flag --${name}`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new CliError(`--${name} needs a value (${spec.value})`);
-      i += 1;
-    }
-    const list = given.get(name) ?? [];
-    if (list.length > 0 && !spec.repeatable) throw new CliError(`--${name} given more than once`);
-    list.push(value);
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    const list = values[name] as string[] | undefined;
+    if (!list) continue;
+    if (list.length > 1 && !spec.repeatable) throw new CliError(`--${name} given more than once`);
     given.set(name, list);
   }
 

@@ -6,6 +6,7 @@
  * room on it, and `<paxos-inspector>` can follow an element from outside its shadow root.
  */
 import type { VideoState } from './playback/video-state.js';
+import type { RoomErrorCode, RoomEvents } from './room/room-events.js';
 
 /** Event names, by role. The values are what `addEventListener` takes. */
 export const PaxosEvents = {
@@ -127,20 +128,12 @@ export interface PaxosAutoplayBlockedDetail {
   readonly mutedFallback: boolean;
 }
 
-/** Error codes of `paxos-error` and of rejected method promises. */
-export type PaxosErrorCode =
-  | 'bad-attribute'
-  | 'bad-argument'
-  | 'signaling-unreachable'
-  | 'unauthorized'
-  | 'room-full'
-  | 'id-taken'
-  | 'wrong-secret'
-  | 'no-quorum'
-  | 'timeout'
-  | 'not-connected'
-  | 'media-error'
-  | 'protocol';
+/**
+ * Error codes of `paxos-error` and of rejected method promises: the room's (`bad-argument`,
+ * `signaling-unreachable`, `unauthorized`, `room-full`, `id-taken`, `wrong-secret`, `no-quorum`, `timeout`,
+ * `not-connected`, `protocol`), which the element passes on as they are, and the element's own.
+ */
+export type PaxosErrorCode = RoomErrorCode | 'bad-attribute' | 'media-error';
 
 /** `paxos-error` */
 export interface PaxosErrorDetail {
@@ -163,6 +156,15 @@ export interface PaxosEventDetailMap {
   'paxos-autoplay-blocked': PaxosAutoplayBlockedDetail;
   'paxos-error': PaxosErrorDetail;
 }
+
+/**
+ * The element fires each room event `name` as the DOM event `paxos-<name>` with the detail as it is. This
+ * type is `true` only while every room event's detail fits its DOM event's: checked at compile time, it
+ * costs nothing in the bundle.
+ */
+type RoomEventsFitDomEvents = { [K in keyof RoomEvents]: RoomEvents[K] extends PaxosEventDetailMap[`paxos-${K}`] ? true : never }[keyof RoomEvents];
+const roomEventsFit: RoomEventsFitDomEvents = true;
+void roomEventsFit;
 
 /** The `CustomEvent` type of one event name. */
 export type PaxosEvent<K extends PaxosEventName> = CustomEvent<PaxosEventDetailMap[K]>;

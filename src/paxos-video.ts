@@ -1,40 +1,22 @@
+/**
+ * `<paxos-video>`, read top to bottom: its docs, attributes and properties, methods, lifecycle, handlers,
+ * render. It wires the layers and stays thin: the room (room/) runs the consensus, the driver (media/)
+ * moves the video, and its own parts are in element/: attribute checks (config.ts), commands
+ * (commands.ts), the fixed shadow DOM (view.ts), styles and drift-controller presets.
+ */
 import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
-import { PaxosEvents, PaxosVideoError, paxosEvent, type PaxosEventName, type PaxosRole, type PaxosStatus } from './events.js';
-import { attributeProblems, defaultRoom, defaultSignaling, type ConnectionConfig } from './element/config.js';
+import { paxosEvent, type PaxosVideoError, type PaxosEventDetailMap, type PaxosEventName, type PaxosRole, type PaxosStatus } from './events.js';
+import { attributeProblems, connectionConfig } from './element/config.js';
 import { styles } from './element/styles.js';
 import { claimIdentity, safeSessionStorage, type ClaimedIdentity } from './room/identity.js';
-import { Room, type PeerInfo } from './room/room.js';
+import { Room, type PeerInfo, type RoomOptions } from './room/room.js';
 import { VideoDriver, type UserIntent } from './media/video-driver.js';
 import { driftPreset, driftPresetProblem, registerDriftPreset, type DriftPreset } from './element/drift-presets.js';
-import {
-  type VideoCommand,
-  type VideoState,
-  initialVideoState,
-  makeLoad,
-  makePause,
-  makePlay,
-  makeRate,
-  makeSeek,
-  parseCommand,
-} from './playback/video-state.js';
+import { type VideoState, initialVideoState } from './playback/video-state.js';
+import type { RoomError, RoomEvents } from './room/room-events.js';
+import { asElement, intentCommand, joinedRoom, loadCommand, pauseCommand, playCommand, propose, rateCommand, seekCommand } from './element/commands.js';
+import { ElementView } from './element/view.js';
 
-/** Counters and clock figures of one element, for dashboards and the benchmark. */
-export interface PaxosVideoStats {
-  /** Last measured drift of the local video against the room's timeline, ms (positive: ahead). */
-  readonly drift: number;
-  /** Estimated offset of the local clock to the shared clock, ms. */
-  readonly clockOffset: number;
-  /** Bound on the error of `clockOffset`, ms (half the best sample's round trip, grown with age). */
-  readonly clockError: number;
-  /** Slots this node applied. */
-  readonly decisions: number;
-  /** Malformed or invalid messages dropped (peers and server). */
-  readonly rejected: number;
-}
-
-/** Least time a play is scheduled into the future, so every tab can learn of it and start together. */
-const MIN_LEAD_MS = 120;
-const MAX_LEAD_MS = 1000;
 /** `paxos-sync` is throttled to this period. */
 const SYNC_EVENT_MS = 500;
 
@@ -140,22 +122,22 @@ export class PaxosVideo extends ReactiveElement {
    */
   localClock: () => number = () => performance.timeOrigin + performance.now();
 
-  // ---- internal state ------------------------------------------------------------------------------------
+  // ---- internal state (reactive: a change renders; the view reads it, see element/view.ts) ---------------
 
   /** @internal */
-  declare private _status: PaxosStatus;
+  declare _status: PaxosStatus;
   /** @internal */
-  declare private _role: PaxosRole;
+  declare _role: PaxosRole;
   /** @internal */
-  declare private _peerCount: number;
+  declare _peerCount: number;
   /** @internal */
-  declare private _drift: number;
+  declare _drift: number;
   /** @internal */
-  declare private _autoplayBlocked: boolean;
+  declare _autoplayBlocked: boolean;
   /** @internal */
-  declare private _errorMessage: string;
+  declare _errorMessage: string;
   /** @internal */
-  declare private _createVideo: boolean;
+  declare _createVideo: boolean;
 
   constructor() {
     super();
@@ -176,7 +158,11 @@ export class PaxosVideo extends ReactiveElement {
   #room: Room | undefined;
   #identity: ClaimedIdentity | undefined;
   #driver: VideoDriver | undefined;
+  #view: ElementView | undefined;
+  /** Counts starts and stops: a start that finds it changed was overtaken and gives up. */
   #generation = 0;
+  /** Started and not stopped since (joining, joined, or failed). */
+  #running = false;
   #lastSyncEvent = Number.NEGATIVE_INFINITY;
 
   // ---- read-only properties ------------------------------------------------------------------------------
@@ -189,16 +175,9 @@ export class PaxosVideo extends ReactiveElement {
   get state(): VideoState {
     return this.#room?.state ?? initialVideoState();
   }
-  /**
-   * This node's role in the room: `leader`, `acceptor` or `learner`. (It shadows the ARIA `role` reflection;
-   * writing it still sets the `role` attribute.)
-   */
-  override get role(): PaxosRole {
+  /** This node's role in the room's consensus: `leader`, `acceptor` or `learner`. */
+  get paxosRole(): PaxosRole {
     return this._role;
-  }
-  override set role(value: string | null) {
-    if (value === null) this.removeAttribute('role');
-    else this.setAttribute('role', value);
   }
   /** The leader's node id, or null while none is known. */
   get leader(): string | null {
@@ -226,38 +205,38 @@ export class PaxosVideo extends ReactiveElement {
   }
   /** The `<video>` being kept in sync (slotted, or created from `src`). */
   get video(): HTMLVideoElement | null {
-    return this.querySelector(':scope > video') ?? this.renderRoot?.querySelector?.('video') ?? null;
+    return this.querySelector(':scope > video') ?? this.#view?.video ?? null;
   }
 
   // ---- methods -------------------------------------------------------------------------------------------
 
   /** Plays, for the whole room, from where the room is. Resolves with the decided state. */
   play(): Promise<VideoState> {
-    return this.#propose((room) => makePlay(room.state, room.sharedNow(), this.#lead()));
+    return propose(this.#room, playCommand);
   }
   /** Pauses the whole room. Resolves with the decided state. */
   pause(): Promise<VideoState> {
     this.#driver?.holdLocally();
-    return this.#propose((room) => makePause(room.state, room.sharedNow()));
+    return propose(this.#room, pauseCommand);
   }
   /** Seeks the whole room to `seconds`. Rejects with `bad-argument` on a negative or non-finite position. */
   seek(seconds: number): Promise<VideoState> {
-    return this.#propose((room) => makeSeek(room.state, seconds, room.sharedNow(), this.#lead()));
+    return propose(this.#room, seekCommand(seconds));
   }
   /** Sets the playback rate of the whole room (0.25 to 4). */
   setRate(rate: number): Promise<VideoState> {
-    return this.#propose((room) => makeRate(room.state, rate, room.sharedNow(), this.#lead()));
+    return propose(this.#room, rateCommand(rate));
   }
   /** Switches the whole room to another source (http(s), relative or blob URL). */
   load(src: string): Promise<VideoState> {
-    return this.#propose(() => makeLoad(src));
+    return propose(this.#room, loadCommand(src));
   }
   /**
    * A linearizable read of the room's state: resolves once a majority of the acceptors has confirmed the
    * leader, with the state as of the latest decided slot (never a stale one).
    */
   async readState(): Promise<VideoState> {
-    return this.#joined().read();
+    return asElement(joinedRoom(this.#room).read());
   }
   /**
    * UNSAFE operator action: restarts the room's configuration from the reachable nodes when a majority of the
@@ -265,24 +244,16 @@ export class PaxosVideo extends ReactiveElement {
    * fact alive: use it only when those tabs are known to be gone for good.
    */
   async forceReconfigure(): Promise<void> {
-    this.#joined().forceReconfigure();
-  }
-  /**
-   * Test hook: cuts (or restores) the data channel to `peer` in both directions, as a network partition
-   * would. Not for production use.
-   * @internal
-   */
-  blockPeerForTesting(peer: string, blocked: boolean): void {
-    this.#room?.mesh?.setLinkBlocked(peer, blocked);
+    return asElement(joinedRoom(this.#room).forceReconfigure());
   }
 
   /**
-   * Test hook: sends `data` as is down the data channel to `peer`, bypassing the codec, to prove that
-   * malformed input is dropped and counted. Not for production use.
+   * Makes the room the element joins: the seam where tests give it a room over a transport of their own
+   * (test/support/element-hooks.ts). Not for pages.
    * @internal
    */
-  sendRawForTesting(peer: string, data: string): boolean {
-    return this.#room?.mesh?.sendRawForTesting(peer, data) ?? false;
+  createRoom(options: RoomOptions): Room {
+    return new Room(options);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------------------
@@ -294,13 +265,16 @@ export class PaxosVideo extends ReactiveElement {
       void customElements.whenDefined('paxos-inspector').then(() => this.requestUpdate());
     }
     // The first start waits for the first update, so attributes set right after the element is created
-    // are in; a re-connected element (moved in the page) starts again at once.
-    if (this.hasUpdated) void this.#start();
+    // are in; an element put back in the page after it left its room starts again at once.
+    if (this.hasUpdated && !this.#running) void this.#start();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#stop();
+    // Moving the element in the page (a framework reordering children, a portal) disconnects and connects
+    // it again in one task: it leaves the room only if it is still out of the page after that task, so the
+    // room sees no leave, re-join and reconfiguration for a move.
+    setTimeout(() => this.isConnected || this.#stop());
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -315,7 +289,8 @@ export class PaxosVideo extends ReactiveElement {
 
   async #start(): Promise<void> {
     const generation = ++this.#generation;
-    const config = this.#config();
+    this.#running = true;
+    const config = connectionConfig(this);
     const problems = attributeProblems(config);
     const driftProblem = driftPresetProblem(this.driftController);
     if (driftProblem) problems.push(driftProblem);
@@ -330,10 +305,10 @@ export class PaxosVideo extends ReactiveElement {
       return;
     }
     this.#identity = identity;
-    const room = new Room({
+    const room = this.createRoom({
       signalingUrl: config.signaling,
       room: config.room,
-      identity,
+      id: identity.id,
       ...(config.token ? { token: config.token } : {}),
       ...(config.secret ? { secret: config.secret } : {}),
       ...(config.iceServers ? { iceServers: config.iceServers } : {}),
@@ -342,53 +317,29 @@ export class PaxosVideo extends ReactiveElement {
       // A preset may bring its own clock filter (the Jellyfin baseline brings Jellyfin's).
       clockOptions: driftPreset(this.driftController)?.clockOptions,
       storage: safeSessionStorage(),
+      onEvent: (name, detail) => this.#room === room && this.#onRoomEvent(name, detail),
       onClockReady: () => this.#driver?.resync(),
     });
     this.#room = room;
-    this.#forwardRoomEvents(room);
     this.#attachVideo();
     try {
       await room.start();
     } catch (error) {
       if (generation !== this.#generation) return;
-      const e = error as PaxosVideoError;
+      const e = error as RoomError;
       this.#fail(e.code ?? 'protocol', e.message);
     }
   }
 
   #stop(): void {
     this.#generation++;
+    this.#running = false;
     this.#driver?.destroy();
     this.#driver = undefined;
     this.#room?.close();
     this.#room = undefined;
     this.#identity?.release();
     this.#identity = undefined;
-  }
-
-  #config(): ConnectionConfig & { raw: Record<string, string | undefined> } {
-    const raw = {
-      signaling: this.signaling,
-      room: this.room,
-      'ice-servers': this.iceServers,
-      'max-acceptors': this.getAttribute('max-acceptors') ?? undefined,
-      src: this.src,
-    };
-    let iceServers: RTCIceServer[] | undefined;
-    try {
-      iceServers = this.iceServers ? (JSON.parse(this.iceServers) as RTCIceServer[]) : undefined;
-    } catch {
-      iceServers = undefined;
-    }
-    return {
-      raw,
-      signaling: this.signaling || defaultSignaling(),
-      room: this.room || defaultRoom(),
-      iceServers,
-      maxAcceptors: this.maxAcceptors,
-      ...(this.token ? { token: this.token } : {}),
-      ...(this.secret ? { secret: this.secret } : {}),
-    };
   }
 
   /** Finds the video to drive (slotted, else one created from `src`) and starts following the room. */
@@ -410,75 +361,50 @@ export class PaxosVideo extends ReactiveElement {
         const now = performance.now();
         if (report.action !== 'none' || now - this.#lastSyncEvent >= SYNC_EVENT_MS) {
           this.#lastSyncEvent = now;
-          this.#emit(PaxosEvents.sync, { drift: report.driftMs, action: report.action, rate: report.rate });
+          this.#emit('paxos-sync', { drift: report.driftMs, action: report.action, rate: report.rate });
         }
       },
       onAutoplayBlocked: (mutedFallback) => {
         this._autoplayBlocked = true;
-        this.#emit(PaxosEvents.autoplayBlocked, { mutedFallback });
+        this.#emit('paxos-autoplay-blocked', { mutedFallback });
       },
-      onMediaError: (message) => this.#emit(PaxosEvents.error, { code: 'media-error', message }),
+      onMediaError: (message) => this.#emit('paxos-error', { code: 'media-error', message }),
     });
     if (room.known) this.#driver.setState(room.state);
   }
 
   // ---- handlers ------------------------------------------------------------------------------------------
 
-  #forwardRoomEvents(room: Room): void {
-    const names = Object.values(PaxosEvents) as PaxosEventName[];
-    for (const name of names) {
-      room.on(name, (detail) => {
-        if (this.#room !== room) return;
-        this.#onRoomEvent(name, detail);
-        this.dispatchEvent(paxosEvent(name, detail as never));
-      });
-    }
-  }
-
-  #onRoomEvent(name: PaxosEventName, detail: unknown): void {
+  /** A room event: the element follows it, then fires it as the DOM event `paxos-<name>`. */
+  #onRoomEvent<K extends keyof RoomEvents>(name: K, detail: RoomEvents[K]): void {
     const room = this.#room!;
+    const d = detail as Partial<RoomEvents['state'] & RoomEvents['status'] & RoomEvents['error']>;
     switch (name) {
-      case 'paxos-state':
-        this.#driver?.setState((detail as { state: VideoState }).state);
+      case 'state':
+        this.#driver?.setState(d.state!);
         break;
-      case 'paxos-status':
-        this._status = (detail as { status: PaxosStatus }).status;
+      case 'status':
+        this._status = d.status!;
         break;
-      case 'paxos-config':
-      case 'paxos-peer-join':
-      case 'paxos-peer-leave':
+      case 'config':
+      case 'peer-join':
+      case 'peer-leave':
         this._peerCount = room.peers.length;
         break;
-      case 'paxos-error':
-        this._errorMessage = (detail as { message: string }).message;
-        break;
-      default:
+      case 'error':
+        this._errorMessage = d.message!;
         break;
     }
     // The role can change with any of these (leader, configuration, status): read it back every time.
     this._role = room.role;
+    this.#emit(`paxos-${name}`, detail as RoomEvents[keyof RoomEvents] as never);
   }
 
   #onUserIntent(intent: UserIntent): void {
-    let result: Promise<VideoState>;
-    switch (intent.type) {
-      case 'play':
-        result = this.play();
-        break;
-      case 'pause':
-        result = this.#propose(() => parseCommand({ type: 'pause', position: intent.position }));
-        break;
-      case 'seek':
-        result = this.seek(intent.position);
-        break;
-      case 'rate':
-        result = this.setRate(intent.rate);
-        break;
-    }
-    result.catch((error: PaxosVideoError) => {
+    propose(this.#room, intentCommand(intent)).catch((error: PaxosVideoError) => {
       // The room did not take it: show why and put the video back where the room is.
       this.#driver?.resync();
-      this.#emit(PaxosEvents.error, { code: error.code ?? 'protocol', message: error.message });
+      this.#emit('paxos-error', { code: error.code ?? 'protocol', message: error.message });
     });
   }
 
@@ -489,120 +415,45 @@ export class PaxosVideo extends ReactiveElement {
 
   // ---- helpers -------------------------------------------------------------------------------------------
 
-  /** The room, or a `not-connected` error while there is none (or, with `withState`, before its state is known). */
-  #joined(withState = false): Room {
-    const room = this.#room;
-    if (!room || (withState && !room.known)) throw new PaxosVideoError('not-connected', 'the element has not joined a room yet');
-    return room;
-  }
-
-  async #propose(build: (room: Room) => VideoCommand): Promise<VideoState> {
-    const room = this.#joined(true);
-    let command: VideoCommand;
-    try {
-      command = build(room);
-    } catch (error) {
-      throw new PaxosVideoError('bad-argument', (error as Error).message);
-    }
-    await room.propose(command);
-    return room.state;
-  }
-
-  /** How far ahead a play or seek is scheduled: enough for the slowest peer to learn of it. */
-  #lead(): number {
-    const rtts = this.peers.map((p) => p.rtt ?? 0);
-    const worst = rtts.length > 0 ? Math.max(...rtts) : 0;
-    return Math.min(MAX_LEAD_MS, Math.max(MIN_LEAD_MS, MIN_LEAD_MS + 3 * worst));
-  }
-
   #setStatus(status: PaxosStatus): void {
     if (status === this._status) return;
     const previous = this._status;
     this._status = status;
-    this.#emit(PaxosEvents.status, { status, previous });
+    this.#emit('paxos-status', { status, previous });
   }
 
   #fail(code: PaxosVideoError['code'], message: string): void {
     this._errorMessage = message;
-    this.#emit(PaxosEvents.error, { code, message });
+    this.#emit('paxos-error', { code, message });
     this.#setStatus('error');
   }
 
-  #emit<K extends PaxosEventName>(name: K, detail: Parameters<typeof paxosEvent<K>>[1]): void {
+  #emit<K extends PaxosEventName>(name: K, detail: PaxosEventDetailMap[K]): void {
     this.dispatchEvent(paxosEvent(name, detail));
   }
 
   // ---- render --------------------------------------------------------------------------------------------
 
-  // The shadow DOM is a fixed status bar plus three optional nodes, so it is built once and patched in
-  // place: no template engine in the bundle for five text and attribute bindings.
-  #view: { bar: HTMLElement; label: Text; detail: HTMLElement; video?: HTMLVideoElement; unmute?: HTMLElement; inspector?: HTMLElement } | undefined;
-
   protected override update(changed: PropertyValues): void {
     super.update(changed);
-    const root = this.renderRoot;
-    let view = this.#view;
-    if (!view) {
-      const slot = el('slot');
-      slot.addEventListener('slotchange', () => this.#attachVideo());
-      const label = document.createTextNode('');
-      const detail = el('span', { class: 'detail' });
-      const bar = el('div', { part: 'status', role: 'status', 'aria-live': 'polite' }, [
-        el('span', { part: 'status-dot', 'aria-hidden': 'true' }),
-        el('span', {}, [label]),
-        detail,
-      ]);
-      root.append(slot, bar);
-      view = this.#view = { bar, label, detail };
-    }
-    const status = this._status;
-    view.bar.dataset['status'] = status;
-    view.label.data = STATUS_LABELS[status];
-    const peers = `${this._peerCount} peer${this._peerCount === 1 ? '' : 's'}`;
-    const drift = status === 'synced' ? ` · drift ${Math.round(this._drift)} ms` : '';
-    view.detail.textContent = status === 'error' ? this._errorMessage : `${peers} · ${this._role}${drift}`;
-
-    const src = this._createVideo ? this.src : undefined;
-    view.video = toggle(view.video, !!src, () => el('video', { part: 'video', playsinline: '', controls: '' }), (v) => root.insertBefore(v, view.bar));
-    if (view.video && src && view.video.getAttribute('src') !== src) view.video.src = src;
-    view.unmute = toggle(view.unmute, this._autoplayBlocked, () => {
-      const button = el('button', { part: 'unmute', type: 'button' }, ['Unmute (playing muted to stay in sync)']);
-      button.addEventListener('click', () => this.#onUnmute());
-      return button;
-    }, (b) => root.insertBefore(b, view.bar));
-    view.inspector = toggle(view.inspector, this.inspector && !!customElements.get('paxos-inspector'), () => {
-      const inspector = el('paxos-inspector', { part: 'inspector' });
-      (inspector as HTMLElement & { target: unknown }).target = this;
-      return inspector;
-    }, (i) => root.append(i));
+    this.#view ??= new ElementView(this.renderRoot, this, () => this.#attachVideo(), () => this.#onUnmute());
+    this.#view.render(this);
   }
 }
 
-/** Creates an element with attributes and children. */
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<string, string>, children?: (Node | string)[]): HTMLElementTagNameMap[K];
-function el(tag: string, attrs?: Record<string, string>, children?: (Node | string)[]): HTMLElement;
-function el(tag: string, attrs: Record<string, string> = {}, children: (Node | string)[] = []): HTMLElement {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
+/** Counters and clock figures of one element, for dashboards and the benchmark. */
+export interface PaxosVideoStats {
+  /** Last measured drift of the local video against the room's timeline, ms (positive: ahead). */
+  readonly drift: number;
+  /** Estimated offset of the local clock to the shared clock, ms. */
+  readonly clockOffset: number;
+  /** Bound on the error of `clockOffset`, ms (half the best sample's round trip, grown with age). */
+  readonly clockError: number;
+  /** Slots this node applied. */
+  readonly decisions: number;
+  /** Malformed or invalid messages dropped (peers and server). */
+  readonly rejected: number;
 }
-
-/** Adds (`make`, then `place`) or removes an optional node so that it is there exactly when `wanted`. */
-function toggle<T extends HTMLElement>(node: T | undefined, wanted: boolean, make: () => T, place: (node: T) => void): T | undefined {
-  if (wanted && !node) place((node = make()));
-  else if (!wanted && node) node = void node.remove();
-  return node;
-}
-
-const STATUS_LABELS: Record<PaxosStatus, string> = {
-  connecting: 'Connecting…',
-  joined: 'Joined, catching up…',
-  synced: 'In sync',
-  'no-quorum': 'No quorum: waiting for a majority',
-  offline: 'Offline',
-  error: 'Error',
-};
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,8 +1,12 @@
 /**
- * Command line of `npm run bench:sync`, checked with the project's schemas (src/schema/): a bad flag or
- * value is a clear message and exit code 2, never a half-run benchmark.
+ * Command line of `npm run bench:sync`: node:util's parseArgs reads it, the project's schemas (src/schema/)
+ * check the values; a bad flag or value is a clear message and exit code 2, never a half-run benchmark.
  */
+import { parseArgs as parseArgsOfNode, type ParseArgsConfig } from 'node:util';
 import * as v from '../../src/schema/index.js';
+
+/** One option of node:util's parseArgs. */
+type ParseArgsOptionConfig = NonNullable<ParseArgsConfig['options']>[string];
 
 /** What one run does. */
 export interface SyncBenchOptions {
@@ -51,7 +55,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-// Numeric flags: the text is checked (format, then range as a number); parseArgs converts it.
+// Numeric flags: the text is checked (format, then range as a number), then converted.
 const numeric = (flag: string, pattern: RegExp, kind: string, min: number, max: number) =>
   v.pipe(
     v.string(),
@@ -62,56 +66,65 @@ const numeric = (flag: string, pattern: RegExp, kind: string, min: number, max: 
 const int = (flag: string, min: number, max: number) => numeric(flag, /^-?\d+$/, 'an integer', min, max);
 const num = (flag: string, min: number, max: number) => numeric(flag, /^\d+(\.\d+)?$/, 'a number', min, max);
 
-const FLAGS = {
-  '--pages': int('--pages', 3, 8),
-  '--steady': num('--steady', 5, 600),
-  '--warmup': num('--warmup', 1, 60),
-  '--commands': int('--commands', 3, 1000),
-  '--seed': int('--seed', 0, 2 ** 31 - 1),
-  '--max-skew': num('--max-skew', 0, 60_000),
-  '--out': v.pipe(v.string(), v.minLength(1, '--out: empty')),
-  '--widget': v.pipe(v.string(), v.minLength(1, '--widget: empty')),
+/** The flags that take a value, each with the schema its text must pass. */
+const VALUE_FLAGS = {
+  pages: int('--pages', 3, 8),
+  steady: num('--steady', 5, 600),
+  warmup: num('--warmup', 1, 60),
+  commands: int('--commands', 3, 1000),
+  seed: int('--seed', 0, 2 ** 31 - 1),
+  'max-skew': num('--max-skew', 0, 60_000),
+  out: v.pipe(v.string(), v.minLength(1, '--out: empty')),
+  widget: v.pipe(v.string(), v.minLength(1, '--widget: empty')),
 } as const;
-type ValueFlag = keyof typeof FLAGS;
+type ValueFlag = keyof typeof VALUE_FLAGS;
+
+const OPTIONS: Record<string, ParseArgsOptionConfig> = {
+  help: { type: 'boolean', short: 'h' },
+  quick: { type: 'boolean' },
+  raw: { type: 'boolean' },
+  trace: { type: 'boolean' },
+  ...Object.fromEntries(Object.keys(VALUE_FLAGS).map((name) => [name, { type: 'string' }])),
+};
 
 /** Parses `argv` (without node and the script). Returns undefined for `--help`. */
 export function parseArgs(argv: readonly string[]): SyncBenchOptions | undefined {
-  const given = new Map<ValueFlag, unknown>();
-  let quick = false;
-  let raw = false;
-  let trace = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return undefined;
-    if (arg === '--quick' || arg === '--raw' || arg === '--trace') {
-      if (arg === '--quick') quick = true;
-      else if (arg === '--raw') raw = true;
-      else trace = true;
-      continue;
-    }
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!(flag in FLAGS)) throw new UsageError(`unknown option ${arg}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`${flag}: needs a value`);
-    const parsed = v.safeParse(FLAGS[flag as ValueFlag], value);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgsOfNode({ args: [...argv], options: OPTIONS, strict: true }) as { values: Record<string, string | boolean | undefined> });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const flag = /'(-[^' ]+)/.exec((error as Error).message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${flag}`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unknown option ${argv.find((a) => !a.startsWith('-'))}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${flag}: needs a value`);
+    throw error;
+  }
+  if (values['help']) return undefined;
+  const given = new Map<ValueFlag, string>();
+  for (const name of Object.keys(VALUE_FLAGS) as ValueFlag[]) {
+    const value = values[name];
+    if (typeof value !== 'string') continue;
+    const parsed = v.safeParse(VALUE_FLAGS[name], value);
     if (!parsed.success) {
       const message = parsed.issues[0]!.message;
-      throw new UsageError(message.startsWith(flag) ? `${message} (got "${value}")` : `${flag}: bad value "${value}"`);
+      throw new UsageError(message.startsWith(`--${name}`) ? `${message} (got "${value}")` : `--${name}: bad value "${value}"`);
     }
-    given.set(flag as ValueFlag, flag === '--out' || flag === '--widget' ? parsed.output : Number(parsed.output));
+    given.set(name, value);
   }
-  const get = <T>(flag: ValueFlag, fallback: T): T => (given.has(flag) ? (given.get(flag) as T) : fallback);
+  const number = (flag: ValueFlag, fallback: number): number => (given.has(flag) ? Number(given.get(flag)) : fallback);
+  const quick = values['quick'] === true;
   return {
-    pages: get('--pages', 4),
+    pages: number('pages', 4),
     quick,
-    steadySeconds: get('--steady', quick ? 8 : 30),
-    warmupSeconds: get('--warmup', quick ? 3 : 5),
-    commands: get('--commands', quick ? 12 : 54),
-    seed: get('--seed', Math.floor(Math.random() * 2 ** 31)),
-    maxSkewMs: get('--max-skew', 2000),
-    outDir: get('--out', 'bench/results'),
-    widget: get<string | undefined>('--widget', undefined),
-    raw,
-    trace,
+    steadySeconds: number('steady', quick ? 8 : 30),
+    warmupSeconds: number('warmup', quick ? 3 : 5),
+    commands: number('commands', quick ? 12 : 54),
+    seed: number('seed', Math.floor(Math.random() * 2 ** 31)),
+    maxSkewMs: number('max-skew', 2000),
+    outDir: given.get('out') ?? 'bench/results',
+    widget: given.get('widget'),
+    raw: values['raw'] === true,
+    trace: values['trace'] === true,
   };
 }

@@ -129,7 +129,7 @@
         attached: true,
         now: trueNow(),
         status: el.status,
-        role: el.role,
+        role: el.paxosRole ?? el.role, // a build from before paxosRole (--widget) says role
         leader: el.leader,
         nodeId: el.nodeId,
         peers: plain(el.peers),
@@ -146,7 +146,7 @@
     async command(kind, arg) {
       const el = element;
       if (!el) return { ok: false, code: 'not-attached', message: 'no element attached', calledAt: trueNow(), settledAt: trueNow() };
-      const role = el.role;
+      const role = el.paxosRole ?? el.role;
       const nodeId = el.nodeId;
       const calledAt = trueNow();
       try {

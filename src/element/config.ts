@@ -55,6 +55,44 @@ export function defaultRoom(href: string = globalThis.location?.href ?? 'about:b
   return clean.length <= 64 ? clean : `${clean.slice(0, 55)}-${fnv1a(base)}`;
 }
 
+/** The element's connection attributes, as its properties hold them. */
+export interface ConnectionAttributes {
+  readonly signaling: string | undefined;
+  readonly room: string | undefined;
+  readonly iceServers: string | undefined;
+  readonly maxAcceptors: number;
+  readonly token: string | undefined;
+  readonly secret: string | undefined;
+  readonly src: string | undefined;
+  getAttribute(name: string): string | null;
+}
+
+/** What the element connects with: its attributes with the defaults filled in, and as written. */
+export function connectionConfig(el: ConnectionAttributes): ConnectionConfig {
+  const raw = {
+    signaling: el.signaling,
+    room: el.room,
+    'ice-servers': el.iceServers,
+    'max-acceptors': el.getAttribute('max-acceptors') ?? undefined,
+    src: el.src,
+  };
+  let iceServers: RTCIceServer[] | undefined;
+  try {
+    iceServers = el.iceServers ? (JSON.parse(el.iceServers) as RTCIceServer[]) : undefined;
+  } catch {
+    iceServers = undefined; // attributeProblems says why
+  }
+  return {
+    raw,
+    signaling: el.signaling || defaultSignaling(),
+    room: el.room || defaultRoom(),
+    iceServers,
+    maxAcceptors: el.maxAcceptors,
+    ...(el.token ? { token: el.token } : {}),
+    ...(el.secret ? { secret: el.secret } : {}),
+  };
+}
+
 /** Everything wrong with the attributes, as sentences; empty when they are fine. */
 export function attributeProblems(config: ConnectionConfig): string[] {
   const problems: string[] = [];

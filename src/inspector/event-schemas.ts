@@ -157,7 +157,7 @@ export function readTarget(element: unknown): TargetSnapshot | null {
     }),
     {
       nodeId: e['nodeId'],
-      role: e['role'],
+      role: e['paxosRole'],
       leader: e['leader'],
       status: e['status'],
       slot: typeof state === 'object' && state !== null ? (state as { slot?: unknown }).slot : undefined,

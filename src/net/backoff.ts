@@ -1,7 +1,9 @@
 /**
- * Exponential backoff with full jitter, for retries that many tabs may start at once (a server restart
- * reconnects a whole room): jitter spreads them out, the cap bounds the wait, and `reset()` after a success
- * lets the next failure retry quickly again.
+ * Exponential backoff with "equal jitter" (AWS's name): each delay is uniform in [ceiling/2, ceiling], the
+ * ceiling doubling per retry up to a cap. For retries that many tabs may start at once (a server restart
+ * reconnects a whole room): the jitter spreads them out, the half that is not random keeps a retry from
+ * coming back at once (full jitter, uniform in [0, ceiling], may draw 0), the cap bounds the wait, and
+ * `reset()` after a success lets the next failure retry quickly again.
  */
 export interface BackoffOptions {
   /** First delay's upper bound, ms. */

@@ -1,15 +1,15 @@
 /**
  * The WebRTC mesh of a room: one {@link PeerLink} (RTCPeerConnection + negotiated data channel) per peer,
- * set up through the signaling server, with a relay fallback through that server when no direct channel
- * opens. Consensus talks to the room only through this class: `send`, `broadcast`, and the `message` event.
+ * set up through the signaling server. Consensus talks to the room only through this class: `send` and the
+ * `message` event. Its signals (sealing, ordering, link incarnations) are in mesh-signals.ts, its relay
+ * fallback through the server in mesh-relay.ts.
  *
  * Lifecycle of a peer:
  * - Discovered from the signaling server (the join's peer list, `peer-joined`, or a first signal from it),
  *   a link is made at once on both sides. The side with the lexicographically LARGER node id is polite: it
  *   lets the other offer first, and perfect negotiation sorts out any later collision (peer-link.ts).
- * - If the channel is not open within `directTimeoutMs`, the peer is marked `relayed` and messages to it go
- *   through the server's `signal` relay (a `relay` signal body, sealed like any other with a secret). The
- *   link keeps trying; once the channel opens, traffic moves back to it.
+ * - If the channel is not open within `directTimeoutMs`, messages to it go through the server's relay while
+ *   the link keeps trying; once the channel opens, traffic moves back to it (mesh-relay.ts).
  * - A channel that closes (or ICE that will not recover) while the peer is still in the room: relay at once,
  *   and a new connection after a backoff. New connections come from the tab's {@link ConnectionBudget}
  *   (Chrome's 500-connections-per-tab cap): ICE restarts come first since they reuse the connection, repeated
@@ -19,28 +19,25 @@
  *   signaling server while its channel is still open is kept: the mesh keeps working while the signaling
  *   server is down.
  *
- * Link incarnations: each link has a random id sent as `s` with its signals, and the remote link's id (once
- * known) as `r`. A signal for another of our incarnations (`r` mismatch) is stale and dropped; a signal from
- * a new remote incarnation (`s` changed) means the remote replaced its connection (a reload, a recovery), so
- * we replace ours too. See signal-envelope.ts.
- *
  * Background tabs: message delivery is event-driven (data channel and socket events are not throttled like
  * timers). Only the relay timeout, retries and RTT refresh use timers, and they tolerate the 1 s (or 1 min)
  * clamping Chrome applies to hidden tabs; becoming visible again re-kicks links that are down.
  */
 import { Backoff } from './backoff.js';
 import { tabConnectionBudget, type ConnectionBudget } from './connection-budget.js';
-import { checkSecret, SignalCipher } from './crypto.js';
+import { checkSecret } from './crypto.js';
 import { BYE_FRAME, decodeFrame, encodeMessageFrame } from './mesh-frame.js';
+import { MeshError } from './mesh-error.js';
+import { DIRECT_TIMEOUT_MS, MeshRelay, type RelayPeer } from './mesh-relay.js';
+import { MeshSignals, routeSignal, type MeshSignaling } from './mesh-signals.js';
 import { MalformedCounter, type MeshMessage } from './peer-codec.js';
 import { PeerLink, type LinkDeathReason, type LinkSignal } from './peer-link.js';
-import { utf8Length } from './plain-json.js';
-import { newLinkId, SignalEnvelope, type SignalBody } from './signal-envelope.js';
-import type { SignalingClient } from './signaling-client.js';
+import { newLinkId, type SignalBody } from './signal-envelope.js';
 import { TypedEventTarget } from './typed-events.js';
 
-/** The part of {@link SignalingClient} the mesh uses. */
-export type MeshSignaling = Pick<SignalingClient, 'on' | 'signal' | 'joined' | 'peers'>;
+export { MeshError, type MeshErrorCode } from './mesh-error.js';
+export { MAX_RELAY_FRAME_BYTES } from './mesh-relay.js';
+export type { MeshSignaling } from './mesh-signals.js';
 
 /** Options of {@link Mesh}. */
 export interface MeshOptions {
@@ -79,25 +76,6 @@ export interface MeshPeerInfo {
   rtt: number | null;
   /** Whether the signaling server lists it in the room. */
   inRoom: boolean;
-  /** Whether the test hook {@link Mesh.setLinkBlocked} cut it. */
-  blocked: boolean;
-}
-
-/** Codes of {@link MeshError}. */
-export type MeshErrorCode = 'wrong-secret' | 'connection-budget' | 'relay-too-large' | 'signal-failed';
-
-/** A problem the mesh reports through its `error` event (never thrown into the page). */
-export class MeshError extends Error {
-  /** What went wrong, machine-readable. */
-  readonly code: MeshErrorCode;
-  /** The peer concerned. */
-  readonly peer: string | undefined;
-  constructor(code: MeshErrorCode, message: string, peer?: string) {
-    super(message);
-    this.name = 'MeshError';
-    this.code = code;
-    this.peer = peer;
-  }
 }
 
 /** Events of {@link Mesh}, by name, with their `detail`. */
@@ -106,7 +84,7 @@ export interface MeshEvents {
   message: { from: string; data: MeshMessage; relayed: boolean };
   /** A peer became reachable. */
   'peer-open': { peer: string; relayed: boolean };
-  /** A peer stopped being reachable (`reason`: `left`, `bye`, `blocked`, `unreachable`). */
+  /** A peer stopped being reachable (`reason`: `left`, `bye`, `wrong-secret`, `unreachable`). */
   'peer-close': { peer: string; reason: string };
   /** Anything `peers()` reports of a peer changed, except `rtt`. */
   'peer-state': MeshPeerInfo;
@@ -124,8 +102,6 @@ export interface MeshStats {
   badSignals: number;
   /** Stale signals dropped (meant for a replaced connection). */
   staleSignals: number;
-  /** Frames received from a peer cut by {@link Mesh.setLinkBlocked}, and dropped. */
-  droppedBlocked: number;
   /** Messages sent / received through the relay. */
   relayedSent: number;
   relayedReceived: number;
@@ -137,29 +113,19 @@ export interface MeshStats {
   glare: number;
 }
 
-interface PeerEntry {
-  id: string;
+interface PeerEntry extends RelayPeer {
   link?: PeerLink | undefined;
-  relayed: boolean;
-  inRoom: boolean;
   reported: string; // last emitted peer-state, to emit only on change
   reachable: boolean;
-  directTimer?: ReturnType<typeof setTimeout> | undefined;
   recreateTimer?: ReturnType<typeof setTimeout> | undefined;
   recreate: Backoff;
   /** Links made in a row that never opened; past a few, stop until something changes. */
   failedLinks: number;
   openedAt: number;
-  inbound: Promise<void>;
-  outbound: Promise<void>;
-  /** Its last signal could not be opened with our secret: it cannot be reached, not even by the relay. */
-  wrongSecret: boolean;
   /** The RTT of its last link, reported until the current one has measured its own. */
   rtt?: number | undefined;
 }
 
-/** Largest frame sent through the relay: sealing and JSON escaping must still fit the server's 16 KiB. */
-export const MAX_RELAY_FRAME_BYTES = 8 * 1024;
 const MAX_FAILED_LINKS = 3;
 const STABLE_LINK_MS = 30_000;
 /** How often open links measure their RTT, ms. */
@@ -172,12 +138,12 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   readonly #opts: MeshOptions;
   readonly #signaling: MeshSignaling;
   readonly #budget: ConnectionBudget;
-  readonly #envelope: Promise<SignalEnvelope>;
+  readonly #signals: MeshSignals;
+  readonly #relay: MeshRelay;
   readonly #entries = new Map<string, PeerEntry>();
-  readonly #blockedIds = new Set<string>();
   readonly #malformed = new MalformedCounter();
   /** The counters of {@link stats}; `iceRestarts` and `glare` here are those of links already dropped. */
-  readonly #counters = { droppedBlocked: 0, badSignals: 0, staleSignals: 0, relayedSent: 0, relayedReceived: 0, connectionsCreated: 0, iceRestarts: 0, glare: 0 };
+  readonly #counters = { badSignals: 0, staleSignals: 0, connectionsCreated: 0, iceRestarts: 0, glare: 0 };
   readonly #unsubscribe: Array<() => void> = [];
   readonly #statsTimer: ReturnType<typeof setInterval>;
   #budgetReported = false;
@@ -193,16 +159,11 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (options.secret !== undefined) checkSecret(options.secret);
     this.#opts = options;
     this.selfId = options.selfId;
-    this.#signaling = options.signaling;
+    const s = (this.#signaling = options.signaling);
     this.#budget = options.budget ?? tabConnectionBudget;
-    this.#envelope =
-      options.secret === undefined
-        ? Promise.resolve(new SignalEnvelope(this.selfId))
-        : SignalCipher.create(options.secret, options.room).then((c) => new SignalEnvelope(this.selfId, c));
-    this.#envelope.catch((err: unknown) => {
-      this.emit('error', { error: new MeshError('signal-failed', `cannot derive the room key: ${String(err)}`) });
-    });
-    const s = this.#signaling;
+    const onError = (error: MeshError): void => this.emit('error', { error });
+    this.#signals = new MeshSignals(this.selfId, options.room, options.secret, s, onError);
+    this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link), onError);
     this.#unsubscribe.push(
       s.on('joined', ({ peers }) => this.#onRoomList(peers)),
       s.on('peer-joined', ({ nodeId }) => this.#onPeerJoined(nodeId)),
@@ -228,21 +189,17 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   /**
    * Sends `msg` (a plain JSON object, at most 64 KiB encoded; 8 KiB through the relay) to peer `to`.
-   * Returns true when it was handed to the direct channel or the relay, false when the peer is unknown,
-   * unreachable, or cut by {@link setLinkBlocked}. Delivery is not acknowledged: consensus retransmits.
+   * Returns true when it was handed to the direct channel or the relay, false when the peer is unknown or
+   * unreachable. Delivery is not acknowledged: consensus retransmits.
    * @throws {MessageEncodeError} when `msg` is not a sendable object (too large, cyclic values aside, or with
    *   forbidden keys): a bug in the caller, reported at once.
    */
   send(to: string, msg: object): boolean {
-    return this.#sendFrame(to, encodeMessageFrame(msg));
-  }
-
-  /** Sends `msg` to every peer; returns how many it was handed to. @throws like {@link send}. */
-  broadcast(msg: object): number {
     const frame = encodeMessageFrame(msg);
-    let sent = 0;
-    for (const id of this.#entries.keys()) if (this.#sendFrame(id, frame)) sent += 1;
-    return sent;
+    const e = this.#entries.get(to);
+    if (!e || this.#closed) return false;
+    if (e.link?.open) return e.link.send(frame);
+    return this.#relay.usable(e) && this.#relay.send(e, frame);
   }
 
   /** Every known peer, reachable or not. */
@@ -250,56 +207,25 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     return [...this.#entries.values()].map((e) => this.#info(e));
   }
 
+  /** The current link to `peerId`, if any: for diagnostics, and for tests that reach below the mesh. */
+  link(peerId: string): PeerLink | undefined {
+    return this.#entries.get(peerId)?.link;
+  }
+
   /** Counters for the element's `stats`. */
   get stats(): MeshStats {
-    const stats = { ...this.#counters, malformed: this.#malformed.total, malformedByReason: { ...this.#malformed.byReason } };
+    const stats = {
+      ...this.#counters,
+      relayedSent: this.#relay.sent,
+      relayedReceived: this.#relay.received,
+      malformed: this.#malformed.total,
+      malformedByReason: { ...this.#malformed.byReason },
+    };
     for (const e of this.#entries.values()) {
       stats.iceRestarts += e.link?.iceRestarts ?? 0;
       stats.glare += e.link?.glare ?? 0;
     }
     return stats;
-  }
-
-  /**
-   * Test hook (partition tests): while blocked, every message to or from `peerId` is dropped, on the direct
-   * channel and the relay alike, and the peer reports `connected: false`. Negotiation goes on underneath,
-   * so unblocking restores traffic at once. Cuts this side only: block on both meshes for a symmetric cut.
-   */
-  setLinkBlocked(peerId: string, blocked: boolean): void {
-    if (blocked) this.#blockedIds.add(peerId);
-    else this.#blockedIds.delete(peerId);
-    const e = this.#entries.get(peerId);
-    if (e) this.#update(e, blocked ? 'blocked' : undefined);
-  }
-
-  /** Restarts ICE on the link to `peerId` (or every link): after a network change, or from a test. */
-  restartIce(peerId?: string): void {
-    for (const e of this.#entries.values()) if (peerId === undefined || e.id === peerId) e.link?.restartIce();
-  }
-
-  /** Diagnostics of the connection to `peerId` (ICE and signaling states), for test failure messages. */
-  describeLink(peerId: string): string {
-    const e = this.#entries.get(peerId);
-    if (!e) return 'unknown peer';
-    const l = e.link;
-    const link = l ? `ice=${l.iceState} signaling=${l.signalingState} open=${l.open} restarts=${l.iceRestarts} glare=${l.glare}` : 'no link';
-    return `${link} relayed=${e.relayed} inRoom=${e.inRoom} failedLinks=${e.failedLinks}`;
-  }
-
-  /** Test hook: sends `data` as is on the direct channel to `peerId`, bypassing the codec. */
-  sendRawForTesting(peerId: string, data: string | ArrayBuffer): boolean {
-    return this.#entries.get(peerId)?.link?.send(data) ?? false;
-  }
-
-  /**
-   * Test hook: closes the connection to `peerId` abruptly, without `bye`, as a crash of that connection
-   * would. The remote sees its channel close and recovers (relay at once, a new connection after a backoff).
-   */
-  dropLinkForTesting(peerId: string): void {
-    const e = this.#entries.get(peerId);
-    if (!e) return;
-    this.#dropLink(e);
-    this.#update(e);
   }
 
   /** Says `bye` on open channels and closes every connection. The signaling client stays the caller's. */
@@ -426,24 +352,17 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       onStateChange: () => this.#onLinkState(e, link),
     });
     e.link = link;
-    this.#armDirectTimer(e, link, this.#opts.directTimeoutMs ?? 10_000);
+    this.#relay.watchDirect(
+      e,
+      this.#opts.directTimeoutMs ?? DIRECT_TIMEOUT_MS,
+      () => e.link === link,
+      () => link.open,
+      () => {
+        this.#fallBackToRelay(e);
+        link.retryDirect();
+      },
+    );
     return link;
-  }
-
-  /**
-   * While a link is not open: after `delay`, relay meanwhile and retry the direct path with an ICE restart
-   * (fresh candidates: the network may have changed since it was made), then check again twice as late.
-   * A link that keeps failing dies after its restarts run out, and the mesh makes a new one (onLinkDead).
-   */
-  #armDirectTimer(e: PeerEntry, link: PeerLink, delay: number): void {
-    clearTimeout(e.directTimer);
-    e.directTimer = setTimeout(() => {
-      e.directTimer = undefined;
-      if (e.link !== link || link.open) return;
-      this.#fallBackToRelay(e);
-      link.retryDirect();
-      if (e.link === link) this.#armDirectTimer(e, link, Math.min(delay * 2, 120_000));
-    }, delay);
   }
 
   #dropLink(e: PeerEntry): void {
@@ -519,34 +438,17 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   // -----------------------------------------------------------------------------------------------------
-  // Signals.
+  // Signals (mesh-signals.ts).
 
-  #sendSignal(e: PeerEntry, link: PeerLink | undefined, signal: LinkSignal | { k: 'relay'; m: string }): void {
-    // Sealing is async; chaining keeps the remote's view in our send order, which negotiation relies on.
-    e.outbound = e.outbound.then(async () => {
-      if (this.#closed || (link && e.link !== link)) return;
-      const current = link ?? e.link;
-      const body = { ...signal, s: current?.localId ?? this.#relayLinkId, ...(current?.remoteId ? { r: current.remoteId } : {}) } as SignalBody;
-      const data = await (await this.#envelope).wrap(e.id, body);
-      try {
-        this.#signaling.signal(e.id, data);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        this.emit('error', { error: new MeshError('signal-failed', `signal to ${e.id} not sent: ${message}`, e.id) });
-      }
-    }, () => undefined);
+  #sendSignal(e: PeerEntry, link: PeerLink, signal: LinkSignal): void {
+    this.#signals.send(e, signal, () => (this.#closed || e.link !== link ? null : link));
   }
-
-  /** The `s` of relay bodies sent while there is no link (any well-formed id: relays ignore it). */
-  readonly #relayLinkId = newLinkId();
 
   #onSignal(from: string, data: unknown): void {
     if (this.#closed || from === this.selfId) return;
     const e = this.#entries.get(from) ?? this.#ensureEntry(from);
     e.inRoom = true;
-    e.inbound = e.inbound.then(async () => {
-      if (this.#closed || this.#entries.get(from) !== e) return;
-      const result = await (await this.#envelope).unwrap(from, data);
+    this.#signals.receive(e, data, () => !this.#closed && this.#entries.get(from) === e, async (result) => {
       if (!result.ok) {
         this.#counters.badSignals += 1;
         if (result.reason === 'wrong-secret' && !e.wrongSecret) {
@@ -561,7 +463,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
         this.#update(e);
       }
       await this.#onBody(e, result.body);
-    }, () => undefined);
+    });
   }
 
   async #onBody(e: PeerEntry, body: SignalBody): Promise<void> {
@@ -570,16 +472,19 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       return;
     }
     let link = e.link;
-    if (link && body.r !== undefined && body.r !== link.localId) {
-      this.#counters.staleSignals += 1; // meant for a connection of ours that is gone
-      return;
-    }
-    if (link && link.remoteId !== undefined && body.s !== link.remoteId) {
-      // The remote replaced its connection; ours is bound to the old one's DTLS, so replace it too.
-      link = this.#makeLink(e);
-    } else if (!link) {
-      e.failedLinks = 0;
-      link = this.#makeLink(e);
+    switch (routeSignal(link, body)) {
+      case 'stale':
+        this.#counters.staleSignals += 1; // meant for a connection of ours that is gone
+        return;
+      case 'new':
+        e.failedLinks = 0;
+        link = this.#makeLink(e);
+        break;
+      case 'replace':
+        link = this.#makeLink(e);
+        break;
+      case 'current':
+        break;
     }
     if (!link) return;
     if (link.remoteId === undefined) link.remoteId = body.s;
@@ -587,28 +492,10 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   // -----------------------------------------------------------------------------------------------------
-  // Traffic.
-
-  #sendFrame(to: string, frame: string): boolean {
-    const e = this.#entries.get(to);
-    if (!e || this.#closed || this.#blockedIds.has(to)) return false;
-    if (e.link?.open) return e.link.send(frame);
-    if (!this.#relayUsable(e)) return false;
-    if (utf8Length(frame) > MAX_RELAY_FRAME_BYTES) {
-      this.emit('error', { error: new MeshError('relay-too-large', `a ${frame.length}-byte message cannot go through the relay to ${to}`, to) });
-      return false;
-    }
-    this.#counters.relayedSent += 1;
-    this.#sendSignal(e, undefined, { k: 'relay', m: frame });
-    return true;
-  }
+  // Frames in.
 
   #onFrame(e: PeerEntry, raw: unknown, relayed: boolean): void {
     if (this.#closed) return;
-    if (this.#blockedIds.has(e.id)) {
-      this.#counters.droppedBlocked += 1;
-      return;
-    }
     const r = decodeFrame(raw);
     if (!r.ok) {
       this.#malformed.count(r.reason);
@@ -618,28 +505,22 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       this.#removeEntry(e, 'bye');
       return;
     }
-    if (relayed) this.#counters.relayedReceived += 1;
+    if (relayed) this.#relay.received += 1;
     this.emit('message', { from: e.id, data: r.frame.message, relayed });
   }
 
   // -----------------------------------------------------------------------------------------------------
   // State reporting.
 
-  #relayUsable(e: PeerEntry): boolean {
-    return e.relayed && e.inRoom && !e.wrongSecret && this.#signaling.joined;
-  }
-
   #info(e: PeerEntry): MeshPeerInfo {
-    const blocked = this.#blockedIds.has(e.id);
     const direct = e.link?.open ?? false;
     const rtt = e.link?.rtt ?? e.rtt;
     return {
       id: e.id,
-      connected: !blocked && (direct || this.#relayUsable(e)),
+      connected: direct || this.#relay.usable(e),
       relayed: !direct && e.relayed,
       rtt: direct && rtt !== undefined ? rtt : null,
       inRoom: e.inRoom,
-      blocked,
     };
   }
 
@@ -652,7 +533,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       if (info.connected) this.emit('peer-open', { peer: e.id, relayed: info.relayed });
       else this.emit('peer-close', { peer: e.id, reason: closeReason });
     }
-    const key = `${info.connected}|${info.relayed}|${info.inRoom}|${info.blocked}`;
+    const key = `${info.connected}|${info.relayed}|${info.inRoom}`;
     if (key !== e.reported) {
       e.reported = key;
       this.emit('peer-state', info);

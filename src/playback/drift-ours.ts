@@ -14,10 +14,14 @@
  *    the start threshold widens with the measured noise, so noise alone does not start corrections.
  * 4. Learn the device's rate error: between corrections the video runs at its base rate, and how fast the
  *    drift creeps back out of the dead band is this device's playback-rate error against the shared clock.
- *    It is folded into a small trim of the base rate, so corrections become rare instead of periodic. A
- *    larger error leaves too short quiet periods to measure, or keeps a proportional correction running for
- *    good (it settles where the nudge cancels the error): so while a small drift is being corrected, the
- *    trim also integrates the nudge (slowly, `trimTimeConstantMs`: an overdamped PI controller).
+ *    It is folded into a small trim of the base rate, so corrections become rare instead of periodic. Only
+ *    quiet periods teach it: integrating the nudge while correcting (a PI controller) was tried and dropped,
+ *    since it learns a start error as a rate error, which then creeps back.
+ *
+ * The defaults are what the element ships (element/drift-presets.ts creates the controller with none
+ * changed), so the closed-loop tests (test/playback/drift-closed-loop.test.ts) run the shipped tuning. The
+ * media clock it is fed (`requestVideoFrameCallback`'s mediaTime against the timeline) is smooth, so it
+ * engages at 3 ms and lets go at 0.5 ms.
  */
 import { type DriftController, type DriftDecision, type DriftSample, checkDriftSample, checkOptions } from './drift-sample.js';
 
@@ -27,11 +31,11 @@ export interface OursDriftOptions {
   filterSamples: number;
   /** Samples needed before deciding anything (after a start, reset or seek). Default 3. */
   minSamples: number;
-  /** Start correcting beyond this drift (or beyond `noiseFactor` times the measured noise, if larger). Default 8. */
+  /** Start correcting beyond this drift (or beyond `noiseFactor` times the measured noise, if larger). Default 3. */
   engageMs: number;
   /** The engage threshold is at least this many times the measurement noise (mean |raw - median|). Default 3. */
   noiseFactor: number;
-  /** Stop correcting within this drift. Default 2. */
+  /** Stop correcting within this drift. Default 0.5. */
   releaseMs: number;
   /** Proportional gain: aim to remove the drift over this time. Default 600. */
   horizonMs: number;
@@ -59,19 +63,15 @@ export interface OursDriftOptions {
   maxTrim: number;
   /** Shortest quiet period (no correction) the trim learns from. Default 1000. */
   minQuietMs: number;
-  /** While correcting a drift within `trimBandMs`, the trim integrates the nudge with this time constant. Default 20000. */
-  trimTimeConstantMs: number;
-  /** Drift beyond this is a transient (a seek's residue, a stall), not a rate error: no integration. Default 20. */
-  trimBandMs: number;
 }
 
 /** Defaults of {@link OursDriftOptions}. */
 export const OURS_DRIFT_DEFAULTS: Readonly<OursDriftOptions> = Object.freeze({
   filterSamples: 5,
   minSamples: 3,
-  engageMs: 8,
+  engageMs: 3,
   noiseFactor: 3,
-  releaseMs: 2,
+  releaseMs: 0.5,
   horizonMs: 600,
   maxNudge: 0.08,
   minRateStep: 0.002,
@@ -85,8 +85,6 @@ export const OURS_DRIFT_DEFAULTS: Readonly<OursDriftOptions> = Object.freeze({
   trimGain: 0.5,
   maxTrim: 0.02,
   minQuietMs: 1000,
-  trimTimeConstantMs: 20000,
-  trimBandMs: 20,
 });
 
 interface Measurement {
@@ -150,7 +148,6 @@ export class OursDriftController implements DriftController {
     checkDriftSample(sample);
     // A clock that went backwards makes every stored time meaningless: start over (keeping what was learned).
     if (sample.at < this.#lastAt) this.reset();
-    const previousAt = Math.max(this.#lastAt, sample.at - this.#o.holdMs);
     this.#lastAt = sample.at;
     const o = this.#o;
     const raw = sample.actual - sample.expected;
@@ -188,11 +185,6 @@ export class OursDriftController implements DriftController {
       }
       this.#engaged = true;
       this.#learnTrim(sample, filtered, base);
-    } else if (Math.abs(driftMs) <= o.trimBandMs) {
-      // Correcting a small drift: integrate the nudge into the trim (rule 4, the slow integral part).
-      const dt = Math.min(sample.at - previousAt, o.holdMs);
-      const nudge = (sample.currentRate - base) / sample.decidedRate;
-      this.#trim = clamp(this.#trim + (nudge * dt) / o.trimTimeConstantMs, -o.maxTrim, o.maxTrim);
     }
 
     const baseNow = sample.decidedRate * (1 + this.#trim);

@@ -1,48 +1,31 @@
 /**
  * Room: the host of one node of a room, in the etcd-raft sense. It owns the consensus node and drives it with
- * real time and real I/O: a tick timer, the WebRTC mesh for protocol messages, the signaling client for peers
- * coming and going, sessionStorage for the acceptor's durable state, and the shared clock. After every input
- * it drains the node (which persists before it releases anything), sends the messages, applies decided slots
- * in order and reports everything as typed events that the element re-dispatches as DOM events.
+ * real time and real I/O: a tick timer, the mesh for protocol messages, the signaling client for peers coming
+ * and going, sessionStorage for the acceptor's durable state, and the shared clock. After every input it
+ * drains the node (which persists before it releases anything), sends the messages, reports the slots the
+ * node applied, and settles proposals and reads.
  *
- * It knows nothing of the DOM element or the `<video>`: the element listens to `state` and asks for
- * proposals; this keeps the element thin and this file about consensus hosting only.
+ * It speaks its own vocabulary (room-events.ts: events, status, errors) and knows nothing of the DOM element
+ * or the `<video>`: the element listens to `state` and asks for proposals. The network comes in through a
+ * {@link RoomTransport} (the real one by default), so the room can be tested on its own.
  */
-import {
-  PaxosNode,
-  summarizeMessage,
-  type Message,
-  type NodeEvent,
-  type Output,
-  type Role,
-} from '../consensus/index.js';
-import { Mesh, type MeshPeerInfo } from '../net/mesh.js';
-import { SignalingClient } from '../net/signaling-client.js';
+import { PaxosNode, summarizeMessage, type Message, type NodeEvent, type Output, type Role } from '../consensus/index.js';
+import { type RoomMesh, type RoomTransport, webRtcTransport } from './room-transport.js';
 import type { SignalingError } from '../net/signaling-error.js';
-import { TypedEventTarget } from '../net/typed-events.js';
 import { SharedClock, type SharedClockOptions } from '../playback/shared-clock.js';
-import {
-  type VideoCommand,
-  type VideoState,
-  apply,
-  atSlot,
-  initialVideoState,
-  videoStateMachine,
-} from '../playback/video-state.js';
-import {
-  type PaxosErrorCode,
-  type PaxosEventDetailMap,
-  type PaxosStatus,
-  PaxosVideoError,
-} from '../events.js';
-import type { ClaimedIdentity } from './identity.js';
+import { type VideoCommand, type VideoState, atSlot, initialVideoState, videoStateMachine } from '../playback/video-state.js';
+import { AppliedStates } from './applied-states.js';
+import { meshErrorCode, outcomeError, signalingError, signalingFailure } from './room-errors.js';
+import { type DecidedCommand, type RoomErrorCode, type RoomEventSink, type RoomEvents, type RoomStatus, RoomError } from './room-events.js';
+import { deriveStatus } from './room-status.js';
 import { SessionStore } from './session-store.js';
 
-/** How the element configures a room. */
+/** How a room is set up. */
 export interface RoomOptions {
   readonly signalingUrl: string;
   readonly room: string;
-  readonly identity: ClaimedIdentity;
+  /** This node's id (claimed by the host, see identity.ts). */
+  readonly id: string;
   readonly token?: string;
   readonly secret?: string;
   readonly iceServers?: RTCIceServer[];
@@ -51,12 +34,16 @@ export interface RoomOptions {
   readonly localNow: () => number;
   /** Where the acceptor state lives (sessionStorage), or undefined to keep it in memory only. */
   readonly storage: globalThis.Storage | undefined;
+  /** The way to the server and the peers. Default: {@link webRtcTransport} to `signalingUrl`. */
+  readonly transport?: RoomTransport;
   /** Tuning of the shared clock estimator (default: this project's). */
   readonly clockOptions?: Partial<SharedClockOptions>;
   /** Tick period of the consensus node, ms. */
   readonly tickMs?: number;
   /** Time a proposal may take before its promise rejects with `timeout`, ms. */
   readonly proposalTimeoutMs?: number;
+  /** Hears every event of the room, in order (the host's one view of it; see room-events.ts). */
+  readonly onEvent: RoomEventSink;
   /** Called once, when {@link Room.clockReady} becomes true. */
   readonly onClockReady?: () => void;
 }
@@ -78,9 +65,6 @@ export interface PeerInfo {
   readonly rtt: number | null;
 }
 
-/** Room events: exactly the element's events, by name. */
-export type RoomEvents = PaxosEventDetailMap;
-
 const DEFAULT_TICK_MS = 50;
 
 /** A random request id: proposal ids must stay unique across reloads of the same node id. */
@@ -90,18 +74,19 @@ function requestId(prefix: string, n: number): string {
 }
 
 /** What a command or read gets before the room is joined, or after it is closed. */
-const notInRoom = (): PaxosVideoError => new PaxosVideoError('not-connected', 'not in a room yet');
+const notInRoom = (): RoomError => new RoomError('not-connected', 'not in a room yet');
 
-export class Room extends TypedEventTarget<RoomEvents> {
+export class Room {
   readonly id: string;
   readonly #o: RoomOptions;
   readonly #clock: SharedClock;
-  readonly #signaling: SignalingClient;
-  #mesh: Mesh | undefined;
+  readonly #transport: RoomTransport;
+  readonly #applied = new AppliedStates(videoStateMachine);
+  #mesh: RoomMesh | undefined;
   #node: PaxosNode<VideoState, VideoCommand> | undefined;
   #state: VideoState = initialVideoState();
   #known = false;
-  #status: PaxosStatus = 'connecting';
+  #status: RoomStatus = 'connecting';
   #quorumLost = false;
   #role: Role = 'learner';
   #leader: string | null = null;
@@ -117,18 +102,16 @@ export class Room extends TypedEventTarget<RoomEvents> {
   #clockReady = false;
   #closed = false;
   #decisions = 0;
-  #rejected = 0;
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(options: RoomOptions) {
-    super();
     this.#o = options;
-    this.id = options.identity.id;
+    this.id = options.id;
     this.#clock = new SharedClock(options.localNow, options.clockOptions);
-    this.#signaling = new SignalingClient(options.signalingUrl, { now: options.localNow });
+    this.#transport = options.transport ?? webRtcTransport(options.signalingUrl, options.localNow);
   }
 
-  // ---- what the element reads -------------------------------------------------------------------------
+  // ---- what the host reads ----------------------------------------------------------------------------
 
   /** The decided video state (initial until this node learns the room's state). */
   get state(): VideoState {
@@ -138,7 +121,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   get known(): boolean {
     return this.#known;
   }
-  get status(): PaxosStatus {
+  get status(): RoomStatus {
     return this.#status;
   }
   get role(): Role {
@@ -166,7 +149,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** The other nodes of the room. */
   get peers(): PeerInfo[] {
     const acceptors = new Set(this.#acceptors);
-    return (this.#mesh?.peers() ?? []).map((p: MeshPeerInfo) => ({
+    return (this.#mesh?.peers() ?? []).map((p) => ({
       id: p.id,
       role: p.id === this.#leader ? 'leader' : acceptors.has(p.id) ? 'acceptor' : 'learner',
       connected: p.connected,
@@ -174,26 +157,21 @@ export class Room extends TypedEventTarget<RoomEvents> {
       rtt: p.rtt,
     }));
   }
-  /** Counters for `stats`. */
+  /** Slots applied, and malformed messages dropped (from peers, the node, and the server). */
   get counters(): { decisions: number; rejected: number } {
-    const node = this.#node?.stats;
     return {
       decisions: this.#decisions,
-      rejected: this.#rejected + (node?.rejected ?? 0) + (this.#mesh?.stats.malformed ?? 0) + this.#signaling.invalid.total,
+      rejected: (this.#node?.stats.rejected ?? 0) + (this.#mesh?.stats.malformed ?? 0) + this.#transport.signaling.invalid.total,
     };
-  }
-  /** The mesh, for the test hook that cuts links. */
-  get mesh(): Mesh | undefined {
-    return this.#mesh;
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------------
 
-  /** Joins the room; resolves once joined (rejects with a PaxosVideoError when it cannot). */
+  /** Joins the room; resolves once joined (rejects with a {@link RoomError} when it cannot). */
   async start(): Promise<void> {
     this.#syncClock();
     this.#clockWaitTimer = setTimeout(() => this.#checkClockReady(true), CLOCK_WAIT_MS);
-    const s = this.#signaling;
+    const s = this.#transport.signaling;
     this.#unsubscribe.push(
       // Connected: sample the clock at once rather than at the next poll.
       s.on('joined', () => {
@@ -206,12 +184,12 @@ export class Room extends TypedEventTarget<RoomEvents> {
       s.on('reconnect', () => this.#updateStatus()),
       s.on('peer-joined', ({ nodeId }) => {
         this.#node?.peerJoined(nodeId);
-        this.emit('paxos-peer-join', { peer: nodeId });
+        this.#emit('peer-join', { peer: nodeId });
         this.#flush();
       }),
       s.on('peer-left', ({ nodeId }) => {
         this.#node?.peerLeft(nodeId);
-        this.emit('paxos-peer-leave', { peer: nodeId });
+        this.#emit('peer-leave', { peer: nodeId });
         this.#flush();
       }),
     );
@@ -219,7 +197,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     try {
       peers = await s.join(this.#o.room, this.id, this.#o.token);
     } catch (error) {
-      throw this.#toError(error as SignalingError);
+      throw signalingError(error as SignalingError, this.#o.signalingUrl);
     }
     if (this.#closed) return;
     this.#startNode(peers);
@@ -234,7 +212,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const bootstrap = !stored && peers.length === 0 ? [this.id] : undefined;
     const node = new PaxosNode<VideoState, VideoCommand>({
       id: this.id,
-      stateMachine: videoStateMachine,
+      stateMachine: this.#applied.machine,
       storage: store,
       random: Math.random,
       maxAcceptors: this.#o.maxAcceptors,
@@ -245,10 +223,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.#node = node;
     for (const p of peers) node.peerJoined(p);
 
-    const mesh = new Mesh({
+    const mesh = this.#transport.mesh({
       selfId: this.id,
       room: this.#o.room,
-      signaling: this.#signaling,
       ...(this.#o.secret ? { secret: this.#o.secret } : {}),
       ...(this.#o.iceServers ? { iceServers: this.#o.iceServers } : {}),
     });
@@ -264,14 +241,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
         this.#flush();
       }),
       mesh.on('peer-state', () => this.#updateStatus()),
-      mesh.on('error', ({ error }) => this.#report(error.code === 'wrong-secret' ? 'wrong-secret' : 'protocol', error.message)),
+      mesh.on('error', ({ error }) => this.#report(meshErrorCode(error.code), error.message)),
     );
-    if (node.known) this.#adoptState(node.state, node.applied);
     this.#tickTimer = setInterval(() => {
       node.tick();
       this.#flush();
     }, this.#o.tickMs ?? DEFAULT_TICK_MS);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
+    // The first drain reports the state the node starts from: founded, or recovered from storage.
     this.#flush();
   }
 
@@ -284,14 +261,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
     clearTimeout(this.#clockWaitTimer);
     globalThis.document?.removeEventListener('visibilitychange', this.#onVisibility);
     for (const off of this.#unsubscribe) off();
-    const gone = new PaxosVideoError('not-connected', 'the element left the room');
+    const gone = new RoomError('not-connected', 'the element left the room');
     for (const p of this.#proposals.values()) p.reject(gone);
     for (const r of this.#reads.values()) r.reject(gone);
     this.#proposals.clear();
     this.#reads.clear();
     this.#mesh?.close();
-    this.#signaling.leave();
-    this.#signaling.close();
+    this.#transport.signaling.leave();
+    this.#transport.signaling.close();
   }
 
   // ---- commands ---------------------------------------------------------------------------------------
@@ -320,8 +297,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
     });
   }
 
-  /** The unsafe operator action: see PaxosNode.forceReconfigure. */
-  forceReconfigure(acceptors?: readonly string[]): void {
+  /** The unsafe operator action: see PaxosNode.forceReconfigure. Rejects before the room is joined. */
+  async forceReconfigure(acceptors?: readonly string[]): Promise<void> {
     if (!this.#node) throw notInRoom();
     this.#node.forceReconfigure(acceptors);
     this.#flush();
@@ -339,7 +316,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.#flush();
   }
 
-  /** Drains the node (it persists first), then sends, applies and reports. */
+  /** Drains the node (it persists first), then sends, reports what it applied, and settles. */
   #flush(): void {
     const node = this.#node;
     if (!node || this.#closed) return;
@@ -357,36 +334,26 @@ export class Room extends TypedEventTarget<RoomEvents> {
       this.#reportMessage('send', this.id, to, message);
     }
     for (const entry of out.applied) {
-      if (this.#known && entry.slot <= this.#state.slot) continue; // already adopted (stored state at start)
-      let state = this.#state;
-      const commands: { type: string; proposer: string; id: string }[] = [];
-      if (entry.value.kind === 'commands') {
-        for (const c of entry.value.commands) {
-          state = apply(state, c.command);
-          commands.push({ type: c.command.type, proposer: c.proposer, id: c.id });
-        }
-      }
+      const state = this.#applied.after(entry, this.#state);
+      if (this.#known && entry.slot <= this.#state.slot) continue; // covered by a snapshot taken in this drain
+      const commands: DecidedCommand[] =
+        entry.value.kind === 'commands' ? entry.value.commands.map((c) => ({ type: c.command.type, proposer: c.proposer, id: c.id })) : [];
       this.#decisions++;
-      this.#state = atSlot(state, entry.slot);
-      this.emit('paxos-state', { state: this.#state, slot: entry.slot, commands });
-    }
-    if (out.applied.length > 0 && !this.#known) {
-      this.#known = true;
-      this.#updateStatus();
+      this.#adopt(state, entry.slot, commands);
     }
     for (const p of out.proposals) {
       const pending = this.#proposals.get(p.id);
       if (!pending) continue;
       this.#proposals.delete(p.id);
       if (p.ok) pending.resolve(p.slot);
-      else pending.reject(new PaxosVideoError(p.code === 'no-quorum' ? 'no-quorum' : p.code === 'timeout' ? 'timeout' : 'bad-argument', p.reason));
+      else pending.reject(outcomeError(p.code, p.reason));
     }
     for (const r of out.reads) {
       const pending = this.#reads.get(r.id);
       if (!pending) continue;
       this.#reads.delete(r.id);
       if (r.ok) pending.resolve(atSlot(r.state, r.slot));
-      else pending.reject(new PaxosVideoError(r.code === 'no-quorum' ? 'no-quorum' : 'timeout', r.reason));
+      else pending.reject(outcomeError(r.code, r.reason));
     }
   }
 
@@ -398,39 +365,42 @@ export class Room extends TypedEventTarget<RoomEvents> {
         break;
       case 'leader':
         this.#leader = event.leader ?? null;
-        this.emit('paxos-leader', { leader: this.#leader, ...(event.ballot ? { ballot: event.ballot } : {}) });
+        this.#emit('leader', { leader: this.#leader, ...(event.ballot ? { ballot: event.ballot } : {}) });
         break;
       case 'config':
         this.#acceptors = event.acceptors;
-        this.emit('paxos-config', { acceptors: [...event.acceptors], learners: [...event.learners], slot: event.slot });
+        this.#emit('config', { acceptors: [...event.acceptors], learners: [...event.learners], slot: event.slot });
         break;
       case 'quorum-lost':
-        this.#quorumLost = true;
-        this.emit('paxos-quorum-lost', { reachable: event.reachable, needed: event.needed });
-        this.#updateStatus();
-        break;
       case 'quorum-restored':
-        this.#quorumLost = false;
-        this.emit('paxos-quorum-restored', { reachable: event.reachable, needed: event.needed });
+        this.#quorumLost = event.type === 'quorum-lost';
+        this.#emit(event.type, { reachable: event.reachable, needed: event.needed });
         this.#updateStatus();
         break;
       case 'restored':
-        this.#adoptState(event.state, event.slot);
+        // A state that did not come slot by slot: founded, recovered from storage, or a snapshot.
+        this.#adopt(event.state, event.slot, []);
         break;
     }
   }
 
-  /** Takes a state that did not come slot by slot (a snapshot, or the stored state at start). */
-  #adoptState(state: VideoState, slot: number): void {
+  /** Takes the node's state after `slot` and reports it. */
+  #adopt(state: VideoState, slot: number, commands: readonly DecidedCommand[]): void {
     this.#state = atSlot(state, slot);
-    this.#known = true;
-    this.emit('paxos-state', { state: this.#state, slot, commands: [] });
-    this.#updateStatus();
+    this.#emit('state', { state: this.#state, slot, commands });
+    if (!this.#known) {
+      this.#known = true;
+      this.#updateStatus();
+    }
+  }
+
+  #emit<K extends keyof RoomEvents>(name: K, detail: RoomEvents[K]): void {
+    this.#o.onEvent(name, detail);
   }
 
   #reportMessage(direction: 'send' | 'receive', from: string, to: string, message: Message<VideoState, VideoCommand>): void {
     // The summary holds only the fields the message has (type, and ballot, slot, decidedThrough if any).
-    this.emit('paxos-message', { direction, from, to, ...summarizeMessage(message) });
+    this.#emit('message', { direction, from, to, ...summarizeMessage(message) });
   }
 
   // ---- status, clock, errors --------------------------------------------------------------------------
@@ -438,63 +408,38 @@ export class Room extends TypedEventTarget<RoomEvents> {
   #updateStatus(): void {
     if (this.#status === 'error' || this.#closed) return;
     const anyPeerUp = (this.#mesh?.peers() ?? []).some((p) => p.connected);
-    let next: PaxosStatus;
-    if (!this.#signaling.joined && !anyPeerUp) next = this.#node ? 'offline' : 'connecting';
-    else if (this.#quorumLost) next = 'no-quorum';
-    else if (this.#known) next = 'synced';
-    else next = 'joined';
-    this.#setStatus(next);
+    this.#setStatus(deriveStatus(this.#node !== undefined, this.#transport.signaling.joined, anyPeerUp, this.#quorumLost, this.#known));
   }
 
-  #setStatus(next: PaxosStatus): void {
+  #setStatus(next: RoomStatus): void {
     if (next === this.#status) return;
     const previous = this.#status;
     this.#status = next;
-    this.emit('paxos-status', { status: next, previous });
+    this.#emit('status', { status: next, previous });
   }
 
-  /** Fatal: the element shows it and stops trying (bad attributes, refused join). */
-  fail(code: PaxosErrorCode, message: string): void {
-    this.#report(code, message);
-    this.#setStatus('error');
-  }
-
-  #report(code: PaxosErrorCode, message: string): void {
-    this.emit('paxos-error', { code, message });
+  #report(code: RoomErrorCode, message: string): void {
+    this.#emit('error', { code, message });
   }
 
   #onSignalingError(error: SignalingError): void {
-    if (error.code === 'no-such-peer' || error.code === 'rate-limited') return; // transient, the mesh retries
-    const e = this.#toError(error);
-    if (e.code === 'unauthorized' || e.code === 'room-full') this.fail(e.code, e.message);
-    else this.#report(e.code, e.message);
-  }
-
-  #toError(error: SignalingError): PaxosVideoError {
-    switch (error.code) {
-      case 'unauthorized':
-        return new PaxosVideoError('unauthorized', `the signaling server refused the token: ${error.message}`);
-      case 'room-full':
-      case 'id-taken':
-        return new PaxosVideoError(error.code, error.message);
-      case 'unreachable':
-      case 'timeout':
-      case 'disconnected':
-        return new PaxosVideoError('signaling-unreachable', `cannot reach the signaling server ${this.#o.signalingUrl}: ${error.message}`);
-      default:
-        return new PaxosVideoError('protocol', `${error.code}: ${error.message}`);
-    }
+    const failure = signalingFailure(error, this.#o.signalingUrl);
+    if (!failure) return;
+    this.#report(failure.error.code, failure.error.message);
+    // Fatal: the server will not have this node; the host shows it and stops trying.
+    if (failure.fatal) this.#setStatus('error');
   }
 
   /** NTP-style sampling of the server clock, paced by the estimator (burst at start, then periodic). */
   #syncClock(): void {
     if (this.#closed) return;
     // While the server is unreachable, try again every second (a sample needs it).
-    const delay = this.#signaling.connected ? this.#clock.nextSampleDelay() : 1000;
+    const signaling = this.#transport.signaling;
+    const delay = signaling.connected ? this.#clock.nextSampleDelay() : 1000;
     this.#clockTimer = setTimeout(() => {
-      if (!this.#signaling.connected) return this.#syncClock();
+      if (!signaling.connected) return this.#syncClock();
       this.#clockInFlight = true;
-      this.#signaling.timeSample().then(
+      signaling.timeSample().then(
         ({ t0, serverTime, t1 }) => {
           this.#clockInFlight = false;
           this.#clock.addSample(t0, serverTime, t1);

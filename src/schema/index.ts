@@ -5,7 +5,7 @@
  * The API follows valibot's names for the few pieces used here (`v.object`, `v.pipe`, `v.safeParse`, ...),
  * so a schema reads like a valibot one. It exists for the widget's bundle budget (32 KB gzip for
  * dist/paxos-video.js; valibot's generic issue pipeline, message lookup and standard-schema properties cost
- * about 1.3 KB more): a schema is a plain object `{e, r}` around one closure, and messages are built inline
+ * about 1.3 KB more): a schema is a plain object `{expects_, run_}` around one closure, and messages are built inline
  * ("expected string, got number", or the message the call site passes). It has exactly what the project
  * uses (rollup drops what the widget does not); add a piece only when a schema needs it. Every factory is
  * marked `#__NO_SIDE_EFFECTS__`, so a schema the widget never reads (a server-only one in a shared module) is
@@ -13,7 +13,9 @@
  *
  * Differences from valibot a caller may notice: a pipe stops at its first failing action (callers report
  * the first issue anyway); `rawCheck` takes a function that returns the problem's message (or null);
- * issues carry `kind`, `message` and a `path` of plain keys; `object()` refuses arrays.
+ * issues carry `kind`, `message` and a `path` of plain keys; `object()` refuses arrays and reads own
+ * properties only. test/schema/valibot-differential.test.ts runs every piece the project uses against
+ * valibot (a devDependency, for that test alone) and holds the two to the same verdicts and outputs.
  *
  * What it guarantees, since it checks hostile input (peers, signaling clients, any script on the page):
  * - `safeParse` never throws: a getter or proxy that throws while the input is read is an issue.
@@ -38,18 +40,19 @@ export interface BaseIssue {
 }
 
 /**
- * A schema: `r` validates `input` found at `path`, pushes one issue per problem onto `issues` and returns
- * the output (meaningless when it pushed any). `e` words what it expects, for messages.
- * (Short property names: terser cannot shorten them, and they appear in every schema of the bundle.)
+ * A schema: `run_` validates `input` found at `path`, pushes one issue per problem onto `issues` and returns
+ * the output (meaningless when it pushed any). `expects_` words what it expects, for messages.
+ * (The trailing `_` lets the widget build shorten these names, which appear in every schema of the bundle:
+ * rollup.config.mjs has esbuild mangle the properties so marked.)
  */
 export interface GenericSchema<T = unknown> {
-  readonly e: string;
-  readonly r: (input: unknown, path: PathKey[], issues: BaseIssue[]) => T;
+  readonly expects_: string;
+  readonly run_: (input: unknown, path: PathKey[], issues: BaseIssue[]) => T;
 }
 
-/** A schema whose key may be absent from an object (`o`). */
+/** A schema whose key may be absent from an object. */
 export interface OptionalSchema<T> extends GenericSchema<T> {
-  readonly o: true;
+  readonly optional_: true;
 }
 
 /** The output type of a schema. */
@@ -60,7 +63,7 @@ export type Action<T> = (input: T, path: PathKey[], issues: BaseIssue[]) => bool
 
 type Entries = Record<string, GenericSchema>;
 type Prettify<T> = { [K in keyof T]: T[K] } & {};
-type OptionalKeys<E extends Entries> = { [K in keyof E]: E[K] extends { readonly o: true } ? K : never }[keyof E];
+type OptionalKeys<E extends Entries> = { [K in keyof E]: E[K] extends { readonly optional_: true } ? K : never }[keyof E];
 type ObjectOutput<E extends Entries> = Prettify<
   { -readonly [K in Exclude<keyof E, OptionalKeys<E>>]: InferOutput<E[K]> } & { -readonly [K in OptionalKeys<E>]?: InferOutput<E[K]> }
 >;
@@ -91,9 +94,9 @@ function add(issues: BaseIssue[], path: PathKey[], message: string, kind: BaseIs
 // ---- schemas --------------------------------------------------------------------------------------------
 
 /** A schema that passes the input through when `ok(input)`. */
-const is = /*#__NO_SIDE_EFFECTS__*/ <T>(e: string, ok: (x: unknown) => boolean, message?: string, got: (x: unknown) => string = typeOf): GenericSchema<T> => ({
-  e,
-  r: (x, path, issues) => (ok(x) || add(issues, path, message ?? `expected ${e}, got ${got(x)}`), x as T),
+const is = /*#__NO_SIDE_EFFECTS__*/ <T>(expects: string, ok: (x: unknown) => boolean, message?: string, got: (x: unknown) => string = typeOf): GenericSchema<T> => ({
+  expects_: expects,
+  run_: (x, path, issues) => (ok(x) || add(issues, path, message ?? `expected ${expects}, got ${got(x)}`), x as T),
 });
 
 /** A string. */
@@ -115,20 +118,20 @@ export const custom = /*#__NO_SIDE_EFFECTS__*/ <T>(ok: (x: unknown) => boolean, 
 
 /** `schema`, or `undefined`; as an object entry, the key may be absent. */
 export const optional = /*#__NO_SIDE_EFFECTS__*/ <T>(schema: GenericSchema<T>): OptionalSchema<T | undefined> => ({
-  e: schema.e,
-  o: true,
-  r: (x, path, issues) => (x === undefined ? x : schema.r(x, path, issues)),
+  expects_: schema.expects_,
+  optional_: true,
+  run_: (x, path, issues) => (x === undefined ? x : schema.run_(x, path, issues)),
 });
 /** `schema`, or `null`. */
 export const nullable = /*#__NO_SIDE_EFFECTS__*/ <T>(schema: GenericSchema<T>): GenericSchema<T | null> => ({
-  e: schema.e,
-  r: (x, path, issues) => (x === null ? x : schema.r(x, path, issues)),
+  expects_: schema.expects_,
+  run_: (x, path, issues) => (x === null ? x : schema.run_(x, path, issues)),
 });
 /** `schema`, `null` or `undefined`; as an object entry, the key may be absent. */
 export const nullish = /*#__NO_SIDE_EFFECTS__*/ <T>(schema: GenericSchema<T>): OptionalSchema<T | null | undefined> => ({
-  e: schema.e,
-  o: true,
-  r: (x, path, issues) => (x == null ? x : schema.r(x, path, issues)),
+  expects_: schema.expects_,
+  optional_: true,
+  run_: (x, path, issues) => (x == null ? x : schema.run_(x, path, issues)),
 });
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x == 'object' && x !== null && !Array.isArray(x);
@@ -136,17 +139,17 @@ const notObject = (x: unknown, path: PathKey[], issues: BaseIssue[], message?: s
   add(issues, path, message ?? `expected object, got ${typeOf(x)}`) as never;
 
 const objectOf = /*#__NO_SIDE_EFFECTS__*/ <E extends Entries>(entries: E, strict: boolean, message?: string): ObjectSchema<E> => ({
-  e: 'object',
+  expects_: 'object',
   entries,
-  r: (x, path, issues) => {
+  run_: (x, path, issues) => {
     if (!isObject(x)) return notObject(x, path, issues, message);
     // A fresh object of the known keys: whatever else the input holds (a `__proto__` key too) stays behind.
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(entries)) {
       const schema = entries[key]!;
       path.push(key);
-      if (Object.hasOwn(x, key)) out[key] = schema.r(x[key], path, issues);
-      else if (!(schema as Partial<OptionalSchema<unknown>>).o) add(issues, path, 'is missing');
+      if (Object.hasOwn(x, key)) out[key] = schema.run_(x[key], path, issues);
+      else if (!(schema as Partial<OptionalSchema<unknown>>).optional_) add(issues, path, 'is missing');
       path.pop();
     }
     if (strict) {
@@ -165,13 +168,13 @@ export const strictObject = /*#__NO_SIDE_EFFECTS__*/ <E extends Entries>(entries
 
 /** An array (`Array.isArray`) whose every item matches `item`; the output is a fresh array. */
 export const array = /*#__NO_SIDE_EFFECTS__*/ <S extends GenericSchema>(item: S, message?: string): GenericSchema<InferOutput<S>[]> => ({
-  e: 'array',
-  r: (x, path, issues) => {
+  expects_: 'array',
+  run_: (x, path, issues) => {
     if (!Array.isArray(x)) return add(issues, path, message ?? `expected array, got ${typeOf(x)}`) as never;
     const out: InferOutput<S>[] = [];
     for (let i = 0; i < x.length; i++) {
       path.push(i);
-      out.push(item.r(x[i], path, issues) as InferOutput<S>);
+      out.push(item.run_(x[i], path, issues) as InferOutput<S>);
       path.pop();
     }
     return out;
@@ -183,19 +186,19 @@ export const array = /*#__NO_SIDE_EFFECTS__*/ <S extends GenericSchema>(item: S,
  * its pipe actions (the input had its type), else one issue with `message` or the expected types.
  */
 export const union = /*#__NO_SIDE_EFFECTS__*/ <const O extends readonly GenericSchema[]>(options: O, message?: string): GenericSchema<InferOutput<O[number]>> => {
-  const e = options.map((o) => o.e).join(' | ');
+  const expects = options.map((o) => o.expects_).join(' | ');
   return {
-    e,
-    r: (x, path, issues) => {
+    expects_: expects,
+    run_: (x, path, issues) => {
       const typed: BaseIssue[][] = [];
       for (const option of options) {
         const own: BaseIssue[] = [];
-        const out = option.r(x, path, own);
+        const out = option.run_(x, path, own);
         if (!own.length) return out as InferOutput<O[number]>;
         if (!own.some((i) => i.kind == 'schema')) typed.push(own);
       }
       if (typed.length == 1) issues.push(...typed[0]!);
-      else add(issues, path, message ?? `expected ${e}, got ${show(x)}`);
+      else add(issues, path, message ?? `expected ${expects}, got ${show(x)}`);
       return undefined as never;
     },
   };
@@ -213,25 +216,25 @@ export const variant = /*#__NO_SIDE_EFFECTS__*/ <K extends string, const O exten
   options: O,
   message?: string,
 ): GenericSchema<InferOutput<O[number]>> => ({
-  e: 'object',
-  r: (x, path, issues) => {
+  expects_: 'object',
+  run_: (x, path, issues) => {
     if (!isObject(x)) return notObject(x, path, issues, message);
     const tag = Object.hasOwn(x, key) ? x[key] : undefined;
     for (const option of options) {
       const own: BaseIssue[] = [];
-      option.entries[key].r(tag, path, own);
-      if (!own.length) return option.r(x, path, issues) as InferOutput<O[number]>;
+      option.entries[key].run_(tag, path, own);
+      if (!own.length) return option.run_(x, path, issues) as InferOutput<O[number]>;
     }
-    return add(issues, [...path, key], message ?? `expected ${options.map((o) => o.entries[key].e).join(' | ')}, got ${show(tag)}`) as never;
+    return add(issues, [...path, key], message ?? `expected ${options.map((o) => o.entries[key].expects_).join(' | ')}, got ${show(tag)}`) as never;
   },
 });
 
 /** `schema`, then `actions` in order on its output, stopping at the first that refuses it. */
 export const pipe = /*#__NO_SIDE_EFFECTS__*/ <S extends GenericSchema>(schema: S, ...actions: Action<InferOutput<S>>[]): S => ({
   ...schema,
-  r: (x: unknown, path: PathKey[], issues: BaseIssue[]) => {
+  run_: (x: unknown, path: PathKey[], issues: BaseIssue[]) => {
     const before = issues.length;
-    const out = schema.r(x, path, issues);
+    const out = schema.run_(x, path, issues);
     if (issues.length == before) for (const action of actions) if (!action(out as InferOutput<S>, path, issues)) break;
     return out;
   },
@@ -299,7 +302,7 @@ export function safeParse<S extends GenericSchema>(schema: S, input: unknown): S
   const issues: BaseIssue[] = [];
   let output: unknown;
   try {
-    output = schema.r(input, [], issues);
+    output = schema.run_(input, [], issues);
   } catch {
     // A throwing getter or proxy trap in hostile input; nothing of the thrown value is touched.
     issues.length = 0;

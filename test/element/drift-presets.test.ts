@@ -6,6 +6,7 @@ import { driftPreset, driftPresetProblem, registerDriftPreset } from '../../src/
 import { BASELINE_DRIFT_PRESETS, registerBaselineDriftControllers } from '../../src/drift-baselines.js';
 import { OursDriftController } from '../../src/playback/drift-ours.js';
 import { JELLYFIN_SHARED_CLOCK_OPTIONS } from '../../src/playback/shared-clock.js';
+import { runClosedLoop } from '../playback/simulated-video.js';
 
 test('ours is built in, tuned for the media clock, with the default clock', () => {
   const ours = driftPreset('ours');
@@ -16,6 +17,15 @@ test('ours is built in, tuned for the media clock, with the default clock', () =
   assert.notEqual(a, b, 'one controller per video');
   assert.equal(ours.clockOptions, undefined);
   assert.equal(driftPresetProblem('ours'), undefined);
+});
+
+test('ours ships the tuning the closed-loop tests run: it decides exactly as a controller with the defaults', () => {
+  for (const initialDriftMs of [0, 40, -300]) {
+    const shipped = runClosedLoop(driftPreset('ours')!.create(), { seed: 7, initialDriftMs, durationMs: 20_000 });
+    const tested = runClosedLoop(new OursDriftController(), { seed: 7, initialDriftMs, durationMs: 20_000 });
+    assert.deepEqual(shipped, tested, `initial drift ${initialDriftMs} ms`);
+    assert.ok(shipped.some((s) => s.decision.action !== 'none'), 'the run made the controller act');
+  }
 });
 
 test('an unknown name is a problem that lists what is registered and says where the baselines are', () => {

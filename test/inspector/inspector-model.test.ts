@@ -266,8 +266,8 @@ describe('inspector model: bounds and input', () => {
   it('reads a target only when it looks like a <paxos-video>', () => {
     assert.equal(readTarget({}), null);
     assert.equal(readTarget(null), null);
-    assert.equal(readTarget({ nodeId: 'x', role: 'boss', leader: null, status: 'synced', state: { slot: 1 }, peers: [] }), null);
-    const ok = readTarget({ nodeId: '', role: 'learner', leader: null, status: 'connecting', state: { slot: -1 }, peers: [] });
+    assert.equal(readTarget({ nodeId: 'x', paxosRole: 'boss', leader: null, status: 'synced', state: { slot: 1 }, peers: [] }), null);
+    const ok = readTarget({ nodeId: '', paxosRole: 'learner', leader: null, status: 'connecting', state: { slot: -1 }, peers: [] });
     assert.deepEqual(ok, { nodeId: '', role: 'learner', leader: null, status: 'connecting', slot: -1, peers: [] });
     const throwing = {
       get state(): never {

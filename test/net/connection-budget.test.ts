@@ -26,7 +26,7 @@ test('a storm is rate limited and says when to retry', () => {
   assert.equal(b.used, 3, 'a refusal uses nothing');
 });
 
-test('backoff grows with jitter, is capped, and resets', () => {
+test('backoff: equal jitter (each delay in [ceiling/2, ceiling]), the ceiling doubles up to the cap, reset starts over', () => {
   const lo = new Backoff({ initialMs: 100, maxMs: 1000, random: () => 0 });
   assert.deepEqual([lo.next(), lo.next(), lo.next(), lo.next(), lo.next()], [50, 100, 200, 400, 500]);
   const hi = new Backoff({ initialMs: 100, maxMs: 1000, random: () => 0.999999 });

@@ -76,17 +76,23 @@ export function ackJoin(frame: string, ws: ServerSideSocket, peers: string[] = [
 /**
  * A TCP proxy to `targetPort` whose network can be cut: `cut()` silently drops everything on the open
  * connections and leaves new ones hanging (no error, no close: a dead network, not a refused one);
- * `restore()` lets new connections through again.
+ * `restore()` lets new connections through again. `hung` counts the connections made while cut.
  */
-export async function cuttableProxy(targetPort: number): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
+export async function cuttableProxy(
+  targetPort: number,
+): Promise<{ url: string; cut(): void; restore(): void; readonly hung: number; close(): Promise<void> }> {
   let up = true;
+  let hung = 0;
   const open = new Set<Socket>();
   const pairs: Array<[Socket, Socket]> = [];
   const server = createServer((client) => {
     open.add(client);
     client.on('close', () => open.delete(client));
     client.on('error', () => {});
-    if (!up) return; // hangs: nothing answers
+    if (!up) {
+      hung += 1;
+      return; // hangs: nothing answers
+    }
     const upstream = tcpConnect(targetPort, '127.0.0.1');
     open.add(upstream);
     upstream.on('close', () => open.delete(upstream));
@@ -111,6 +117,9 @@ export async function cuttableProxy(targetPort: number): Promise<{ url: string; 
     },
     restore() {
       up = true;
+    },
+    get hung() {
+      return hung;
     },
     close: () =>
       new Promise<void>((resolve) => {

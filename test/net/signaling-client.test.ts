@@ -10,6 +10,7 @@ import { Server } from 'socket.io';
 import { WebSocket } from 'ws';
 import { createSignalingServer, type SignalingServer } from '../../server/index.js';
 import { SignalingClient, SignalingError, type SignalingClientOptions } from '../../src/net/signaling-client.js';
+import { waitFor } from '../support/wait.js';
 import { ackJoin, cuttableProxy, openFrame, rawServer } from './raw-socket-io-server.js';
 
 const clients: SignalingClient[] = [];
@@ -46,13 +47,6 @@ function next<T>(c: SignalingClient, event: Parameters<SignalingClient['once']>[
   });
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function refusal(p: Promise<unknown>): Promise<SignalingError> {
   const err = await p.then(() => null, (e: unknown) => e);
@@ -139,7 +133,7 @@ test('invalid server messages are dropped and counted, never thrown', async () =
   const signals: unknown[] = [];
   c.on('signal', (s) => signals.push(s));
   await c.join(room(), id('victim'));
-  await until(() => joined.includes('good-peer-id'), 'the valid peer-joined');
+  await waitFor(() => joined.includes('good-peer-id'), 'the valid peer-joined', 10_000);
   // The __proto__-keyed notice is valid apart from that key; the schema copies out only `nodeId`.
   assert.deepEqual(joined, ['valid-peer-id', 'good-peer-id']);
   assert.deepEqual(signals, []);
@@ -224,7 +218,7 @@ test('a kick by the server: the clients reconnect and re-join by themselves', as
   // Whoever re-joins first sees an empty room, the other sees it.
   assert.deepEqual([...ra.peers, ...rb.peers].sort(), [aId, bId].filter((x) => ra.peers.includes(x) || rb.peers.includes(x)).sort());
   assert.equal(ra.peers.length + rb.peers.length, 1);
-  await until(() => a.peers.includes(bId) && b.peers.includes(aId), 'both see each other again');
+  await waitFor(() => a.peers.includes(bId) && b.peers.includes(aId), 'both see each other again', 10_000);
   assert.equal(a.joined && b.joined, true);
 });
 
@@ -247,9 +241,9 @@ test('a dropped network (nothing closes, pings stop): ping timeout, then back th
   assert.equal((await disconnected).reason, 'ping timeout');
   assert.equal(a.joined, false);
   assert.equal((await bSeesLeave).nodeId, aId, 'the server noticed too');
-  // While the network is down, connection attempts hang and time out; queued signals wait.
+  // While the network is down, connection attempts hang (and time out); queued signals wait.
   assert.equal(a.signal(bId, { while: 'down' }), true);
-  await new Promise((res) => setTimeout(res, 1_500));
+  await waitFor(() => proxy.hung >= 1, 'a connection attempt to hang in the cut network', 15_000);
 
   const back = next<{ peers: string[] }>(a, 'reconnect', 20_000);
   const signalled = next<{ from: string; data: unknown }>(b, 'signal', 20_000);

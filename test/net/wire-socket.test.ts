@@ -8,6 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createSignalingServer } from '../../server/index.js';
 import { SignalingError } from '../../src/net/signaling-error.js';
 import { WireSocket, type WireSocketEvents, type WireSocketOptions } from '../../src/net/wire-socket.js';
+import { waitFor } from '../support/wait.js';
 import { openFrame, rawServer, type RawScript, type RawServer } from './raw-socket-io-server.js';
 
 const sockets: WireSocket[] = [];
@@ -170,6 +171,9 @@ test('a request without an ack in time rejects with timeout; a late ack is ignor
     onFrame: (frame, ws) => {
       const m = /^42(\d+)\["slow"\]$/.exec(frame);
       if (m) lateAck = () => ws.send(`43${m[1]}[42]`);
+      // Answered at once: its reply comes after the late ack on the same ordered socket.
+      const echo = /^42(\d+)\["echo"\]$/.exec(frame);
+      if (echo) ws.send(`43${echo[1]}["echoed"]`);
     },
   });
   const s = wire(raw.url);
@@ -180,12 +184,13 @@ test('a request without an ack in time rejects with timeout; a late ack is ignor
   assert.equal(err.code, 'timeout');
   assert.match(err.message, /no reply to slow within 200 ms/);
   lateAck!();
-  // Still connected and working; the late ack was neither delivered nor counted as malformed.
+  // Still connected and working: a round trip after the late ack proves the client has read it, and it
+  // was neither delivered nor counted as malformed.
   s.send('ping-me');
-  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await request(s, 'echo'), 'echoed');
   assert.equal(s.connected, true);
   assert.deepEqual(malformed, []);
-  assert.deepEqual(raw.received, ['40', '420["slow"]', '42["ping-me"]']);
+  assert.deepEqual(raw.received, ['40', '420["slow"]', '42["ping-me"]', '421["echo"]']);
   assert.match(raw.paths[0]!, /^\/socket\.io\/\?EIO=4&transport=websocket$/);
 });
 
@@ -199,10 +204,13 @@ test('answers pings with pongs and stays connected; a server that stops pinging 
     },
   });
   const s = wire(raw.url);
+  let disconnects = 0;
+  s.on('disconnect', () => (disconnects += 1));
   await connected(s);
-  await new Promise((r) => setTimeout(r, 600)); // three deadlines' worth of pings
+  // Three pongs cover 300 ms, past the 200 ms a ping may be late (interval 100 + timeout 100): connected all along.
+  await waitFor(() => raw.received.filter((f) => f === '3').length >= 3, 'three pongs', 5_000);
   assert.equal(s.connected, true);
-  assert.ok(raw.received.filter((f) => f === '3').length >= 3, `pongs: ${raw.received.join(' ')}`);
+  assert.equal(disconnects, 0);
 
   const disconnected = next(s, 'disconnect');
   const stopped = Date.now();

@@ -8,7 +8,8 @@ import { runInNewContext } from 'node:vm';
 import type { Socket } from 'socket.io-client';
 import type { HealthReport } from '../../server/index.js';
 import type { SignalDelivery } from '../../src/net/signaling-protocol.js';
-import { connect, get, metric, next, peer, ping, startServer, until, within, type ClientSocket } from './helpers.js';
+import { waitFor } from '../support/wait.js';
+import { WAIT_MS, connect, get, metric, next, peer, ping, startServer, within, type ClientSocket } from './helpers.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 const SOCKETS = 24;
@@ -74,6 +75,12 @@ function makeFuzzer(rand: () => number) {
   return { event };
 }
 
+/**
+ * How long a barrier ping may take: it queues behind every event its socket sent before it, which a loaded
+ * machine serves slowly (5 s was not always enough); the test's own limit is 60 s.
+ */
+const BARRIER_MS = 15_000;
+
 test(`fuzz: ${SOCKETS * EVENTS_PER_SOCKET} random and malformed events from ${SOCKETS} sockets`, { timeout: 60_000 }, async () => {
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
   console.log(`fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
@@ -96,7 +103,7 @@ test(`fuzz: ${SOCKETS * EVENTS_PER_SOCKET} random and malformed events from ${SO
       // A frame over the cap may close its socket while the ping is on its way (counted below, at most 2):
       // only a socket still connected must answer.
       if (round % 50 === 49) {
-        await Promise.all(clients.filter((c) => c.connected).map((c) => ping(c).catch((error: unknown) => {
+        await Promise.all(clients.filter((c) => c.connected).map((c) => ping(c, BARRIER_MS).catch((error: unknown) => {
           if (c.connected) throw error;
         })));
       }
@@ -104,7 +111,7 @@ test(`fuzz: ${SOCKETS * EVENTS_PER_SOCKET} random and malformed events from ${SO
     assert.ok(sent >= 10_000, `sent ${sent}`);
     // Barrier: a time ack comes back after every earlier event of that socket was dispatched.
     const alive = clients.filter((c) => c.connected);
-    await Promise.all(alive.map((c) => ping(c)));
+    await Promise.all(alive.map((c) => ping(c, BARRIER_MS)));
     console.log(`fuzz: sent ${sent} events, ${acked} acks, ${alive.length}/${SOCKETS} sockets still connected`);
     assert.ok(acked > 1000, 'the server kept answering acks');
     assert.ok(alive.length >= SOCKETS - 2, 'frames under the cap do not cost the connection');
@@ -115,17 +122,15 @@ test(`fuzz: ${SOCKETS * EVENTS_PER_SOCKET} random and malformed events from ${SO
     }
 
     for (const c of clients) c.close();
-    await until(() => false === clients.some((c) => c.connected), 'fuzz sockets closed');
+    await waitFor(() => !clients.some((c) => c.connected), 'fuzz sockets closed', WAIT_MS);
     // The server drops every fuzz peer once they are gone.
-    await within(
-      (async () => {
-        for (;;) {
-          const h = (await (await get(url, '/healthz')).json()) as HealthReport;
-          if (h.sockets === 0 && h.peers === 0 && h.rooms === 0) return;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      })(),
+    await waitFor(
+      async () => {
+        const h = (await (await get(url, '/healthz')).json()) as HealthReport;
+        return h.sockets === 0 && h.peers === 0 && h.rooms === 0;
+      },
       'the server to forget the fuzz peers',
+      WAIT_MS,
     );
 
     // Still serving well-behaved clients.

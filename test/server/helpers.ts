@@ -8,7 +8,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { ClientToServerEvents, JoinAck, ServerToClientEvents } from '../../src/net/signaling-protocol.js';
 import { createSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../server/index.js';
-import { within as withinMs } from '../support/within.js';
+import { waitFor, within as withinMs } from '../support/wait.js';
 
 /** The browser-side view of the protocol. */
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -67,17 +67,6 @@ export function collect<T = unknown>(socket: ClientSocket, event: string): T[] {
   return seen;
 }
 
-/** Waits until `predicate()` holds, checking on every turn of the event loop. */
-export async function until(predicate: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
-  await within(
-    (async () => {
-      while (!predicate()) await new Promise((r) => setImmediate(r));
-    })(),
-    what,
-    ms,
-  );
-}
-
 /** Emits `join` and returns the ack. */
 export function join(socket: ClientSocket, room: string, nodeId: string, token?: string): Promise<JoinAck> {
   const request = token === undefined ? { room, nodeId } : { room, nodeId, token };
@@ -97,8 +86,8 @@ export async function peer(url: string, room: string, nodeId: string): Promise<{
 }
 
 /** Round trip of a `time` request: proves the socket is still connected and served. */
-export function ping(socket: ClientSocket): Promise<number> {
-  return within(socket.timeout(WAIT_MS).emitWithAck('time'), `time ack on ${socket.id}`);
+export function ping(socket: ClientSocket, ms = WAIT_MS): Promise<number> {
+  return within(socket.timeout(ms).emitWithAck('time'), `time ack on ${socket.id}`, ms);
 }
 
 /** A free TCP port on 127.0.0.1 (for processes that must be told their port). */
@@ -138,7 +127,7 @@ export async function startRedis(fixedPort?: number): Promise<{ url: string; por
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output.slice(-500)}`))),
   );
   exited.catch(() => {});
-  await within(Promise.race([waitForPong(port), exited]), `redis-server on port ${port}`, 10_000);
+  await Promise.race([waitFor(() => pong(port), `redis-server on port ${port}`, { timeoutMs: 10_000, intervalMs: 50 }), exited]);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -146,24 +135,21 @@ export async function startRedis(fixedPort?: number): Promise<{ url: string; por
   };
 }
 
-async function waitForPong(port: number): Promise<void> {
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = tcpConnect(port, '127.0.0.1');
-      let reply = '';
-      sock.once('connect', () => sock.write('PING\r\n'));
-      sock.on('data', (d) => {
-        reply += d.toString();
-        if (reply.includes('\r\n')) {
-          sock.destroy();
-          resolve(reply.startsWith('+PONG'));
-        }
-      });
-      sock.once('error', () => resolve(false));
+/** Whether a Redis server answers PING on `port`. */
+function pong(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const sock = tcpConnect(port, '127.0.0.1');
+    let reply = '';
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      reply += d.toString();
+      if (reply.includes('\r\n')) {
+        sock.destroy();
+        resolve(reply.startsWith('+PONG'));
+      }
     });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    sock.once('error', () => resolve(false));
+  });
 }
 
 /** Sends SIGTERM and waits for the exit (SIGKILL after the wait). Resolves with the exit code. */

@@ -6,8 +6,9 @@ import type { ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
 import type { ErrorNotice, PeerNotice, SignalDelivery } from '../../src/net/signaling-protocol.js';
 import type { HealthReport, SignalingServer } from '../../server/index.js';
+import { waitFor } from '../support/wait.js';
 import {
-  cliPort, collect, connect, exitCode, get, join, next, peer, spawnCli, startRedis, startServer, stopChild, within,
+  WAIT_MS, cliPort, collect, connect, exitCode, get, join, next, peer, spawnCli, startRedis, startServer, stopChild, within,
   type ClientSocket,
 } from './helpers.js';
 
@@ -56,12 +57,7 @@ describe('two processes over Redis', () => {
     // Order holds across processes too.
     const seen = collect<SignalDelivery>(bob.socket, 'signal');
     for (let i = 0; i < 50; i++) alice.socket.emit('signal', { to: 'bob-cross-1', data: i });
-    await within(
-      (async () => {
-        while (seen.length < 50) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      '50 cross-process signals',
-    );
+    await waitFor(() => seen.length >= 50, '50 cross-process signals', WAIT_MS);
     assert.deepEqual(seen.map((s) => s.data), [...Array(50).keys()]);
   });
 
@@ -150,15 +146,15 @@ describe('Redis restart', () => {
       redis = await startRedis(port);
       // Retry until the relay works again: the adapter reconnects and the heartbeat re-asserts claims.
       const received = collect<SignalDelivery>(bob.socket, 'signal');
-      await within(
-        (async () => {
-          for (let i = 0; received.length === 0; i++) {
-            alice.socket.emit('signal', { to: 'bob-rst-001', data: i });
-            await new Promise((r) => setTimeout(r, 100));
-          }
-        })(),
+      let sent = 0;
+      await waitFor(
+        () => {
+          if (received.length > 0) return true;
+          alice.socket.emit('signal', { to: 'bob-rst-001', data: sent++ });
+          return false;
+        },
         'a relay after the restart',
-        15_000,
+        { timeoutMs: 15_000, intervalMs: 100 },
       );
       assert.equal(received[0]!.from, 'alice-rst01');
       // The claims are back too: bob's id is taken again.

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ErrorNotice, PeerNotice, SignalDelivery } from '../../src/net/signaling-protocol.js';
 import type { SignalingServer } from '../../server/index.js';
-import { collect, connect, join, next, peer, ping, startServer, within, type ClientSocket } from './helpers.js';
+import { waitFor } from '../support/wait.js';
+import { WAIT_MS, collect, connect, join, next, peer, ping, startServer, within, type ClientSocket } from './helpers.js';
 
 describe('signaling', () => {
   let server: SignalingServer;
@@ -56,12 +57,7 @@ describe('signaling', () => {
     const b = track(await peer(url, 'order', 'bob-00004'));
     const received = collect<SignalDelivery>(b.socket, 'signal');
     for (let i = 0; i < 100; i++) a.socket.emit('signal', { to: 'bob-00004', data: i });
-    await within(
-      (async () => {
-        while (received.length < 100) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      '100 signals',
-    );
+    await waitFor(() => received.length >= 100, '100 signals', WAIT_MS);
     assert.deepEqual(
       received.map((r) => r.data),
       [...Array(100).keys()],

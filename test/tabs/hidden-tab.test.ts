@@ -15,8 +15,9 @@
  * leads (the hidden tabs promise to it, on its messages alone), its video resyncs to the decided timeline,
  * and it decides with two hidden acceptors. Last, every tab is shown and the room plays in sync.
  *
- * Needs `npm run build` (the server and the widget come from dist/), Chrome or Chromium, and a non-loopback
- * network interface for WebRTC: CI runs it in `scripts/netns.sh npm test`.
+ * Needs `npm run build` (the server comes from dist/; the widget is built from the sources with its test
+ * hooks, to cut a link), Chrome or Chromium, and a non-loopback network interface for WebRTC: CI runs it in
+ * `scripts/netns.sh npm test`.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -146,7 +147,7 @@ async function startWorld(): Promise<World> {
   if (!executablePath) {
     throw new Error(process.env.CHROME_PATH ? `CHROME_PATH=${process.env.CHROME_PATH} does not exist. ${HOW_TO_GET_CHROME}` : HOW_TO_GET_CHROME);
   }
-  const server = await startTabServer('hidden-tab');
+  const server = await startTabServer('hidden-tab', 'with-test-hooks');
   try {
     const browser = await TabBrowser.launch(executablePath);
     return {

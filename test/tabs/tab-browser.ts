@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import { within } from '../support/within.js';
+import { waitFor, within } from '../support/wait.js';
 
 /** Chromium flags of these tests (see DESIGN.md "Testing without toys"), without any anti-throttling flag. */
 export const TAB_BROWSER_FLAGS: readonly string[] = Object.freeze([
@@ -59,15 +59,11 @@ export class Tab {
     await this.browser.cdp.send('Browser.setWindowBounds', { windowId: this.windowId, bounds: { windowState: hidden ? 'minimized' : 'normal' } });
     const want = hidden ? 'hidden' : 'visible';
     // Polled from Node: a hidden page's own timers run only once a second.
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const state = await this.page.evaluate(() => document.visibilityState);
-      if (state === want) return;
-      if (performance.now() > deadline) {
-        throw new Error(`${this.label}: the window is ${hidden ? 'minimized' : 'restored'} but the page still says visibilityState "${state}" after ${timeoutMs} ms`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      async () => (await this.page.evaluate(() => document.visibilityState)) === want,
+      `${this.label}: the page to say visibilityState "${want}" once its window is ${hidden ? 'minimized' : 'restored'}`,
+      { timeoutMs, intervalMs: 50 },
+    );
   }
 }
 

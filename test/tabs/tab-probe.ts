@@ -4,6 +4,7 @@
  * where every tab stood when it timed out.
  */
 import type { PaxosVideoState } from '../../src/events.js';
+import { waitFor } from '../support/wait.js';
 
 /** One tab as its probe sees it. */
 export interface TabSnapshot {
@@ -36,17 +37,11 @@ export interface LogEntry {
 export type CommandResult = { ok: true; state: PaxosVideoState } | { ok: false; code: string | null; message: string };
 
 /**
- * Polls `check` every 100 ms until it returns something truthy; on timeout, throws with `what` and
- * `describe()` (every tab's state).
+ * Waits until `check` (evaluated in the tabs' pages) returns something truthy, polling every 100 ms; on
+ * timeout, the error ends with `describe()` (every tab's state).
  */
-export async function until<T>(what: string, check: () => Promise<T | undefined | null | false>, describe: () => Promise<string>, timeoutMs = 30_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${await describe()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function until<T>(what: string, check: () => Promise<T | undefined | null | false>, describe: () => Promise<string>, timeoutMs = 30_000): Promise<T> {
+  return waitFor(check, what, { timeoutMs, intervalMs: 100, describe });
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The real signaling server of the current build, serving the tab page (test/tabs/tab.html), the demo's
- * video and a copy of the widget from one folder, on loopback: what the real-browser tab tests open.
- * The widget is copied at start, so a rebuild of dist/ during a run changes nothing.
+ * video and the widget from one folder, on loopback: what the real-browser tab tests open. The widget is
+ * the shipped bundle (dist/paxos-video.js, copied at start, so a rebuild of dist/ during a run changes
+ * nothing) or, for a test that needs the test hooks, tab-widget.ts built from the sources at start.
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +19,11 @@ export interface TabServer {
   close(): Promise<void>;
 }
 
-/** Starts it; fails with what to do when the build or the video is missing. `label` names its temp folder. */
-export async function startTabServer(label: string): Promise<TabServer> {
+/**
+ * Starts it; fails with what to do when the build or the video is missing. `label` names its temp folder;
+ * `widget` says which widget the pages load.
+ */
+export async function startTabServer(label: string, widget: 'shipped' | 'with-test-hooks' = 'shipped'): Promise<TabServer> {
   for (const f of ['dist/server/index.js', 'dist/paxos-video.js', 'demo/test-pattern.webm']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first (npm test does)`);
   }
@@ -27,7 +31,23 @@ export async function startTabServer(label: string): Promise<TabServer> {
   try {
     symlinkSync(join(ROOT, 'test/tabs/tab.html'), join(dir, 'tab.html'));
     symlinkSync(join(ROOT, 'demo/test-pattern.webm'), join(dir, 'test-pattern.webm'));
-    copyFileSync(join(ROOT, 'dist/paxos-video.js'), join(dir, 'paxos-video.js'));
+    if (widget === 'shipped') copyFileSync(join(ROOT, 'dist/paxos-video.js'), join(dir, 'paxos-video.js'));
+    else {
+      const { build } = await import('esbuild');
+      await build({
+        entryPoints: [join(ROOT, 'test/tabs/tab-widget.ts')],
+        outfile: join(dir, 'paxos-video.js'),
+        bundle: true,
+        minify: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        tsconfig: join(ROOT, 'tsconfig.json'),
+        // package.json's sideEffects names the built files only: src/index.ts's registration must stay.
+        ignoreAnnotations: true,
+        logLevel: 'warning',
+      });
+    }
     const { createSignalingServer } = (await import(pathToFileURL(join(ROOT, 'dist/server/index.js')).href)) as {
       createSignalingServer: typeof CreateSignalingServer;
     };

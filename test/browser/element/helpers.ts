@@ -4,9 +4,10 @@
  */
 import '../../../src/index.js';
 import type { PaxosVideo } from '../../../src/paxos-video.js';
+import { hooks } from '../../support/element-hooks.js';
 import { signalingUrl, uniqueRoom, waitFor } from '../net/helpers.js';
 
-export { signalingUrl, uniqueRoom, waitFor };
+export { hooks, signalingUrl, uniqueRoom, waitFor };
 
 /**
  * The committed demo video (60 s, 30 fps test pattern), from the signaling server, which answers range
@@ -24,6 +25,8 @@ export interface ElementOptions {
   skewMs?: number;
   /** Add a `<video>` child (default true). */
   video?: boolean;
+  /** Install the test hooks (element-hooks.ts: partitions, raw frames) before it connects. */
+  hooks?: boolean;
   attrs?: Record<string, string>;
 }
 
@@ -57,6 +60,7 @@ export function addElement(options: ElementOptions): PaxosVideo {
     video.width = 160;
     el.append(video);
   }
+  if (options.hooks) hooks(el);
   container.append(el);
   return el;
 }
@@ -79,7 +83,7 @@ export async function waitForRoom(els: PaxosVideo[], timeoutMs = 20_000, maxAcce
   );
   // Joiners start as learners; the leader promotes them while there is room.
   const want = Math.min(els.length, maxAcceptors);
-  await waitFor(() => els.filter((e) => e.role !== 'learner').length === want, `${want} acceptors`, timeoutMs);
+  await waitFor(() => els.filter((e) => e.paxosRole !== 'learner').length === want, `${want} acceptors`, timeoutMs);
 }
 
 /** Creates a room of `n` elements and waits until it has formed. */
@@ -135,7 +139,7 @@ export function describeRoom(els: PaxosVideo[]): string {
     .map((e) => {
       const s = e.state;
       const peers = e.peers.map((p) => `${p.id.slice(0, 6)}:${p.role}:${p.connected ? (p.relayed ? 'relayed' : 'direct') : 'down'}`).join(' ');
-      return `${e.nodeId.slice(0, 6)} ${e.status} ${e.role} leader=${e.leader?.slice(0, 6) ?? '-'} slot=${s.slot} paused=${s.paused} [${peers}]`;
+      return `${e.nodeId.slice(0, 6)} ${e.status} ${e.paxosRole} leader=${e.leader?.slice(0, 6) ?? '-'} slot=${s.slot} paused=${s.paused} [${peers}]`;
     })
     .join('\n  ');
 }

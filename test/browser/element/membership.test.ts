@@ -31,7 +31,7 @@ describe('<paxos-video> membership', () => {
 
   it('removes a departed acceptor from the configuration and keeps deciding', async () => {
     const els = await makeRoom(3);
-    const leaving = els.find((e) => e.role === 'acceptor')!;
+    const leaving = els.find((e) => e.paxosRole === 'acceptor')!;
     const stay = els.filter((e) => e !== leaving);
     const goneId = leaving.nodeId;
     const config = nextEvent<{ acceptors: string[] }>(stay[0]!, 'paxos-config', (d) => !d.acceptors.includes(goneId), 20_000);
@@ -44,7 +44,7 @@ describe('<paxos-video> membership', () => {
 
   it('fails over when the leader is removed', async () => {
     const els = await makeRoom(3);
-    const leader = els.find((e) => e.role === 'leader')!;
+    const leader = els.find((e) => e.paxosRole === 'leader')!;
     const rest = els.filter((e) => e !== leader);
     const oldLeader = leader.nodeId;
     leader.remove();
@@ -56,7 +56,7 @@ describe('<paxos-video> membership', () => {
   it('keeps an acceptor identity and its promises across a reload', async () => {
     const els = await makeRoom(3);
     await els[0]!.seek(2); // every acceptor accepts a value, so each has promised a ballot
-    const target = els.find((e) => e.role === 'acceptor')!;
+    const target = els.find((e) => e.paxosRole === 'acceptor')!;
     const room = target.getAttribute('room')!;
     const id = target.nodeId;
     const key = `paxos-video:acceptor:${room}:${id}`;

@@ -1,23 +1,24 @@
 /**
- * A network partition (the test hook cuts chosen data channels, both ways): the minority side reports the
- * lost quorum and decides nothing, the majority keeps deciding, and healing brings the minority back.
+ * A network partition (the test hooks cut chosen links at the room's transport, both ways): the minority
+ * side reports the lost quorum and decides nothing, the majority keeps deciding, and healing brings the
+ * minority back.
  */
 import { expect } from '@open-wc/testing';
 import type { PaxosVideo } from '../../../src/paxos-video.js';
-import { cleanup, makeRoom, nextEvent, waitFor } from './helpers.js';
+import { cleanup, hooks, makeRoom, nextEvent, waitFor } from './helpers.js';
 
 function cut(a: PaxosVideo, b: PaxosVideo, blocked: boolean): void {
-  a.blockPeerForTesting(b.nodeId, blocked);
-  b.blockPeerForTesting(a.nodeId, blocked);
+  hooks(a).block(b.nodeId, blocked);
+  hooks(b).block(a.nodeId, blocked);
 }
 
 describe('<paxos-video> partition', () => {
   after(cleanup);
 
   it('stops the minority, keeps the majority deciding, and heals', async () => {
-    const els = await makeRoom(3);
+    const els = await makeRoom(3, { hooks: true });
     // Isolate a non-leader so the majority keeps its leader (the other case is the failover test).
-    const minority = els.find((e) => e.role === 'acceptor')!;
+    const minority = els.find((e) => e.paxosRole === 'acceptor')!;
     const majority = els.filter((e) => e !== minority);
     const lost = nextEvent<{ reachable: number; needed: number }>(minority, 'paxos-quorum-lost', () => true, 20_000);
     for (const other of majority) cut(minority, other, true);

@@ -32,7 +32,7 @@ describe('<paxos-video inspector>', () => {
     await waitFor(
       () => {
         const rows = nodeRows(inner!);
-        return rows.length === 2 && rows.every((r) => r.role === els.find((e) => e.nodeId === r.id)?.role);
+        return rows.length === 2 && rows.every((r) => r.role === els.find((e) => e.nodeId === r.id)?.paxosRole);
       },
       'both nodes with their roles',
     );

@@ -4,12 +4,12 @@
  */
 import { expect } from '@open-wc/testing';
 import type { PaxosVideo } from '../../../src/paxos-video.js';
-import { cleanup, makeRoom, nextEvent } from '../element/helpers.js';
+import { cleanup, hooks, makeRoom, nextEvent } from '../element/helpers.js';
 import { addInspector, logEntries, nodeRows, quorumBadge, removeInspectors, waitFor } from './helpers.js';
 
 function cut(a: PaxosVideo, b: PaxosVideo, blocked: boolean): void {
-  a.blockPeerForTesting(b.nodeId, blocked);
-  b.blockPeerForTesting(a.nodeId, blocked);
+  hooks(a).block(b.nodeId, blocked);
+  hooks(b).block(a.nodeId, blocked);
 }
 
 describe('<paxos-inspector> partition', () => {
@@ -19,8 +19,8 @@ describe('<paxos-inspector> partition', () => {
   });
 
   it('shows the lost quorum on the minority side, and its return after healing', async () => {
-    const els = await makeRoom(3);
-    const minority = els.find((e) => e.role === 'acceptor')!;
+    const els = await makeRoom(3, { hooks: true });
+    const minority = els.find((e) => e.paxosRole === 'acceptor')!;
     const majority = els.filter((e) => e !== minority);
     const inspector = addInspector(minority);
     await waitFor(() => quorumBadge(inspector).state === 'ok', 'quorum shown as ok');

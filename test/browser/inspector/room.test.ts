@@ -32,7 +32,7 @@ describe('<paxos-inspector> watching a room', () => {
     await waitFor(
       () => {
         const rows = nodeRows(inspector);
-        return rows.length === 3 && els.every((e) => rows.find((r) => r.id === e.nodeId)?.role === e.role);
+        return rows.length === 3 && els.every((e) => rows.find((r) => r.id === e.nodeId)?.role === e.paxosRole);
       },
       'three rows with the roles the elements report',
     );

@@ -4,6 +4,10 @@
  */
 import { Mesh, type MeshOptions } from '../../../src/net/mesh.js';
 import { SignalingClient } from '../../../src/net/signaling-client.js';
+import { describeLink } from '../../support/mesh-hooks.js';
+import { waitFor } from '../../support/wait.js';
+
+export { waitFor };
 
 declare global {
   interface Window {
@@ -31,16 +35,6 @@ export function nodeId(label: string): string {
   return `${label}-${rand()}${rand()}`;
 }
 
-/** Resolves once `check()` is truthy (polled every 20 ms and on demand), rejects after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | false | null, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A node of a test room: its signaling client and its mesh, plus what it received. */
 export interface TestPeer {
@@ -85,7 +79,7 @@ export async function connected(a: TestPeer, b: TestPeer, relayed?: boolean, tim
     );
   } catch (err) {
     // Say where the connection is stuck: both sides' link states and counters.
-    const side = (x: TestPeer, y: TestPeer): string => `${x.id}: ${x.mesh.describeLink(y.id)} stats=${JSON.stringify(x.mesh.stats)}`;
+    const side = (x: TestPeer, y: TestPeer): string => `${x.id}: ${describeLink(x.mesh, y.id)} stats=${JSON.stringify(x.mesh.stats)}`;
     throw new Error(`${(err as Error).message}\n  ${side(a, b)}\n  ${side(b, a)}`);
   }
 }

@@ -1,4 +1,5 @@
 import { expect } from '@open-wc/testing';
+import { crashLink } from '../../support/mesh-hooks.js';
 import { connected, joinPeer, received, uniqueRoom, waitFor, type TestPeer } from './helpers.js';
 
 describe('Negotiating new connections', () => {
@@ -37,7 +38,7 @@ describe('Negotiating new connections', () => {
     // The impolite side drops its connection and makes no new one by itself (a crash of that connection).
     // The polite side sees its channel close and makes a new connection; the impolite side knows nothing of
     // it, so no offer comes: only the polite side's own offer, after its wait, can bring the pair back.
-    impolite.mesh.dropLinkForTesting(polite.id);
+    crashLink(impolite.mesh, polite.id);
     await waitFor(() => polite.mesh.stats.connectionsCreated > before, 'the polite side to make a new connection', 15_000);
     await connected(polite, impolite, false, 15_000);
     await connected(impolite, polite, false, 15_000);

@@ -1,0 +1,212 @@
+/**
+ * An in-memory network for the Room's own tests (Room is the layer above net, so its transport may be a
+ * stand-in here; the browser tests run it over the real one). One hub plays the signaling server (join with
+ * the peer list, `peer-joined` / `peer-left`, a clock to sample) and the mesh between the nodes that joined
+ * it: a message is delivered as JSON on a later turn, a peer is open as soon as both sides have a mesh. Each
+ * mesh sits under a PartitionedMesh (test/support), so a test cuts links the way the browser tests do.
+ */
+import type { MeshEvents } from '../../src/net/mesh.js';
+import { SignalingError } from '../../src/net/signaling-error.js';
+import type { SignalingClientEvents, TimeSample } from '../../src/net/signaling-client.js';
+import { TypedEventTarget } from '../../src/net/typed-events.js';
+import type { MeshSetup, RoomMesh, RoomSignaling, RoomTransport } from '../../src/room/room-transport.js';
+import { PartitionedMesh } from '../support/partitioned-mesh.js';
+
+export class MemoryHub {
+  /** The server's clock (the shared clock the rooms estimate). */
+  now: () => number = () => Date.now();
+  /** A join refusal, by node id: the error `join` rejects with. */
+  readonly refuse = new Map<string, SignalingError>();
+  readonly #signaling = new Map<string, MemorySignaling>();
+  readonly #meshes = new Map<string, MemoryMesh>();
+  readonly #partitions = new Map<string, PartitionedMesh>();
+
+  /** A transport for one node (a room makes one signaling connection, then one mesh). */
+  transport(): RoomTransport {
+    const signaling = new MemorySignaling(this);
+    return {
+      signaling,
+      mesh: (setup: MeshSetup) => {
+        const mesh = new MemoryMesh(this, setup.selfId);
+        const partition = new PartitionedMesh(mesh);
+        this.#partitions.set(setup.selfId, partition);
+        this.#meshes.set(setup.selfId, mesh);
+        // Links open on a later turn, as real ones do, once the room listens.
+        setTimeout(() => {
+          for (const other of this.#meshes.values()) if (other !== mesh && this.#meshes.get(mesh.selfId) === mesh) mesh.opened(other);
+        });
+        return partition;
+      },
+    };
+  }
+
+  /** Cuts (or restores) the links between `a` and `b`, both ways. */
+  partition(a: string, b: string, cut: boolean): void {
+    this.#partitions.get(a)?.cut(b, cut);
+    this.#partitions.get(b)?.cut(a, cut);
+  }
+
+  /** The signaling connection of node `id`, to act on it (drop it, report an error on it). */
+  signalingOf(id: string): MemorySignaling {
+    const s = this.#signaling.get(id);
+    if (!s) throw new Error(`${id} has not joined`);
+    return s;
+  }
+
+  /** The mesh of node `id` (under its partition), to report an error on it. */
+  meshOf(id: string): MemoryMesh {
+    const m = this.#meshes.get(id);
+    if (!m) throw new Error(`${id} has no mesh`);
+    return m;
+  }
+
+  // ---- what the memory signaling and mesh call -------------------------------------------------------
+
+  /** @internal */
+  joined(s: MemorySignaling, id: string): string[] {
+    const peers = [...this.#signaling.keys()];
+    this.#signaling.set(id, s);
+    for (const other of this.#signaling.values()) if (other !== s) other.hear('peer-joined', { nodeId: id });
+    return peers;
+  }
+
+  /** @internal */
+  left(id: string): void {
+    if (!this.#signaling.delete(id)) return;
+    for (const other of this.#signaling.values()) other.hear('peer-left', { nodeId: id });
+  }
+
+  /** @internal */
+  meshGone(mesh: MemoryMesh): void {
+    if (this.#meshes.get(mesh.selfId) !== mesh) return;
+    this.#meshes.delete(mesh.selfId);
+    this.#partitions.delete(mesh.selfId);
+    for (const other of this.#meshes.values()) other.closedBy(mesh.selfId);
+  }
+
+  /** @internal */
+  meshOfPeer(id: string): MemoryMesh | undefined {
+    return this.#meshes.get(id);
+  }
+}
+
+/** The signaling server as one node sees it. */
+export class MemorySignaling extends TypedEventTarget<SignalingClientEvents> implements RoomSignaling {
+  joined = false;
+  connected = true;
+  readonly invalid = { total: 0 };
+  #id: string | undefined;
+  readonly #hub: MemoryHub;
+
+  constructor(hub: MemoryHub) {
+    super();
+    this.#hub = hub;
+  }
+
+  async join(_room: string, nodeId: string): Promise<string[]> {
+    await Promise.resolve();
+    const refused = this.#hub.refuse.get(nodeId);
+    if (refused) throw refused;
+    this.#id = nodeId;
+    const peers = this.#hub.joined(this, nodeId);
+    this.joined = true;
+    this.emit('joined', { peers, rejoin: false });
+    return peers;
+  }
+
+  async timeSample(): Promise<TimeSample> {
+    if (!this.connected) throw new SignalingError('disconnected', 'not connected');
+    const t = this.#hub.now();
+    return { t0: t, serverTime: t, t1: t };
+  }
+
+  leave(): void {
+    if (this.#id) this.#hub.left(this.#id);
+    this.joined = false;
+  }
+
+  close(): void {
+    this.leave();
+    this.connected = false;
+  }
+
+  /** The connection drops: the others see this node leave. */
+  drop(): void {
+    this.leave();
+    this.connected = false;
+    this.emit('disconnect', { reason: 'transport close' });
+  }
+
+  /** The server reports an error to this node. */
+  error(error: SignalingError): void {
+    this.emit('error', { error });
+  }
+
+  /** @internal */
+  hear<K extends keyof SignalingClientEvents & string>(type: K, detail: SignalingClientEvents[K]): void {
+    this.emit(type, detail);
+  }
+}
+
+/** One node's links to the others. */
+export class MemoryMesh extends TypedEventTarget<MeshEvents> implements RoomMesh {
+  readonly selfId: string;
+  readonly stats = { malformed: 0 };
+  readonly #hub: MemoryHub;
+  readonly #open = new Set<string>();
+  #closed = false;
+
+  constructor(hub: MemoryHub, selfId: string) {
+    super();
+    this.#hub = hub;
+    this.selfId = selfId;
+  }
+
+  send(to: string, message: object): boolean {
+    const target = this.#hub.meshOfPeer(to);
+    if (this.#closed || !target || !this.#open.has(to)) return false;
+    const data = JSON.parse(JSON.stringify(message)) as MeshEvents['message']['data'];
+    setTimeout(() => target.deliver(this.selfId, data));
+    return true;
+  }
+
+  peers(): ReturnType<RoomMesh['peers']> {
+    return [...this.#open].map((id) => ({ id, connected: true, relayed: false, rtt: 1, inRoom: true }));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#hub.meshGone(this);
+  }
+
+  /** The mesh reports a problem. */
+  error(error: MeshEvents['error']['error']): void {
+    this.emit('error', { error });
+  }
+
+  /** @internal A link to `other` opens, on both sides. */
+  opened(other: MemoryMesh): void {
+    this.#link(other.selfId);
+    other.#link(this.selfId);
+  }
+
+  /** @internal */
+  closedBy(peer: string): void {
+    if (!this.#open.delete(peer)) return;
+    this.emit('peer-close', { peer, reason: 'bye' });
+    this.emit('peer-state', { id: peer, connected: false, relayed: false, rtt: null, inRoom: false });
+  }
+
+  /** @internal */
+  deliver(from: string, data: MeshEvents['message']['data']): void {
+    if (!this.#closed && this.#open.has(from)) this.emit('message', { from, data, relayed: false });
+  }
+
+  #link(peer: string): void {
+    if (this.#closed || this.#open.has(peer)) return;
+    this.#open.add(peer);
+    this.emit('peer-open', { peer, relayed: false });
+    this.emit('peer-state', { id: peer, connected: true, relayed: false, rtt: 1, inRoom: true });
+  }
+}

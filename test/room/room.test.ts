@@ -1,0 +1,274 @@
+/**
+ * The Room on its own, in Node: real consensus nodes, real timers, and an in-memory network (memory-hub.ts)
+ * in place of the signaling server and WebRTC. It founds and joins rooms, reports every decided slot with
+ * the state the node's log computed, settles proposals and reads, says what went wrong in its own words, and
+ * recovers a reloaded node from storage. The same Room over the real network is what the browser tests run.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { MeshError } from '../../src/net/mesh.js';
+import { SignalingError } from '../../src/net/signaling-error.js';
+import { type VideoState, makePause, makePlay, makeSeek } from '../../src/playback/video-state.js';
+import { type RoomEvents, RoomError } from '../../src/room/room-events.js';
+import { Room } from '../../src/room/room.js';
+import { waitFor } from '../support/wait.js';
+import { MemoryHub } from './memory-hub.js';
+
+/** sessionStorage as Node has none: a Map behind the Storage interface. */
+class MemoryStorage implements Storage {
+  readonly #items = new Map<string, string>();
+  get length(): number {
+    return this.#items.size;
+  }
+  clear(): void {
+    this.#items.clear();
+  }
+  getItem(key: string): string | null {
+    return this.#items.get(key) ?? null;
+  }
+  key(index: number): string | null {
+    return [...this.#items.keys()][index] ?? null;
+  }
+  removeItem(key: string): void {
+    this.#items.delete(key);
+  }
+  setItem(key: string, value: string): void {
+    this.#items.set(key, value);
+  }
+}
+
+type Logged = { [K in keyof RoomEvents]: { name: K; detail: RoomEvents[K] } }[keyof RoomEvents];
+
+/** A room under test, with every event it reported, in order. */
+interface TestRoom {
+  room: Room;
+  events: Logged[];
+  /** The `state` events' details. */
+  states(): RoomEvents['state'][];
+}
+
+const rooms: Room[] = [];
+afterEach(() => {
+  for (const r of rooms.splice(0)) r.close();
+});
+
+let ids = 0;
+const newId = (label: string): string => `${label}-${(++ids).toString().padStart(8, '0')}`;
+
+function makeRoom(hub: MemoryHub, id = newId('node'), storage: Storage = new MemoryStorage()): TestRoom {
+  const events: Logged[] = [];
+  const room = new Room({
+    signalingUrl: 'http://memory.invalid',
+    room: 'test-room',
+    id,
+    maxAcceptors: 5,
+    localNow: () => Date.now(),
+    storage,
+    transport: hub.transport(),
+    tickMs: 10,
+    proposalTimeoutMs: 1500,
+    onEvent: (name, detail) => events.push({ name, detail } as Logged),
+  });
+  rooms.push(room);
+  return { room, events, states: () => events.filter((e) => e.name === 'state').map((e) => e.detail as RoomEvents['state']) };
+}
+
+/** Starts rooms one after another (the first founds it) and waits until all agree on one leader. */
+async function formRoom(hub: MemoryHub, n: number): Promise<TestRoom[]> {
+  const all: TestRoom[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = makeRoom(hub);
+    await r.room.start();
+    if (i === 0) await waitFor(() => r.room.status === 'synced', 'the founder synced');
+    all.push(r);
+  }
+  await waitFor(
+    () => {
+      const leader = all[0]!.room.leader;
+      return leader !== null && all.every((r) => r.room.leader === leader && r.room.status === 'synced') && all.filter((r) => r.room.role !== 'learner').length === Math.min(n, 5);
+    },
+    `${n} rooms with one leader, every one synced`,
+    10_000,
+  );
+  return all;
+}
+
+const rejection = (p: Promise<unknown>): Promise<RoomError> =>
+  p.then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => {
+      assert.ok(e instanceof RoomError, `a RoomError, got ${String(e)}`);
+      return e;
+    },
+  );
+
+describe('Room', () => {
+  test('a lone node founds the room, reports its slots and decides alone', async () => {
+    const hub = new MemoryHub();
+    const a = makeRoom(hub);
+    assert.equal(a.room.status, 'connecting');
+    await a.room.start();
+    await waitFor(() => a.room.status === 'synced', 'synced');
+    assert.equal(a.room.known, true);
+    await waitFor(() => a.room.role === 'leader', 'the founder to lead');
+    assert.deepEqual(a.states()[0], { state: { ...a.room.state, slot: 0 }, slot: 0, commands: [] });
+
+    const slot = await a.room.propose(makeSeek(a.room.state, 12, a.room.sharedNow(), 0));
+    assert.equal(a.room.state.position, 12);
+    assert.equal(a.room.state.slot, slot);
+    const decided = a.states().find((s) => s.slot === slot)!;
+    assert.equal(decided.state, a.room.state, 'the reported state is the state the room holds');
+    assert.deepEqual(decided.commands.map((c) => [c.type, c.proposer]), [['seek', a.room.id]]);
+    // A founder holds the room's state from the start: straight to synced.
+    assert.deepEqual(a.events.filter((e) => e.name === 'status').map((e) => e.detail), [{ status: 'synced', previous: 'connecting' }]);
+  });
+
+  test('three nodes apply every decided slot in order, each with the state the log computed', async () => {
+    const hub = new MemoryHub();
+    const all = await formRoom(hub, 3);
+    const follower = all.find((r) => r.room.role !== 'leader')!;
+    const base = follower.room.state;
+    let state: VideoState = base;
+    for (const make of [
+      (s: VideoState) => makePlay(s, follower.room.sharedNow(), 100),
+      (s: VideoState) => makeSeek(s, 30, follower.room.sharedNow(), 100),
+      (s: VideoState) => makePause(s, follower.room.sharedNow()),
+    ]) {
+      await follower.room.propose(make(state));
+      state = follower.room.state;
+    }
+    const last = follower.room.state.slot;
+    await waitFor(() => all.every((r) => r.room.state.slot === last), 'every node at the last slot');
+    for (const r of all) {
+      assert.deepEqual(r.room.state, follower.room.state);
+      const slots = r.states().map((s) => s.slot);
+      assert.deepEqual(slots, [...slots].sort((x, y) => x - y), 'slots reported in order');
+      assert.equal(new Set(slots).size, slots.length, 'each slot once');
+      assert.deepEqual(r.states().at(-1)!.state, r.room.state);
+    }
+    // Every node reports the same state for the same slot.
+    for (const s of follower.states()) {
+      for (const r of all) {
+        const theirs = r.states().find((x) => x.slot === s.slot);
+        if (theirs) assert.deepEqual(theirs.state, s.state, `slot ${s.slot}`);
+      }
+    }
+    const read = await all[2]!.room.read();
+    assert.deepEqual(read.position, follower.room.state.position);
+    assert.ok(read.slot >= last);
+  });
+
+  test('refuses commands before it has joined and after it has closed; closing rejects what is pending', async () => {
+    const hub = new MemoryHub();
+    const a = makeRoom(hub);
+    assert.equal((await rejection(a.room.propose(makePause(a.room.state, 0)))).code, 'not-connected');
+    assert.equal((await rejection(a.room.read())).code, 'not-connected');
+    assert.equal((await rejection(a.room.forceReconfigure())).code, 'not-connected');
+    await a.room.start();
+    await waitFor(() => a.room.status === 'synced', 'synced');
+    // Cut off from a majority, a proposal stays pending until the room closes.
+    const b = makeRoom(hub);
+    const c = makeRoom(hub);
+    await b.room.start();
+    await c.room.start();
+    await waitFor(() => a.room.peers.filter((p) => p.role === 'acceptor').length === 2, 'three acceptors', 10_000);
+    hub.partition(a.room.id, b.room.id, true);
+    hub.partition(a.room.id, c.room.id, true);
+    const pending = a.room.propose(makeSeek(a.room.state, 3, a.room.sharedNow(), 0));
+    a.room.close();
+    const e = await rejection(pending);
+    assert.deepEqual([e.code, e.message], ['not-connected', 'the element left the room']);
+    assert.equal((await rejection(a.room.read())).code, 'not-connected');
+  });
+
+  test('a node cut off from a majority reports it, decides nothing, and comes back when healed', async () => {
+    const hub = new MemoryHub();
+    const all = await formRoom(hub, 3);
+    const minority = all.find((r) => r.room.role === 'acceptor')!;
+    const others = all.filter((r) => r !== minority);
+    for (const o of others) hub.partition(minority.room.id, o.room.id, true);
+    await waitFor(() => minority.events.some((e) => e.name === 'quorum-lost'), 'quorum-lost');
+    const lost = minority.events.find((e) => e.name === 'quorum-lost')!.detail as RoomEvents['quorum-lost'];
+    assert.deepEqual(lost, { reachable: 1, needed: 2 });
+    assert.equal(minority.room.status, 'no-quorum');
+    const refused = await rejection(minority.room.propose(makeSeek(minority.room.state, 7, minority.room.sharedNow(), 0)));
+    assert.ok(['no-quorum', 'timeout'].includes(refused.code), refused.code);
+
+    // The majority goes on.
+    await others[0]!.room.propose(makeSeek(others[0]!.room.state, 9, others[0]!.room.sharedNow(), 0));
+    for (const o of others) hub.partition(minority.room.id, o.room.id, false);
+    await waitFor(() => minority.room.status === 'synced' && minority.room.state.position === 9, 'the minority back and caught up', 10_000);
+    assert.ok(minority.events.some((e) => e.name === 'quorum-restored'));
+  });
+
+  test('a refused join rejects start in the room\'s words; a fatal server error stops it; a passing one is ignored', async () => {
+    const hub = new MemoryHub();
+    const id = newId('refused');
+    hub.refuse.set(id, new SignalingError('unauthorized', 'bad token'));
+    const refused = makeRoom(hub, id);
+    const e = await rejection(refused.room.start());
+    assert.deepEqual([e.code, e.message], ['unauthorized', 'the signaling server refused the token: bad token']);
+
+    const a = makeRoom(hub);
+    await a.room.start();
+    await waitFor(() => a.room.status === 'synced', 'synced');
+    hub.signalingOf(a.room.id).error(new SignalingError('no-such-peer', 'gone'));
+    assert.deepEqual(a.events.filter((x) => x.name === 'error'), [], 'a peer that just left is no news');
+    hub.signalingOf(a.room.id).error(new SignalingError('room-full', 'the room is full'));
+    assert.deepEqual(a.events.filter((x) => x.name === 'error').map((x) => x.detail), [{ code: 'room-full', message: 'the room is full' }]);
+    assert.equal(a.room.status, 'error');
+    // `error` stays: nothing the room hears later changes it.
+    hub.signalingOf(a.room.id).hear('reconnect', { peers: [] });
+    assert.equal(a.room.status, 'error');
+  });
+
+  test('mesh problems are reported in the room\'s words', async () => {
+    const hub = new MemoryHub();
+    const a = makeRoom(hub);
+    await a.room.start();
+    hub.meshOf(a.room.id).error(new MeshError('wrong-secret', 'the secrets differ', 'x'));
+    hub.meshOf(a.room.id).error(new MeshError('relay-too-large', 'too large', 'x'));
+    assert.deepEqual(
+      a.events.filter((x) => x.name === 'error').map((x) => x.detail),
+      [
+        { code: 'wrong-secret', message: 'the secrets differ' },
+        { code: 'protocol', message: 'too large' },
+      ],
+    );
+  });
+
+  test('goes offline when the server and every peer are gone, and synced again when they are back', async () => {
+    const hub = new MemoryHub();
+    const a = makeRoom(hub);
+    await a.room.start();
+    await waitFor(() => a.room.status === 'synced', 'synced');
+    const signaling = hub.signalingOf(a.room.id);
+    signaling.drop();
+    assert.equal(a.room.status, 'offline');
+    signaling.connected = true;
+    signaling.joined = true;
+    signaling.hear('reconnect', { peers: [] });
+    assert.equal(a.room.status, 'synced');
+  });
+
+  test('a reloaded node takes its state back from storage: reported once, slot by slot, nothing applied twice', async () => {
+    const hub = new MemoryHub();
+    const storage = new MemoryStorage();
+    const id = newId('reload');
+    const first = makeRoom(hub, id, storage);
+    await first.room.start();
+    await waitFor(() => first.room.status === 'synced', 'synced');
+    for (const position of [5, 6, 7]) await first.room.propose(makeSeek(first.room.state, position, first.room.sharedNow(), 0));
+    const before = first.room.state;
+    first.room.close();
+
+    const second = makeRoom(hub, id, storage);
+    await second.room.start();
+    await waitFor(() => second.room.status === 'synced', 'the reloaded node synced');
+    assert.deepEqual(second.room.state, before);
+    const slots = second.states().map((s) => s.slot);
+    assert.deepEqual(slots, [...new Set(slots)].sort((x, y) => x - y), 'each slot reported once, in order');
+    assert.equal(slots.at(-1), before.slot);
+    assert.deepEqual(second.states().at(-1)!.state, before);
+  });
+});
