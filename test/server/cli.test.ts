@@ -71,7 +71,7 @@ describe('parseCli', () => {
     [['--bogus'], {}, /unknown flag --bogus/],
     [['--__proto__', 'x'], {}, /unknown flag --__proto__/],
     [['serve'], {}, /unexpected argument "serve"/],
-    [['--token', 'x'.repeat(300)], {}, /--token: at most 256 characters/],
+    [['--token', 'x'.repeat(4097)], {}, /--token: at most 4096 characters/],
     [[], { PORT: 'eighty' }, /^PORT: expected an integer/],
     [[], { MAX_ROOM_SIZE: '0' }, /^MAX_ROOM_SIZE: /],
     [[], { LOG_LEVEL: 'verbose' }, /^LOG_LEVEL: /],
