@@ -249,7 +249,7 @@ describe('behind nginx, over TLS, under a path (real nginx, real Chromium, real 
 
     // ---- 4. the server saw the tabs' own address, and a forged header changes nothing ----
     for (const id of ids) {
-      const line = server.logs().find((l) => l['msg'] === 'join' && l['nodeId'] === id);
+      const line: Record<string, unknown> | undefined = server.logs().find((l) => l['msg'] === 'join' && l['nodeId'] === id);
       assert.equal(line?.['ip'], ip, `the join of ${id} names the tab's address, not nginx's: ${JSON.stringify(line)}`);
     }
     const forger = io(`https://${ip}:${nginxPort}`, {
