@@ -30,12 +30,20 @@ interface FlagSpec {
 export const FLAGS: Record<string, FlagSpec> = {
   port: { env: 'PORT', value: 'N', help: 'port to listen on (default 8080; 0 picks a free port)' },
   host: { env: 'HOST', value: 'ADDR', help: 'address to bind (default: every interface)' },
+  path: { env: 'BASE_PATH', value: 'PATH', help: 'URL path to serve under, e.g. /watch (routes and /watch/socket.io/; default /)' },
   'cors-origin': {
     env: 'CORS_ORIGIN',
     value: 'ORIGIN',
     repeatable: true,
     help: "origin allowed to connect, e.g. https://example.org; repeatable; env: comma-separated (default '*': any)",
   },
+  'trust-proxy': {
+    env: 'TRUST_PROXY',
+    value: 'ADDR',
+    repeatable: true,
+    help: 'proxy address or CIDR whose X-Forwarded-For names the client (or loopback, linklocal, uniquelocal); repeatable; env: comma-separated',
+  },
+  'max-connections-per-ip': { env: 'MAX_CONNECTIONS_PER_IP', value: 'N', help: 'most open connections from one client address, 0-1000000 (default 0: no cap)' },
   'max-room-size': { env: 'MAX_ROOM_SIZE', value: 'N', help: 'most peers in one room, 2-10000 (default 32)' },
   'redis-url': { env: 'REDIS_URL', value: 'URL', help: 'redis://host:port to share rooms among several processes' },
   token: { env: 'PAXOS_VIDEO_TOKEN', value: 'SECRET', help: 'shared secret clients must present to join (prefer the env var: flags show in ps)' },
@@ -57,14 +65,6 @@ export const FLAGS: Record<string, FlagSpec> = {
   'turn-secret': { env: 'TURN_SECRET', value: 'SECRET', help: "secret shared with the TURN server (coturn's static-auth-secret; prefer the env var or --turn-secret-file)" },
   'turn-secret-file': { env: 'TURN_SECRET_FILE', value: 'FILE', help: 'file holding the TURN secret (one trailing newline is ignored)' },
   'turn-ttl': { env: 'TURN_TTL', value: 'SECONDS', help: `lifetime of TURN credentials, ${TURN_TTL_RANGE.min}-${TURN_TTL_RANGE.max} (default 86400)` },
-  path: { env: 'BASE_PATH', value: 'PATH', help: 'URL path to serve under, e.g. /watch (routes and /watch/socket.io/; default /)' },
-  'trust-proxy': {
-    env: 'TRUST_PROXY',
-    value: 'ADDR',
-    repeatable: true,
-    help: 'proxy address or CIDR whose X-Forwarded-For names the client (or loopback, linklocal, uniquelocal); repeatable; env: comma-separated',
-  },
-  'max-connections-per-ip': { env: 'MAX_CONNECTIONS_PER_IP', value: 'N', help: 'most open connections from one client address, 0-1000000 (default 0: no cap)' },
   'log-level': { env: 'LOG_LEVEL', value: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default info)` },
 };
 
