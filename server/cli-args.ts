@@ -169,20 +169,21 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}, r
     if (token.value.length > LIMITS.maxTokenLength) throw new CliError(`${token.what}: at most ${LIMITS.maxTokenLength} characters`);
     options.token = token.value;
   }
+  // The contents of the file a flag names.
+  const contents = (file: { value: string; what: string }): string => {
+    try {
+      return readFile(file.value);
+    } catch (err) {
+      throw new CliError(`${file.what}: cannot read "${file.value}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
   // A secret comes from a flag, its environment variable, or a file: exactly one of them. Never echoed.
   const secret = (name: string, fileFlag: string): { value: string; what: string } | undefined => {
     const direct = single(name);
     const file = single(fileFlag);
     if (direct && file) throw new CliError(`${direct.what} and ${file.what}: give the secret one way`);
     if (direct) return direct;
-    if (!file) return undefined;
-    let text: string;
-    try {
-      text = readFile(file.value);
-    } catch (err) {
-      throw new CliError(`${file.what}: cannot read "${file.value}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    return { value: text.replace(/\r?\n$/, ''), what: `${file.what} (${file.value})` };
+    return file && { value: contents(file).replace(/\r?\n$/, ''), what: `${file.what} (${file.value})` };
   };
 
   const jwtSecret = secret('jwt-secret', 'jwt-secret-file');
@@ -192,13 +193,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}, r
   if (jwtSecret || jwtKeyFile) {
     const jwt: NonNullable<SignalingServerOptions['jwt']> = {};
     if (jwtSecret) jwt.secret = jwtSecret.value;
-    if (jwtKeyFile) {
-      try {
-        jwt.publicKey = readFile(jwtKeyFile.value);
-      } catch (err) {
-        throw new CliError(`${jwtKeyFile.what}: cannot read "${jwtKeyFile.value}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      }
-    }
+    if (jwtKeyFile) jwt.publicKey = contents(jwtKeyFile);
     if (jwtIssuer) jwt.issuer = jwtIssuer.value;
     if (jwtAudience) jwt.audience = jwtAudience.value;
     try {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { within } from '../support/within.js';
+import { stopProcess } from './host.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/server/cli.js');
@@ -66,14 +67,6 @@ export async function startCliServer(args: string[], env: NodeJS.ProcessEnv = {}
     process: child,
     port: listening,
     logs: () => lines,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await within(gone, 'paxos-video-server to stop', 10_000).catch(async () => {
-        child.kill('SIGKILL');
-        await gone;
-      });
-    },
+    stop: () => stopProcess(child, 'SIGTERM', 'paxos-video-server'),
   };
 }

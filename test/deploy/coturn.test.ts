@@ -17,8 +17,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { build } from 'esbuild';
@@ -28,18 +27,13 @@ import { createSignalingServer, type SignalingServer } from '../../server/index.
 import { turnIceServers } from '../../server/turn-credentials.js';
 import { within } from '../support/within.js';
 import { findTurnserver, HOW_TO_GET_COTURN, startCoturn, turnserverConfig, type Coturn } from './coturn.js';
+import { freePort, machineAddress } from './host.js';
 import { makeCertificate } from './nginx.js';
 import type { PairOutcome } from './turn-page.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SECRET = 'coturn-test-secret-0123456789abcdef';
 
-function machineAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
-}
 const ip = machineAddress();
 const skip = (() => {
   if (process.env['CI']) return false;
@@ -48,17 +42,6 @@ const skip = (() => {
   if (!ip) return 'no non-loopback network interface for WebRTC: run it as `scripts/netns.sh npm run test:node -- deploy/coturn`';
   return false;
 })();
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Gathers with `iceServers` and policy `relay` in the page: the relay candidates and the candidate errors. */
 function gatherRelay(page: Page, iceServers: RTCIceServer[]): Promise<{ relay: string[]; errors: string[] }> {

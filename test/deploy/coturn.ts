@@ -5,11 +5,12 @@
  * a verbose log on stdout, where each allocation shows) and the one peer address it may relay to (this
  * machine's, a private one the documented file denies) are given as command-line flags.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { within } from '../support/within.js';
+import { findBinary, stopProcess } from './host.js';
 import type { TestCertificate } from './nginx.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -22,14 +23,7 @@ export const HOW_TO_GET_COTURN =
 
 /** The turnserver binary: TURNSERVER_PATH, else Debian's, else one on PATH; undefined when there is none. */
 export function findTurnserver(): string | undefined {
-  const fromEnv = process.env['TURNSERVER_PATH'];
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
-  if (existsSync('/usr/bin/turnserver')) return '/usr/bin/turnserver';
-  try {
-    return execFileSync('sh', ['-c', 'command -v turnserver'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  return findBinary('TURNSERVER_PATH', ['/usr/bin/turnserver'], 'turnserver');
 }
 
 function replaceOnce(text: string, from: string, to: string): string {
@@ -85,15 +79,7 @@ export async function startCoturn(binary: string, dir: string, config: string, o
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`turnserver exited (${code}):\n${log.slice(-3000)}`))));
   exited.catch(() => {});
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await within(gone, 'turnserver to stop', 10_000).catch(async () => {
-      child.kill('SIGKILL');
-      await gone;
-    });
-  };
+  const stop = () => stopProcess(child, 'SIGTERM', 'turnserver');
   try {
     await within(Promise.race([stunAnswers(o.ip, o.port), exited]), `turnserver on ${o.ip}:${o.port}`, 15_000);
   } catch (err) {

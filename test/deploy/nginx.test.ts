@@ -23,16 +23,17 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { io } from 'socket.io-client';
 import { findChrome, HOW_TO_GET_CHROME } from '../../scripts/find-chrome.mjs';
 import type { PaxosVideoState } from '../../src/events.js';
+import { TAB_BROWSER_FLAGS } from '../tabs/tab-browser.js';
 import { until, untilSteady } from '../tabs/tab-probe.js';
 import { startCliServer, type CliServer } from './cli-server.js';
+import { freePort, machineAddress } from './host.js';
 import { findNginx, HOW_TO_GET_NGINX, httpsGet, makeCertificate, siteConfig, startNginx, type Nginx } from './nginx.js';
 
 const HOST = 'site.example';
@@ -40,14 +41,6 @@ const HOST = 'site.example';
 const SPREAD_TOLERANCE_MS = 50;
 /** How long the videos must stay that close, on end, ms. */
 const HOLD_MS = 2000;
-
-/** This machine's first non-loopback IPv4 address (10.77.0.1 inside scripts/netns.sh). */
-function machineAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
-}
 
 const ip = machineAddress();
 const skip = (() => {
@@ -142,13 +135,8 @@ describe('behind nginx, over TLS, under a path (real nginx, real Chromium, real 
     server = await startCliServer(serverArgs);
     const serverPort = server.port;
     const cert = makeCertificate(dir, HOST, ip);
-    // A free port for nginx: bind one, release it, hand it over (nginx binds it again at once).
-    const nginxPort = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, ip, () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    // A free port for nginx: bound and released here, bound again by nginx at once.
+    const nginxPort = await freePort(ip);
     const tls = { host: ip, port: nginxPort, servername: HOST, ca: cert.pem };
     nginx = await startNginx(nginxBinary, join(dir, 'nginx'), siteConfig({ listen: `${ip}:${nginxPort}`, cert, upstreamPort: serverPort }), tls);
     phase(`nginx on https://${HOST}:${nginxPort} (${ip}), server on 127.0.0.1:${serverPort}`);
@@ -169,15 +157,7 @@ describe('behind nginx, over TLS, under a path (real nginx, real Chromium, real 
       executablePath: chrome,
       headless: true,
       args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--autoplay-policy=no-user-gesture-required',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-        '--mute-audio',
+        ...TAB_BROWSER_FLAGS.filter((f) => f !== '--headless'),
         // The test's certificate is trusted by its public key's hash (a real TLS connection, a secure context).
         `--ignore-certificate-errors-spki-list=${cert.spkiSha256}`,
         `--host-resolver-rules=MAP ${HOST} ${ip}`,

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { within } from '../support/within.js';
+import { findBinary, stopProcess } from './host.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 /** The documented site configuration this module runs. */
@@ -21,14 +22,7 @@ export const HOW_TO_GET_NGINX =
 
 /** The nginx binary: NGINX_PATH, else Debian's, else one on PATH; undefined when there is none. */
 export function findNginx(): string | undefined {
-  const fromEnv = process.env['NGINX_PATH'];
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
-  for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) if (existsSync(p)) return p;
-  try {
-    return execFileSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  return findBinary('NGINX_PATH', ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'], 'nginx');
 }
 
 /** A self-signed certificate for `host` (and `ip`), and the base64 SHA-256 of its public key (SPKI). */
@@ -121,15 +115,8 @@ export async function startNginx(binary: string, dir: string, site: string, prob
     child.once('exit', (code) => reject(new Error(`nginx exited (${code}): ${output}\n${read('error.log').slice(-2000)}`))),
   );
   exited.catch(() => {});
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGQUIT'); // graceful: finish the open requests
-    await within(gone, 'nginx to stop', 10_000).catch(async () => {
-      child.kill('SIGKILL');
-      await gone;
-    });
-  };
+  // SIGQUIT: a graceful stop that lets open requests finish.
+  const stop = () => stopProcess(child, 'SIGQUIT', 'nginx');
   try {
     await within(Promise.race([waitForTls(probe), exited]), `nginx on ${probe.host}:${probe.port}`, 15_000);
   } catch (err) {
