@@ -6,8 +6,9 @@
  * - HS256 with a shared secret (`--jwt-secret`), or ES256 with the backend's public key (`--jwt-public-key`);
  *   both may be configured, and each token is checked against the key of its own algorithm. `alg: none` and
  *   any other algorithm are refused.
- * - Claims: `room` (required, must equal the joined room), `exp` (required), `nbf` and `iat` (checked when
- *   present), `name` (optional display name, 1–64 printable characters), `iss` / `aud` when configured.
+ * - Claims: `room` (required, must equal the joined room), `exp` (required), `nbf` (checked when present),
+ *   `iat` (a number when present), `name` (optional display name, 1–64 characters without control
+ *   characters), `iss` / `aud` when configured.
  * - A token longer than {@link MAX_JWT_LENGTH} is refused before any parsing.
  *
  * A refusal carries a machine-readable reason for the server's log; the client only learns `unauthorized`.
@@ -142,7 +143,7 @@ function refusal(err: unknown): RoomTokenResult & { ok: false } {
   const detail = err instanceof Error ? err.message.slice(0, 200) : String(err);
   if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired', detail };
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'nbf' || err.claim === 'iat') return { ok: false, reason: 'not-yet-valid', detail };
+    if (err.claim === 'nbf' && err.reason === 'check_failed') return { ok: false, reason: 'not-yet-valid', detail };
     if (err.reason === 'missing') return { ok: false, reason: 'missing-claim', detail };
     return { ok: false, reason: 'bad-claim', detail };
   }

@@ -191,6 +191,7 @@ describe('signed room tokens', () => {
     ['expired', () => hsToken({ room: 'r', exp: Math.floor(now / 1000) - 60 }), 'expired'],
     ['no expiry', () => hsToken({ room: 'r' }), 'missing-claim'],
     ['not yet valid', () => hsToken({ room: 'r', exp, nbf: Math.floor(now / 1000) + 60 }), 'not-yet-valid'],
+    ['an iat that is not a number', () => hsToken({ room: 'r', exp, iat: 'yesterday' }), 'bad-claim'],
     ['a bad signature', () => hsToken({ room: 'r', exp }, `${secret}-not-quite`), 'bad-signature'],
     ['alg none', async () => new UnsecuredJWT({ room: 'r', exp }).encode(), 'algorithm-not-allowed'],
     ['HS256 when only ES256 is configured', () => hsToken({ room: 'r', exp }), 'algorithm-not-allowed', esVerifier],
