@@ -18,7 +18,7 @@ export const NGINX_SITE_CONF = join(ROOT, 'docs/deployment/nginx.conf');
 
 export const HOW_TO_GET_NGINX =
   'No nginx found. Install it (Debian: `sudo apt-get install nginx`) or point NGINX_PATH at its binary; ' +
-  'the test starts its own unprivileged instance and never touches the system one.';
+  'the test starts an instance of its own and never touches the system one.';
 
 /** The nginx binary: NGINX_PATH, else Debian's, else one on PATH; undefined when there is none. */
 export function findNginx(): string | undefined {
