@@ -5,6 +5,7 @@
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { TrustProxy } from './client-address.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** Cache lifetime of the widget bundle: short, so a redeploy reaches pages soon; ETags make refetches cheap. */
@@ -19,6 +20,10 @@ export interface HttpRouteContext {
   stats: () => { rooms: number; sockets: number; peers: number; redis?: 'up' | 'down' };
   isClosing: () => boolean;
   startedAt: number;
+  /** Where the routes live: `''` (root) or `/a/b`. */
+  basePath: string;
+  /** Proxies whose `X-Forwarded-For` Express believes for `req.ip` (routes an embedder adds). */
+  trustProxy: TrustProxy;
 }
 
 /** The body of `GET /healthz`. */
@@ -37,14 +42,25 @@ export interface HealthReport {
   redis?: 'up' | 'down';
 }
 
-/** Creates the Express app with every route. */
+/** Creates the Express app with every route, under `ctx.basePath`. */
 export function createHttpApp(ctx: HttpRouteContext): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.use((_req, res, next) => {
+  const root = express();
+  root.disable('x-powered-by');
+  root.set('trust proxy', ctx.trustProxy);
+  root.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
+  const app = express.Router();
+  if (ctx.basePath) {
+    // `/watch` itself redirects to `/watch/`, so the demo's relative URLs resolve under the path.
+    root.use((req, res, next) => {
+      const q = req.url.indexOf('?');
+      if ((q === -1 ? req.url : req.url.slice(0, q)) !== ctx.basePath) return next();
+      res.redirect(301, `${ctx.basePath}/${q === -1 ? '' : req.url.slice(q)}`);
+    });
+  }
+  root.use(ctx.basePath || '/', app);
 
   app.get('/healthz', (_req, res) => {
     const { rooms, sockets, peers, redis } = ctx.stats();
@@ -97,12 +113,12 @@ export function createHttpApp(ctx: HttpRouteContext): Express {
   // The demo and its assets (videos are served with range requests by express.static).
   app.use(express.static(ctx.demoDir, { index: 'index.html', maxAge: 0 }));
 
-  app.use((_req, res) => {
+  root.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  root.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
     if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'internal error' : 'request failed' });
   });
-  return app;
+  return root;
 }

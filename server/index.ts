@@ -18,6 +18,8 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { LIMITS, SERVER_EVENTS } from '../src/net/signaling-protocol.js';
+import { socketIoPath } from './base-path.js';
+import { AddressCounter, clientAddress } from './client-address.js';
 import { createHttpApp } from './http-routes.js';
 import { createLogger } from './logger.js';
 import { createLocalMembership, type Membership } from './membership.js';
@@ -29,7 +31,7 @@ import { newRedisClient, type RedisClient } from './redis-client.js';
 import { createRedisMembership } from './redis-membership.js';
 import { RoomDirectory } from './room-directory.js';
 
-export type { SignalingServerOptions, RateLimitOptions } from './options.js';
+export type { SignalingServerOptions, RateLimitOptions, RoomTokenOptions, TurnOptions } from './options.js';
 export type { HealthReport } from './http-routes.js';
 export type { SignalingIo } from './peer-session.js';
 
@@ -101,10 +103,12 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
   let closed: Promise<void> | undefined;
   const startedAt = Date.now();
 
+  const perAddress = new AddressCounter(o.maxConnectionsPerIp);
   const metrics = createMetrics({
     sockets: () => io.of('/').sockets.size,
     rooms: () => directory.roomCount,
     members: () => directory.memberCount,
+    addresses: () => perAddress.addresses,
   });
 
   const app = createHttpApp({
@@ -119,11 +123,14 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
     }),
     isClosing: () => closing,
     startedAt,
+    basePath: o.basePath,
+    trustProxy: o.trustProxy,
   });
 
-  // socket.io answers its own path (/socket.io/) and hands every other request to Express.
+  // socket.io answers its own path (<path>/socket.io/) and hands every other request to Express.
   const httpServer = createServer(app);
   const io: SignalingIo = new Server(httpServer, {
+    path: socketIoPath(o.basePath),
     serveClient: false,
     maxHttpBufferSize: LIMITS.maxFrameBytes,
     // A tab whose network silently dropped is noticed within 20 s (socket.io's default is 45 s), so the
@@ -136,13 +143,23 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
         metrics.rejectedConnections.inc({ reason: 'shutting-down' });
         return callback('server is shutting down', false);
       }
+      const ip = clientAddress(req, o.trustProxy);
       if (!originAllowed(o.corsOrigins, req)) {
         metrics.rejectedConnections.inc({ reason: 'origin' });
-        logger.info({ origin: String(req.headers.origin).slice(0, 200) }, 'refused a connection from an origin not allowed');
+        logger.info({ ip, origin: String(req.headers.origin).slice(0, 200) }, 'refused a connection from an origin not allowed');
         return callback('origin not allowed', false);
+      }
+      if (!perAddress.admits(ip)) {
+        metrics.rejectedConnections.inc({ reason: 'per-ip' });
+        logger.warn({ ip, connections: perAddress.count(ip) }, 'refused a connection: too many from one address (behind a proxy? see --trust-proxy)');
+        return callback('too many connections from this address', false);
       }
       callback(null, true);
     },
+  });
+  // Count every engine connection (a client that never sends CONNECT holds one too) until it closes.
+  io.engine.on('connection', (conn: { request: IncomingMessage; once(event: 'close', f: () => void): void }) => {
+    conn.once('close', perAddress.add(clientAddress(conn.request, o.trustProxy)));
   });
 
   // Membership: in memory, or shared through Redis once the client is connected.
@@ -186,6 +203,12 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
   };
 
   const ctx: SessionContext = { io, membership, directory, metrics, logger, options: o };
+  if (o.basePath || o.turn || o.roomTokens || o.maxConnectionsPerIp) {
+    logger.info(
+      { path: o.basePath || '/', turn: o.turn?.urls, jwt: o.roomTokens?.algorithms, maxConnectionsPerIp: o.maxConnectionsPerIp || undefined },
+      'deployment options',
+    );
+  }
   io.on('connection', (socket) => {
     const session = new PeerSession(socket, ctx);
     sessions.set(socket.id, session);

@@ -26,7 +26,22 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Why a connection was refused before any event. */
-export type ConnectionRejectReason = 'origin' | 'shutting-down';
+export type ConnectionRejectReason = 'origin' | 'shutting-down' | 'per-ip';
+
+/** Why a room token (signed or shared) was refused: the `reason` label of `paxos_video_rejected_tokens_total`. */
+export const TOKEN_REJECT_REASONS = [
+  'missing',
+  'shared-token-mismatch',
+  'too-large',
+  'malformed',
+  'algorithm-not-allowed',
+  'bad-signature',
+  'expired',
+  'not-yet-valid',
+  'missing-claim',
+  'wrong-room',
+  'bad-claim',
+] as const;
 
 /** The server's metrics. */
 export interface ServerMetrics {
@@ -37,10 +52,11 @@ export interface ServerMetrics {
   rejectedConnections: Counter<'reason'>;
   rateLimitDisconnects: Counter;
   relaySeconds: Histogram;
+  rejectedTokens: Counter<'reason'>;
 }
 
 /** Creates the metrics; `sockets()` and `rooms()` are read at scrape time. */
-export function createMetrics(stats: { sockets: () => number; rooms: () => number; members: () => number }): ServerMetrics {
+export function createMetrics(stats: { sockets: () => number; rooms: () => number; members: () => number; addresses: () => number }): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const rejected = new Counter({
@@ -57,7 +73,22 @@ export function createMetrics(stats: { sockets: () => number; rooms: () => numbe
     labelNames: ['reason'] as const,
     registers: [registry],
   });
-  for (const reason of ['origin', 'shutting-down']) rejectedConnections.inc({ reason }, 0);
+  for (const reason of ['origin', 'shutting-down', 'per-ip']) rejectedConnections.inc({ reason }, 0);
+  const rejectedTokens = new Counter({
+    name: 'paxos_video_rejected_tokens_total',
+    help: 'Joins refused as unauthorized, by what was wrong with the token',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  for (const reason of TOKEN_REJECT_REASONS) rejectedTokens.inc({ reason }, 0);
+  new Gauge({
+    name: 'paxos_video_client_addresses',
+    help: 'Distinct client addresses with an open connection on this process (behind a proxy: see trustProxy)',
+    registers: [registry],
+    collect() {
+      this.set(stats.addresses());
+    },
+  });
   new Gauge({
     name: 'paxos_video_sockets',
     help: 'Connected sockets on this process',
@@ -86,6 +117,7 @@ export function createMetrics(stats: { sockets: () => number; rooms: () => numbe
     registry,
     rejected,
     rejectedConnections,
+    rejectedTokens,
     joins: new Counter({ name: 'paxos_video_joins_total', help: 'Successful joins', registers: [registry] }),
     relayed: new Counter({ name: 'paxos_video_relayed_messages_total', help: 'Signals relayed to a peer', registers: [registry] }),
     rateLimitDisconnects: new Counter({

@@ -5,6 +5,13 @@
 import * as v from '../src/schema/index.js';
 import type { Logger, LevelWithSilent } from 'pino';
 import { LIMITS } from '../src/net/signaling-protocol.js';
+import { normalizeBasePath } from './base-path.js';
+import { compileTrustProxy, type TrustProxy } from './client-address.js';
+import { RoomTokenVerifier, type RoomTokenOptions } from './room-token.js';
+import { DEFAULT_TURN_TTL_SECONDS, turnOptionsProblem, type TurnOptions } from './turn-credentials.js';
+
+export type { RoomTokenOptions } from './room-token.js';
+export type { TurnOptions } from './turn-credentials.js';
 
 /** Per-socket token bucket: `burst` events at once, refilled at `perSecond`. */
 export interface RateLimitOptions {
@@ -37,8 +44,33 @@ export interface SignalingServerOptions {
   redisUrl?: string;
   /** Key prefix of this server's Redis keys and streams. Default `paxos-video`. */
   redisPrefix?: string;
-  /** Shared secret a client must present in `join`. Default: none, anyone may join. */
+  /**
+   * Shared secret a client must present in `join`. Default: none, anyone may join (unless `jwt` is set).
+   * With `jwt` too, a join passes with either.
+   */
   token?: string;
+  /**
+   * Signed room tokens (JWT, HS256 and/or ES256) a client must present in `join`, minted by the site's
+   * backend for one room. Default: none. With `token` too, a join passes with either.
+   */
+  jwt?: RoomTokenOptions;
+  /**
+   * TURN server(s) and the secret shared with them: each joining tab gets short-lived credentials in its
+   * join ack (coturn's `use-auth-secret`). Default: none.
+   */
+  turn?: TurnOptions;
+  /**
+   * URL path the server lives under, e.g. `/watch`: routes and socket.io's endpoint move under it
+   * (`/watch/socket.io/`), for a reverse proxy that forwards the path unchanged. Default: the root.
+   */
+  path?: string;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (addresses, CIDR ranges, or `loopback` / `linklocal` /
+   * `uniquelocal`), so per-IP limits and logs see the real client. Default: none (the header is ignored).
+   */
+  trustProxy?: readonly string[];
+  /** Most open connections from one client address (see `trustProxy`). Default 0: no cap. */
+  maxConnectionsPerIp?: number;
   /** pino log level. Default `info`. Ignored when `logger` is given. */
   logLevel?: LevelWithSilent;
   /** A pino logger to use instead of a new one on stdout. */
@@ -66,6 +98,13 @@ export interface ResolvedOptions {
   redisUrl: string | undefined;
   redisPrefix: string;
   token: string | undefined;
+  /** The verifier of signed room tokens, when `jwt` is set. */
+  roomTokens: RoomTokenVerifier | undefined;
+  turn: Required<TurnOptions> | undefined;
+  /** `''` (root) or `/a/b` (no trailing slash). */
+  basePath: string;
+  trustProxy: TrustProxy;
+  maxConnectionsPerIp: number;
   logLevel: LevelWithSilent;
   logger: Logger | undefined;
   staticDir: string | undefined;
@@ -146,6 +185,24 @@ const OptionsSchema = v.strictObject({
       v.maxLength(LIMITS.maxTokenLength, `token: at most ${LIMITS.maxTokenLength} characters`),
     ),
   ),
+  jwt: v.optional(
+    v.strictObject({
+      secret: v.optional(v.string('jwt.secret: must be a string')),
+      publicKey: v.optional(v.string('jwt.publicKey: must be a PEM string')),
+      issuer: v.optional(v.string('jwt.issuer: must be a string')),
+      audience: v.optional(v.string('jwt.audience: must be a string')),
+    }),
+  ),
+  turn: v.optional(
+    v.strictObject({
+      urls: v.array(v.string('turn.urls: must be strings'), 'turn.urls: an array of turn: / turns: URLs'),
+      secret: v.string('turn.secret: must be a string'),
+      ttlSeconds: v.optional(v.number('turn.ttlSeconds: must be a number')),
+    }),
+  ),
+  path: v.optional(v.string('path: must be a string')),
+  trustProxy: v.optional(v.array(v.string('trustProxy: must be strings'), 'trustProxy: a list of addresses or CIDR ranges')),
+  maxConnectionsPerIp: v.optional(int('maxConnectionsPerIp', 0, 1_000_000)),
   logLevel: v.optional(v.picklist(LOG_LEVELS, `logLevel: one of ${LOG_LEVELS.join(', ')}`)),
   logger: v.optional(v.custom<Logger>((x) => typeof x === 'object' && x !== null && typeof (x as Logger).info === 'function', 'logger: a pino logger')),
   staticDir: v.optional(v.string('staticDir: must be a string')),
@@ -172,6 +229,16 @@ export function resolveOptions(options: SignalingServerOptions = {}): ResolvedOp
     throw new Error(`createSignalingServer: ${message}`);
   }
   const o = parsed.output;
+  // The checks the schema cannot express, each with a message naming its option.
+  const named = <T>(make: () => T): T => {
+    try {
+      return make();
+    } catch (err) {
+      throw new Error(`createSignalingServer: ${(err as Error).message}`);
+    }
+  };
+  const turnProblem = o.turn && turnOptionsProblem(o.turn);
+  if (turnProblem) throw new Error(`createSignalingServer: ${turnProblem}`);
   const burst = o.rateLimit?.burst ?? 500;
   return {
     port: o.port ?? 8080,
@@ -181,6 +248,11 @@ export function resolveOptions(options: SignalingServerOptions = {}): ResolvedOp
     redisUrl: o.redisUrl,
     redisPrefix: o.redisPrefix ?? 'paxos-video',
     token: o.token,
+    roomTokens: o.jwt && named(() => new RoomTokenVerifier(o.jwt!)),
+    turn: o.turn && { urls: [...o.turn.urls], secret: o.turn.secret, ttlSeconds: o.turn.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS },
+    basePath: named(() => normalizeBasePath(o.path ?? '')),
+    trustProxy: named(() => compileTrustProxy(o.trustProxy ?? [])),
+    maxConnectionsPerIp: o.maxConnectionsPerIp ?? 0,
     logLevel: o.logLevel ?? 'info',
     logger: o.logger,
     staticDir: o.staticDir,

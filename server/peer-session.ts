@@ -26,12 +26,15 @@ import {
   type LeaveAck,
   type ServerToClientEvents,
 } from '../src/net/signaling-protocol.js';
+import { clientAddress } from './client-address.js';
 import { clip } from './logger.js';
 import type { Membership } from './membership.js';
 import type { RejectReason, ServerMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import type { RoomDirectory } from './room-directory.js';
+import type { RoomTokenRefusal } from './room-token.js';
 import { TokenBucket } from './token-bucket.js';
+import { turnIceServers } from './turn-credentials.js';
 
 /** The typed socket.io server. */
 export type SignalingIo = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -51,6 +54,11 @@ export interface SessionContext {
 
 type Ack = (...reply: unknown[]) => void;
 
+/** Whether a join's token lets it in, and if not why (for the log and the metric, never the client). */
+type Authorization =
+  | { ok: true; name?: string }
+  | { ok: false; reason: RoomTokenRefusal | 'missing' | 'shared-token-mismatch'; detail: string };
+
 
 /** The server clock the `time` ack and `join` report: float ms. */
 export function serverNow(): number {
@@ -68,6 +76,10 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export class PeerSession {
   private room: string | undefined;
   private nodeId: string | undefined;
+  /** The display name a signed room token gave, if any. */
+  private name: string | undefined;
+  /** The client's address (behind a trusted proxy: from its `X-Forwarded-For`). */
+  readonly ip: string;
   private readonly bucket: TokenBucket;
   /** Events refused since the bucket ran dry; reset once it is full again. */
   private strikes = 0;
@@ -80,6 +92,7 @@ export class PeerSession {
     private readonly ctx: SessionContext,
   ) {
     this.bucket = new TokenBucket(ctx.options.rateLimit.burst, ctx.options.rateLimit.perSecond);
+    this.ip = clientAddress(socket.request, ctx.options.trustProxy);
   }
 
   /** The room and node id this socket joined, if any. */
@@ -141,7 +154,7 @@ export class PeerSession {
     this.ctx.metrics.rejected.inc({ reason: 'rate-limited' });
     if (this.strikes > rateLimit.disconnectAfter) {
       this.ctx.metrics.rateLimitDisconnects.inc();
-      this.ctx.logger.warn({ socket: this.socket.id, room: this.room, nodeId: this.nodeId }, 'disconnecting a flooding socket');
+      this.ctx.logger.warn({ socket: this.socket.id, ip: this.ip, room: this.room, nodeId: this.nodeId }, 'disconnecting a flooding socket');
       this.socket.disconnect(true);
       return false;
     }
@@ -213,7 +226,14 @@ export class PeerSession {
       return this.reject('already-joined', ERROR_CODES.alreadyJoined, `already joined room "${this.room}"; leave first`, event, ack);
     }
     const { room, nodeId, token } = parsed.output;
-    if (!this.tokenMatches(token)) return this.reject('unauthorized', ERROR_CODES.unauthorized, 'a valid token is required', event, ack);
+    const auth = await this.authorize(room, token);
+    if (!auth.ok) {
+      // The reason goes to the log and the metric only: a client learns nothing about what it got wrong.
+      this.ctx.metrics.rejectedTokens.inc({ reason: auth.reason });
+      this.ctx.logger.info({ socket: this.socket.id, ip: this.ip, room, nodeId, reason: auth.reason, detail: auth.detail }, 'refused a join: unauthorized');
+      return this.reject('unauthorized', ERROR_CODES.unauthorized, 'a valid token is required', event, ack);
+    }
+    if (this.socket.disconnected) return;
 
     const member = { room, nodeId, socketId: this.socket.id };
     const outcome = await this.ctx.membership.join(member, this.ctx.options.maxRoomSize);
@@ -229,12 +249,16 @@ export class PeerSession {
     }
     this.room = room;
     this.nodeId = nodeId;
+    this.name = auth.name;
     this.ctx.directory.add(room, nodeId, this.socket.id);
     await this.socket.join(roomChannel(room));
     this.ctx.metrics.joins.inc();
-    ack({ ok: true, self: nodeId, peers: outcome.peers, serverTime: serverNow() } satisfies JoinAck);
+    const reply: JoinAck = { ok: true, self: nodeId, peers: outcome.peers, serverTime: serverNow() };
+    // Fresh TURN credentials at every join, re-joins included, so a tab never holds expired ones for long.
+    if (this.ctx.options.turn) reply.iceServers = turnIceServers(this.ctx.options.turn, nodeId);
+    ack(reply);
     this.socket.to(roomChannel(room)).emit(SERVER_EVENTS.peerJoined, { nodeId });
-    this.ctx.logger.info({ socket: this.socket.id, room, nodeId, peers: outcome.peers.length }, 'join');
+    this.ctx.logger.info({ socket: this.socket.id, ip: this.ip, room, nodeId, name: this.name, peers: outcome.peers.length }, 'join');
   }
 
   private async onSignal(args: unknown[], ack: Ack | undefined, t0: number): Promise<void> {
@@ -285,6 +309,7 @@ export class PeerSession {
     if (room === undefined || nodeId === undefined) return;
     this.room = undefined;
     this.nodeId = undefined;
+    this.name = undefined;
     this.ctx.directory.remove(room, nodeId, this.socket.id);
     if (this.socket.connected) await this.socket.leave(roomChannel(room));
     try {
@@ -294,13 +319,23 @@ export class PeerSession {
       this.ctx.logger.warn({ room, nodeId, err: String(err) }, 'could not release a membership claim');
     }
     this.ctx.io.to(roomChannel(room)).except(this.socket.id).emit(SERVER_EVENTS.peerLeft, { nodeId });
-    this.ctx.logger.info({ socket: this.socket.id, room, nodeId, why }, 'leave');
+    this.ctx.logger.info({ socket: this.socket.id, ip: this.ip, room, nodeId, why }, 'leave');
   }
 
-  private tokenMatches(token: string | undefined): boolean {
-    const expected = this.ctx.options.token;
-    if (expected === undefined) return true;
+  /**
+   * Checks the join's token: none needed without `token` and `jwt`; else the shared token, or a signed room
+   * token for this very room (room-token.ts). Either passes when both are configured.
+   */
+  private async authorize(room: string, token: string | undefined): Promise<Authorization> {
+    const { token: shared, roomTokens } = this.ctx.options;
+    if (shared === undefined && roomTokens === undefined) return { ok: true };
+    if (token === undefined) return { ok: false, reason: 'missing', detail: 'the join carried no token' };
     // Compare digests in constant time, so neither the length nor a prefix of the token leaks.
-    return token !== undefined && timingSafeEqual(digest(token), digest(expected));
+    if (shared !== undefined && timingSafeEqual(digest(token), digest(shared))) return { ok: true };
+    if (roomTokens === undefined) return { ok: false, reason: 'shared-token-mismatch', detail: 'not the shared token' };
+    const result = await roomTokens.verify(token, room);
+    if (result.ok) return result.name === undefined ? { ok: true } : { ok: true, name: result.name };
+    const detail = shared !== undefined ? `not the shared token; as a signed token: ${result.detail}` : result.detail;
+    return { ok: false, reason: result.reason, detail };
   }
 }

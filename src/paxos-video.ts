@@ -84,7 +84,10 @@ export class PaxosVideo extends ReactiveElement {
 
   // ---- attributes --------------------------------------------------------------------------------------
 
-  /** Origin of the signaling server. Default: the origin this script was loaded from. */
+  /**
+   * URL of the signaling server; its path is where the server lives (`https://site.example/watch/` connects
+   * to `/watch/socket.io/`). Default: the origin this script was loaded from.
+   */
   declare signaling: string | undefined;
   /** Room name (1-64 of `[A-Za-z0-9_.-]`). Default: derived from the page's address. */
   declare room: string | undefined;
@@ -98,7 +101,7 @@ export class PaxosVideo extends ReactiveElement {
   declare src: string | undefined;
   /** Shows the consensus inspector (`<paxos-inspector>`) under the video, when it is loaded. */
   declare inspector: boolean;
-  /** Join token, when the signaling server requires one. */
+  /** Join token, when the signaling server requires one: its shared `--token`, or a signed room token. */
   declare token: string | undefined;
   /**
    * Drift controller: `ours` (default), or a registered preset: `jellyfin` / `syncplay` once

@@ -16,7 +16,7 @@ import { newLinkId, SignalEnvelope, type SignalBody, type UnwrapResult } from '.
 import type { SignalingClient } from './signaling-client.js';
 
 /** The part of {@link SignalingClient} the mesh uses. */
-export type MeshSignaling = Pick<SignalingClient, 'on' | 'signal' | 'joined' | 'peers'>;
+export type MeshSignaling = Pick<SignalingClient, 'on' | 'signal' | 'joined' | 'peers' | 'iceServers'>;
 
 /** A frame relayed through the server (see mesh-relay.ts). */
 export type RelaySignal = { k: 'relay'; m: string };

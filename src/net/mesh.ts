@@ -341,8 +341,9 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#counters.connectionsCreated += 1;
     const link: PeerLink = new PeerLink({
       polite: this.selfId > e.id,
-      // Left out (undefined), a member takes WebRTC's default: no ICE servers, policy `all`.
-      rtcConfig: { iceServers: this.#opts.iceServers, iceTransportPolicy: this.#opts.iceTransportPolicy },
+      // The TURN credentials of the latest join plus the page's servers. A policy left out (undefined)
+      // takes WebRTC's default, `all`.
+      rtcConfig: { iceServers: this.#signaling.iceServers.concat(this.#opts.iceServers ?? []), iceTransportPolicy: this.#opts.iceTransportPolicy },
       localId: newLinkId(),
       gatherTimeoutMs: this.#opts.gatherTimeoutMs,
       sendSignal: (signal) => this.#sendSignal(e, link, signal),

@@ -86,8 +86,6 @@ interface PendingJoin {
 }
 
 const defaultNow = (): number => performance.timeOrigin + performance.now();
-/** Join refusals that end the membership (an `id-taken` only once the re-join retries are used up). */
-const FATAL_JOIN_CODES: ReadonlySet<string> = new Set([ERROR_CODES.unauthorized, ERROR_CODES.roomFull, ERROR_CODES.badRequest, ERROR_CODES.idTaken]);
 const REJOIN_ID_TAKEN_RETRIES = 6;
 /** Most `signal()` payloads kept while not joined. */
 const MAX_QUEUED = 256;
@@ -100,6 +98,11 @@ const refuse = (code: SignalingErrorCode, message: string): Promise<never> => Pr
 export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   /** Server messages dropped as invalid, by event name. */
   readonly invalid = new MalformedCounter();
+  /**
+   * TURN servers with short-lived credentials from the latest join ack (empty when the server hands out
+   * none). Every join, re-joins included, replaces them with fresh ones.
+   */
+  iceServers: RTCIceServer[] = [];
   readonly #socket: WireSocket;
   readonly #now: () => number;
   readonly #joinTimeoutMs: number;
@@ -294,15 +297,14 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     if (!membership) return;
     this.#socket.request(CLIENT_EVENTS.join, [membership], this.#ackTimeoutMs, (err, reply) => {
       if (this.#membership !== membership || this.#closed) return; // left or re-joined meanwhile
-      // No ack in time, or the connection dropped (then its disconnect handler has scheduled the retry).
-      if (err) return this.#scheduleRetry();
-      const parsed = v.safeParse(JoinAckSchema, reply);
-      if (!parsed.success) {
-        this.invalid.count('join-ack');
-        return this.#scheduleRetry();
+      // No ack in time, the connection dropped (then its disconnect handler has scheduled the retry), or an
+      // ack that is not one (counted in `invalid`): try again.
+      const ack = err ? undefined : this.#validate('join-ack', JoinAckSchema, reply);
+      if (!ack) return this.#scheduleRetry();
+      if (ack.ok) {
+        this.iceServers = ack.iceServers ?? [];
+        return this.#onJoined(ack.peers);
       }
-      const ack = parsed.output;
-      if (ack.ok) return this.#onJoined(ack.peers);
       this.#onJoinRefused(new SignalingError(ack.error.code, ack.error.message));
     });
   }
@@ -333,8 +335,9 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       return this.#scheduleRetry();
     }
     if (error.code === ERROR_CODES.rateLimited || error.code === ERROR_CODES.internal) return this.#scheduleRetry();
-    // Refused for good: give up the membership.
-    if (FATAL_JOIN_CODES.has(error.code)) this.#dropMembership();
+    // Any other refusal is for good (`unauthorized`, `room-full`, `bad-request`, an `id-taken` once the
+    // re-join retries are used up): give up the membership, rather than keep one nothing will retry.
+    this.#dropMembership();
     const pending = this.#settleJoin();
     if (pending) pending.reject(error);
     else this.emit('error', { error });

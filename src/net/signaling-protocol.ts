@@ -51,8 +51,8 @@ export const LIMITS = {
   roomPattern: /^[A-Za-z0-9_.-]{1,64}$/,
   /** Node ids: 8–64 of `[A-Za-z0-9_-]`. */
   nodeIdPattern: /^[A-Za-z0-9_-]{8,64}$/,
-  /** Longest accepted join token, in characters. */
-  maxTokenLength: 256,
+  /** Longest accepted join token, in characters (a signed room token is a few hundred). */
+  maxTokenLength: 4096,
   /** `signal.data`, serialized as JSON, in UTF-8 bytes. */
   maxSignalDataBytes: 16 * 1024,
   /** Deepest nesting of `signal.data` (objects and arrays). */
@@ -69,7 +69,7 @@ export const ERROR_CODES = {
   roomFull: 'room-full',
   /** Another live socket (on any server process) holds this node id in this room. */
   idTaken: 'id-taken',
-  /** The server requires a token and the join carried none or a wrong one. */
+  /** The server requires a token and the join carried none, a wrong, expired or foreign-room one. */
   unauthorized: 'unauthorized',
   /** The socket sent faster than its rate limit; a socket that keeps flooding is disconnected. */
   rateLimited: 'rate-limited',
@@ -173,6 +173,18 @@ export const ErrorNoticeSchema = v.object({
 /** `error` payload. */
 export type ErrorNotice = v.InferOutput<typeof ErrorNoticeSchema>;
 
+/** Ack of `time`: the server clock, float ms (performance.timeOrigin + performance.now()). */
+export const TimeAckSchema = v.pipe(v.number(), v.finite());
+/** Ack of `time`. */
+export type TimeAck = v.InferOutput<typeof TimeAckSchema>;
+
+/** A TURN server with credentials, as a join ack hands it out: an `RTCIceServer`. */
+export const TurnServerSchema = v.object({
+  urls: v.pipe(v.string(), v.regex(/^turns?:[\w.:[\]-]+(\?transport=(udp|tcp))?$/)),
+  username: v.pipe(v.string(), v.minLength(1)),
+  credential: v.pipe(v.string(), v.minLength(1)),
+});
+
 /** Ack of `join`. */
 export const JoinAckSchema = v.variant('ok', [
   v.object({
@@ -182,17 +194,14 @@ export const JoinAckSchema = v.variant('ok', [
     /** The other peers in the room at the time of joining, on every server process. */
     peers: v.array(NodeIdSchema),
     /** Server clock, float ms (performance.timeOrigin + performance.now()). */
-    serverTime: v.pipe(v.number(), v.finite()),
+    serverTime: TimeAckSchema,
+    /** Short-lived TURN credentials for this node, when the server is configured with a TURN server. */
+    iceServers: v.optional(v.array(TurnServerSchema)),
   }),
   v.object({ ok: v.literal(false), error: ErrorNoticeSchema }),
 ]);
 /** Ack of `join`. */
 export type JoinAck = v.InferOutput<typeof JoinAckSchema>;
-
-/** Ack of `time`: the server clock, float ms (performance.timeOrigin + performance.now()). */
-export const TimeAckSchema = v.pipe(v.number(), v.finite());
-/** Ack of `time`. */
-export type TimeAck = v.InferOutput<typeof TimeAckSchema>;
 
 /** Ack of `leave` (when the client passes one). `left` is false when the socket was in no room. */
 export const LeaveAckSchema = v.object({ ok: v.literal(true), left: v.boolean() });
@@ -239,6 +248,6 @@ export interface ServerToClientEvents {
 export function describeIssues(issues: readonly v.BaseIssue[]): string {
   const first = issues[0];
   if (!first) return 'invalid';
-  const path = first.path.map((key) => (String(key).length > 64 ? `${String(key).slice(0, 64)}…` : key)).join('.');
+  const path = first.path.map((key) => String(key).slice(0, 64)).join('.');
   return path && !first.message.startsWith(`${path}:`) ? `${path}: ${first.message}` : first.message;
 }

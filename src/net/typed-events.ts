@@ -4,16 +4,11 @@
  * A throwing listener never breaks the emitter: `dispatchEvent` reports the exception and carries on.
  */
 export class TypedEventTarget<M extends object> extends EventTarget {
-  /** Subscribes to `type`; returns a function that unsubscribes. */
+  /** Subscribes to `type` (`{ once: true }` for the next event only); returns a function that unsubscribes. */
   on<K extends keyof M & string>(type: K, listener: (detail: M[K]) => void, options?: AddEventListenerOptions): () => void {
     const wrapped = (event: Event): void => listener((event as CustomEvent<M[K]>).detail);
     this.addEventListener(type, wrapped, options);
     return () => this.removeEventListener(type, wrapped, options);
-  }
-
-  /** Subscribes to the next `type` event only. */
-  once<K extends keyof M & string>(type: K, listener: (detail: M[K]) => void): () => void {
-    return this.on(type, listener, { once: true });
   }
 
   /** Dispatches `type` with `detail`. */

@@ -85,12 +85,15 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
   #nextId = 0;
   readonly #acks = new Map<number, PendingAck>();
 
-  /** @param url the server's `http(s)://` (or `ws(s)://`) origin; its path is not used (socket.io's is `/socket.io/`). */
+  /**
+   * @param url the server's `http(s)://` (or `ws(s)://`) URL. Its path is where the server lives, so
+   * socket.io's endpoint is `<path>/socket.io/`: `https://site.example/watch/` (or `/watch`) connects to
+   * `wss://site.example/watch/socket.io/`, a bare origin to `/socket.io/`. Query and fragment are dropped.
+   */
   constructor(url: string, options: WireSocketOptions = {}) {
     super();
-    const u = new URL('/socket.io/?EIO=4&transport=websocket', url);
-    u.protocol = u.protocol.replace('http', 'ws');
-    this.#url = u.href;
+    const u = new URL(url);
+    this.#url = `${u.origin.replace('http', 'ws')}${u.pathname.replace(/\/?$/, '/socket.io/')}?EIO=4&transport=websocket`;
     this.#o = options;
   }
 
@@ -107,14 +110,13 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
   /** Opens a connection, unless one is open or opening. The outcome is a `connect` or `connect_error`. */
   connect(): void {
     if (this.#ws) return;
-    const WS = this.#o.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
     let ws: WireWebSocket;
     try {
-      if (!WS) throw new Error('no WebSocket in this environment');
-      ws = new WS(this.#url);
+      // Without the option, the global one: where there is none, its ReferenceError is the reason.
+      ws = new (this.#o.WebSocket ?? (WebSocket as WebSocketConstructor))(this.#url);
     } catch (err) {
       // An invalid URL or a missing WebSocket: report it like any failure, asynchronously.
-      setTimeout(() => this.emit('connect_error', { message: String((err as Error)?.message ?? err) }));
+      setTimeout(() => this.emit('connect_error', { message: `cannot open a WebSocket: ${err}` }));
       return;
     }
     this.#ws = ws;
@@ -219,9 +221,9 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
     this.#ws = undefined;
     this.#connected = false;
     this.#pingDeadlineMs = 0;
-    ws.onmessage = ws.onclose = null;
-    // A no-op, not null: Node's `ws` throws an 'error' that has no listener (closing while connecting emits one).
-    ws.onerror = () => {};
+    // No-ops rather than null: Node's `ws` throws an 'error' that has no listener (closing while connecting
+    // emits one).
+    ws.onmessage = ws.onclose = ws.onerror = () => {};
     try {
       ws.close();
     } catch {

@@ -37,13 +37,13 @@ function client(url: string, options: SignalingClientOptions = {}): SignalingCli
   return c;
 }
 
-function next<T>(c: SignalingClient, event: Parameters<SignalingClient['once']>[0], timeoutMs = 10_000): Promise<T> {
+function next<T>(c: SignalingClient, event: Parameters<SignalingClient['on']>[0], timeoutMs = 10_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    c.once(event, (detail) => {
+    c.on(event, (detail) => {
       clearTimeout(timer);
       resolve(detail as T);
-    });
+    }, { once: true });
   });
 }
 

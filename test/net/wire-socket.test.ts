@@ -35,10 +35,14 @@ function wire(url: string, options: WireSocketOptions = {}): WireSocket {
 function next<K extends keyof WireSocketEvents>(s: WireSocket, event: K, timeoutMs = 5_000): Promise<WireSocketEvents[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    s.once(event, (detail) => {
-      clearTimeout(timer);
-      resolve(detail);
-    });
+    s.on(
+      event,
+      (detail) => {
+        clearTimeout(timer);
+        resolve(detail);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -252,7 +256,7 @@ test('nothing listening, or no WebSocket at all, is a connect_error, never an ex
     const none = new WireSocket(`http://127.0.0.1:${port}`);
     const noWs = next(none, 'connect_error');
     none.connect();
-    assert.match((await noWs).message, /no WebSocket/);
+    assert.match((await noWs).message, /^cannot open a WebSocket: ReferenceError: WebSocket is not defined$/);
     assert.equal(none.active, false);
   }
 });

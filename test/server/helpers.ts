@@ -7,6 +7,7 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { ClientToServerEvents, JoinAck, ServerToClientEvents } from '../../src/net/signaling-protocol.js';
+import { FLAGS } from '../../server/cli-args.js';
 import { createSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../server/index.js';
 import { waitFor, within as withinMs } from '../support/wait.js';
 
@@ -183,7 +184,7 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
 /** The environment without the server's own variables, so the host's settings cannot leak into a test. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of ['PORT', 'HOST', 'CORS_ORIGIN', 'MAX_ROOM_SIZE', 'REDIS_URL', 'PAXOS_VIDEO_TOKEN', 'LOG_LEVEL']) delete env[k];
+  for (const k of Object.values(FLAGS).map((f) => f.env)) delete env[k];
   return env;
 }
 
