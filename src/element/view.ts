@@ -14,6 +14,8 @@ export interface ViewState {
   readonly _drift: number;
   /** Shown instead of the figures while the status is `error`. */
   readonly _errorMessage: string;
+  /** What the room is doing in people's words ("Paused by Ana"), shown instead of "In sync". */
+  readonly _note: string;
   /** The element makes its own video, from `src`. */
   readonly _createVideo: boolean;
   readonly src: string | undefined;
@@ -69,7 +71,7 @@ export class ElementView {
     const bar = this.#bar;
     const status = s._status;
     bar.dataset['status'] = status;
-    this.#label.data = STATUS_LABELS[status];
+    this.#label.data = (status === 'synced' && s._note) || STATUS_LABELS[status];
     const peers = `${s._peerCount} peer${s._peerCount === 1 ? '' : 's'}`;
     const drift = status === 'synced' ? ` · drift ${Math.round(s._drift)} ms` : '';
     this.#detail.textContent = status === 'error' ? s._errorMessage : `${peers} · ${s._role}${drift}`;

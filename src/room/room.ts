@@ -46,6 +46,8 @@ export interface RoomOptions {
   readonly onEvent: RoomEventSink;
   /** Called once, when {@link Room.clockReady} becomes true. */
   readonly onClockReady?: () => void;
+  /** Called after every tick of the node (the host's periodic duties, such as ending a room's overdue waits). */
+  readonly onTick?: () => void;
 }
 
 /** The longest a tab waits for its first clock burst before it plays on the best estimate it has, ms. */
@@ -246,6 +248,7 @@ export class Room {
     this.#tickTimer = setInterval(() => {
       node.tick();
       this.#flush();
+      this.#o.onTick?.();
     }, this.#o.tickMs ?? DEFAULT_TICK_MS);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
     // The first drain reports the state the node starts from: founded, or recovered from storage.
@@ -337,7 +340,7 @@ export class Room {
       const state = this.#applied.after(entry, this.#state);
       if (this.#known && entry.slot <= this.#state.slot) continue; // covered by a snapshot taken in this drain
       const commands: DecidedCommand[] =
-        entry.value.kind === 'commands' ? entry.value.commands.map((c) => ({ type: c.command.type, proposer: c.proposer, id: c.id })) : [];
+        entry.value.kind === 'commands' ? entry.value.commands.map((c) => ({ type: c.command.type, proposer: c.proposer, id: c.id, by: c.command.by })) : [];
       this.#decisions++;
       this.#adopt(state, entry.slot, commands);
     }
