@@ -271,7 +271,8 @@ export class VideoDriver {
   #buffered(at: number): boolean {
     const { buffered, duration } = this.#video;
     for (let i = 0; i < buffered.length; i++) {
-      if (buffered.start(i) <= at + 0.01 && at < buffered.end(i)) return buffered.end(i) - at >= Math.min(READY_AHEAD_S, duration - at - 0.1);
+      // A range starting just after `at` counts: players step over a small gap (a stream's first frame at 0.1 s).
+      if (buffered.start(i) <= at + 0.25 && at < buffered.end(i)) return buffered.end(i) - at >= Math.min(READY_AHEAD_S, duration - at - 0.1);
     }
     return false;
   }

@@ -1,0 +1,118 @@
+/**
+ * A room that waits for a buffering tab, on a real HLS stream through hls.js: three tabs (Ana, Ben, Cat) in one
+ * room, each loading the ladder over its own link of the paced media server. Cat's link is slowed, stopped or
+ * Cat leaves, and the room waits for it, holds every tab on one frame, and resumes them together; or goes on
+ * without it after its `wait-timeout`, at once when it leaves; and Cat never seeks again and again.
+ */
+import { expect } from '@open-wc/testing';
+import { cleanup, uniqueRoom, waitFor, waitForRoom } from '../element/helpers.js';
+import { type StreamTab, addStreamTab, describeTabs, firstFramesAfter, mediaServer, pace } from './helpers.js';
+
+const FRAME_S = 1 / 30;
+/** Top rendition: 600 kbit/s. */
+const TOP_BPS = 600_000;
+
+describe('the room waits for a tab that is not ready (HLS through hls.js)', function () {
+  this.timeout(120_000);
+  let media: string;
+  let tabs: StreamTab[] = [];
+  before(async function () {
+    media = await mediaServer(this);
+  });
+  afterEach(() => {
+    for (const t of tabs) t.hls.destroy();
+    tabs = [];
+    cleanup();
+  });
+
+  /** Waits for `check`; on timeout says where every tab is. */
+  async function until<T>(check: () => T | undefined | false | null, what: string, timeoutMs: number): Promise<T> {
+    try {
+      return await waitFor(check, what, timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n  ${describeTabs(tabs)}`);
+    }
+  }
+
+  /** Ana and Ben on open links, Cat on its own; every tab on the top rendition. */
+  async function room(catAttrs: Record<string, string> = {}, catBps: number | null = null) {
+    const name = uniqueRoom('wait');
+    const keys = ['ana', 'ben', 'cat'].map((n) => `${n}-${name}`);
+    await pace(keys[2]!, catBps);
+    tabs = [addStreamTab({ room: name, media, key: keys[0]!, level: 0, attrs: { name: 'Ana', 'wait-timeout': '20' } })];
+    await waitFor(() => tabs[0]!.el.status === 'synced', 'Ana founded the room');
+    tabs.push(
+      addStreamTab({ room: name, media, key: keys[1]!, level: 0, attrs: { name: 'Ben', 'wait-timeout': '20' } }),
+      addStreamTab({ room: name, media, key: keys[2]!, level: 0, attrs: { name: 'Cat', 'wait-timeout': '20', ...catAttrs } }),
+    );
+    await waitForRoom(tabs.map((t) => t.el));
+    await until(() => tabs.every((t) => t.video.readyState >= 2), 'every video loaded', 30_000);
+    return tabs;
+  }
+
+  it('holds every tab on one frame while a slow tab buffers, and resumes them together; no seek storm', async () => {
+    // Cat gets 60 % of what the top rendition needs: it runs dry every few seconds.
+    const [ana, ben, cat] = await room({}, 0.6 * TOP_BPS);
+    await ana!.el.play();
+    await until(() => ana!.events.filter((e) => e.type === 'paxos-resume').length >= 3, 'three waits for Cat, each ended', 90_000);
+
+    const waits = ana!.events.filter((e) => e.type === 'paxos-wait');
+    const resumes = ana!.events.filter((e) => e.type === 'paxos-resume');
+    for (const w of waits) {
+      expect(w.detail.waiting.map((x: { name: string }) => x.name), 'the room waits for Cat, by name').to.deep.equal(['Cat']);
+      expect(['buffering', 'seeking', 'loading']).to.include(w.detail.waiting[0].reason);
+    }
+    for (const r of resumes.slice(0, 3)) {
+      expect(r.detail.dropped, 'Cat was ready within its 20 s: nobody dropped').to.deep.equal([]);
+      // Every tab's first frame after the resume is the held one.
+      const firsts = firstFramesAfter(tabs, r.at);
+      for (const f of firsts) expect(Math.abs(f! - r.detail.position), `first frames ${firsts.join(', ')} vs held ${r.detail.position}`).to.be.at.most(2 * FRAME_S);
+    }
+    // While a wait was on, no tab ran ahead of the held frame.
+    for (const [i, w] of waits.entries()) {
+      const end = resumes[i]?.detail.anchor ?? Infinity;
+      for (const t of tabs) {
+        const ahead = t.frames.filter((f) => f.at > w.at + 300 && performance.timeOrigin + f.at < end - 300 && f.mediaTime > w.detail.position + 2 * FRAME_S);
+        expect(ahead.length, `${t.key}: frames past the held ${w.detail.position.toFixed(2)} s during wait ${i}`).to.equal(0);
+      }
+    }
+    // The slow tab held the room, so it never had to seek to catch up: no seek storm (the fast tabs seek back
+    // to the held frame once per wait).
+    expect(cat!.seeks.length, `Cat's seeks ${JSON.stringify(cat!.seeks)}`).to.be.at.most(1);
+    expect(ben!.seeks.length).to.be.at.most(waits.length + 1);
+  });
+
+  it('goes on without a tab whose link stopped for good, after its wait-timeout; the tab seeks at most once', async () => {
+    const [ana, , cat] = await room({ 'wait-timeout': '3' });
+    await ana!.el.play();
+    await until(() => tabs.every((t) => t.video.currentTime > 1), 'everyone playing', 20_000);
+    await pace(cat!.key, 0); // Cat's link goes dead
+    const wait = await until(() => ana!.events.find((e) => e.type === 'paxos-wait'), 'the room waits for Cat', 60_000);
+    expect(wait.detail.waiting[0].name).to.equal('Cat');
+    const resume = await until(() => ana!.events.find((e) => e.type === 'paxos-resume'), 'the room goes on', 15_000);
+    const heldMs = resume.at - wait.at;
+    expect(heldMs, 'held for about Cat\'s 3 s').to.be.within(2_500, 5_000);
+    expect(resume.detail.dropped.map((d: { name: string; dropped: string }) => [d.name, d.dropped])).to.deep.equal([['Cat', 'timeout']]);
+    // Ana and Ben play on, and the room is not held for Cat again.
+    const from = ana!.video.currentTime;
+    await until(() => ana!.video.currentTime > from + 5, 'Ana plays 5 s on', 20_000);
+    expect(ana!.events.filter((e) => e.type === 'paxos-wait').length, describeTabs(tabs)).to.equal(1);
+    expect(cat!.seeks.length, `Cat's seeks ${JSON.stringify(cat!.seeks)}`).to.be.at.most(1);
+  });
+
+  it('goes on at once when the tab it waits for leaves', async () => {
+    const [ana, , cat] = await room({ 'wait-timeout': '60' });
+    await ana!.el.play();
+    await until(() => tabs.every((t) => t.video.currentTime > 1), 'everyone playing', 20_000);
+    await pace(cat!.key, 0);
+    const wait = await until(() => ana!.events.find((e) => e.type === 'paxos-wait'), 'the room waits for Cat', 60_000);
+    // Cat's tab closes while the room waits for it (60 s at most).
+    const closedAt = performance.now();
+    cat!.hls.destroy();
+    cat!.el.remove();
+    const resume = await until(() => ana!.events.find((e) => e.type === 'paxos-resume'), 'the room goes on', 10_000);
+    expect(resume.at - closedAt, 'resumed soon after Cat left').to.be.below(3_000);
+    expect(resume.at - wait.at).to.be.below(30_000);
+    expect(resume.detail.dropped.map((d: { name: string; dropped: string }) => [d.name, d.dropped])).to.deep.equal([['Cat', 'gone']]);
+  });
+});
