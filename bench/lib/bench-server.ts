@@ -44,8 +44,16 @@ export function bundleAgeBehindSources(newestSource: number): number {
   return Math.max(0, newestSource - statSync(WIDGET_PATH).mtimeMs);
 }
 
-/** Starts the server; `widgetPath` overrides the bundle served at /paxos-video.js. */
-export async function startBenchServer(maxRoomSize: number, widgetPath = WIDGET_PATH): Promise<BenchServer> {
+/**
+ * Starts the server; `widgetPath` overrides the bundle served at /paxos-video.js. It listens on loopback,
+ * or on `listen.host` (a lab host: every address, `0.0.0.0`) with the origin the pages use named by
+ * `listen.origin`.
+ */
+export async function startBenchServer(
+  maxRoomSize: number,
+  widgetPath = WIDGET_PATH,
+  listen: { host: string; originHost: string } = { host: '127.0.0.1', originHost: '127.0.0.1' },
+): Promise<BenchServer & { io: ReturnType<typeof createSignalingServer>['io'] }> {
   checkAssets(widgetPath);
   const dir = mkdtempSync(join(tmpdir(), 'paxos-bench-'));
   symlinkSync(PAGE, join(dir, 'sync.html'));
@@ -55,10 +63,11 @@ export async function startBenchServer(maxRoomSize: number, widgetPath = WIDGET_
   copyFileSync(BASELINES_PATH, join(dir, 'paxos-video-baselines.js'));
   const widgetSha256 = createHash('sha256').update(readFileSync(widget)).digest('hex');
   const server = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: widget, maxRoomSize });
-  const { port } = await server.listen(0, '127.0.0.1');
+  const { port } = await server.listen(0, listen.host);
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${listen.originHost}:${port}`,
     widgetSha256,
+    io: server.io,
     async close() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
