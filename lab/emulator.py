@@ -105,6 +105,9 @@ def holder_main(sock, address, prefix):
         run_ip('link', 'set', 'lo', 'up')
         run_ip('addr', 'add', f'{address}/{prefix}', 'dev', TUN_NAME)
         run_ip('link', 'set', TUN_NAME, 'up')
+        # Chromium gathers no WebRTC candidate without a default route. Packets to anywhere outside the lab
+        # reach the emulator, which has no host for them and drops them (counted as unroutable).
+        run_ip('route', 'add', 'default', 'dev', TUN_NAME)
         netns = os.readlink('/proc/self/ns/net')
         socket.send_fds(sock, [(json.dumps({'ok': True, 'netns': netns}) + '\n').encode()], [fd])
         os.close(fd)
@@ -363,6 +366,27 @@ class Lateness:
         }
 
 
+class Window:
+    """A measurement window: lateness since it began, and the counters and CPU time it began with."""
+
+    def __init__(self, hosts):
+        self.lateness = Lateness()
+        self.started = (time.monotonic(), os.times())
+        self.base = {h.name: {'up': dict(h.up.count), 'down': dict(h.down.count)} for h in hosts.values()}
+
+    def since(self, host, direction):
+        now = getattr(host, direction).count
+        base = self.base.get(host.name, {}).get(direction, {})
+        return {k: v - base.get(k, 0) for k, v in now.items()}
+
+    def cpu(self):
+        t0, c0 = self.started
+        wall = time.monotonic() - t0
+        c = os.times()
+        used = (c.user - c0.user) + (c.system - c0.system)
+        return {'seconds': round(used, 3), 'wallSeconds': round(wall, 3), 'share': round(used / wall, 4) if wall > 0 else None}
+
+
 # ---- the emulator ------------------------------------------------------------------------------------------
 
 ENTER_DOWN, DELIVER, TIMER = 0, 1, 2
@@ -384,10 +408,9 @@ class Emulator:
         self.seq = 0
         self.stopping = False
         self.realtime = None
-        self.window = Lateness()
-        self.total = Lateness()
-        self.window_started = (time.monotonic(), os.times())
-        self.started = self.window_started
+        self.total = Window(self.hosts)
+        # Named measurement windows (stats requests name one; each is reset on its own).
+        self.windows = {'default': Window(self.hosts)}
         self.unroutable = 0
         self.tun_full = 0
         self.statedir = config.get('statedir')
@@ -478,8 +501,9 @@ class Emulator:
                     self.tun_full += 1
                     continue
                 late = time.monotonic() - t
-                self.window.add(late)
-                self.total.add(late)
+                self.total.lateness.add(late)
+                for w in self.windows.values():
+                    w.lateness.add(late)
             else:
                 a()
 
@@ -490,7 +514,7 @@ class Emulator:
         if op == 'hosts':
             return {'hosts': self.describe_hosts()}
         if op == 'stats':
-            return self.stats(bool(request.get('reset')))
+            return self.stats(str(request.get('window', 'default')), bool(request.get('reset')))
         if op == 'stop':
             self.stopping = True
             return {}
@@ -544,35 +568,27 @@ class Emulator:
         if was_cut:
             emit({'event': 'restored', 'host': host.name, 'epochMs': time.time() * 1000})
 
-    def stats(self, reset):
-        now = time.monotonic()
-        times = os.times()
-
-        def cpu(since):
-            t0, c0 = since
-            wall = now - t0
-            used = (times.user - c0.user) + (times.system - c0.system)
-            return {'seconds': round(used, 3), 'wallSeconds': round(wall, 3), 'share': round(used / wall, 4) if wall > 0 else None}
-
-        packets = sum(h.up.count['packets'] for h in self.hosts.values())
+    def stats(self, name, reset):
+        """What the emulator measured since window `name` began (created now if new; `reset` starts it again)."""
+        if name not in self.windows:
+            if len(self.windows) >= 16:
+                raise LabError('at most 16 measurement windows')
+            self.windows[name] = Window(self.hosts)
+        window = self.windows[name]
         reply = {
-            'timing': {'window': self.window.summary(), 'total': self.total.summary()},
-            'cpu': {'window': cpu(self.window_started), 'total': cpu(self.started)},
+            'timing': {'window': window.lateness.summary(), 'total': self.total.lateness.summary()},
+            'cpu': {'window': window.cpu(), 'total': self.total.cpu()},
             'realtime': self.realtime,
             'unroutable': self.unroutable,
             'tunFull': self.tun_full,
             'hosts': {
-                h.name: {'addresses': h.addresses, 'up': dict(h.up.count), 'down': dict(h.down.count), 'link': {'up': h.up.spec, 'down': h.down.spec}}
+                h.name: {'addresses': h.addresses, 'up': window.since(h, 'up'), 'down': window.since(h, 'down'), 'link': {'up': h.up.spec, 'down': h.down.spec}}
                 for h in self.hosts.values()
             },
-            'packets': packets,
+            'packets': sum(window.since(h, 'up')['packets'] for h in self.hosts.values()),
         }
         if reset:
-            self.window = Lateness()
-            self.window_started = (now, times)
-            for h in self.hosts.values():
-                h.up.count = counters()
-                h.down.count = counters()
+            self.windows[name] = Window(self.hosts)
         return reply
 
     def answer(self, line, send):

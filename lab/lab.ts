@@ -348,9 +348,13 @@ export class Lab {
     return reply.epochMs as number;
   }
 
-  /** What the emulator measured since the last reset (`window`) and since it started (`total`). */
-  async stats(options: { reset?: boolean } = {}): Promise<LabStats> {
-    return (await this.request('stats', { reset: options.reset === true })) as unknown as LabStats;
+  /**
+   * What the emulator measured since measurement window `window` (default `default`) began or was last
+   * reset, and its timing since it started (`total`). Windows are independent: a benchmark can time a
+   * whole profile in one and each phase in another. `reset` starts the window again after this reading.
+   */
+  async stats(options: { window?: string; reset?: boolean } = {}): Promise<LabStats> {
+    return (await this.request('stats', { window: options.window ?? 'default', reset: options.reset === true })) as unknown as LabStats;
   }
 
   /** The lab's namespaces, as `net:[inode]`. */

@@ -55,6 +55,15 @@ export class BenchRoom {
   }
 
   /**
+   * Opens every page at once, as a watch party starts when a link is shared, and waits until the room has
+   * formed (see {@link waitFormed}).
+   */
+  async formTogether(timeoutMs = 60_000, direct = true): Promise<void> {
+    await Promise.all(this.members.map((p) => p.open(this.url)));
+    await this.waitFormed(timeoutMs, direct);
+  }
+
+  /**
    * Waits until every member is synced, all agree on one leader, each reaches every other (`direct`: over
    * its own data channel, not the server relay), the acceptors are as many as the room allows, and every
    * video can show a frame.

@@ -3,7 +3,8 @@
  * as a process of its own, so it runs inside a lab host: `nsenter` it into the server's namespace
  * ({@link startLabServer}). It listens on every address of the host and talks with its owner in JSON lines:
  * it prints `{"origin": ...}` once listening, answers `{"op":"clock"}` with its clock and `{"op":"sockets"}`
- * with how many sockets are connected, and exits when its standard input closes.
+ * with how many sockets are connected and when sockets connected and disconnected (epoch ms), and exits when
+ * its standard input closes.
  *
  *   node --import tsx bench/lib/lab-server.ts ADDRESS [WIDGET]
  */
@@ -24,8 +25,8 @@ export interface LabServer {
   widgetSha256: string;
   /** One reading of the server's clock and the round trip it took over the pipe, ms. */
   clock(): Promise<{ now: number; rtt: number }>;
-  /** Sockets connected to the server now. */
-  sockets(): Promise<number>;
+  /** Sockets connected to the server now, and every connect and disconnect so far (epoch ms). */
+  sockets(): Promise<{ sockets: number; connects: number[]; disconnects: number[] }>;
   close(): Promise<void>;
 }
 
@@ -68,7 +69,11 @@ export async function startLabServer(lab: Lab, host: string, widget?: string): P
         const answer = await ask('clock');
         return { now: Number(answer.now), rtt: performance.now() - t0 };
       }),
-    sockets: () => serial(async () => Number((await ask('sockets')).sockets)),
+    sockets: () =>
+      serial(async () => {
+        const a = await ask('sockets');
+        return { sockets: Number(a.sockets), connects: a.connects as number[], disconnects: a.disconnects as number[] };
+      }),
     async close() {
       child.stdin!.end();
       await Promise.race([new Promise((resolve) => child.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 5000))]);
@@ -82,12 +87,18 @@ async function main(): Promise<void> {
   if (!address) throw new Error('usage: lab-server.ts ADDRESS [WIDGET]');
   const server = await startBenchServer(32, widget, { host: '0.0.0.0', originHost: address });
   const say = (message: unknown) => process.stdout.write(`${JSON.stringify(message)}\n`);
+  const connects: number[] = [];
+  const disconnects: number[] = [];
+  server.io.on('connection', (socket) => {
+    connects.push(serverNow());
+    socket.on('disconnect', () => disconnects.push(serverNow()));
+  });
   say({ origin: server.origin, widgetSha256: server.widgetSha256 });
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     const op = (JSON.parse(line) as { op?: string }).op;
     if (op === 'clock') say({ now: serverNow() });
-    else if (op === 'sockets') say({ sockets: server.io.of('/').sockets.size });
+    else if (op === 'sockets') say({ sockets: server.io.of('/').sockets.size, connects, disconnects });
     else say({ error: `unknown op ${op}` });
   });
   lines.on('close', () => {
