@@ -67,24 +67,33 @@ async function seekTarget(room: BenchRoom, random: () => number): Promise<number
   return target;
 }
 
+interface Decided {
+  ms: number | null;
+  proposer: string | null;
+  calledAt: number;
+  /** Why it was not decided. */
+  problem: string | null;
+}
+
 /** Issues `kind` on `issuer` and waits until `pages` applied it; null when not within the timeout. */
-async function decideOn(issuer: BenchPage, pages: readonly BenchPage[], kind: CommandKind, arg: number | undefined, timeoutMs: number): Promise<{ ms: number | null; proposer: string | null; calledAt: number }> {
+async function decideOn(issuer: BenchPage, pages: readonly BenchPage[], kind: CommandKind, arg: number | undefined, timeoutMs: number): Promise<Decided> {
   const result = await issuer.command(kind, arg);
-  if (!result.ok) return { ms: null, proposer: null, calledAt: result.calledAt };
+  if (!result.ok) return { ms: null, proposer: null, calledAt: result.calledAt, problem: `the ${kind} on ${issuer.label} failed: ${result.code ?? 'error'} ${result.message}` };
   const temp = new BenchRoom('', '', 'ours', pages);
   try {
     const times = await temp.waitDecided(result.nodeId, kind, result.calledAt - 1, timeoutMs, `the ${kind} on ${issuer.label}`);
-    return { ms: Math.max(...times) - result.calledAt, proposer: result.nodeId, calledAt: result.calledAt };
+    return { ms: Math.max(...times) - result.calledAt, proposer: result.nodeId, calledAt: result.calledAt, problem: null };
   } catch (error) {
     if (!(error instanceof BenchError)) throw error;
-    return { ms: null, proposer: result.nodeId, calledAt: result.calledAt };
+    return { ms: null, proposer: result.nodeId, calledAt: result.calledAt, problem: error.message };
   }
 }
 
 /** Measures how the tab comes back after `restoredAt`. */
-async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, restoredAt: number, missed: { proposer: string | null; calledAt: number }, base: Omit<CutResult, 'recoverMs' | 'appliedMissedMs' | 'statusSyncedMs' | 'statusesWhileCut' | 'leaderChanges' | 'seeksOnOthers' | 'pausesOnOthers' | 'problem'>): Promise<CutResult> {
+async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, restoredAt: number, missed: Decided, base: Omit<CutResult, 'recoverMs' | 'appliedMissedMs' | 'statusSyncedMs' | 'statusesWhileCut' | 'leaderChanges' | 'seeksOnOthers' | 'pausesOnOthers' | 'problem'>): Promise<CutResult> {
   const subject = room.members.indexOf(victim);
-  let problem: string | null = null;
+  // Without a missed decision the tab has nothing to catch up on: its recovery says little.
+  let problem: string | null = missed.problem;
   let recovered: number | undefined;
   try {
     recovered = await waitFor(
@@ -105,7 +114,7 @@ async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, resto
     );
   } catch (error) {
     if (!(error instanceof BenchError)) throw error;
-    problem = error.message;
+    problem = problem ?? error.message;
   }
   await delay(AFTERMATH_MS);
   await room.pullAll();
@@ -152,7 +161,7 @@ export async function runNetworkChange(lab: Lab, room: BenchRoom, address: strin
   await victim.setOffline(true);
   const cutAt = await lab.cut(hostOf(victim));
   await delay(1000);
-  const seek = await decideOn(others[0]!, others, 'seek', await seekTarget(room, random), offlineMs);
+  const seek = await decideOn(others[0]!, others, 'seek', await seekTarget(room, random), 5000);
   await delay(Math.max(0, cutAt + offlineMs - nodeNow()));
   await lab.readdress(hostOf(victim), address);
   const restoredAt = await lab.restore(hostOf(victim));
@@ -182,12 +191,12 @@ export async function runServerCut(lab: Lab, server: LabServer, room: BenchRoom,
   const cutAt = await lab.cut('server', { ms });
   await delay(2000);
   const seek = await decideOn(room.members[1] ?? room.members[0]!, room.members, 'seek', await seekTarget(room, random), 5000);
+  let problem: string | null = seek.problem;
   const restoredAt = await lab.restored('server', cutAt);
   await room.pullAll();
   // Drift over the cut, from a few seconds after the seek (which every tab starts at its anchor) to the end.
   const from = (seek.ms === null ? cutAt + 2000 : seek.calledAt + seek.ms) + 3000;
   const samples = from < restoredAt ? sampleDrift(room.members.map((p) => PageTimeline.mediaClock(p.frames)), from, restoredAt, 10).flatMap((s) => s.diffs.map(Math.abs)) : [];
-  let problem: string | null = null;
   let rejoinMs: number | null = null;
   let reconnected = 0;
   try {
@@ -207,7 +216,7 @@ export async function runServerCut(lab: Lab, server: LabServer, room: BenchRoom,
     );
   } catch (error) {
     if (!(error instanceof BenchError)) throw error;
-    problem = error.message;
+    problem = problem ?? error.message;
   }
   await room.pullAll();
   return {

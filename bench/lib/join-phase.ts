@@ -14,7 +14,7 @@ import { BenchError, delay, nodeNow, waitFor } from './wait.js';
 export const JOIN_HOLD_MS = 1000;
 const JOIN_TIMEOUT_MS = 20_000;
 /** How much longer the presented frames get after the media clock settled (or timed out). */
-const PRESENTED_GRACE_MS = 5000;
+const PRESENTED_GRACE_MS = 3000;
 
 export interface JoinResult {
   page: string;
