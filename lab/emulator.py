@@ -310,6 +310,7 @@ class Host:
         self.pid = 0
         self.netns = ''
         self.sock = None
+        self.pending = None  # an address change the holder is making: (new address, request id, reply)
 
 
 # ---- timing: how late the lab itself was ------------------------------------------------------------------
@@ -417,6 +418,7 @@ class Emulator:
         self.control_path = config.get('control')
         self.listener = None
         self.clients = {}  # fd -> [socket, buffer]
+        self.replying_to = emit
         self.stdin_buffer = b''
 
     # -- setup
@@ -541,17 +543,20 @@ class Emulator:
             self.restore(host, self.stages(host, request.get('direction', 'both')))
             return {'epochMs': time.time() * 1000}
         if op == 'readdress':
+            # The host's holder runs `ip`, which takes a while: the answer comes when it is done (finish_readdress),
+            # and packets keep flowing meanwhile.
             new = request['address']
             socket.inet_aton(new)
+            if host.pending:
+                raise LabError(f'host {host.name} is already changing its address')
+            if socket.inet_aton(new) in self.route:
+                raise LabError(f'address {new} is taken')
             old = host.addresses[0]
             host.sock.sendall((json.dumps({'del': old, 'add': new}) + '\n').encode())
-            reply = json.loads(read_line(host.sock))
-            if not reply.get('ok'):
-                raise LabError(reply.get('error', 'address change failed'))
+            # Packets to the old address go nowhere from now on, as on a real network change.
             self.route.pop(socket.inet_aton(old), None)
-            self.route[socket.inet_aton(new)] = host
-            host.addresses = [new]
-            return {'addresses': host.addresses, 'epochMs': time.time() * 1000}
+            host.pending = (new, request.get('id'), self.replying_to)
+            return None
         raise LabError(f'unknown op {op!r}')
 
     @staticmethod
@@ -600,7 +605,11 @@ class Emulator:
             send({'ok': False, 'error': f'bad request: {e}'})
             return
         try:
-            reply = {'ok': True, **self.handle_request(request)}
+            self.replying_to = send
+            answer = self.handle_request(request)
+            if answer is None:
+                return  # answered later
+            reply = {'ok': True, **answer}
         except (LabError, KeyError, ValueError, OSError, TypeError) as e:
             reply = {'ok': False, 'error': str(e) if not isinstance(e, KeyError) else f'missing {e}'}
         if 'id' in request:
@@ -618,6 +627,7 @@ class Emulator:
             if self.listener:
                 fds.append(self.listener.fileno())
                 fds.extend(self.clients)
+            fds.extend(h.sock.fileno() for h in self.hosts.values() if h.pending)
             timeout = max(0.0, self.heap[0][0] - time.monotonic()) if self.heap else 1.0
             ready, _, _ = select.select(fds, [], [], timeout)
             self.run_due()
@@ -629,6 +639,8 @@ class Emulator:
                     self.read_stdin()
                 elif self.listener and fd == self.listener.fileno():
                     self.accept()
+                elif fd in self.holder_fds():
+                    self.finish_readdress(self.holder_fds()[fd])
                 else:
                     self.read_client(fd)
             self.run_due()
@@ -637,6 +649,26 @@ class Emulator:
                 for h in self.hosts.values():
                     h.up.forget_flows_before(now - 1)
                     h.down.forget_flows_before(now - 1)
+
+    def holder_fds(self):
+        return {h.sock.fileno(): h for h in self.hosts.values() if h.pending}
+
+    def finish_readdress(self, host):
+        new, request_id, send = host.pending
+        host.pending = None
+        try:
+            reply = json.loads(read_line(host.sock))
+        except (LabError, ValueError) as e:
+            reply = {'ok': False, 'error': str(e)}
+        if reply.get('ok'):
+            self.route[socket.inet_aton(new)] = host
+            host.addresses = [new]
+            answer = {'ok': True, 'addresses': host.addresses, 'epochMs': time.time() * 1000}
+        else:
+            answer = {'ok': False, 'error': reply.get('error', 'address change failed')}
+        if request_id is not None:
+            answer['id'] = request_id
+        send(answer)
 
     def read_stdin(self):
         try:

@@ -36,7 +36,7 @@ export const REALTIME_PRIORITY = 10;
 /** How to give the lab what it needs, for the skip line of a test and the CLI's error. */
 export const HOW_TO_RUN_THE_LAB =
   'The lab needs Linux network namespaces and /dev/net/tun: run as root (e.g. `sudo scripts/netns.sh npm test`), ' +
-  'or inside `unshare -rn` where /dev/net/tun is open to you; with python3, ip (iproute2) and nsenter (util-linux) installed.';
+  'or inside `unshare -rn` where /dev/net/tun is open to you; with python3, ip (iproute2), nsenter and setpriv (util-linux) installed.';
 
 /** The Python interpreter the emulator runs on: PAXOS_LAB_PYTHON, else the system's python3. */
 export function pythonPath(): string {

@@ -35,7 +35,8 @@ function panel(title: string, groups: { name: string; bars: Bar[]; marker?: numb
   let sy: (v: number) => number;
   let ticks: number[];
   if (scale === 'log') {
-    const lo = 10 ** Math.floor(Math.log10(Math.max(0.1, Math.min(...values))));
+    // A decade below the smallest bar, so even the smallest has some height.
+    const lo = 10 ** Math.floor(Math.log10(Math.max(0.01, Math.min(...values) / 2)));
     const hi = 10 ** Math.ceil(Math.log10(Math.max(...values, goal ?? 0)));
     sy = (v) => y1 - ((Math.log10(Math.max(lo, v)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (y1 - y0);
     ticks = [];

@@ -113,10 +113,10 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
   it('caps the rate: a queue that holds queueMs of it, then drops', { skip, timeout: 60_000 }, async (t) => {
     const lab = ready();
     // 1000-byte probes every 1 ms (8.2 Mbit/s with headers) into a 2 Mbit/s cap with a 50 ms queue.
-    await lab.stats({ reset: true });
+    await lab.stats({ window: 'rate', reset: true });
     const r = await probe(lab, 'capped', 'ref', { count: 600, intervalMs: 1, size: 1000 });
     // Without real-time priority (a user namespace) the lab itself can be late: that much more is allowed.
-    const late = (await lab.stats()).timing.window.maxMs ?? 0;
+    const late = (await lab.stats({ window: 'rate' })).timing.window.maxMs ?? 0;
     // What was offered (IP + UDP headers included), kbit/s, as the sender managed to pace it.
     const span = r.probes[r.probes.length - 1]!.sentAt - r.probes[0]!.sentAt;
     const offeredKbps = (((r.probes.length - 1) * 1028 * 8) / span);
@@ -128,7 +128,7 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
     assert.ok(r.forward.p50Ms >= 40, `the queue should be full most of the time: median ${r.forward.p50Ms.toFixed(1)} ms`);
   });
 
-  it('cuts a link for a given time, restores it on time, and takes a new link while running', { skip, timeout: 60_000 }, async (t) => {
+  it('cuts a link for a given time, restores it on time, takes a new link and a new address while running', { skip, timeout: 60_000 }, async (t) => {
     const lab = ready();
     const running = probe(lab, 'ref', 'cutme', { count: 600, intervalMs: 5 });
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -151,6 +151,18 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
     t.diagnostic(`after the change to 30 ms down: ${fmt(changed.forward)}`);
     assert.ok(changed.forward.minMs >= 30 && changed.forward.p50Ms <= 31.5, `delay after the change: ${fmt(changed.forward)}`);
     await lab.setLink('cutme', { down: {} });
+
+    // A network change: the host gets a new address, the old one leads nowhere.
+    const old = lab.host('cutme').address;
+    await lab.readdress('cutme', '10.99.1.77');
+    const moved = await probe(lab, 'ref', 'cutme', { count: 50, intervalMs: 5 });
+    assert.equal(moved.forward.loss, 0, `probes to the new address: ${fmt(moved.forward)}`);
+    const before = (await lab.stats()).unroutable;
+    lab.host('cutme').address = old;
+    const stale = await probe(lab, 'ref', 'cutme', { count: 20, intervalMs: 5 });
+    assert.equal(stale.forward.loss, 1, 'probes to the old address reach nobody');
+    assert.ok((await lab.stats()).unroutable >= before + 20, 'and count as unroutable');
+    lab.host('cutme').address = '10.99.1.77';
   });
 
   it("measures its own timing error (scheduled against actual send) and reports each host's traffic", { skip, timeout: 30_000 }, async (t) => {

@@ -4,11 +4,11 @@
  * (10 ms up, 70 ms down), the signaling server in a data centre (1 ms): the lab's `asymmetric` profile.
  *
  * 1. Formation: three tabs synced, one leader, a direct data channel between every pair.
- * 2. Commands from each tab (pause, play, seek in turn, twice round) decided on every tab, within 1.6 tab-to-
- *    tab round trips at the median and 3 at p99.
- * 3. Steady playback: the media clocks of the two `continent` tabs within 5 ms at p95 and 15 ms at most;
+ * 2. Steady playback: the media clocks of the two `continent` tabs within 5 ms at p95 and 15 ms at most;
  *    a pair with the asymmetric tab within 3 ms of the bound the asymmetry sets (half of it: a clock sampled
  *    over that path cannot do better without another reference); no leader change.
+ * 3. Commands from each tab (pause, play, seek in turn, twice round) decided on every tab, within 1.6 tab-to-
+ *    tab round trips at the median and 3 at p99.
  * 4. A follower's link cut for 20 s: the other two keep deciding (a seek during the cut); when the link
  *    returns, the tab's media clock is within one frame of the others within 2 s, no seek or pause reaches
  *    the others, no leader changes, and the tab does not report `synced` before it applied what it missed.
@@ -109,26 +109,6 @@ describe(`a room of ${TABS} tabs in the lab (continent, one tab asymmetric): iss
     need(world, 'the lab');
   });
 
-  it('decides commands from each tab on every tab', { skip, timeout: 120_000 }, async (t) => {
-    const w = need(world, 'the lab');
-    commands = await runCommands(w.room, 6, random);
-    t.diagnostic(`decisions (ms): ${commands.commands.map((c) => `${c.kind}@${c.issuer} ${c.decisionMs.toFixed(0)}`).join(', ')}`);
-    assert.deepEqual(commands.failures, [], 'commands that failed or were not decided on every tab');
-    assert.equal(commands.commands.length, 6);
-    assert.deepEqual(commands.notApplied, [], 'commands some tab never applied');
-  });
-
-  it('decides within 1.6 tab-to-tab round trips at p50 and 3 at p99', { skip, timeout: 10_000 }, (t) => {
-    const c = need(commands, 'the commands');
-    const rtt = percentile(c.rtts, 50);
-    const d = c.commands.map((x) => x.decisionMs);
-    const p50 = percentile(d, 50) / rtt;
-    const p99 = percentile(d, 99) / rtt;
-    t.diagnostic(`round trip p50 ${rtt.toFixed(0)} ms; decision p50 ${percentile(d, 50).toFixed(0)} ms = ${p50.toFixed(2)} rtt, p99 ${percentile(d, 99).toFixed(0)} ms = ${p99.toFixed(2)} rtt`);
-    assert.ok(p50 <= 1.6, `decision p50 ${p50.toFixed(2)} round trips, goal <= 1.6`);
-    assert.ok(p99 <= 3, `decision p99 ${p99.toFixed(2)} round trips, goal <= 3`);
-  });
-
   it('plays in step: media clocks within the drift goal of each pair, one leader throughout', { skip, timeout: 120_000 }, async (t) => {
     const w = need(world, 'the lab');
     steady = await runSteady(w.room, WARMUP_S, STEADY_S);
@@ -154,6 +134,26 @@ describe(`a room of ${TABS} tabs in the lab (continent, one tab asymmetric): iss
     assert.deepEqual(steady.problems, [], 'tabs that stopped playing or presenting');
     assert.deepEqual(failures, [], 'pairs outside the drift goal');
     assert.equal(steady.leaderChanges, 0, 'leader changes during steady playback');
+  });
+
+  it('decides commands from each tab on every tab', { skip, timeout: 120_000 }, async (t) => {
+    const w = need(world, 'the lab');
+    commands = await runCommands(w.room, 6, random);
+    t.diagnostic(`decisions (ms): ${commands.commands.map((c) => `${c.kind}@${c.issuer} ${c.decisionMs.toFixed(0)}`).join(', ')}`);
+    assert.deepEqual(commands.failures, [], 'commands that failed or were not decided on every tab');
+    assert.equal(commands.commands.length, 6);
+    assert.deepEqual(commands.notApplied, [], 'commands some tab never applied');
+  });
+
+  it('decides within 1.6 tab-to-tab round trips at p50 and 3 at p99', { skip, timeout: 10_000 }, (t) => {
+    const c = need(commands, 'the commands');
+    const rtt = percentile(c.rtts, 50);
+    const d = c.commands.map((x) => x.decisionMs);
+    const p50 = percentile(d, 50) / rtt;
+    const p99 = percentile(d, 99) / rtt;
+    t.diagnostic(`round trip p50 ${rtt.toFixed(0)} ms; decision p50 ${percentile(d, 50).toFixed(0)} ms = ${p50.toFixed(2)} rtt, p99 ${percentile(d, 99).toFixed(0)} ms = ${p99.toFixed(2)} rtt`);
+    assert.ok(p50 <= 1.6, `decision p50 ${p50.toFixed(2)} round trips, goal <= 1.6`);
+    assert.ok(p99 <= 3, `decision p99 ${p99.toFixed(2)} round trips, goal <= 3`);
   });
 
   it(`keeps deciding while a follower's link is cut for ${CUT_MS / 1000} s`, { skip, timeout: 120_000 }, async (t) => {
