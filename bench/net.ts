@@ -22,14 +22,14 @@
  *   npm run bench:net -- --profiles continent,mobile --steady 60
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOW_TO_RUN_THE_LAB, Lab, labSupport, stopLabsOnSignals } from '../lab/lab.js';
 import { PROFILES, link } from '../lab/profiles.js';
 import { BenchPage } from './lib/bench-page.js';
-import { bundleAgeBehindSources, checkAssets } from './lib/bench-server.js';
+import { benchChromePath, bundleAgeBehindSources, checkAssets } from './lib/bench-server.js';
 import { type LabServer, startLabServer } from './lib/lab-server.js';
 import { startLoadWindow } from './lib/machine-load.js';
 import { NET_USAGE, type NetBenchOptions, UsageError, parseNetArgs } from './lib/net-args.js';
@@ -44,20 +44,7 @@ const USERNS_ENV = 'PAXOS_BENCH_NET_USERNS';
 
 const log = (message: string) => console.log(`[bench:net ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-function chromePath(): string {
-  const path = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(path)) throw new BenchError(`no Chromium at ${path}: install Debian's chromium or set CHROME_PATH`);
-  return path;
-}
 
-function newestFile(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestFile(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 function commit(): string {
   const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
@@ -67,9 +54,9 @@ function commit(): string {
 }
 
 async function run(opts: NetBenchOptions): Promise<void> {
-  const executablePath = chromePath();
+  const executablePath = benchChromePath();
   checkAssets(opts.widget ? resolve(opts.widget) : undefined);
-  const behind = opts.widget ? 0 : bundleAgeBehindSources(newestFile(join(ROOT, 'src')));
+  const behind = opts.widget ? 0 : bundleAgeBehindSources();
   if (behind > 0) log(`warning: dist/paxos-video.js is older than src/ (by ${(behind / 1000).toFixed(0)} s): run \`npm run build\` to measure the current code`);
   const started = nodeNow();
   const random = seededRandom(opts.seed);

@@ -20,13 +20,13 @@
  *   npm run bench:sync -- --quick       # smoke run (~2 min)
  *   npm run bench:sync -- --pages 6 --seed 7
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { USAGE, UsageError, parseArgs, type SyncBenchOptions } from './lib/args.js';
 import { BenchPage } from './lib/bench-page.js';
 import { BenchRoom, type ControllerName } from './lib/bench-room.js';
-import { bundleAgeBehindSources, startBenchServer } from './lib/bench-server.js';
+import { benchChromePath, bundleAgeBehindSources, startBenchServer } from './lib/bench-server.js';
 import { runCommands } from './lib/command-phase.js';
 import { driftChart } from './lib/drift-chart.js';
 import { runFailover } from './lib/failover-phase.js';
@@ -39,23 +39,8 @@ import { runSteady, type SteadyResult } from './lib/steady-phase.js';
 import { PageTimeline, pairs, sampleDrift } from './lib/timeline.js';
 import { BenchError, nodeNow } from './lib/wait.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 
-function chromePath(): string {
-  const path = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(path)) throw new BenchError(`no Chromium at ${path}: install Debian's chromium or set CHROME_PATH`);
-  return path;
-}
 
-/** Newest modification time under `dir`, ms. */
-function newestFile(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestFile(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 const log = (message: string) => console.log(`[bench:sync ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -112,8 +97,8 @@ function steadyLine(s: SteadyResult): string {
 }
 
 async function run(opts: SyncBenchOptions): Promise<void> {
-  const executablePath = chromePath();
-  const behind = opts.widget ? 0 : bundleAgeBehindSources(newestFile(join(ROOT, 'src')));
+  const executablePath = benchChromePath();
+  const behind = opts.widget ? 0 : bundleAgeBehindSources();
   if (opts.widget) log(`widget bundle: ${opts.widget}`);
   if (behind > 0) log(`warning: dist/paxos-video.js is older than src/ (by ${(behind / 1000).toFixed(0)} s): run \`npm run build\` to measure the current code`);
   const started = nodeNow();

@@ -7,7 +7,7 @@
  * pages another build (or half a file).
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,9 +39,26 @@ export function checkAssets(widgetPath = WIDGET_PATH): void {
   if (!existsSync(VIDEO)) throw new BenchError(`${VIDEO} is missing: run scripts/make-demo-video.sh`);
 }
 
+/** Newest modification time under `dir`, ms. */
+function newestFile(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestFile(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
 /** How much older the bundle is than the newest file of src/, ms (0 when it is up to date). */
-export function bundleAgeBehindSources(newestSource: number): number {
-  return Math.max(0, newestSource - statSync(WIDGET_PATH).mtimeMs);
+export function bundleAgeBehindSources(): number {
+  return Math.max(0, newestFile(join(ROOT, 'src')) - statSync(WIDGET_PATH).mtimeMs);
+}
+
+/** The Chromium the benchmarks drive: CHROME_PATH, else Debian's. */
+export function benchChromePath(): string {
+  const path = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(path)) throw new BenchError(`no Chromium at ${path}: install Debian's chromium or set CHROME_PATH`);
+  return path;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import * as v from '../../src/schema/index.js';
 import { PROFILE_NAMES, type ProfileName, isProfileName } from '../../lab/profiles.js';
-import { UsageError } from './args.js';
+import { UsageError, int, num } from './args.js';
 
 export { UsageError };
 
@@ -48,15 +48,6 @@ export const NET_USAGE = `Usage: npm run bench:net -- [options]
 
 Needs what the lab needs (lab/lab.ts): root, or unshare -rn with /dev/net/tun open; python3, ip, nsenter.`;
 
-const numeric = (flag: string, pattern: RegExp, kind: string, min: number, max: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(pattern, `${flag}: must be ${kind}`),
-    v.check((s: string) => Number(s) >= min, `${flag}: must be at least ${min}`),
-    v.check((s: string) => Number(s) <= max, `${flag}: must be at most ${max}`),
-  );
-const int = (flag: string, min: number, max: number) => numeric(flag, /^-?\d+$/, 'an integer', min, max);
-const num = (flag: string, min: number, max: number) => numeric(flag, /^\d+(\.\d+)?$/, 'a number', min, max);
 const profileList = (flag: string, allowNone: boolean) =>
   v.pipe(
     v.string(),
