@@ -90,6 +90,8 @@ async function run(opts: NetBenchOptions): Promise<void> {
           emulator_error_p99_ms: null as number | null,
           emulator_error_p50_ms: null as number | null,
           emulator_error_max_ms: null as number | null,
+          emulator_late_over_10ms: null as number | null,
+          emulator_packets: null as number | null,
           emulator_realtime: lab.realtime,
           command: `npm run bench:net${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
           quick: opts.quick,
@@ -117,6 +119,8 @@ async function run(opts: NetBenchOptions): Promise<void> {
       doc.run.emulator_error_p50_ms = total.p50Ms;
       doc.run.emulator_error_p99_ms = total.p99Ms;
       doc.run.emulator_error_max_ms = total.maxMs === null ? null : round(total.maxMs, 2);
+      doc.run.emulator_late_over_10ms = total.over10Ms;
+      doc.run.emulator_packets = total.count;
       mkdirSync(opts.outDir, { recursive: true });
       writeFileSync(join(opts.outDir, 'net.json'), `${JSON.stringify(doc, null, 2)}\n`);
       return doc;
@@ -126,7 +130,10 @@ async function run(opts: NetBenchOptions): Promise<void> {
       const result = await runProfile(ctx, profile);
       profiles[profile] = profileJson(result);
       const e = profiles[profile]!.emulator;
-      log(`${profile}: done in ${result.durationS.toFixed(0)} s; lab late p50 ${e.late_p50_ms} / p99 ${e.late_p99_ms} / max ${e.late_max_ms} ms over ${e.packets} packets; machine ${(result.load.busyShare * 100).toFixed(0)} % busy`);
+      log(
+        `${profile}: done in ${result.durationS.toFixed(0)} s; lab late p50 ${e.late_p50_ms} / p99 ${e.late_p99_ms} / max ${e.late_max_ms} ms over ${e.packets} packets ` +
+          `(${e.late_over_1ms} over 1 ms, ${e.late_over_10ms} over 10 ms); machine ${(result.load.busyShare * 100).toFixed(0)} % busy`,
+      );
       await write(); // a run cut short still leaves every finished profile behind
     }
     const doc = await write();
@@ -138,7 +145,7 @@ async function run(opts: NetBenchOptions): Promise<void> {
     writeFileSync(join(opts.outDir, 'net.svg'), svg);
     console.log(
       `\npaxos-video under emulated links: ${opts.pages} tabs, ${version}, ${cpus().length} CPUs ${Math.round((doc.run.machine_busy_share ?? 0) * 100)} % busy, seed ${opts.seed}${opts.quick ? ' (quick)' : ''}; ` +
-        `lab timing error p50 ${doc.run.emulator_error_p50_ms} / p99 ${doc.run.emulator_error_p99_ms} / max ${doc.run.emulator_error_max_ms} ms (${lab.realtime.ok ? 'real-time priority' : 'normal priority'})\n`,
+        `lab timing error p50 ${doc.run.emulator_error_p50_ms} / p99 ${doc.run.emulator_error_p99_ms} / max ${doc.run.emulator_error_max_ms} ms, ${doc.run.emulator_late_over_10ms} of ${doc.run.emulator_packets} packets over 10 ms late (${lab.realtime.ok ? 'real-time priority' : 'normal priority'})\n`,
     );
     console.log(formatNetTable(profiles));
     console.log(`\nwrote ${join(opts.outDir, 'net.json')} and ${join(opts.outDir, 'net.svg')} in ${(doc.run.duration_s ?? 0).toFixed(0)} s`);

@@ -359,11 +359,14 @@ class Lateness:
         return self.max * 1000
 
     def summary(self):
+        over_1ms = sum(self.fine[100:]) + sum(self.coarse)
         return {
             'count': self.count,
             'p50Ms': self.percentile(50),
             'p99Ms': self.percentile(99),
             'maxMs': self.max * 1000 if self.count else None,
+            'over1Ms': over_1ms,
+            'over10Ms': sum(self.coarse[10:]),
         }
 
 

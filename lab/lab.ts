@@ -103,6 +103,9 @@ export interface TimingSummary {
   p50Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
+  /** Packets sent more than 1 ms and more than 10 ms late. */
+  over1Ms: number;
+  over10Ms: number;
 }
 
 /** What the emulator measured: of itself (timing, CPU) and of each host's link. */

@@ -20,7 +20,7 @@ import { BenchError, delay, nodeNow, waitFor } from './wait.js';
 /** How long a tab may take to recover before the figure is reported missing. */
 const RECOVER_TIMEOUT_MS = 30_000;
 /** After recovery, what reached the others is counted this much longer. */
-const AFTERMATH_MS = 2000;
+const AFTERMATH_MS = 1500;
 
 /** The lab host a benchmark page's browser runs in. */
 export const hostOf = (page: BenchPage): string => `tab${page.index}`;
@@ -41,7 +41,7 @@ export interface CutResult {
   statusSyncedMs: number | null;
   /** The tab's statuses while its link was gone. */
   statusesWhileCut: string[];
-  /** Leader changes from the cut until two seconds after recovery. */
+  /** Leader changes from the cut until AFTERMATH_MS after recovery. */
   leaderChanges: number;
   /** Seeks and pauses on the other tabs after the link returned that no command asked for. */
   seeksOnOthers: number;

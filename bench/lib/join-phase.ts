@@ -20,7 +20,7 @@ export interface JoinResult {
   page: string;
   /** Navigation start until its media clock is within one frame of every other page's for JOIN_HOLD_MS, ms; null: never within the timeout. */
   joinToSyncMs: number | null;
-  /** The same, by presented frames, ms; null: not within PRESENTED_GRACE_MS after the media clock's verdict. */
+  /** The same, by presented frames, ms; null: not within the grace (default PRESENTED_GRACE_MS) after the media clock's verdict. */
   presentedJoinToSyncMs: number | null;
   /** Navigation start until the element reported `synced` (joined and caught up with the log), ms. */
   statusSyncedMs: number | null;
@@ -31,7 +31,7 @@ export interface JoinResult {
 }
 
 /** Runs the join on a room that is playing with at least three pages. */
-export async function runJoin(room: BenchRoom, timeoutMs = JOIN_TIMEOUT_MS): Promise<JoinResult> {
+export async function runJoin(room: BenchRoom, timeoutMs = JOIN_TIMEOUT_MS, presentedGraceMs = PRESENTED_GRACE_MS): Promise<JoinResult> {
   const state = (await room.snapshots())[0]!.state;
   if (state.paused) throw new BenchError('the join needs a playing room');
   const leader = await room.leader();
@@ -81,7 +81,7 @@ export async function runJoin(room: BenchRoom, timeoutMs = JOIN_TIMEOUT_MS): Pro
   }
   // Pictures may take a little longer than the clocks: give them a few more seconds, then report what they did.
   let presentedSettled: number | undefined;
-  for (const deadline = nodeNow() + PRESENTED_GRACE_MS; presentedSettled === undefined && nodeNow() < deadline; await delay(250)) {
+  for (const deadline = nodeNow() + presentedGraceMs; presentedSettled === undefined && nodeNow() < deadline; await delay(250)) {
     await room.pullAll();
     presentedSettled = settledBy(presented, nodeNow() - 50);
   }

@@ -31,7 +31,7 @@ export interface NetBenchOptions {
 
 export const NET_USAGE = `Usage: npm run bench:net -- [options]
 
-  --quick          smoke run: 2 s warm-up, 4 s steady phases, 3 commands per profile; the 30 s tab
+  --quick          smoke run: 2 s warm-up, 3 s steady phases, 3 commands per profile; the 30 s tab
                    cut, the network change and the 30 s server cut only on continent (under 10 min)
   --profiles LIST  comma-separated, from ${PROFILE_NAMES.join(', ')} (default: all)
   --long-cuts LIST profiles that get the 30 s cuts and the network change (default: all; quick: continent;
@@ -103,7 +103,7 @@ export function parseNetArgs(argv: readonly string[]): NetBenchOptions | undefin
     profiles,
     pages: get('--pages', 3),
     quick,
-    steadySeconds: get('--steady', quick ? 4 : 30),
+    steadySeconds: get('--steady', quick ? 3 : 30),
     warmupSeconds: get('--warmup', quick ? 2 : 5),
     commands: get('--commands', quick ? 3 : 30),
     longCuts: longCuts.filter((p) => profiles.includes(p)),

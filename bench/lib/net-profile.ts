@@ -219,7 +219,7 @@ export async function runProfile(ctx: NetContext, profile: ProfileName): Promise
       const d = run.commands.commands.map((c) => c.decisionMs).sort((a, b) => a - b);
       log(`${profile}: ${d.length} commands, decision p50 ${(d[Math.floor(d.length / 2)] ?? Number.NaN).toFixed(0)} ms, ${run.commands.failures.length} failed`);
     }
-    run.join = await attempt('join', () => runJoin(ours, 30_000));
+    run.join = await attempt('join', () => runJoin(ours, 30_000, opts.quick ? 1500 : undefined));
     if (run.join?.problem) problems.push(`join: ${run.join.problem}`);
     if (run.join) log(`${profile}: join to synced ${run.join.joinToSyncMs?.toFixed(0) ?? 'never'} ms (media), ${run.join.presentedJoinToSyncMs?.toFixed(0) ?? 'never'} ms (presented)`);
 
@@ -250,6 +250,5 @@ export async function runProfile(ctx: NetContext, profile: ProfileName): Promise
     });
   }
   for (const s of Object.values(run.steady)) if (s) problems.push(...s.problems);
-  await Promise.all(pages.map((p) => p.leave()));
   return { ...run, lab: await lab.stats({ window: 'profile' }), load: load.end(), durationS: (nodeNow() - started) / 1000 };
 }

@@ -66,6 +66,8 @@ const emulatorJson = (s: LabStats) => ({
   late_p50_ms: s.timing.window.p50Ms,
   late_p99_ms: s.timing.window.p99Ms,
   late_max_ms: r1(s.timing.window.maxMs),
+  late_over_1ms: s.timing.window.over1Ms,
+  late_over_10ms: s.timing.window.over10Ms,
   cpu_share: s.cpu.window.share,
 });
 
