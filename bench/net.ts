@@ -17,8 +17,8 @@
  * Writes bench/results/net.json and bench/results/net.svg and prints one table with the goals each profile
  * met or missed. A figure that misses its goal, or a scenario that fails, is reported; the run goes on.
  *
- *   npm run bench:net                          # every profile, every scenario (~45 min on 2 cores)
- *   npm run bench:net -- --quick               # every profile, short phases (under 10 min)
+ *   npm run bench:net                          # every profile, every scenario (~40 min on 2 cores)
+ *   npm run bench:net -- --quick               # every profile, short phases, no 30 s cuts (~9-10 min)
  *   npm run bench:net -- --profiles continent,mobile --steady 60
  */
 import { spawn, spawnSync } from 'node:child_process';

@@ -58,17 +58,18 @@ export class BenchRoom {
    * Opens every page at once, as a watch party starts when a link is shared, and waits until the room has
    * formed (see {@link waitFormed}).
    */
-  async formTogether(timeoutMs = 60_000, direct = true): Promise<void> {
+  async formTogether(timeoutMs = 60_000, direct = true, whole = true): Promise<void> {
     await Promise.all(this.members.map((p) => p.open(this.url)));
-    await this.waitFormed(timeoutMs, direct);
+    await this.waitFormed(timeoutMs, direct, whole);
   }
 
   /**
    * Waits until every member is synced, all agree on one leader, each reaches every other (`direct`: over
    * its own data channel, not the server relay), the acceptors are as many as the room allows, and every
-   * video can show a frame.
+   * video can show a frame. Without `whole`, the reach and the acceptors are not waited for (a room that can
+   * play, for a steady-playback measurement).
    */
-  async waitFormed(timeoutMs: number, direct = true): Promise<Snapshot[]> {
+  async waitFormed(timeoutMs: number, direct = true, whole = true): Promise<Snapshot[]> {
     const n = this.members.length;
     const wantAcceptors = Math.min(n, MAX_ACCEPTORS);
     return waitFor(
@@ -79,12 +80,12 @@ export class BenchRoom {
           s.every((x) => x.status === 'synced') &&
           leader !== null &&
           s.every((x) => x.leader === leader) &&
-          s.every((x) => x.peers.filter((p) => p.connected && (!direct || !p.relayed)).length >= n - 1) &&
-          s.filter((x) => x.role !== 'learner').length === wantAcceptors &&
+          (!whole || s.every((x) => x.peers.filter((p) => p.connected && (!direct || !p.relayed)).length >= n - 1)) &&
+          (!whole || s.filter((x) => x.role !== 'learner').length === wantAcceptors) &&
           s.every((x) => x.video.readyState >= 2);
         return ok ? s : undefined;
       },
-      `room ${this.name} to form (${n} pages synced, one leader, ${direct ? 'full direct mesh' : 'all reachable'}, ${wantAcceptors} acceptors, video ready)`,
+      `room ${this.name} to form (${n} pages synced, one leader${whole ? `, ${direct ? 'full direct mesh' : 'all reachable'}, ${wantAcceptors} acceptors` : ''}, video ready)`,
       timeoutMs,
       { intervalMs: 200, describe: async () => (await this.describe()) + (direct ? await this.connectionLogs() : '') },
     );

@@ -90,7 +90,7 @@ async function decideOn(issuer: BenchPage, pages: readonly BenchPage[], kind: Co
 }
 
 /** Measures how the tab comes back after `restoredAt`. */
-async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, restoredAt: number, missed: Decided, base: Omit<CutResult, 'recoverMs' | 'appliedMissedMs' | 'statusSyncedMs' | 'statusesWhileCut' | 'leaderChanges' | 'seeksOnOthers' | 'pausesOnOthers' | 'problem'>): Promise<CutResult> {
+async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, restoredAt: number, missed: Decided, timeoutMs: number, base: Omit<CutResult, 'recoverMs' | 'appliedMissedMs' | 'statusSyncedMs' | 'statusesWhileCut' | 'leaderChanges' | 'seeksOnOthers' | 'pausesOnOthers' | 'problem'>): Promise<CutResult> {
   const subject = room.members.indexOf(victim);
   // Without a missed decision the tab has nothing to catch up on: its recovery says little.
   let problem: string | null = missed.problem;
@@ -109,7 +109,7 @@ async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, resto
         );
       },
       `${victim.label}'s media clock to stay within one frame of the room after its link returned`,
-      RECOVER_TIMEOUT_MS,
+      timeoutMs,
       { intervalMs: 250, describe: () => room.describe() },
     );
   } catch (error) {
@@ -140,14 +140,14 @@ async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, resto
  * Cuts a follower tab's link for `ms`; one second in, another tab seeks. Measures the decision without the
  * cut tab, and the cut tab's recovery once its link is back.
  */
-export async function runTabCut(lab: Lab, room: BenchRoom, ms: number, random: () => number): Promise<CutResult> {
+export async function runTabCut(lab: Lab, room: BenchRoom, ms: number, random: () => number, recoverTimeoutMs = RECOVER_TIMEOUT_MS): Promise<CutResult> {
   const victim = await follower(room);
   const others = room.members.filter((p) => p !== victim);
   const cutAt = await lab.cut(hostOf(victim), { ms });
   await delay(Math.min(1000, ms / 4));
   const seek = await decideOn(others[0]!, others, 'seek', await seekTarget(room, random), Math.max(2000, ms - 1000));
   const restoredAt = await lab.restored(hostOf(victim), cutAt);
-  return recovery(room, victim, cutAt, restoredAt, seek, { kind: 'cut', page: victim.label, cutMs: restoredAt - cutAt, decidedWhileCutMs: seek.ms });
+  return recovery(room, victim, cutAt, restoredAt, seek, recoverTimeoutMs, { kind: 'cut', page: victim.label, cutMs: restoredAt - cutAt, decidedWhileCutMs: seek.ms });
 }
 
 /**
@@ -155,7 +155,14 @@ export async function runTabCut(lab: Lab, room: BenchRoom, ms: number, random: (
  * offline and its link drops; another tab seeks; the tab gets a new address, its link returns and the
  * browser goes online again. Measures the recovery from the link's return.
  */
-export async function runNetworkChange(lab: Lab, room: BenchRoom, address: string, random: () => number, offlineMs = 3000): Promise<CutResult & { address: string }> {
+export async function runNetworkChange(
+  lab: Lab,
+  room: BenchRoom,
+  address: string,
+  random: () => number,
+  recoverTimeoutMs = RECOVER_TIMEOUT_MS,
+  offlineMs = 3000,
+): Promise<CutResult & { address: string }> {
   const victim = await follower(room);
   const others = room.members.filter((p) => p !== victim);
   await victim.setOffline(true);
@@ -166,7 +173,7 @@ export async function runNetworkChange(lab: Lab, room: BenchRoom, address: strin
   await lab.readdress(hostOf(victim), address);
   const restoredAt = await lab.restore(hostOf(victim));
   await victim.setOffline(false);
-  const result = await recovery(room, victim, cutAt, restoredAt, seek, { kind: 'network-change', page: victim.label, cutMs: restoredAt - cutAt, decidedWhileCutMs: seek.ms });
+  const result = await recovery(room, victim, cutAt, restoredAt, seek, recoverTimeoutMs, { kind: 'network-change', page: victim.label, cutMs: restoredAt - cutAt, decidedWhileCutMs: seek.ms });
   return { ...result, address };
 }
 

@@ -77,6 +77,9 @@ export interface ProfileRun {
   durationS: number;
 }
 
+/** In a quick run a join or a recovery that takes longer than this is reported as missed (">"), not waited for. */
+const QUICK_WAIT_MS = 12_000;
+
 /** Message types that only keep a leader known; everything else is the work of deciding. */
 const KEEPALIVE = new Set(['heartbeat', 'ack']);
 
@@ -150,15 +153,17 @@ export async function runProfile(ctx: NetContext, profile: ProfileName): Promise
 
   const room = (controller: ControllerName) => new BenchRoom(server.origin, `net-${profile}-${controller}-${opts.seed}-${Date.now().toString(36)}`, controller, pages);
   /**
-   * A room of every page opened at once: direct channels wanted (relayed links accepted after two tries),
-   * except for the presets' rooms in a quick run, whose steady playback does not need them.
+   * A room of every page opened at once: direct channels wanted (relayed links accepted after two tries).
+   * In a quick run the presets' rooms only need to play (their steady playback needs no full mesh or full
+   * set of acceptors).
    */
   const form = async (controller: ControllerName): Promise<{ room: BenchRoom; ms: number }> => {
+    const whole = controller === 'ours' || !opts.quick;
     for (let tries = 1; ; tries++) {
       const r = room(controller);
       const t0 = nodeNow();
       try {
-        await r.formTogether(60_000, tries <= 2 && (controller === 'ours' || !opts.quick));
+        await r.formTogether(60_000, tries <= 2, whole);
         return { room: r, ms: nodeNow() - t0 };
       } catch (error) {
         if (!(error instanceof BenchError) || tries >= 3) throw error;
@@ -219,18 +224,19 @@ export async function runProfile(ctx: NetContext, profile: ProfileName): Promise
       const d = run.commands.commands.map((c) => c.decisionMs).sort((a, b) => a - b);
       log(`${profile}: ${d.length} commands, decision p50 ${(d[Math.floor(d.length / 2)] ?? Number.NaN).toFixed(0)} ms, ${run.commands.failures.length} failed`);
     }
-    run.join = await attempt('join', () => runJoin(ours, 30_000, opts.quick ? 1500 : undefined));
+    run.join = await attempt('join', () => runJoin(ours, opts.quick ? QUICK_WAIT_MS : 30_000, opts.quick ? 1500 : undefined));
     if (run.join?.problem) problems.push(`join: ${run.join.problem}`);
     if (run.join) log(`${profile}: join to synced ${run.join.joinToSyncMs?.toFixed(0) ?? 'never'} ms (media), ${run.join.presentedJoinToSyncMs?.toFixed(0) ?? 'never'} ms (presented)`);
 
     const cutLine = (c: CutResult) =>
       `${c.page} back in sync ${c.recoverMs?.toFixed(0) ?? 'never'} ms after its link returned; seek decided without it in ${c.decidedWhileCutMs?.toFixed(0) ?? 'never'} ms; ${c.leaderChanges} leader changes`;
-    run.cut5 = await attempt('tab cut 5 s', () => runTabCut(lab, ours, 5000, random));
+    const recoverWithin = opts.quick ? QUICK_WAIT_MS : undefined;
+    run.cut5 = await attempt('tab cut 5 s', () => runTabCut(lab, ours, 5000, random, recoverWithin));
     if (run.cut5) log(`${profile}: cut 5 s: ${cutLine(run.cut5)}`);
     if (opts.longCuts.includes(profile)) {
-      run.cut30 = await attempt('tab cut 30 s', () => runTabCut(lab, ours, 30_000, random));
+      run.cut30 = await attempt('tab cut 30 s', () => runTabCut(lab, ours, 30_000, random, recoverWithin));
       if (run.cut30) log(`${profile}: cut 30 s: ${cutLine(run.cut30)}`);
-      run.networkChange = await attempt('network change', () => runNetworkChange(lab, ours, ctx.nextAddress(), random));
+      run.networkChange = await attempt('network change', () => runNetworkChange(lab, ours, ctx.nextAddress(), random, recoverWithin));
       if (run.networkChange) log(`${profile}: network change: ${cutLine(run.networkChange)}`);
       run.serverCut = await attempt('server cut 30 s', () => runServerCut(lab, server, ours, 30_000, random));
       if (run.serverCut) log(`${profile}: server cut 30 s: seek decided in ${run.serverCut.decidedWhileCutMs?.toFixed(0) ?? 'never'} ms, tabs rejoined ${run.serverCut.rejoinMs?.toFixed(0) ?? 'never'} ms after`);
