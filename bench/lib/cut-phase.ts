@@ -57,14 +57,39 @@ async function follower(room: BenchRoom): Promise<BenchPage> {
   return [...room.members].reverse().find((p) => p !== leader)!;
 }
 
-/** A seek far from where the room is (at least 3 s away, inside the 60 s video). */
-async function seekTarget(room: BenchRoom, random: () => number): Promise<number> {
+/** The demo video's length, s: a scenario must not play past its end (an ended video pauses). */
+export const VIDEO_S = 60;
+
+/** Where the room is now, s (by the first member's decided state). */
+async function roomPosition(room: BenchRoom): Promise<number> {
   const s = (await room.members[0]!.snapshot()).state;
-  const now = s.paused ? s.position : s.position + ((nodeNow() - s.anchor) / 1000) * s.rate;
+  return s.paused ? s.position : s.position + ((nodeNow() - s.anchor) / 1000) * s.rate;
+}
+
+/**
+ * A seek at least 3 s from where the room is, early enough that `playFor` ms more of playing (the cut and
+ * the recovery after it) stay inside the video with 10 s to spare.
+ */
+async function seekTarget(room: BenchRoom, random: () => number, playFor: number): Promise<number> {
+  const now = await roomPosition(room);
+  const latest = Math.max(8, VIDEO_S - playFor / 1000 - 10);
   let target: number;
-  do target = Math.round((2 + random() * 38) * 1000) / 1000;
+  do target = Math.round((2 + random() * (latest - 2)) * 1000) / 1000;
   while (Math.abs(target - now) < 3);
   return target;
+}
+
+/**
+ * Seeks the room back to the start (decided on every member) when it is past `latest` s, so the next
+ * scenario does not run into the end of the video. Not measured.
+ */
+export async function rewindIfLate(room: BenchRoom, latest = 25): Promise<void> {
+  if ((await roomPosition(room)) <= latest) return;
+  const issuer = room.members[0]!;
+  const result = await issuer.command('seek', 1);
+  if (!result.ok) throw new BenchError(`rewinding the room failed: ${result.code ?? 'error'} ${result.message}`);
+  await room.waitDecided(result.nodeId, 'seek', result.calledAt - 1, 10_000, 'the rewind');
+  await delay(1000);
 }
 
 interface Decided {
@@ -145,7 +170,7 @@ export async function runTabCut(lab: Lab, room: BenchRoom, ms: number, random: (
   const others = room.members.filter((p) => p !== victim);
   const cutAt = await lab.cut(hostOf(victim), { ms });
   await delay(Math.min(1000, ms / 4));
-  const seek = await decideOn(others[0]!, others, 'seek', await seekTarget(room, random), Math.max(2000, ms - 1000));
+  const seek = await decideOn(others[0]!, others, 'seek', await seekTarget(room, random, ms + recoverTimeoutMs), Math.max(2000, ms - 1000));
   const restoredAt = await lab.restored(hostOf(victim), cutAt);
   return recovery(room, victim, cutAt, restoredAt, seek, recoverTimeoutMs, { kind: 'cut', page: victim.label, cutMs: restoredAt - cutAt, decidedWhileCutMs: seek.ms });
 }
@@ -168,7 +193,7 @@ export async function runNetworkChange(
   await victim.setOffline(true);
   const cutAt = await lab.cut(hostOf(victim));
   await delay(1000);
-  const seek = await decideOn(others[0]!, others, 'seek', await seekTarget(room, random), 5000);
+  const seek = await decideOn(others[0]!, others, 'seek', await seekTarget(room, random, offlineMs + recoverTimeoutMs), 5000);
   await delay(Math.max(0, cutAt + offlineMs - nodeNow()));
   await lab.readdress(hostOf(victim), address);
   const restoredAt = await lab.restore(hostOf(victim));
@@ -197,7 +222,7 @@ export interface ServerCutResult {
 export async function runServerCut(lab: Lab, server: LabServer, room: BenchRoom, ms: number, random: () => number): Promise<ServerCutResult> {
   const cutAt = await lab.cut('server', { ms });
   await delay(2000);
-  const seek = await decideOn(room.members[1] ?? room.members[0]!, room.members, 'seek', await seekTarget(room, random), 5000);
+  const seek = await decideOn(room.members[1] ?? room.members[0]!, room.members, 'seek', await seekTarget(room, random, ms + 10_000), 5000);
   let problem: string | null = seek.problem;
   const restoredAt = await lab.restored('server', cutAt);
   await room.pullAll();

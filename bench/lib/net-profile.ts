@@ -11,7 +11,7 @@ import { type LinkName, PROFILES, type ProfileName, link, tabLinkName } from '..
 import type { BenchPage } from './bench-page.js';
 import { BenchRoom, type ControllerName } from './bench-room.js';
 import { type CommandPhaseResult, runCommands } from './command-phase.js';
-import { type CutResult, type ServerCutResult, hostOf, runNetworkChange, runServerCut, runTabCut } from './cut-phase.js';
+import { type CutResult, type ServerCutResult, hostOf, rewindIfLate, runNetworkChange, runServerCut, runTabCut } from './cut-phase.js';
 import { type FailoverResult, runFailover } from './failover-phase.js';
 import { type JoinResult, runJoin } from './join-phase.js';
 import type { LabServer } from './lab-server.js';
@@ -224,26 +224,32 @@ export async function runProfile(ctx: NetContext, profile: ProfileName): Promise
       const d = run.commands.commands.map((c) => c.decisionMs).sort((a, b) => a - b);
       log(`${profile}: ${d.length} commands, decision p50 ${(d[Math.floor(d.length / 2)] ?? Number.NaN).toFixed(0)} ms, ${run.commands.failures.length} failed`);
     }
-    run.join = await attempt('join', () => runJoin(ours, opts.quick ? QUICK_WAIT_MS : 30_000, opts.quick ? 1500 : undefined));
+    /** A scenario on the playing room, which is first brought back near the start if it is late in the video. */
+    const scenario = <T>(name: string, f: () => Promise<T>) =>
+      attempt(name, async () => {
+        await rewindIfLate(ours);
+        return f();
+      });
+    run.join = await scenario('join', () => runJoin(ours, opts.quick ? QUICK_WAIT_MS : 30_000, opts.quick ? 1500 : undefined));
     if (run.join?.problem) problems.push(`join: ${run.join.problem}`);
     if (run.join) log(`${profile}: join to synced ${run.join.joinToSyncMs?.toFixed(0) ?? 'never'} ms (media), ${run.join.presentedJoinToSyncMs?.toFixed(0) ?? 'never'} ms (presented)`);
 
     const cutLine = (c: CutResult) =>
       `${c.page} back in sync ${c.recoverMs?.toFixed(0) ?? 'never'} ms after its link returned; seek decided without it in ${c.decidedWhileCutMs?.toFixed(0) ?? 'never'} ms; ${c.leaderChanges} leader changes`;
     const recoverWithin = opts.quick ? QUICK_WAIT_MS : undefined;
-    run.cut5 = await attempt('tab cut 5 s', () => runTabCut(lab, ours, 5000, random, recoverWithin));
+    run.cut5 = await scenario('tab cut 5 s', () => runTabCut(lab, ours, 5000, random, recoverWithin));
     if (run.cut5) log(`${profile}: cut 5 s: ${cutLine(run.cut5)}`);
     if (opts.longCuts.includes(profile)) {
-      run.cut30 = await attempt('tab cut 30 s', () => runTabCut(lab, ours, 30_000, random, recoverWithin));
+      run.cut30 = await scenario('tab cut 30 s', () => runTabCut(lab, ours, 30_000, random, recoverWithin));
       if (run.cut30) log(`${profile}: cut 30 s: ${cutLine(run.cut30)}`);
-      run.networkChange = await attempt('network change', () => runNetworkChange(lab, ours, ctx.nextAddress(), random, recoverWithin));
+      run.networkChange = await scenario('network change', () => runNetworkChange(lab, ours, ctx.nextAddress(), random, recoverWithin));
       if (run.networkChange) log(`${profile}: network change: ${cutLine(run.networkChange)}`);
-      run.serverCut = await attempt('server cut 30 s', () => runServerCut(lab, server, ours, 30_000, random));
+      run.serverCut = await scenario('server cut 30 s', () => runServerCut(lab, server, ours, 30_000, random));
       if (run.serverCut) log(`${profile}: server cut 30 s: seek decided in ${run.serverCut.decidedWhileCutMs?.toFixed(0) ?? 'never'} ms, tabs rejoined ${run.serverCut.rejoinMs?.toFixed(0) ?? 'never'} ms after`);
     }
     for (const c of [run.cut5, run.cut30, run.networkChange]) if (c?.problem) problems.push(`${c.kind} of ${c.page}: ${c.problem}`);
     if (run.serverCut?.problem) problems.push(`server cut: ${run.serverCut.problem}`);
-    run.failover = await attempt('failover', () => runFailover(ours));
+    run.failover = await scenario('failover', () => runFailover(ours));
     if (run.failover) log(`${profile}: failover ${run.failover.failoverMs.toFixed(0)} ms`);
   }
 
