@@ -135,13 +135,22 @@ export class BenchRoom {
     return s.reduce((sum, x) => sum + x.peers.filter((p) => p.connected && p.relayed).length, 0) / 2;
   }
 
-  /** The member that is the leader, by the members' common view. */
-  async leader(): Promise<BenchPage> {
-    const s = await this.snapshots();
-    const id = s[0]!.leader;
-    const i = s.findIndex((x) => x.nodeId === id);
-    if (id === null || i < 0 || !s.every((x) => x.leader === id)) throw new BenchError(`no leader all pages agree on:${await this.describe()}`);
-    return this.members[i]!;
+  /**
+   * The member that is the leader, by the members' common view, waiting up to `timeoutMs` for one (a leader
+   * change in progress, or a page that has not heard of the new leader yet, is not an answer).
+   */
+  async leader(timeoutMs = 10_000): Promise<BenchPage> {
+    return waitFor(
+      async () => {
+        const s = await this.snapshots();
+        const id = s[0]!.leader;
+        const i = s.findIndex((x) => x.nodeId === id);
+        return id !== null && i >= 0 && s.every((x) => x.leader === id) ? this.members[i]! : undefined;
+      },
+      'a leader all pages agree on',
+      timeoutMs,
+      { intervalMs: 100, describe: () => this.describe() },
+    );
   }
 
   /**
