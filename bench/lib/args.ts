@@ -52,15 +52,15 @@ export class UsageError extends Error {
 }
 
 // Numeric flags: the text is checked (format, then range as a number); parseArgs converts it.
-export const numeric = (flag: string, pattern: RegExp, kind: string, min: number, max: number) =>
+const numeric = (flag: string, pattern: RegExp, kind: string, min: number, max: number) =>
   v.pipe(
     v.string(),
     v.regex(pattern, `${flag}: must be ${kind}`),
     v.check((s: string) => Number(s) >= min, `${flag}: must be at least ${min}`),
     v.check((s: string) => Number(s) <= max, `${flag}: must be at most ${max}`),
   );
-export const int = (flag: string, min: number, max: number) => numeric(flag, /^-?\d+$/, 'an integer', min, max);
-export const num = (flag: string, min: number, max: number) => numeric(flag, /^\d+(\.\d+)?$/, 'a number', min, max);
+const int = (flag: string, min: number, max: number) => numeric(flag, /^-?\d+$/, 'an integer', min, max);
+const num = (flag: string, min: number, max: number) => numeric(flag, /^\d+(\.\d+)?$/, 'a number', min, max);
 
 const FLAGS = {
   '--pages': int('--pages', 3, 8),

@@ -4,7 +4,7 @@
  */
 import * as v from '../../src/schema/index.js';
 import { PROFILE_NAMES, type ProfileName, isProfileName } from '../../lab/profiles.js';
-import { UsageError, int, num } from './args.js';
+import { UsageError } from './args.js';
 
 export { UsageError };
 
@@ -49,6 +49,16 @@ export const NET_USAGE = `Usage: npm run bench:net -- [options]
 
 Needs what the lab needs (lab/lab.ts): root, or unshare -rn with /dev/net/tun open; python3, ip, nsenter.`;
 
+// Numeric flags: the text is checked (format, then range as a number), then converted (as bench/lib/args.ts does).
+const numeric = (flag: string, pattern: RegExp, kind: string, min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(pattern, `${flag}: must be ${kind}`),
+    v.check((s: string) => Number(s) >= min, `${flag}: must be at least ${min}`),
+    v.check((s: string) => Number(s) <= max, `${flag}: must be at most ${max}`),
+  );
+const int = (flag: string, min: number, max: number) => numeric(flag, /^-?\d+$/, 'an integer', min, max);
+const num = (flag: string, min: number, max: number) => numeric(flag, /^\d+(\.\d+)?$/, 'a number', min, max);
 const profileList = (flag: string, allowNone: boolean) =>
   v.pipe(
     v.string(),
