@@ -78,14 +78,23 @@ function writeJson(path: string, data: unknown): void {
   console.log(`wrote ${path}`);
 }
 
+/** Failing seeds printed with their trace; the others get one line. */
+const REPORTED_IN_FULL = 20;
+
 async function runMany(args: Args): Promise<number> {
   const to = args.from + args.seeds;
   let done = 0;
   let lastPrint = 0;
+  let failures = 0;
   const started = performance.now();
   const results = await runSeeds(args.from, to, args.workers, (chunk) => {
     done += chunk.length;
-    for (const s of chunk) if (failed(s)) report(s, args.skip);
+    for (const s of chunk) {
+      if (!failed(s)) continue;
+      // The first failures in full (with a replayed trace); after that one line each.
+      if (++failures <= REPORTED_IN_FULL) report(s, args.skip);
+      else console.log(`seed ${s.seed} FAILED: ${s.violations[0] ?? `stall (${s.stallCause})`}`);
+    }
     const now = performance.now();
     if (args.seeds >= 2000 && now - lastPrint > 10_000) {
       lastPrint = now;
