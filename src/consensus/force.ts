@@ -2,7 +2,7 @@
  * The acceptor set of an unsafe forced reconfiguration (see `PaxosNode.forceReconfigure`): the
  * operator's list if given, else this node and the live nodes it knows, lowest ids first, up to the limit.
  */
-import { normalizeAcceptors } from './config.js';
+import { normalizeAcceptors } from './quorum.js';
 import { assertNodeId } from './node-id.js';
 
 export function acceptorsAfterForce(

@@ -1,4 +1,9 @@
-import { normalizeAcceptors, sameAcceptors } from './config.js';
+/**
+ * Which acceptors the leader proposes next. Any change is safe (each slot is its own Paxos instance over
+ * its own acceptor set, alpha = 1); these rules only pick the change that helps availability, and never
+ * one the peers' schema refuses (an empty set, duplicates, or more than the limit).
+ */
+import { normalizeAcceptors } from './quorum.js';
 
 /** What the leader knows about one other node when it plans the acceptor set. */
 export interface PeerStatus {
@@ -27,10 +32,9 @@ export interface MembershipView {
  * - An acceptor that is only suspected (unreachable or silent) is replaced by a live learner, but never
  *   removed without one: shrinking on suspicion would let a partition shrink the quorum.
  * - While there is room, live caught-up learners are promoted (joins), lowest id first so that every
- *   leader makes the same choice.
- *
- * Any change is safe here (each slot is its own Paxos instance over its own acceptor set); these rules
- * only decide which safe change helps availability.
+ *   leader makes the same choice. A leader that is itself a learner is the first of them.
+ * - The set is never empty: when every acceptor left and no learner is live, the leader (an acceptor, or
+ *   the learner that leads) stays.
  */
 export function planAcceptors(view: MembershipView): string[] | undefined {
   const byId = new Map(view.peers.map((p) => [p.id, p]));
@@ -39,6 +43,7 @@ export function planAcceptors(view: MembershipView): string[] | undefined {
     .filter((p) => !current.has(p.id) && p.id !== view.self && !p.left && p.alive && p.caughtUp)
     .map((p) => p.id)
     .sort();
+  if (!current.has(view.self)) spares.unshift(view.self);
   const next: string[] = [];
   for (const id of view.acceptors) {
     const peer = byId.get(id);
@@ -60,6 +65,7 @@ export function planAcceptors(view: MembershipView): string[] | undefined {
     const dead = next.findIndex((id) => id !== view.self && !(byId.get(id)?.alive ?? true));
     next.splice(dead >= 0 ? dead : next.findIndex((id) => id !== view.self), 1);
   }
+  if (next.length === 0) next.push(view.self);
   const normalized = normalizeAcceptors(next);
-  return sameAcceptors(normalized, normalizeAcceptors(view.acceptors)) ? undefined : normalized;
+  return normalized.join() === normalizeAcceptors(view.acceptors).join() ? undefined : normalized;
 }

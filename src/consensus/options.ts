@@ -6,8 +6,27 @@ import { LIMITS } from './messages.js';
 import type { StateMachine } from './state-machine.js';
 import type { Storage } from './storage.js';
 
+/**
+ * The timeouts, in ticks. A host may change them while the node runs ({@link PaxosNode.setTiming}), for
+ * example from measured round trips; the node stays deterministic, since the change is one of its inputs.
+ */
+export interface TimingOptions {
+  /** The leader sends heartbeats every this many ticks. Default 2. */
+  readonly heartbeatTicks?: number;
+  /** A follower that hears no leader for a random number of ticks in [e, 2e) starts an election. Default 8. */
+  readonly electionTicks?: number;
+  /** Unanswered prepares, accepts, catch-ups and forwards are re-sent after this many ticks. Default 4. */
+  readonly retryTicks?: number;
+  /** An acceptor silent this long is replaced by a live learner; a leader that hears no majority this long steps down. Default 4 * electionTicks. */
+  readonly suspectTicks?: number;
+  /** A proposal not decided within this many ticks fails. Default 100 (5 s at 50 ms a tick). */
+  readonly proposalTimeoutTicks?: number;
+  /** A read not answered within this many ticks fails. Default 40. */
+  readonly readTimeoutTicks?: number;
+}
+
 /** Construction options of a {@link PaxosNode}. Tick counts are in calls to `tick()`. */
-export interface PaxosNodeOptions<S, C> {
+export interface PaxosNodeOptions<S, C> extends TimingOptions {
   /** This node's id: 8-64 characters of [A-Za-z0-9_-], unique in the room, stable across reloads. */
   readonly id: string;
   readonly stateMachine: StateMachine<S, C>;
@@ -23,18 +42,6 @@ export interface PaxosNodeOptions<S, C> {
   readonly bootstrap?: readonly string[];
   /** Most acceptors in a configuration; the other nodes are learners. Default 5. */
   readonly maxAcceptors?: number;
-  /** The leader sends heartbeats every this many ticks. Default 2. */
-  readonly heartbeatTicks?: number;
-  /** A follower that hears no leader for a random number of ticks in [e, 2e) starts phase 1. Default 8. */
-  readonly electionTicks?: number;
-  /** Unanswered prepares, accepts, catch-ups and forwards are re-sent after this many ticks. Default 4. */
-  readonly retryTicks?: number;
-  /** An acceptor silent this long is replaced by a live learner. Default 4 * electionTicks. */
-  readonly suspectTicks?: number;
-  /** A proposal not decided within this many ticks fails. Default 100 (5 s at 50 ms a tick). */
-  readonly proposalTimeoutTicks?: number;
-  /** A read not answered within this many ticks fails. Default 40. */
-  readonly readTimeoutTicks?: number;
   /** Snapshot and compact the log every this many applied slots. Default 64. */
   readonly snapshotEvery?: number;
   /** Most commands the leader puts in one slot. Default 64. */
@@ -44,38 +51,27 @@ export interface PaxosNodeOptions<S, C> {
 }
 
 /** The options with their defaults filled in. */
-export interface Timing {
-  maxAcceptors: number;
-  heartbeatTicks: number;
-  electionTicks: number;
-  retryTicks: number;
-  suspectTicks: number;
-  proposalTimeoutTicks: number;
-  readTimeoutTicks: number;
-  snapshotEvery: number;
-  maxBatch: number;
-}
-
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  const n = value ?? fallback;
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  return n;
-}
+export type Timing = Required<TimingOptions> & { maxAcceptors: number; snapshotEvery: number; maxBatch: number };
 
 /** Checks the numeric options (a clear RangeError for a bad one) and fills in the defaults. */
-export function resolveTiming(options: PaxosNodeOptions<unknown, unknown>): Timing {
-  const electionTicks = positiveInteger(options.electionTicks, 8, 'electionTicks');
+export function resolveTiming(o: Omit<PaxosNodeOptions<unknown, unknown>, 'id' | 'stateMachine' | 'storage' | 'random'>): Timing {
+  const n = (name: keyof Timing, fallback: number): number => {
+    const value = o[name as keyof typeof o] as number | undefined;
+    const x = value ?? fallback;
+    if (!Number.isSafeInteger(x) || x < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+    return x;
+  };
+  const electionTicks = n('electionTicks', 8);
   const timing: Timing = {
-    maxAcceptors: positiveInteger(options.maxAcceptors, 5, 'maxAcceptors'),
-    heartbeatTicks: positiveInteger(options.heartbeatTicks, 2, 'heartbeatTicks'),
+    maxAcceptors: n('maxAcceptors', 5),
+    heartbeatTicks: n('heartbeatTicks', 2),
     electionTicks,
-    retryTicks: positiveInteger(options.retryTicks, 4, 'retryTicks'),
-    suspectTicks: positiveInteger(options.suspectTicks, 4 * electionTicks, 'suspectTicks'),
-    proposalTimeoutTicks: positiveInteger(options.proposalTimeoutTicks, 100, 'proposalTimeoutTicks'),
-    readTimeoutTicks: positiveInteger(options.readTimeoutTicks, 40, 'readTimeoutTicks'),
-    snapshotEvery: positiveInteger(options.snapshotEvery, 64, 'snapshotEvery'),
-    maxBatch: Math.min(positiveInteger(options.maxBatch, 64, 'maxBatch'), LIMITS.maxBatch),
+    retryTicks: n('retryTicks', 4),
+    suspectTicks: n('suspectTicks', 4 * electionTicks),
+    proposalTimeoutTicks: n('proposalTimeoutTicks', 100),
+    readTimeoutTicks: n('readTimeoutTicks', 40),
+    snapshotEvery: n('snapshotEvery', 64),
+    maxBatch: Math.min(n('maxBatch', 64), LIMITS.maxBatch),
   };
   if (timing.maxAcceptors > LIMITS.maxAcceptors) throw new RangeError(`maxAcceptors must be at most ${LIMITS.maxAcceptors}`);
   return timing;

@@ -11,6 +11,7 @@
 import {
   PaxosNode,
   summarizeMessage,
+  toWire,
   type Message,
   type NodeEvent,
   type Output,
@@ -353,7 +354,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     }
     for (const event of out.events) this.#onNodeEvent(event);
     for (const { to, message } of out.messages) {
-      this.#mesh?.send(to, message as object);
+      this.#mesh?.send(to, toWire(message));
       this.#reportMessage('send', this.id, to, message);
     }
     for (const entry of out.applied) {

@@ -8,7 +8,7 @@
  * The same seed replays the same run exactly: every random choice comes from the seed.
  */
 import { MemoryStorage, PaxosNode, type Message, type PaxosNodeOptions, type Storage } from '../../src/consensus/index.js';
-import { summarizeMessage, formatBallot } from '../../src/consensus/index.js';
+import { summarizeMessage, formatBallot, toWire } from '../../src/consensus/index.js';
 import { Checker } from './checker.js';
 import { digestMachine, type AppendCommand, type Digest } from './digest-machine.js';
 import { Rng } from './rng.js';
@@ -372,7 +372,7 @@ class World {
       const p = bucket[i] as Packet;
       const sn = this.nodes.get(p.to);
       if (sn?.node === undefined || this.blocked.has(`${p.from}>${p.to}`)) continue;
-      const result = sn.node.step(p.from, p.message);
+      const result = sn.node.step(p.from, toWire(p.message));
       if (!result.ok) {
         this.checker.reject(`${p.to} refused a ${p.message.type} from ${p.from}: ${result.reason}`);
         continue;

@@ -1,16 +1,13 @@
 /**
- * The proposer's bookkeeping for one ballot ("Paxos Made Simple" §2.2 and §3).
+ * Phase 1 of one ballot, from the proposer's side ("Paxos Made Simple" §2.2 and §3): the promises.
  *
- * Phase 1 collects promises. A promise covers every slot from the slot it was asked for, so one phase 1
- * serves all following slots: a leader runs phase 2 for slot after slot while the promising acceptors
- * still form a quorum of each slot's acceptor set. After a configuration change it asks the new members
- * for promises in the same ballot, which is "phase 1 on the new set".
- *
- * Phase 2 has one slot in flight at a time: the next slot is proposed once the previous one is decided,
- * so the leader always knows the acceptors of the slot it proposes.
+ * A promise covers every slot from the slot it was asked for, so one phase 1 serves all following slots:
+ * a leader runs phase 2 for slot after slot while the promising acceptors still form a quorum of each
+ * slot's acceptor set. After a configuration change it asks the new members for promises in the same
+ * ballot, which is "phase 1 on the new set".
  */
-import { compareBallots, type Ballot } from '../ballot.js';
-import type { AcceptedEntry, SlotValue } from '../values.js';
+import { compareBallots, type Ballot } from './ballot.js';
+import type { AcceptedEntry } from './values.js';
 
 /**
  * One acceptor's promise: valid for slots >= fromSlot; what it had accepted there when it promised, and
@@ -19,7 +16,7 @@ import type { AcceptedEntry, SlotValue } from '../values.js';
  */
 interface PromiseRecord<C> {
   readonly fromSlot: number;
-  readonly decidedThrough: number;
+  readonly applied: number;
   readonly accepted: ReadonlyMap<number, AcceptedEntry<C>>;
 }
 
@@ -32,7 +29,7 @@ export class Phase1<C> {
   constructor(readonly ballot: Ballot) {}
 
   /** Records a promise for this ballot. A promise asked for an earlier slot covers more, so it wins. */
-  record(from: string, fromSlot: number, decidedThrough: number, accepted: readonly AcceptedEntry<C>[]): void {
+  record(from: string, fromSlot: number, applied: number, accepted: readonly AcceptedEntry<C>[]): void {
     const existing = this.#promises.get(from);
     if (existing !== undefined && existing.fromSlot <= fromSlot) return;
     const bySlot = new Map<number, AcceptedEntry<C>>();
@@ -41,15 +38,13 @@ export class Phase1<C> {
       bySlot.set(e.slot, e);
       if (e.slot > this.#maxReported) this.#maxReported = e.slot;
     }
-    this.#promises.set(from, { fromSlot, decidedThrough, accepted: bySlot });
+    this.#promises.set(from, { fromSlot, applied, accepted: bySlot });
   }
 
-  /** The members of `acceptors` whose promise covers `slot` with a complete report of it. */
-  promisers(slot: number, acceptors: readonly string[]): string[] {
-    return acceptors.filter((id) => {
-      const p = this.#promises.get(id);
-      return p !== undefined && p.fromSlot <= slot && p.decidedThrough < slot;
-    });
+  /** Whether `id` promised this ballot for `slot` with a complete report of it. */
+  covers(id: string, slot: number): boolean {
+    const p = this.#promises.get(id);
+    return p !== undefined && p.fromSlot <= slot && p.applied < slot;
   }
 
   /** Whether `id` has promised this ballot for `slot` (complete report or not): no need to ask again. */
@@ -74,24 +69,5 @@ export class Phase1<C> {
   /** Highest slot any promise reported an accepted value for (0 when none). */
   get maxReportedSlot(): number {
     return this.#maxReported;
-  }
-}
-
-/** The slot in flight: its value and which acceptors have accepted it in this ballot. */
-export class Phase2<C> {
-  readonly acks = new Set<string>();
-
-  constructor(
-    readonly slot: number,
-    readonly value: SlotValue<C>,
-    /** Tick at which accepts were last sent, for retransmission. */
-    public sentAt: number,
-  ) {}
-
-  /** How many members of `acceptors` accepted. */
-  count(acceptors: readonly string[]): number {
-    let n = 0;
-    for (const id of acceptors) if (this.acks.has(id)) n++;
-    return n;
   }
 }

@@ -1,0 +1,17 @@
+/**
+ * Phase 2 from the proposer's side: the slot in flight. One slot is in flight at a time; the next is
+ * proposed once it is decided, so the leader always knows the acceptors of the slot it proposes.
+ */
+import type { SlotValue } from './values.js';
+
+export class Phase2<C> {
+  /** The acceptors of the slot that accepted it in this ballot. */
+  readonly acks = new Set<string>();
+
+  constructor(
+    readonly slot: number,
+    readonly value: SlotValue<C>,
+    /** Tick at which accepts were last sent, for retransmission. */
+    public sentAt: number,
+  ) {}
+}
