@@ -560,9 +560,8 @@ export class PaxosNode<S, C> {
     else this.#retransmit();
   }
 
-  /** Leader: heartbeats, re-sends, the next slot. It steps down when it cannot reach a majority. */
+  /** Leader: heartbeats, re-sends, the next slot. */
   #tickLeader(): void {
-    if (this.#quorumLost) return this.#becomeFollower();
     if (++this.#heartbeatElapsed >= this.#timing.heartbeatTicks) this.#sendHeartbeats();
     this.#retransmit();
     this.#advance();

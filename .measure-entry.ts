@@ -1,0 +1,1 @@
+export { PaxosNode, summarizeMessage, parsePersistentState, isNodeId } from './src/consensus/index.js';
