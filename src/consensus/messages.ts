@@ -12,17 +12,17 @@ import { MAX_DONE, MAX_SESSIONS, type Session } from './sessions.js';
 import type { StateMachine } from './state-machine.js';
 import type { AcceptedEntry, DecidedEntry, ProposedCommand, SlotValue } from './values.js';
 
-/** Limits that keep one message bounded. */
-export const LIMITS = Object.freeze({
-  /** Commands in one slot's batch, and in one forward. */
-  maxBatch: 256,
-  /** Entries in one promise or catch-up reply. */
-  maxEntries: 1024,
-  /** Acceptors in one configuration. */
-  maxAcceptors: 15,
-  /** Length of a proposal or read id. */
-  maxIdLength: 128,
-});
+/** Commands in one slot's batch, and in one forward. */
+export const MAX_BATCH = 256;
+/** Entries in one promise or catch-up reply. */
+export const MAX_ENTRIES = 1024;
+/** Acceptors in one configuration. */
+export const MAX_ACCEPTORS = 15;
+/** Length of a proposal or read id. */
+export const MAX_ID_LENGTH = 128;
+
+/** Limits that keep one message bounded (the constants above, as one object). */
+export const LIMITS = Object.freeze({ maxBatch: MAX_BATCH, maxEntries: MAX_ENTRIES, maxAcceptors: MAX_ACCEPTORS, maxIdLength: MAX_ID_LENGTH });
 
 /**
  * The protocol's version. Version 2 added the envelope itself, pre-votes, the commands' sequence numbers
@@ -167,61 +167,57 @@ const applied = v.pipe(v.number(), v.safeInteger(), v.minValue(-1));
 const ballot = v.object({ round: v.pipe(v.number(), v.safeInteger(), v.minValue(1)), node: nodeId });
 /** A ballot, or the ballot below all (`{round: 0, node: ''}`): what an acceptor that never promised has promised. */
 const promised = v.union([ballot, v.object({ round: v.literal(0), node: v.literal('') })]);
-const requestId = v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.maxIdLength));
+const requestId = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ID_LENGTH));
 const acceptorSet = v.pipe(
   v.array(nodeId),
   v.minLength(1),
-  v.maxLength(LIMITS.maxAcceptors),
+  v.maxLength(MAX_ACCEPTORS),
   v.check((ids) => new Set(ids).size === ids.length, 'acceptors must be distinct'),
 );
 const proposedCommand = v.pipe(
   v.object({ id: requestId, proposer: nodeId, seq: nonNegative, lowest: nonNegative, command: v.unknown() }),
   v.check((c) => c.lowest <= c.seq, 'a command waits on no number above its own'),
 );
-const commandBatch = v.pipe(v.array(proposedCommand), v.minLength(1), v.maxLength(LIMITS.maxBatch));
-const slotValue = v.variant('kind', [
-  v.object({ kind: v.literal('commands'), commands: commandBatch }),
+const commands = v.pipe(v.array(proposedCommand), v.minLength(1), v.maxLength(MAX_BATCH));
+const value = v.variant('kind', [
+  v.object({ kind: v.literal('commands'), commands }),
   v.object({ kind: v.literal('config'), acceptors: acceptorSet }),
   v.object({ kind: v.literal('noop') }),
 ]);
-const entryList = <T extends v.GenericSchema>(item: T) => v.pipe(v.array(item), v.maxLength(LIMITS.maxEntries));
-const decidedEntry = v.object({ slot, value: slotValue });
-const acceptedEntry = v.object({ slot, ballot, value: slotValue });
-const session = v.object({
-  proposer: nodeId,
-  below: nonNegative,
-  done: v.pipe(v.array(v.pipe(v.array(nonNegative), v.length(2))), v.maxLength(MAX_DONE)),
-  last: nonNegative,
-});
+const entryList = <T extends v.GenericSchema>(item: T) => v.pipe(v.array(item), v.maxLength(MAX_ENTRIES));
+const decidedEntry = v.object({ slot, value });
+const pair = v.pipe(v.array(nonNegative), v.minLength(2), v.maxLength(2));
+const session = v.object({ proposer: nodeId, below: nonNegative, done: v.pipe(v.array(pair), v.maxLength(MAX_DONE)) });
 const snapshot = v.object({ slot, state: v.unknown(), acceptors: acceptorSet, sessions: v.pipe(v.array(session), v.maxLength(MAX_SESSIONS)) });
 
-/** One schema per message type, looked up by `type` (a variant would try each in turn). */
+// One schema per message type (without `type`, which selects it), shared by types of the same shape.
+const ballotOnly = v.object({ ballot });
+const ballotSlot = v.object({ ballot, slot });
+const ballotValue = v.object({ ballot, slot, value });
 const messageSchemas = {
-  'pre-prepare': v.object({ type: v.literal('pre-prepare'), ballot }),
-  'pre-promise': v.object({ type: v.literal('pre-promise'), ballot }),
-  prepare: v.object({ type: v.literal('prepare'), ballot, slot }),
-  promise: v.object({ type: v.literal('promise'), ballot, slot, applied, accepted: entryList(acceptedEntry), decided: entryList(decidedEntry) }),
-  nack: v.object({ type: v.literal('nack'), ballot, promised, slot }),
-  accept: v.object({ type: v.literal('accept'), ballot, slot, value: slotValue }),
-  accepted: v.object({ type: v.literal('accepted'), ballot, slot }),
-  decide: v.object({ type: v.literal('decide'), ballot, slot, value: slotValue }),
-  heartbeat: v.object({ type: v.literal('heartbeat'), ballot, seq: nonNegative, applied }),
-  ack: v.object({ type: v.literal('ack'), ballot, seq: nonNegative, applied, eligible: v.boolean() }),
-  forward: v.object({ type: v.literal('forward'), commands: commandBatch }),
-  catchup: v.object({ type: v.literal('catchup'), slot }),
-  entries: v.object({ type: v.literal('entries'), snapshot: v.optional(snapshot), entries: entryList(decidedEntry) }),
-  read: v.object({ type: v.literal('read'), readId: requestId }),
-  'read-index': v.object({ type: v.literal('read-index'), readId: requestId, slot }),
-  handoff: v.object({ type: v.literal('handoff'), ballot }),
+  'pre-prepare': ballotOnly,
+  'pre-promise': ballotOnly,
+  prepare: ballotSlot,
+  promise: v.object({ ballot, slot, applied, accepted: entryList(v.object({ slot, ballot, value })), decided: entryList(decidedEntry) }),
+  nack: v.object({ ballot, promised, slot }),
+  accept: ballotValue,
+  accepted: ballotSlot,
+  decide: ballotValue,
+  heartbeat: v.object({ ballot, seq: nonNegative, applied }),
+  ack: v.object({ ballot, seq: nonNegative, applied, eligible: v.boolean() }),
+  forward: v.object({ commands }),
+  catchup: v.object({ slot }),
+  entries: v.object({ snapshot: v.optional(snapshot), entries: entryList(decidedEntry) }),
+  read: v.object({ readId: requestId }),
+  'read-index': v.object({ readId: requestId, slot }),
+  handoff: ballotOnly,
 } satisfies Record<MessageType, v.GenericSchema>;
-
-type RawMessage = { [K in MessageType]: v.InferOutput<(typeof messageSchemas)[K]> }[MessageType];
 
 /** Result of validating untrusted input: the typed value, or why it was refused. */
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 /** Types whose ballot must be the sender's own: nobody may speak for another proposer. */
-const OWN_BALLOT_TYPES = new Set(['pre-prepare', 'prepare', 'accept', 'decide', 'heartbeat', 'handoff']);
+const OWN_BALLOT_TYPES = ['pre-prepare', 'prepare', 'accept', 'decide', 'heartbeat', 'handoff'];
 
 /**
  * Validates an envelope received from `from`: the protocol version first (a message of another version
@@ -230,12 +226,9 @@ const OWN_BALLOT_TYPES = new Set(['pre-prepare', 'prepare', 'accept', 'decide', 
  */
 export function parseWire<S, C>(raw: unknown, from: string, machine: StateMachine<S, C>): Parsed<Message<S, C>> {
   const w = raw as { v?: unknown; m?: unknown; type?: unknown } | null;
-  if (typeof raw !== 'object' || w === null || Array.isArray(raw)) return { ok: false, reason: 'malformed message: not an object' };
-  if (w.v !== PROTOCOL_VERSION) {
-    const version = w.v === undefined && typeof w.type === 'string' ? 1 : JSON.stringify(w.v)?.slice(0, 20);
-    return { ok: false, reason: `protocol version: a message of version ${version}, this build speaks ${PROTOCOL_VERSION}` };
-  }
-  return parseMessage(w.m, from, machine);
+  if (w?.v === PROTOCOL_VERSION) return parseMessage(w.m, from, machine);
+  const version = w?.v ?? (typeof w?.type === 'string' ? 1 : undefined);
+  return refused(version === undefined ? 'malformed message: no protocol version' : `protocol version: a message of version ${JSON.stringify(version).slice(0, 20)}, this build speaks ${PROTOCOL_VERSION}`);
 }
 
 /**
@@ -244,71 +237,57 @@ export function parseWire<S, C>(raw: unknown, from: string, machine: StateMachin
  * through the application's parsers. Never throws.
  */
 export function parseMessage<S, C>(raw: unknown, from: string, machine: StateMachine<S, C>): Parsed<Message<S, C>> {
-  const type = (raw as { type?: unknown } | null)?.type;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'malformed message: not an object' };
+  const type = (raw as { type?: unknown } | null)?.type as MessageType;
   if (typeof type !== 'string' || !Object.hasOwn(messageSchemas, type)) {
-    return { ok: false, reason: `malformed message: unknown type ${JSON.stringify(type)?.slice(0, 40)}` };
+    return refused(`malformed message: unknown type ${JSON.stringify(type)?.slice(0, 40)}`);
   }
-  const result = v.safeParse(messageSchemas[type as MessageType], raw);
+  const result = v.safeParse(messageSchemas[type] as v.GenericSchema, raw);
   if (!result.success) {
     const issue = result.issues[0];
     const path = v.getDotPath(issue);
-    return { ok: false, reason: `malformed message${path ? ` at ${path}` : ''}: ${issue.message}` };
+    return refused(`malformed message${path ? ` at ${path}` : ''}: ${issue.message}`);
   }
-  const message = result.output as { type: string; ballot?: Ballot; commands?: { proposer: string }[] };
-  if (OWN_BALLOT_TYPES.has(message.type) && message.ballot?.node !== from) {
-    return { ok: false, reason: `${message.type} carries a ballot of ${message.ballot?.node}, not of its sender` };
-  }
-  if (message.type === 'forward' && message.commands?.some((c) => c.proposer !== from)) {
-    return { ok: false, reason: 'forward carries commands of another proposer' };
-  }
+  // The shape is checked; the commands and states inside are not yet the application's (refine does that).
+  const m: Raw = { ...(result.output as Raw), type };
+  if (OWN_BALLOT_TYPES.includes(type) && m['ballot'].node !== from) return refused(`${type} carries a ballot of ${m['ballot'].node}, not of its sender`);
+  if (type === 'forward' && m['commands'].some((c: ProposedCommand<unknown>) => c.proposer !== from)) return refused('forward carries commands of another proposer');
   try {
-    return { ok: true, value: refineMessage(result.output as RawMessage, machine) };
+    return { ok: true, value: refine(m, machine) };
   } catch (error) {
-    return { ok: false, reason: `invalid application data: ${(error as Error).message}` };
+    return refused(`invalid application data: ${(error as Error).message}`);
   }
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a shape-checked message before refine
+type Raw = Record<string, any>;
+
+const refused = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
 
 /** Runs the application's parsers over the opaque parts (`command`, `state`) of a shape-checked message. */
-function refineMessage<S, C>(message: RawMessage, machine: StateMachine<S, C>): Message<S, C> {
-  switch (message.type) {
-    case 'promise':
-      return {
-        ...message,
-        accepted: message.accepted.map((e) => ({ ...e, value: refineValue(e.value, machine) })),
-        decided: message.decided.map((e) => ({ ...e, value: refineValue(e.value, machine) })),
-      };
-    case 'accept':
-    case 'decide':
-      return { ...message, value: refineValue(message.value, machine) };
-    case 'forward':
-      return { ...message, commands: refineCommands(message.commands, machine) };
-    case 'entries': {
-      const entries = message.entries.map((e) => ({ ...e, value: refineValue(e.value, machine) }));
-      if (message.snapshot === undefined) return { type: 'entries', entries };
-      return { type: 'entries', snapshot: refineSnapshot(message.snapshot, machine), entries };
-    }
-    default:
-      return message;
+function refine<S, C>(m: Raw, machine: StateMachine<S, C>): Message<S, C> {
+  const out = { ...m };
+  if (m['value'] !== undefined) out['value'] = refineValue(m['value'], machine);
+  if (m['commands'] !== undefined) out['commands'] = refineCommands(m['commands'], machine);
+  if (m['snapshot'] !== undefined) out['snapshot'] = refineSnapshot(m['snapshot'], machine);
+  for (const key of ['accepted', 'decided', 'entries']) {
+    if (m[key] !== undefined) out[key] = m[key].map((e: Raw) => ({ ...e, value: refineValue(e['value'], machine) }));
   }
+  return out as Message<S, C>;
 }
 
-type RawValue = v.InferOutput<typeof slotValue>;
-type RawCommand = v.InferOutput<typeof proposedCommand>;
-
 /** Validates the commands inside a slot value (shape already checked). Throws on an invalid command. */
-export function refineValue<S, C>(value: RawValue, machine: StateMachine<S, C>): SlotValue<C> {
+export function refineValue<S, C>(value: SlotValue<unknown>, machine: StateMachine<S, C>): SlotValue<C> {
   return value.kind === 'commands' ? { kind: 'commands', commands: refineCommands(value.commands, machine) } : value;
 }
 
 /** Validates a snapshot's state (shape already checked). Throws on an invalid state. */
-export function refineSnapshot<S, C>(s: v.InferOutput<typeof snapshot>, machine: StateMachine<S, C>): Snapshot<S> {
+export function refineSnapshot<S, C>(s: Snapshot<unknown>, machine: StateMachine<S, C>): Snapshot<S> {
   return { ...s, state: machine.parseState(s.state) };
 }
 
-function refineCommands<S, C>(commands: readonly RawCommand[], machine: StateMachine<S, C>): ProposedCommand<C>[] {
+function refineCommands<S, C>(commands: readonly ProposedCommand<unknown>[], machine: StateMachine<S, C>): ProposedCommand<C>[] {
   return commands.map((c) => ({ ...c, command: machine.parseCommand(c.command) }));
 }
 
 /** The schemas of the pieces, for storage validation. */
-export const schemas = { ballot, promised, slot, slotValue, snapshot, nodeId } as const;
+export const schemas = { ballot, promised, slot, value, snapshot } as const;

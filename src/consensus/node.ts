@@ -23,10 +23,10 @@
 import { mayAccept, mayPromise, wouldPromise } from './acceptor.js';
 import { ballotEquals, compareBallots, maxBallot, NO_BALLOT, nextBallot, type Ballot } from './ballot.js';
 import { CatchUp } from './catch-up.js';
-import { acceptorsAfterForce } from './force.js';
+import { acceptorsAfterForce, checkedAcceptors } from './force.js';
 import { Log } from './log.js';
 import { planAcceptors } from './membership.js';
-import { LIMITS, parseWire, type Message, type PromiseMessage, type Snapshot } from './messages.js';
+import { MAX_ENTRIES, MAX_ID_LENGTH, parseWire, type Message, type PromiseMessage, type Snapshot } from './messages.js';
 import { assertNodeId, isNodeId } from './node-id.js';
 import { resolveTiming, type PaxosNodeOptions, type Timing, type TimingOptions } from './options.js';
 import { emptyOutput, NOTHING, type FailureCode, type NodeStats, type Output, type OutputBuffer, type Role, type StepResult } from './output.js';
@@ -52,6 +52,10 @@ interface PendingRead {
 type Part = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
 type Step<S, C> = (from: string, m: Message<S, C>) => void;
+
+/** Why `id` cannot name a proposal or a read, if it cannot. */
+const badId = (id: unknown): string | undefined =>
+  typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? undefined : `an id is 1-${MAX_ID_LENGTH} characters`;
 
 export class PaxosNode<S, C> {
   readonly id: string;
@@ -132,19 +136,17 @@ export class PaxosNode<S, C> {
 
     const saved = this.#storage.load();
     if (saved !== undefined) {
-      this.#restore(parsePersistentState(saved, this.machine));
+      // A reload: the acceptor's promise, and the log as it was saved (applied again from the snapshot).
+      const { promised, seq, snapshot, entries } = parsePersistentState(saved, this.machine);
+      this.promised = this.#highestSeen = promised;
+      this.#proposals.seq = seq;
+      if (snapshot !== undefined) this.#installSnapshot(snapshot);
+      this.log.restoreEntries(entries);
+      for (const e of entries) if (e.decided) this.#catchUp.note(e.slot);
+      this.#applyAndReport();
     } else if (options.bootstrap !== undefined) {
-      const acceptors = normalizeAcceptors(options.bootstrap);
-      acceptors.forEach((a) => assertNodeId(a, 'bootstrap acceptor'));
-      if (acceptors.length === 0 || acceptors.length > this.#timing.maxAcceptors) {
-        throw new RangeError(`bootstrap must list 1 to ${this.#timing.maxAcceptors} acceptors`);
-      }
-      const state = this.machine.initial();
-      this.log.install({ slot: 0, state, acceptors, sessions: [] });
-      this.#catchUp.note(0);
-      this.#dirty = true;
-      this.#out.events.push({ type: 'restored', slot: 0, state });
-      this.#reportConfig(1);
+      const acceptors = checkedAcceptors(options.bootstrap, this.#timing.maxAcceptors, 'bootstrap');
+      this.#installSnapshot({ slot: 0, state: this.machine.initial(), acceptors, sessions: [] });
     }
     this.#reportStatus();
   }
@@ -216,12 +218,8 @@ export class PaxosNode<S, C> {
   tick(): void {
     this.#now++;
     this.#checkQuorum();
-    if (this.log.known) {
-      this.#tick();
-      this.#catchUpIfBehind();
-    } else {
-      this.#askForState();
-    }
+    if (this.log.known) this.#tick();
+    this.#catchUpIfBehind();
     this.#retryProposals();
     this.#retryReads();
   }
@@ -232,11 +230,8 @@ export class PaxosNode<S, C> {
    * if the room decided it again), or failed with a code. Every proposal settles exactly once.
    */
   propose(command: C, proposalId: string): void {
-    if (typeof proposalId !== 'string' || proposalId.length === 0 || proposalId.length > LIMITS.maxIdLength) {
-      return this.#fail(String(proposalId), 'invalid', `proposal id must be 1-${LIMITS.maxIdLength} characters`);
-    }
-    const refusal = this.#proposals.refusal(proposalId);
-    if (refusal !== undefined) return this.#fail(proposalId, 'invalid', refusal);
+    const refusal = badId(proposalId) ?? this.#proposals.refusal(proposalId);
+    if (refusal !== undefined) return this.#fail(String(proposalId), 'invalid', refusal);
     let parsed: C;
     try {
       parsed = this.machine.parseCommand(command);
@@ -254,10 +249,8 @@ export class PaxosNode<S, C> {
    * comes out of {@link drain} in `reads`.
    */
   read(readId: string): void {
-    if (typeof readId !== 'string' || readId.length === 0 || readId.length > LIMITS.maxIdLength || this.#reads.has(readId)) {
-      this.#out.reads.push({ id: String(readId), ok: false, code: 'invalid', reason: 'read id must be unique and 1-128 characters' });
-      return;
-    }
+    const refusal = badId(readId) ?? (this.#reads.has(readId) ? 'a read with this id is already pending' : undefined);
+    if (refusal !== undefined) return void this.#out.reads.push({ id: String(readId), ok: false, code: 'invalid', reason: refusal });
     const read: PendingRead = { deadline: this.#now + this.#timing.readTimeoutTicks, lastSent: this.#now, index: undefined };
     this.#reads.set(readId, read);
     this.#submitRead(readId, read);
@@ -449,7 +442,7 @@ export class PaxosNode<S, C> {
       slot,
       applied: this.log.applied,
       accepted: this.log.acceptedFrom(slot),
-      decided: this.log.decidedFrom(slot, LIMITS.maxEntries),
+      decided: this.log.decidedFrom(slot, MAX_ENTRIES),
     });
     // A proposer behind our snapshot cannot learn the compacted slots from the promise: send them.
     if (slot <= (this.log.snapshot?.slot ?? -1)) this.#sendEntries(from, slot);
@@ -651,15 +644,12 @@ export class PaxosNode<S, C> {
 
   /** Asks the most suitable eligible peer to take over now, instead of waiting for an election timeout. */
   #handOff(): void {
+    // An acceptor first, then the one that applied the most; each must be live, caught up and eligible.
     let best: string | undefined;
     let bestScore = -1;
     for (const [id, p] of this.#peers.entries()) {
-      if (!p.eligible || !this.#peerAlive(id) || p.applied < 0) continue;
       const score = p.applied + (this.log.acceptors.includes(id) ? 1e12 : 0);
-      if (score > bestScore) {
-        best = id;
-        bestScore = score;
-      }
+      if (p.eligible && p.applied >= 0 && score > bestScore && this.#peerAlive(id)) [best, bestScore] = [id, score];
     }
     if (best !== undefined) this.#send(best, { type: 'handoff', ballot: this.#ballot });
   }
@@ -827,12 +817,21 @@ export class PaxosNode<S, C> {
   #submit(p: PendingProposal<C>): void {
     p.lastSent = this.#now;
     const c = this.#proposals.wire(p, this.id);
-    if (this.#part === 'leader' || this.#part === 'candidate') {
+    if (this.#proposing()) {
       this.#enqueue(c);
       this.#advance();
-    } else if (this.leader !== undefined) {
-      this.#send(this.leader, { type: 'forward', commands: [c] });
+    } else {
+      this.#toLeader({ type: 'forward', commands: [c] });
     }
+  }
+
+  /** Whether this node leads, or campaigns to: proposals and reads then wait here. */
+  #proposing(): boolean {
+    return this.#part === 'leader' || this.#part === 'candidate';
+  }
+
+  #toLeader(m: Message<S, C>): void {
+    if (this.leader !== undefined) this.#send(this.leader, m);
   }
 
   /** Queues a command for the next slot, unless it took effect already or is queued or in flight. */
@@ -858,8 +857,7 @@ export class PaxosNode<S, C> {
         // node cannot decide it after its proposer was told it failed. (One already in an accept round may
         // still take effect, until this node's next command does: see sessions.ts.)
         this.#queue = this.#queue.filter((c) => !(c.proposer === this.id && c.id === p.id));
-        const code: FailureCode = this.#quorumLost ? 'no-quorum' : 'timeout';
-        this.#fail(p.id, code, code === 'no-quorum' ? 'a majority of the acceptors is unreachable' : 'not decided in time');
+        this.#out.proposals.push(this.#giveUp(p.id, 'decided'));
       } else if (this.#now - p.lastSent >= 2 * this.#timing.retryTicks) {
         this.#submit(p);
       }
@@ -878,27 +876,28 @@ export class PaxosNode<S, C> {
       this.#proposals.remove(p.id);
       this.#out.proposals.push({ id: p.id, ok: true, slot });
     }
-    // A node that lost its stored state under the same id must not reuse numbers the room has seen.
-    const next = sessions.next(this.id);
-    if (next > this.#proposals.seq) {
-      this.#proposals.seq = next;
-      this.#dirty = true;
-    }
   }
 
   #fail(id: string, code: FailureCode, reason: string): void {
     this.#out.proposals.push({ id, ok: false, code, reason });
   }
 
+  /** The failure of a proposal or read that is given up: no quorum, or not `done` in time. */
+  #giveUp(id: string, done: string): { id: string; ok: false; code: FailureCode; reason: string } {
+    return this.#quorumLost
+      ? { id, ok: false, code: 'no-quorum', reason: 'a majority of the acceptors is unreachable' }
+      : { id, ok: false, code: 'timeout', reason: `not ${done} in time` };
+  }
+
   // ---- reads (the leader's side: read-only.ts) -------------------------------------------------------
 
   #submitRead(id: string, read: PendingRead): void {
     read.lastSent = this.#now;
-    if (this.#part === 'leader' || this.#part === 'candidate') {
+    if (this.#proposing()) {
       this.#readOnly.add(this.id, id);
       this.#startReadRound();
-    } else if (this.leader !== undefined) {
-      this.#send(this.leader, { type: 'read', readId: id });
+    } else {
+      this.#toLeader({ type: 'read', readId: id });
     }
   }
 
@@ -945,8 +944,7 @@ export class PaxosNode<S, C> {
     for (const [id, read] of this.#reads) {
       if (this.#now >= read.deadline) {
         this.#reads.delete(id);
-        const code: FailureCode = this.#quorumLost ? 'no-quorum' : 'timeout';
-        this.#out.reads.push({ id, ok: false, code, reason: code === 'no-quorum' ? 'a majority of the acceptors is unreachable' : 'not confirmed in time' });
+        this.#out.reads.push(this.#giveUp(id, 'confirmed'));
       } else if (read.index === undefined && this.#now - read.lastSent >= 2 * this.#timing.retryTicks) {
         this.#submitRead(id, read);
       }
@@ -1011,22 +1009,21 @@ export class PaxosNode<S, C> {
     const snap = this.log.snapshot;
     if (snap === undefined) return;
     const withSnapshot = slot <= snap.slot;
-    const entries = this.log.decidedFrom(withSnapshot ? snap.slot + 1 : slot, LIMITS.maxEntries);
+    const entries = this.log.decidedFrom(withSnapshot ? snap.slot + 1 : slot, MAX_ENTRIES);
     if (!withSnapshot && entries.length === 0) return;
     this.#send(to, withSnapshot ? { type: 'entries', snapshot: snap, entries } : { type: 'entries', entries });
   }
 
-  /** Asks a peer for the decided slots this node is missing (rate-limited, a different peer each time). */
+  /**
+   * Asks a peer for the decided slots this node is missing (rate-limited, a different peer each time); a
+   * joining node, for the room's state.
+   */
   #catchUpIfBehind(): void {
-    if (this.#catchUp.frontier <= this.log.applied) return;
-    const to = this.#catchUp.next(this.#now, this.#timing.retryTicks, [this.leader, ...this.log.acceptors, ...this.#peers.ids()], (id) => id !== this.id && this.#peerAlive(id));
-    if (to !== undefined) this.#send(to, { type: 'catchup', slot: this.log.firstUndecided });
-  }
-
-  /** A joining node asks its peers in turn for the room's state. */
-  #askForState(): void {
-    const to = this.#catchUp.next(this.#now, this.#timing.retryTicks, [this.leader, ...this.#peers.reachable()], (id) => id !== this.id);
-    if (to !== undefined) this.#send(to, { type: 'catchup', slot: 0 });
+    const known = this.log.known;
+    if (known && this.#catchUp.frontier <= this.log.applied) return;
+    const peers = known ? [...this.log.acceptors, ...this.#peers.ids()] : this.#peers.reachable();
+    const to = this.#catchUp.next(this.#now, this.#timing.retryTicks, [this.leader, ...peers], (id) => id !== this.id && (!known || this.#peerAlive(id)));
+    if (to !== undefined) this.#send(to, { type: 'catchup', slot: known ? this.log.firstUndecided : 0 });
   }
 
   // ---- membership and quorum -------------------------------------------------------------------------
@@ -1101,20 +1098,6 @@ export class PaxosNode<S, C> {
     const learners = this.#peers.present().filter((id) => !acceptors.includes(id)).sort();
     if (!acceptors.includes(this.id)) learners.unshift(this.id);
     this.#out.events.push({ type: 'config', slot, acceptors, learners });
-  }
-
-  #restore(saved: PersistentState<S, C>): void {
-    this.promised = this.#highestSeen = saved.promised;
-    this.#proposals.seq = saved.seq;
-    const snapshot = saved.snapshot;
-    if (snapshot === undefined) return;
-    this.log.install(snapshot);
-    this.log.restoreEntries(saved.entries);
-    this.#catchUp.note(snapshot.slot);
-    this.#out.events.push({ type: 'restored', slot: snapshot.slot, state: snapshot.state });
-    this.#reportConfig(snapshot.slot + 1);
-    for (const e of saved.entries) if (e.decided) this.#catchUp.note(e.slot);
-    this.#applyAndReport();
   }
 
   #persistentState(): PersistentState<S, C> {

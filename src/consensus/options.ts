@@ -2,7 +2,7 @@
  * Construction options of a PaxosNode, and their defaults. Tick counts are in calls to `tick()`; the
  * defaults suit the browser's 50 ms tick: heartbeats every 100 ms, an election after 400-800 ms of silence.
  */
-import { LIMITS } from './messages.js';
+import { MAX_ACCEPTORS, MAX_BATCH } from './messages.js';
 import type { StateMachine } from './state-machine.js';
 import type { Storage } from './storage.js';
 
@@ -53,26 +53,28 @@ export interface PaxosNodeOptions<S, C> extends TimingOptions {
 /** The options with their defaults filled in. */
 export type Timing = Required<TimingOptions> & { maxAcceptors: number; snapshotEvery: number; maxBatch: number };
 
+/** The defaults (suspectTicks: 4 * electionTicks), in an order where electionTicks comes before suspectTicks. */
+const DEFAULTS: Timing = {
+  maxAcceptors: 5,
+  heartbeatTicks: 2,
+  electionTicks: 8,
+  retryTicks: 4,
+  suspectTicks: 0,
+  proposalTimeoutTicks: 100,
+  readTimeoutTicks: 40,
+  snapshotEvery: 64,
+  maxBatch: 64,
+};
+
 /** Checks the numeric options (a clear RangeError for a bad one) and fills in the defaults. */
-export function resolveTiming(o: Omit<PaxosNodeOptions<unknown, unknown>, 'id' | 'stateMachine' | 'storage' | 'random'>): Timing {
-  const n = (name: keyof Timing, fallback: number): number => {
-    const value = o[name as keyof typeof o] as number | undefined;
-    const x = value ?? fallback;
-    if (!Number.isSafeInteger(x) || x < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-    return x;
-  };
-  const electionTicks = n('electionTicks', 8);
-  const timing: Timing = {
-    maxAcceptors: n('maxAcceptors', 5),
-    heartbeatTicks: n('heartbeatTicks', 2),
-    electionTicks,
-    retryTicks: n('retryTicks', 4),
-    suspectTicks: n('suspectTicks', 4 * electionTicks),
-    proposalTimeoutTicks: n('proposalTimeoutTicks', 100),
-    readTimeoutTicks: n('readTimeoutTicks', 40),
-    snapshotEvery: n('snapshotEvery', 64),
-    maxBatch: Math.min(n('maxBatch', 64), LIMITS.maxBatch),
-  };
-  if (timing.maxAcceptors > LIMITS.maxAcceptors) throw new RangeError(`maxAcceptors must be at most ${LIMITS.maxAcceptors}`);
-  return timing;
+export function resolveTiming(o: Partial<Timing>): Timing {
+  const t = { ...DEFAULTS };
+  for (const name of Object.keys(DEFAULTS) as (keyof Timing)[]) {
+    const n = o[name] ?? (name === 'suspectTicks' ? 4 * t.electionTicks : t[name]);
+    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${String(o[name])}`);
+    t[name] = n;
+  }
+  if (t.maxAcceptors > MAX_ACCEPTORS) throw new RangeError(`maxAcceptors must be at most ${MAX_ACCEPTORS}`);
+  t.maxBatch = Math.min(t.maxBatch, MAX_BATCH);
+  return t;
 }

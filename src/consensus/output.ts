@@ -76,10 +76,5 @@ export function emptyOutput<S, C>(): OutputBuffer<S, C> {
 }
 
 /** What drain() returns when nothing happened (most ticks): shared, so it is frozen. */
-export const NOTHING: Output<never, never> = Object.freeze({
-  messages: Object.freeze([]) as never[],
-  applied: Object.freeze([]) as never[],
-  proposals: Object.freeze([]) as never[],
-  reads: Object.freeze([]) as never[],
-  events: Object.freeze([]) as never[],
-});
+const none = Object.freeze([]) as never[];
+export const NOTHING: Output<never, never> = Object.freeze({ messages: none, applied: none, proposals: none, reads: none, events: none });

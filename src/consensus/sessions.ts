@@ -11,7 +11,9 @@
  *
  * Bounded: a session keeps the numbers at or above `below` that took effect, at most {@link MAX_DONE} (a
  * proposer has at most that many proposals pending, see PaxosNode.propose), and the room keeps at most
- * {@link MAX_SESSIONS} sessions, dropping the one whose last command took effect longest ago.
+ * {@link MAX_SESSIONS} sessions, dropping the one whose last command took effect longest ago. A command of
+ * a proposer whose session was dropped is taken as new: exactly-once holds for the 64 proposers most
+ * recently active, which is every tab of a room of the intended size.
  */
 
 /** Most sessions a room keeps. */
@@ -27,28 +29,26 @@ export interface CommandId {
   readonly lowest: number;
 }
 
-/** One proposer's session, as it travels in snapshots. */
+/** One proposer's session, as it travels in snapshots (in the order of their last activity, oldest first). */
 export interface Session {
   readonly proposer: string;
-  /** Every command of the proposer numbered below this has settled: a copy of one is no-op. */
+  /** Every command of the proposer numbered below this has settled: a copy of one is a no-op. */
   readonly below: number;
-  /** Its commands numbered `below` or more that took effect: `[seq, slot of the first effect]`, by seq. */
+  /** Its commands numbered `below` or more that took effect: `[seq, slot of the first effect]`. */
   readonly done: readonly (readonly number[])[];
-  /** Last slot where one of its commands took effect. */
-  readonly last: number;
 }
 
 interface Live {
   below: number;
   readonly done: Map<number, number>;
-  last: number;
 }
 
 export class Sessions {
+  /** By proposer, the least recently active first (a Map keeps insertion order, and every node inserts alike). */
   readonly #live = new Map<string, Live>();
 
   constructor(sessions: readonly Session[] = []) {
-    for (const s of sessions) this.#live.set(s.proposer, { below: s.below, done: new Map(s.done as [number, number][]), last: s.last });
+    for (const s of sessions) this.#live.set(s.proposer, { below: s.below, done: new Map(s.done as [number, number][]) });
   }
 
   /** Whether `c` must take no effect: it took effect already, or its proposer has settled it. */
@@ -62,49 +62,27 @@ export class Sessions {
     return this.#live.get(proposer)?.done.get(seq);
   }
 
-  /** The first number `proposer` has never used, as far as the room knows. */
-  next(proposer: string): number {
-    const s = this.#live.get(proposer);
-    if (s === undefined) return 0;
-    let next = s.below;
-    for (const seq of s.done.keys()) if (seq >= next) next = seq + 1;
-    return next;
-  }
-
   /** Records that `c` (not a copy) took effect at `slot`, and forgets what its proposer has settled. */
   record(c: CommandId, slot: number): void {
-    let s = this.#live.get(c.proposer);
-    if (s === undefined) {
-      this.#live.set(c.proposer, (s = { below: 0, done: new Map(), last: slot }));
-      if (this.#live.size > MAX_SESSIONS) this.#evict();
-    }
-    if (!s.done.has(c.seq)) s.done.set(c.seq, slot);
-    s.last = slot;
-    if (c.lowest > s.below) s.below = c.lowest;
-    // Numbers below `below` are settled at the proposer: a copy of one is refused by `below` alone. Past
-    // the bound, the lowest remembered numbers go the same way.
-    const seqs = [...s.done.keys()].sort((a, b) => a - b);
-    for (let i = 0; i < seqs.length; i++) {
-      const seq = seqs[i] as number;
-      if (seq >= s.below && seqs.length - i <= MAX_DONE) break;
+    const live = this.#live;
+    const s = live.get(c.proposer) ?? { below: 0, done: new Map<number, number>() };
+    // The session moves to the end: the most recently active. Past the bound, the least recent goes.
+    live.delete(c.proposer);
+    live.set(c.proposer, s);
+    if (live.size > MAX_SESSIONS) live.delete(live.keys().next().value as string);
+    s.done.set(c.seq, slot);
+    s.below = Math.max(s.below, c.lowest);
+    // Numbers below `below` are settled at the proposer: `below` alone refuses a copy of one. Past the
+    // bound (a proposer has at most MAX_DONE pending), the earliest recorded go the same way.
+    for (const seq of s.done.keys()) {
+      if (seq >= s.below && s.done.size <= MAX_DONE) continue;
       s.done.delete(seq);
-      if (seq >= s.below) s.below = seq + 1;
+      s.below = Math.max(s.below, seq + 1);
     }
   }
 
-  /** The sessions for a snapshot, by proposer. */
+  /** The sessions for a snapshot. */
   snapshot(): Session[] {
-    return [...this.#live]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([proposer, s]) => ({ proposer, below: s.below, done: [...s.done].sort((a, b) => a[0] - b[0]), last: s.last }));
-  }
-
-  /** Drops the session whose last command took effect longest ago (the lower id on a tie). */
-  #evict(): void {
-    let oldest: [string, Live] | undefined;
-    for (const e of this.#live) {
-      if (oldest === undefined || e[1].last < oldest[1].last || (e[1].last === oldest[1].last && e[0] < oldest[0])) oldest = e;
-    }
-    if (oldest !== undefined) this.#live.delete(oldest[0]);
+    return [...this.#live].map(([proposer, s]) => ({ proposer, below: s.below, done: [...s.done] }));
   }
 }

@@ -69,12 +69,12 @@ export class MemoryStorage<S, C> implements Storage<S, C> {
 }
 
 const persistentSchema = v.object({
-  version: v.literal(2, 'version must be 2 (a state stored by an older build cannot be used)'),
+  version: v.literal(2, 'stored by another build (version 2 expected)'),
   promised: schemas.promised,
   seq: schemas.slot,
   snapshot: v.optional(schemas.snapshot),
   entries: v.array(
-    v.object({ slot: v.pipe(schemas.slot, v.minValue(1)), value: schemas.slotValue, ballot: v.optional(schemas.ballot), decided: v.boolean() }),
+    v.object({ slot: v.pipe(schemas.slot, v.minValue(1)), value: schemas.value, ballot: v.optional(schemas.ballot), decided: v.boolean() }),
   ),
 });
 
