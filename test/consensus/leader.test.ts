@@ -135,7 +135,7 @@ describe('leader', () => {
     assert.throws(() => makeNode('short', [A]), /id must be a node id/);
     assert.throws(() => makeNode(A, [A], { electionTicks: 0 }), /electionTicks must be a positive integer/);
     assert.throws(() => makeNode(A, [A], { maxAcceptors: 99 }), /at most 15/);
-    assert.throws(() => makeNode(A, [A, B, C], { maxAcceptors: 2 }), /bootstrap must list 1 to 2/);
+    assert.throws(() => makeNode(A, [A, B, C], { maxAcceptors: 2 }), /bootstrap must be 1 to 2 acceptors, got 3/);
   });
 
   it('never proposes two values for one slot in one ballot, even when it takes over with proposals pending', () => {

@@ -8,8 +8,8 @@ import { A, B, C, ballot, commands, makeNode } from './helpers.js';
 const accept = { type: 'accept', ballot: ballot(2, B), slot: 1, value: commands('x') };
 
 const malformed: [string, unknown, RegExp][] = [
-  ['not an object', 'prepare', /not an object/],
-  ['an array', [1, 2], /not an object/],
+  ['not an object', 'prepare', /unknown type undefined/],
+  ['an array', [1, 2], /unknown type undefined/],
   ['no type', { ballot: ballot(1, B), slot: 1 }, /unknown type/],
   ['an unknown type', { type: 'gossip' }, /unknown type "gossip"/],
   ['a negative slot', { type: 'prepare', ballot: ballot(1, B), slot: -1 }, /at slot/],
