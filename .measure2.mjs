@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 const root = process.argv[2];
 const entry = `${root}/.measure-entry.ts`;
 writeFileSync(entry, `export { PaxosNode, summarizeMessage, parsePersistentState, isNodeId } from './src/consensus/index.js';\n`);
-const bundle = await rollup({ input: entry, plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: `${root}/tsconfig.json`, include: [`${root}/src/**/*.ts`, entry], compilerOptions: { declaration: false, noEmit: false, rootDir: root, outDir: '/tmp/cons-scratch/out2' } })] });
+const bundle = await rollup({ input: entry, onwarn: () => {}, plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: `${root}/tsconfig.json`, include: [`${root}/src/**/*.ts`, entry], compilerOptions: { declaration: false, noEmit: false, rootDir: root, outDir: '/tmp/cons-scratch/out2', sourceMap: false } })] });
 const { output } = await bundle.generate({ format: 'es', preserveModules: true });
 let total = 0;
 for (const o of output) {
@@ -18,4 +18,4 @@ for (const o of output) {
   total += gz;
   console.log(String(gz).padStart(6), String(m.code.length).padStart(7), o.fileName);
 }
-console.log('sum of separately gzipped modules', total);
+console.log('sum', total);

@@ -80,22 +80,28 @@ export class Log<S, C> {
     this.#appliedSlot = snapshot.slot;
     this.#acceptorsNow = snapshot.acceptors;
     this.sessions = new Sessions(snapshot.sessions);
-    for (const slot of this.#entries.keys()) if (slot <= snapshot.slot) this.#entries.delete(slot);
+    this.#dropThrough(snapshot.slot);
     return true;
+  }
+
+  #dropThrough(slot: number): void {
+    for (const s of this.#entries.keys()) if (s <= slot) this.#entries.delete(s);
   }
 
   /** Records that this acceptor accepted `value` in `ballot` (no-op for slots already decided). */
   accept(slot: number, ballot: Ballot, value: SlotValue<C>): boolean {
-    if (slot <= this.#appliedSlot || this.#entries.get(slot)?.decided) return false;
-    this.#entries.set(slot, { slot, value, ballot, decided: false });
-    return true;
+    return this.#record(slot, { slot, value, ballot, decided: false });
   }
 
-  /** Records `value` as decided for `slot`. Returns false when already known. */
+  /** Records `value` as decided for `slot` (keeping the ballot it was accepted in). False when already known. */
   learn(slot: number, value: SlotValue<C>): boolean {
-    const existing = this.#entries.get(slot);
-    if (slot <= this.#appliedSlot || existing?.decided) return false;
-    this.#entries.set(slot, existing?.ballot === undefined ? { slot, value, decided: true } : { slot, value, ballot: existing.ballot, decided: true });
+    return this.#record(slot, { ...this.#entries.get(slot), slot, value, decided: true });
+  }
+
+  /** Records `entry` unless `slot` is applied or known decided. */
+  #record(slot: number, entry: LogEntry<C>): boolean {
+    if (slot <= this.#appliedSlot || this.#entries.get(slot)?.decided) return false;
+    this.#entries.set(slot, entry);
     return true;
   }
 
@@ -131,24 +137,21 @@ export class Log<S, C> {
   compact(every: number): boolean {
     if (this.#snap === undefined || this.#appliedSlot - this.#snap.slot < every) return false;
     this.#snap = { slot: this.#appliedSlot, state: this.#current as S, acceptors: this.#acceptorsNow, sessions: this.sessions.snapshot() };
-    for (const slot of this.#entries.keys()) if (slot <= this.#appliedSlot) this.#entries.delete(slot);
+    this.#dropThrough(this.#appliedSlot);
     return true;
   }
 
-  /** Accepted but not (known) decided slots from `from` on: what a promise must report. */
+  /** Accepted but not (known) decided slots from `from` on, in slot order: what a promise must report. */
   acceptedFrom(from: number): AcceptedEntry<C>[] {
-    const out: AcceptedEntry<C>[] = [];
-    for (const e of this.#entries.values()) {
-      if (e.slot >= from && !e.decided && e.ballot !== undefined) out.push({ slot: e.slot, ballot: e.ballot, value: e.value });
-    }
-    return out.sort((a, b) => a.slot - b.slot);
+    return this.persistentEntries().filter((e): e is AcceptedEntry<C> & LogEntry<C> => e.slot >= from && !e.decided && e.ballot !== undefined);
   }
 
   /** Decided slots this log still holds from `from` on (applied or not), at most `limit`, in slot order. */
   decidedFrom(from: number, limit: number): DecidedEntry<C>[] {
-    const out: DecidedEntry<C>[] = [];
-    for (const e of this.#entries.values()) if (e.slot >= from && e.decided) out.push({ slot: e.slot, value: e.value });
-    return out.sort((a, b) => a.slot - b.slot).slice(0, limit);
+    return this.persistentEntries()
+      .filter((e) => e.slot >= from && e.decided)
+      .slice(0, limit)
+      .map(({ slot, value }) => ({ slot, value }));
   }
 
   /** Log entries for storage, in slot order. */
@@ -159,10 +162,5 @@ export class Log<S, C> {
   /** Restores entries loaded from storage (after {@link install} of the stored snapshot). */
   restoreEntries(entries: readonly LogEntry<C>[]): void {
     for (const e of entries) if (e.slot > this.#appliedSlot) this.#entries.set(e.slot, e);
-  }
-
-  /** Number of entries held (for tests of compaction). */
-  get size(): number {
-    return this.#entries.size;
   }
 }

@@ -32,7 +32,7 @@ import { resolveTiming, type PaxosNodeOptions, type Timing, type TimingOptions }
 import { emptyOutput, NOTHING, type FailureCode, type NodeStats, type Output, type OutputBuffer, type Role, type StepResult } from './output.js';
 import { PeerTable } from './peers.js';
 import { Phase1 } from './phase1.js';
-import { Phase2 } from './phase2.js';
+import type { Phase2 } from './phase2.js';
 import { Proposals, type PendingProposal } from './proposals.js';
 import { isQuorum, normalizeAcceptors, quorumSize } from './quorum.js';
 import { ReadOnly, type ReadRound } from './read-only.js';
@@ -48,10 +48,16 @@ interface PendingRead {
   index: number | undefined;
 }
 
-/** The part this node plays as a proposer. */
-type Part = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+/** The part this node plays as a proposer, in the order of an election. */
+const FOLLOWER = 0;
+const PRE_CANDIDATE = 1;
+const CANDIDATE = 2;
+const LEADER = 3;
+type Part = typeof FOLLOWER | typeof PRE_CANDIDATE | typeof CANDIDATE | typeof LEADER;
 
 type Step<S, C> = (from: string, m: Message<S, C>) => void;
+
+const PENDING = 'this id is already pending';
 
 /** Why `id` cannot name a proposal or a read, if it cannot. */
 const badId = (id: unknown): string | undefined =>
@@ -79,7 +85,7 @@ export class PaxosNode<S, C> {
   #quorumLost = false;
 
   // The proposer: its part, that part's step and tick functions, and the part's state.
-  #part: Part = 'follower';
+  #part: Part = FOLLOWER;
   #step: Step<S, C> = this.#stepFollower;
   #tick: () => void = this.#tickElection;
   /** The ballot of this node's pre-vote, campaign or leadership. */
@@ -160,7 +166,7 @@ export class PaxosNode<S, C> {
    */
   step(from: string, raw: unknown): StepResult<Message<S, C>> {
     if (!isNodeId(from)) return this.#refuse('sender is not a node id');
-    if (from === this.id) return this.#refuse('message claims to come from this node');
+    if (from === this.id) return this.#refuse('a message from this node itself');
     const parsed = parseWire(raw, from, this.machine);
     if (!parsed.ok) return this.#refuse(parsed.reason);
     this.stats.received++;
@@ -249,7 +255,7 @@ export class PaxosNode<S, C> {
    * comes out of {@link drain} in `reads`.
    */
   read(readId: string): void {
-    const refusal = badId(readId) ?? (this.#reads.has(readId) ? 'a read with this id is already pending' : undefined);
+    const refusal = badId(readId) ?? (this.#reads.has(readId) ? PENDING : undefined);
     if (refusal !== undefined) return void this.#out.reads.push({ id: String(readId), ok: false, code: 'invalid', reason: refusal });
     const read: PendingRead = { deadline: this.#now + this.#timing.readTimeoutTicks, lastSent: this.#now, index: undefined };
     this.#reads.set(readId, read);
@@ -288,8 +294,8 @@ export class PaxosNode<S, C> {
     if (this.#eligible === eligible) return;
     this.#eligible = eligible;
     if (eligible) return;
-    if (this.#part === 'leader') this.#handOff();
-    if (this.#part !== 'follower') this.#becomeFollower();
+    if (this.#part === LEADER) this.#handOff();
+    if (this.#part !== FOLLOWER) this.#becomeFollower();
   }
 
   /**
@@ -311,9 +317,9 @@ export class PaxosNode<S, C> {
    * deciding, the room's history can fork. Use only when they cannot come back.
    */
   forceReconfigure(acceptors?: readonly string[]): void {
-    if (!this.log.known) throw new Error('forceReconfigure: this node has no state to restart the room from');
-    if (!this.#eligible) throw new Error('forceReconfigure: this node may not lead (setEligible(false)); run it on a visible tab');
-    const value: SlotValue<C> = { kind: 'config', acceptors: acceptorsAfterForce(this.id, acceptors, this.#peers.reachable(), this.#timing.maxAcceptors) };
+    if (!this.log.known) throw new Error('forceReconfigure: this node has no room state yet');
+    if (!this.#eligible) throw new Error('forceReconfigure: this node may not lead (a hidden tab)');
+    const value: SlotValue<C> = { kind: 'config', acceptors: acceptorsAfterForce(this.id, acceptors, this.#peers.ids(false), this.#timing.maxAcceptors) };
     const slot = this.log.firstUndecided;
     this.#learn(slot, value);
     this.#applyAndReport();
@@ -357,13 +363,13 @@ export class PaxosNode<S, C> {
   }
 
   get role(): Role {
-    if (this.#part === 'leader') return 'leader';
+    if (this.#part === LEADER) return 'leader';
     return this.log.acceptors.includes(this.id) ? 'acceptor' : 'learner';
   }
 
   /** The node this node believes leads, if any. */
   get leader(): string | undefined {
-    if (this.#part === 'leader') return this.id;
+    if (this.#part === LEADER) return this.id;
     const node = this.#leaderBallot?.node;
     return node === this.id ? undefined : node;
   }
@@ -380,7 +386,7 @@ export class PaxosNode<S, C> {
 
   /** Proposals of this node still waiting to settle. */
   get pendingProposals(): number {
-    return this.#proposals.size;
+    return this.#proposals.pending.size;
   }
 
   // ---- rules that the simulator's planted bugs replace --------------------------------------------
@@ -420,7 +426,7 @@ export class PaxosNode<S, C> {
   /** Pre-vote (acceptor.ts): would this node promise `ballot`? Answering changes nothing here. */
   #onPrePrepare(from: string, ballot: Ballot): void {
     if (!this.log.known) return;
-    const liveLeader = this.#part === 'leader' || this.#now - this.#leaderHeard < this.#timing.electionTicks;
+    const liveLeader = this.#part === LEADER || this.#now - this.#leaderHeard < this.#timing.electionTicks;
     this.#send(
       from,
       wouldPromise(this.promised, ballot, liveLeader) ? { type: 'pre-promise', ballot } : { type: 'nack', ballot, promised: this.promised, slot: this.log.firstUndecided },
@@ -434,7 +440,7 @@ export class PaxosNode<S, C> {
     if (!mayPromise(this.promised, ballot)) return this.#nack(from, ballot, slot);
     this.#promise(ballot);
     // Whoever promises another proposer's ballot stops proposing.
-    if (this.#part !== 'follower') this.#becomeFollower();
+    if (this.#part !== FOLLOWER) this.#becomeFollower();
     this.#electionElapsed = 0; // someone is campaigning: give it time
     this.#send(from, {
       type: 'promise',
@@ -574,12 +580,12 @@ export class PaxosNode<S, C> {
 
   /** Back to following (etcd's becomeFollower): what the node proposed or confirmed as a leader is dropped. */
   #becomeFollower(): void {
-    this.#become('follower', this.#stepFollower, this.#tickElection);
+    this.#become(FOLLOWER, this.#stepFollower, this.#tickElection);
   }
 
   /** Pre-vote: asks the acceptors whether they would promise the next ballot. Nothing is promised yet. */
   #preCampaign(): void {
-    this.#become('pre-candidate', this.#stepPreCandidate, this.#tickPreCandidate);
+    this.#become(PRE_CANDIDATE, this.#stepPreCandidate, this.#tickPreCandidate);
     this.#ballot = nextBallot(maxBallot(this.promised, this.#highestSeen), this.id);
     const acceptors = this.log.acceptors;
     if (acceptors.includes(this.id)) this.#votes.add(this.id);
@@ -590,7 +596,7 @@ export class PaxosNode<S, C> {
   /** Phase 1a: a new ballot above every ballot seen, promised to itself first. */
   #campaign(): void {
     if (!this.#eligible || !this.log.known) return;
-    this.#become('candidate', this.#stepCandidate, this.#tickCandidate);
+    this.#become(CANDIDATE, this.#stepCandidate, this.#tickCandidate);
     this.promised = this.#highestSeen = this.#ballot = nextBallot(maxBallot(this.promised, this.#highestSeen), this.id);
     this.#dirty = true;
     const phase1 = (this.phase1 = new Phase1(this.#ballot));
@@ -600,7 +606,7 @@ export class PaxosNode<S, C> {
   }
 
   #becomeLeader(): void {
-    this.#part = 'leader';
+    this.#part = LEADER;
     this.#step = this.#stepLeader;
     this.#tick = this.#tickLeader;
     this.#leaderBallot = this.#ballot;
@@ -657,9 +663,9 @@ export class PaxosNode<S, C> {
   /** Learns of a leader's ballot from its heartbeat, accept or decide. */
   #noteLeader(ballot: Ballot): void {
     this.#observe(ballot);
-    if (this.#part !== 'follower') {
+    if (this.#part !== FOLLOWER) {
       // A campaign or a leadership yields to a higher ballot; a pre-vote, which holds none, to any leader this node may follow.
-      if (this.#part === 'pre-candidate' ? !mayAccept(this.promised, ballot) : compareBallots(ballot, this.#ballot) <= 0) return;
+      if (this.#part === PRE_CANDIDATE ? !mayAccept(this.promised, ballot) : compareBallots(ballot, this.#ballot) <= 0) return;
       this.#becomeFollower();
     }
     if (this.#leaderBallot !== undefined && compareBallots(ballot, this.#leaderBallot) < 0) return;
@@ -718,7 +724,7 @@ export class PaxosNode<S, C> {
         this.#sendPrepares(); // a new acceptor set: phase 1 on it
         if (!this.#phase1Covers(slot)) return;
       }
-      if (this.#part === 'candidate') this.#becomeLeader();
+      if (this.#part === CANDIDATE) this.#becomeLeader();
       const recovered = this.recoveredValue(phase1, slot, this.log.acceptors.filter((a) => phase1.covers(a, slot)));
       const value = recovered?.value ?? this.#freshValue(slot);
       if (value === undefined) return;
@@ -733,7 +739,7 @@ export class PaxosNode<S, C> {
 
   /** What a leader proposes at a slot where phase 1 found nothing: membership first, then commands. */
   #freshValue(slot: number): SlotValue<C> | undefined {
-    if (this.#part === 'leader' && this.#plannedAt !== this.#now) {
+    if (this.#part === LEADER && this.#plannedAt !== this.#now) {
       // Liveness of peers changes with time and hints, not with every message: plan once per tick.
       this.#plannedAt = this.#now;
       const acceptors = planAcceptors({
@@ -757,13 +763,20 @@ export class PaxosNode<S, C> {
   }
 
   #startPhase2(slot: number, value: SlotValue<C>): void {
-    const phase2 = (this.phase2 = new Phase2(slot, value, this.#now));
-    for (const acceptor of this.acceptorsForProposal(slot, value)) {
-      if (acceptor !== this.id) {
-        this.#send(acceptor, { type: 'accept', ballot: this.#ballot, slot, value });
+    this.#sendAccepts((this.phase2 = { slot, value, acks: new Set(), sentAt: 0 }));
+  }
+
+  /** Phase 2a: asks the acceptors of the slot that have not accepted yet (this node accepts at once). */
+  #sendAccepts(p: Phase2<C>): void {
+    const { slot, value } = p;
+    p.sentAt = this.#now;
+    for (const a of this.acceptorsForProposal(slot, value)) {
+      if (p.acks.has(a)) continue;
+      if (a !== this.id) {
+        this.#send(a, { type: 'accept', ballot: this.#ballot, slot, value });
       } else if (mayAccept(this.promised, this.#ballot)) {
         if (this.recordAccepted(slot, this.#ballot, value)) this.#dirty = true;
-        phase2.acks.add(this.id);
+        p.acks.add(a);
       }
     }
   }
@@ -797,12 +810,7 @@ export class PaxosNode<S, C> {
       if (!this.#phase1Covers(this.log.firstUndecided)) this.#sendPrepares();
     }
     const inFlight = this.phase2;
-    if (inFlight !== undefined && this.#now - inFlight.sentAt >= this.#timing.retryTicks) {
-      for (const a of this.acceptorsForProposal(inFlight.slot, inFlight.value)) {
-        if (!inFlight.acks.has(a)) this.#send(a, { type: 'accept', ballot: this.#ballot, slot: inFlight.slot, value: inFlight.value });
-      }
-      inFlight.sentAt = this.#now;
-    }
+    if (inFlight !== undefined && this.#now - inFlight.sentAt >= this.#timing.retryTicks) this.#sendAccepts(inFlight);
   }
 
   #sendHeartbeats(): void {
@@ -827,7 +835,7 @@ export class PaxosNode<S, C> {
 
   /** Whether this node leads, or campaigns to: proposals and reads then wait here. */
   #proposing(): boolean {
-    return this.#part === 'leader' || this.#part === 'candidate';
+    return this.#part >= CANDIDATE;
   }
 
   #toLeader(m: Message<S, C>): void {
@@ -837,7 +845,7 @@ export class PaxosNode<S, C> {
   /** Queues a command for the next slot, unless it took effect already or is queued or in flight. */
   #enqueue(c: ProposedCommand<C>): void {
     // This node's own proposals go in only while pending: one reported failed stays withdrawn.
-    if (c.proposer === this.id && !this.#proposals.has(c.id)) return;
+    if (c.proposer === this.id && !this.#proposals.pending.has(c.id)) return;
     if (this.isCopy(c) || this.#queue.some((q) => sameCommand(q, c))) return;
     const inFlight = this.phase2?.value;
     if (inFlight?.kind === 'commands' && inFlight.commands.some((q) => sameCommand(q, c))) return;
@@ -845,14 +853,14 @@ export class PaxosNode<S, C> {
   }
 
   #resubmit(): void {
-    for (const p of this.#proposals.values()) this.#submit(p);
+    for (const p of this.#proposals.pending.values()) this.#submit(p);
     for (const [id, r] of this.#reads) if (r.index === undefined) this.#submitRead(id, r);
   }
 
   #retryProposals(): void {
-    for (const p of this.#proposals.values()) {
+    for (const p of this.#proposals.pending.values()) {
       if (this.#now >= p.deadline) {
-        this.#proposals.remove(p.id);
+        this.#proposals.pending.delete(p.id);
         // A failed proposal is withdrawn from this node's own queue, so that a later leadership of this
         // node cannot decide it after its proposer was told it failed. (One already in an accept round may
         // still take effect, until this node's next command does: see sessions.ts.)
@@ -870,10 +878,10 @@ export class PaxosNode<S, C> {
    */
   #settleProposals(): void {
     const sessions = this.log.sessions;
-    for (const p of this.#proposals.values()) {
+    for (const p of this.#proposals.pending.values()) {
       const slot = sessions.firstEffect(this.id, p.seq);
       if (slot === undefined) continue;
-      this.#proposals.remove(p.id);
+      this.#proposals.pending.delete(p.id);
       this.#out.proposals.push({ id: p.id, ok: true, slot });
     }
   }
@@ -907,7 +915,7 @@ export class PaxosNode<S, C> {
     const slot = this.log.firstUndecided;
     if (
       !this.#readOnly.waiting ||
-      this.#part !== 'leader' ||
+      this.#part !== LEADER ||
       phase1 === undefined ||
       phase1.maxReportedSlot >= slot ||
       this.#catchUp.frontier > this.log.applied ||
@@ -968,7 +976,7 @@ export class PaxosNode<S, C> {
    */
   #learnFrom(slot: number, value: SlotValue<C>): void {
     const ahead = slot >= this.log.firstUndecided;
-    if (this.#learn(slot, value) && ahead && this.#part === 'leader') this.#becomeFollower();
+    if (this.#learn(slot, value) && ahead && this.#part === LEADER) this.#becomeFollower();
   }
 
   #applyAndAdvance(): void {
@@ -994,7 +1002,7 @@ export class PaxosNode<S, C> {
 
   #installSnapshot(snapshot: Snapshot<S>): void {
     if (snapshot.slot <= this.log.applied) return;
-    if (this.#part === 'leader') this.#becomeFollower(); // others decided past this leader: rule 3
+    if (this.#part === LEADER) this.#becomeFollower(); // others decided past this leader: rule 3
     this.log.install({ ...snapshot, acceptors: normalizeAcceptors(snapshot.acceptors) });
     this.#dirty = true;
     this.#catchUp.note(snapshot.slot);
@@ -1021,7 +1029,7 @@ export class PaxosNode<S, C> {
   #catchUpIfBehind(): void {
     const known = this.log.known;
     if (known && this.#catchUp.frontier <= this.log.applied) return;
-    const peers = known ? [...this.log.acceptors, ...this.#peers.ids()] : this.#peers.reachable();
+    const peers = known ? [...this.log.acceptors, ...this.#peers.ids(true)] : this.#peers.ids(false);
     const to = this.#catchUp.next(this.#now, this.#timing.retryTicks, [this.leader, ...peers], (id) => id !== this.id && (!known || this.#peerAlive(id)));
     if (to !== undefined) this.#send(to, { type: 'catchup', slot: known ? this.log.firstUndecided : 0 });
   }
@@ -1030,7 +1038,7 @@ export class PaxosNode<S, C> {
 
   /** Reachable per the host; for a leader, also heard from within suspectTicks (since it took over). */
   #peerAlive(id: string): boolean {
-    return this.#peers.alive(id, this.#now, this.#timing.suspectTicks, this.#part === 'leader' ? this.#leaderSince : undefined);
+    return this.#peers.alive(id, this.#now, this.#timing.suspectTicks, this.#part === LEADER ? this.#leaderSince : undefined);
   }
 
   #checkQuorum(): void {
@@ -1062,14 +1070,14 @@ export class PaxosNode<S, C> {
   /** Sends to every node of the room this node knows: acceptors and learners. */
   #broadcast(message: Message<S, C>): void {
     const targets = new Set<string>(this.log.acceptors);
-    for (const id of this.#peers.present()) targets.add(id);
+    for (const id of this.#peers.ids(true)) targets.add(id);
     targets.delete(this.id);
     for (const to of targets) this.#send(to, message);
   }
 
   #refuse(reason: string): StepResult<Message<S, C>> {
     this.stats.rejected++;
-    const key = reason.length > 80 ? reason.slice(0, 80) : reason;
+    const key = reason.slice(0, 80);
     this.stats.rejectedByReason[key] = (this.stats.rejectedByReason[key] ?? 0) + 1;
     return { ok: false, reason };
   }
@@ -1088,14 +1096,14 @@ export class PaxosNode<S, C> {
     const leader = this.leader;
     if (leader !== this.#reportedLeader) {
       this.#reportedLeader = leader;
-      const ballot = this.#part === 'leader' ? this.#ballot : this.#leaderBallot;
+      const ballot = this.#part === LEADER ? this.#ballot : this.#leaderBallot;
       this.#out.events.push({ type: 'leader', leader, ballot: leader === undefined ? undefined : ballot });
     }
   }
 
   #reportConfig(slot: number): void {
     const acceptors = this.log.acceptors;
-    const learners = this.#peers.present().filter((id) => !acceptors.includes(id)).sort();
+    const learners = this.#peers.ids(true).filter((id) => !acceptors.includes(id)).sort();
     if (!acceptors.includes(this.id)) learners.unshift(this.id);
     this.#out.events.push({ type: 'config', slot, acceptors, learners });
   }

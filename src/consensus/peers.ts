@@ -28,10 +28,6 @@ export class PeerTable {
     return view;
   }
 
-  ids(): IterableIterator<string> {
-    return this.#views.keys();
-  }
-
   entries(): IterableIterator<[string, PeerView]> {
     return this.#views.entries();
   }
@@ -48,14 +44,9 @@ export class PeerTable {
     return now - Math.max(p?.lastHeard ?? Number.NEGATIVE_INFINITY, heardSince) <= suspectTicks;
   }
 
-  /** Nodes not gone (reachable or not). */
-  present(): string[] {
-    return [...this.#views].filter(([, p]) => !p.left).map(([id]) => id);
-  }
-
-  /** Nodes reachable per the host and not gone. */
-  reachable(): string[] {
-    return [...this.#views].filter(([, p]) => !p.left && p.reachable).map(([id]) => id);
+  /** Nodes not gone, reachable per the host or (`all`) not. */
+  ids(all: boolean): string[] {
+    return [...this.#views].filter(([, p]) => !p.left && (all || p.reachable)).map(([id]) => id);
   }
 
   /** Input of the membership plan: every known node, and every acceptor even if never heard of. */

@@ -4,14 +4,11 @@
  */
 import type { SlotValue } from './values.js';
 
-export class Phase2<C> {
+export interface Phase2<C> {
+  readonly slot: number;
+  readonly value: SlotValue<C>;
   /** The acceptors of the slot that accepted it in this ballot. */
-  readonly acks = new Set<string>();
-
-  constructor(
-    readonly slot: number,
-    readonly value: SlotValue<C>,
-    /** Tick at which accepts were last sent, for retransmission. */
-    public sentAt: number,
-  ) {}
+  readonly acks: Set<string>;
+  /** Tick at which accepts were last sent, for retransmission. */
+  sentAt: number;
 }

@@ -20,7 +20,7 @@ export interface PendingProposal<C> {
 
 export class Proposals<C> {
   /** By proposal id, in the order of their numbers. */
-  readonly #pending = new Map<string, PendingProposal<C>>();
+  readonly pending = new Map<string, PendingProposal<C>>();
   /** The next sequence number. */
   seq: number;
 
@@ -28,38 +28,21 @@ export class Proposals<C> {
     this.seq = seq;
   }
 
-  get size(): number {
-    return this.#pending.size;
-  }
-
-  has(id: string): boolean {
-    return this.#pending.has(id);
-  }
-
   /** Why a new proposal `id` cannot be taken now, if it cannot. */
   refusal(id: string): string | undefined {
-    if (this.#pending.has(id)) return 'a proposal with this id is already pending';
-    if (this.#pending.size >= MAX_DONE) return `${MAX_DONE} proposals are already pending`;
-    return undefined;
+    const pending = this.pending;
+    return pending.has(id) ? 'this id is already pending' : pending.size >= MAX_DONE ? `${MAX_DONE} proposals are already pending` : undefined;
   }
 
   add(id: string, command: C, deadline: number, now: number): PendingProposal<C> {
     const p = { id, seq: this.seq++, command, deadline, lastSent: now };
-    this.#pending.set(id, p);
+    this.pending.set(id, p);
     return p;
   }
 
   /** `p` as it travels through the log, with the lowest number this node still waits on. */
   wire(p: PendingProposal<C>, proposer: string): ProposedCommand<C> {
-    const lowest = (this.#pending.values().next().value as PendingProposal<C> | undefined)?.seq ?? p.seq;
+    const lowest = (this.pending.values().next().value as PendingProposal<C> | undefined)?.seq ?? p.seq;
     return { id: p.id, proposer, seq: p.seq, lowest: Math.min(lowest, p.seq), command: p.command };
-  }
-
-  remove(id: string): boolean {
-    return this.#pending.delete(id);
-  }
-
-  values(): IterableIterator<PendingProposal<C>> {
-    return this.#pending.values();
   }
 }

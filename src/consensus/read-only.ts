@@ -39,10 +39,9 @@ export class ReadOnly {
   #waiting: ReadRequest[] = [];
   #rounds: ReadRound[] = [];
 
-  /** Adds a read (once: a retransmitted request is the same read). */
+  /** Adds a read. (A request sent again joins the next round too; its reader takes the first answer.) */
   add(requester: string, readId: string): void {
-    const same = (r: ReadRequest) => r.requester === requester && r.readId === readId;
-    if (!this.#waiting.some(same) && !this.#rounds.some((round) => round.requests.some(same))) this.#waiting.push({ requester, readId });
+    this.#waiting.push({ requester, readId });
   }
 
   /** Whether reads wait for an index. */

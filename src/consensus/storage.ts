@@ -88,17 +88,8 @@ export function parsePersistentState<S, C>(raw: unknown, machine: StateMachine<S
     const issue = result.issues[0];
     throw new Error(`invalid persisted consensus state at ${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`);
   }
-  const { promised, seq, snapshot, entries } = result.output;
-  try {
-    const state: { version: 2; promised: Ballot; seq: number; snapshot?: Snapshot<S>; entries: LogEntry<C>[] } = {
-      version: 2,
-      promised,
-      seq,
-      entries: entries.map((e) => ({ ...e, value: refineValue(e.value, machine) }) as LogEntry<C>),
-    };
-    if (snapshot !== undefined) state.snapshot = refineSnapshot(snapshot, machine);
-    return state;
-  } catch (error) {
-    throw new Error(`invalid persisted consensus state: ${(error as Error).message}`);
-  }
+  // The application's parsers say themselves what is wrong with a command or a state.
+  const { snapshot, ...state } = result.output;
+  const entries = state.entries.map((e) => ({ ...e, value: refineValue(e.value, machine) }) as LogEntry<C>);
+  return snapshot === undefined ? { ...state, entries } : { ...state, entries, snapshot: refineSnapshot(snapshot, machine) };
 }

@@ -132,7 +132,7 @@ describe('leader', () => {
   });
 
   it('refuses bad construction options with a clear error', () => {
-    assert.throws(() => makeNode('short', [A]), /id must be a node id/);
+    assert.throws(() => makeNode('short', [A]), /id: a node id is 8-64 characters/);
     assert.throws(() => makeNode(A, [A], { electionTicks: 0 }), /electionTicks must be a positive integer/);
     assert.throws(() => makeNode(A, [A], { maxAcceptors: 99 }), /at most 15/);
     assert.throws(() => makeNode(A, [A, B, C], { maxAcceptors: 2 }), /bootstrap must be 1 to 2 acceptors, got 3/);

@@ -1,1 +1,0 @@
-export { PaxosNode, summarizeMessage, parsePersistentState, isNodeId } from './src/consensus/index.js';
