@@ -544,15 +544,11 @@ export class PaxosNode<S, C> {
     if (this.#shouldCampaign()) this.#preCampaign();
   }
 
-  /** Pre-candidate: no majority would promise within the election timeout: back to following. */
-  #tickPreCandidate(): void {
-    if (++this.#electionElapsed >= this.#electionTimeout) this.#becomeFollower();
-  }
-
   /**
-   * Candidate: re-sends prepares; no majority promised within the election timeout: back to following.
-   * It campaigns again only through a new pre-vote, so a candidate cut off from a majority raises no
-   * ballot again (issue 12: one cut off for 20 s climbed 40 rounds, then deposed the leader).
+   * Pre-candidate and candidate: re-sends prepares; no majority would promise, or promised, within the
+   * election timeout: back to following. A candidate campaigns again only through a new pre-vote, so one
+   * cut off from a majority raises no ballot again (issue 12: one cut off for 20 s climbed 40 rounds, then
+   * deposed the leader).
    */
   #tickCandidate(): void {
     if (++this.#electionElapsed >= this.#electionTimeout) this.#becomeFollower();
@@ -585,7 +581,7 @@ export class PaxosNode<S, C> {
 
   /** Pre-vote: asks the acceptors whether they would promise the next ballot. Nothing is promised yet. */
   #preCampaign(): void {
-    this.#become(PRE_CANDIDATE, this.#stepPreCandidate, this.#tickPreCandidate);
+    this.#become(PRE_CANDIDATE, this.#stepPreCandidate, this.#tickCandidate);
     this.#ballot = nextBallot(maxBallot(this.promised, this.#highestSeen), this.id);
     const acceptors = this.log.acceptors;
     if (acceptors.includes(this.id)) this.#votes.add(this.id);

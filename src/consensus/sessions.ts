@@ -38,51 +38,44 @@ export interface Session {
   readonly done: readonly (readonly number[])[];
 }
 
-interface Live {
-  below: number;
-  readonly done: Map<number, number>;
-}
-
 export class Sessions {
-  /** By proposer, the least recently active first (a Map keeps insertion order, and every node inserts alike). */
-  readonly #live = new Map<string, Live>();
+  /** The least recently active first: every node applies the same slots in the same order, so all agree. */
+  #list: Session[];
 
   constructor(sessions: readonly Session[] = []) {
-    for (const s of sessions) this.#live.set(s.proposer, { below: s.below, done: new Map(s.done as [number, number][]) });
+    this.#list = [...sessions];
   }
 
   /** Whether `c` must take no effect: it took effect already, or its proposer has settled it. */
   isCopy(c: CommandId): boolean {
-    const s = this.#live.get(c.proposer);
-    return s !== undefined && (c.seq < s.below || s.done.has(c.seq));
+    const s = this.#get(c.proposer);
+    return s !== undefined && (c.seq < s.below || this.firstEffect(c.proposer, c.seq) !== undefined);
   }
 
   /** The slot where command `seq` of `proposer` first took effect, if the room remembers it. */
   firstEffect(proposer: string, seq: number): number | undefined {
-    return this.#live.get(proposer)?.done.get(seq);
+    return this.#get(proposer)?.done.find((d) => d[0] === seq)?.[1];
   }
 
-  /** Records that `c` (not a copy) took effect at `slot`, and forgets what its proposer has settled. */
+  /**
+   * Records that `c` (not a copy) took effect at `slot`, and forgets what its proposer has settled (below
+   * `lowest`). The session becomes the most recently active; past the bounds, the least recent go.
+   */
   record(c: CommandId, slot: number): void {
-    const live = this.#live;
-    const s = live.get(c.proposer) ?? { below: 0, done: new Map<number, number>() };
-    // The session moves to the end: the most recently active. Past the bound, the least recent goes.
-    live.delete(c.proposer);
-    live.set(c.proposer, s);
-    if (live.size > MAX_SESSIONS) live.delete(live.keys().next().value as string);
-    s.done.set(c.seq, slot);
-    s.below = Math.max(s.below, c.lowest);
-    // Numbers below `below` are settled at the proposer: `below` alone refuses a copy of one. Past the
-    // bound (a proposer has at most MAX_DONE pending), the earliest recorded go the same way.
-    for (const seq of s.done.keys()) {
-      if (seq >= s.below && s.done.size <= MAX_DONE) continue;
-      s.done.delete(seq);
-      s.below = Math.max(s.below, seq + 1);
-    }
+    const s = this.#get(c.proposer);
+    let below = Math.max(s?.below ?? 0, c.lowest);
+    let done = [...(s?.done ?? []), [c.seq, slot]];
+    // Past the bound, the earliest recorded go, and every number up to theirs counts as settled.
+    while ((done = done.filter((d) => (d[0] as number) >= below)).length > MAX_DONE) below = (done[0]?.[0] as number) + 1;
+    this.#list = [...this.#list.filter((x) => x !== s), { proposer: c.proposer, below, done }].slice(-MAX_SESSIONS);
   }
 
-  /** The sessions for a snapshot. */
+  /** The sessions for a snapshot (they are never changed in place). */
   snapshot(): Session[] {
-    return [...this.#live].map(([proposer, s]) => ({ proposer, below: s.below, done: [...s.done] }));
+    return this.#list;
+  }
+
+  #get(proposer: string): Session | undefined {
+    return this.#list.find((s) => s.proposer === proposer);
   }
 }
