@@ -36,36 +36,21 @@ export interface MembershipView {
  * - The set is never empty: when every acceptor left and no learner is live, the leader (an acceptor, or
  *   the learner that leads) stays.
  */
-export function planAcceptors(view: MembershipView): string[] | undefined {
-  const byId = new Map(view.peers.map((p) => [p.id, p]));
-  const current = new Set(view.acceptors);
-  const spares = view.peers
-    .filter((p) => !current.has(p.id) && p.id !== view.self && !p.left && p.alive && p.caughtUp)
-    .map((p) => p.id)
-    .sort();
-  if (!current.has(view.self)) spares.unshift(view.self);
-  const next: string[] = [];
-  for (const id of view.acceptors) {
-    const peer = byId.get(id);
-    if (id === view.self || peer === undefined) {
-      // The leader itself, or a node the caller gave no status for: keep.
-      next.push(id);
-    } else if (peer.left) {
-      const spare = spares.shift();
-      if (spare !== undefined) next.push(spare);
-    } else if (!peer.alive && spares.length > 0) {
-      next.push(spares.shift() as string);
-    } else {
-      next.push(id);
-    }
-  }
-  while (next.length < view.maxAcceptors && spares.length > 0) next.push(spares.shift() as string);
+export function planAcceptors({ acceptors, maxAcceptors, self, peers }: MembershipView): string[] | undefined {
+  const status = new Map(peers.map((p) => [p.id, p]));
+  const spares = peers.filter((p) => !acceptors.includes(p.id) && p.id !== self && !p.left && p.alive && p.caughtUp).map((p) => p.id).sort();
+  if (!acceptors.includes(self)) spares.unshift(self);
+  const next = acceptors.flatMap((id) => {
+    const p = id === self ? undefined : status.get(id);
+    // The leader, a node without status, a live one, or a suspect no spare can replace, stays.
+    return p === undefined || (!p.left && (p.alive || spares.length === 0)) ? [id] : spares.splice(0, 1);
+  });
+  next.push(...spares.splice(0, maxAcceptors - next.length));
   // A set larger than the limit (the limit was lowered) shrinks by dropping dead members first.
-  while (next.length > view.maxAcceptors) {
-    const dead = next.findIndex((id) => id !== view.self && !(byId.get(id)?.alive ?? true));
-    next.splice(dead >= 0 ? dead : next.findIndex((id) => id !== view.self), 1);
+  while (next.length > maxAcceptors) {
+    const dead = next.findIndex((id) => id !== self && !(status.get(id)?.alive ?? true));
+    next.splice(dead >= 0 ? dead : next.findIndex((id) => id !== self), 1);
   }
-  if (next.length === 0) next.push(view.self);
-  const normalized = normalizeAcceptors(next);
-  return normalized.join() === normalizeAcceptors(view.acceptors).join() ? undefined : normalized;
+  const plan = normalizeAcceptors(next.length > 0 ? next : [self]);
+  return plan.join() === normalizeAcceptors(acceptors).join() ? undefined : plan;
 }

@@ -57,8 +57,8 @@ export class ReadOnly {
 
   /** Removes and returns the rounds that `confirmed` (rule 2) says are confirmed. */
   advance(confirmed: (round: ReadRound) => boolean): ReadRound[] {
-    const done = this.#rounds.filter(confirmed);
-    if (done.length > 0) this.#rounds = this.#rounds.filter((r) => !done.includes(r));
+    const done: ReadRound[] = [];
+    this.#rounds = this.#rounds.filter((r) => !(confirmed(r) && done.push(r)));
     return done;
   }
 
