@@ -143,7 +143,7 @@ export class Log<S, C> {
 
   /** Accepted but not (known) decided slots from `from` on, in slot order: what a promise must report. */
   acceptedFrom(from: number): AcceptedEntry<C>[] {
-    return this.persistentEntries().filter((e): e is AcceptedEntry<C> & LogEntry<C> => e.slot >= from && !e.decided && e.ballot !== undefined);
+    return this.persistentEntries().flatMap(({ slot, ballot, value, decided }) => (slot >= from && !decided && ballot !== undefined ? [{ slot, ballot, value }] : []));
   }
 
   /** Decided slots this log still holds from `from` on (applied or not), at most `limit`, in slot order. */

@@ -105,8 +105,6 @@ export class PaxosNode<S, C> {
   protected phase2: Phase2<C> | undefined;
   #askedAcceptors = '';
   #plannedAt = -1;
-  #advancing = false;
-  #advanceAgain = false;
   /** Commands waiting for the next slot (the leader's, or a candidate's until it leads). */
   #queue: ProposedCommand<C>[] = [];
   /** Highest heartbeat each node acked in this node's ballot. */
@@ -247,6 +245,7 @@ export class PaxosNode<S, C> {
     // The next sequence number is saved before the proposal leaves (drain persists first).
     this.#dirty = true;
     this.#submit(this.#proposals.add(proposalId, parsed, this.#now + this.#timing.proposalTimeoutTicks, this.#now));
+    this.#advance();
   }
 
   /**
@@ -495,21 +494,17 @@ export class PaxosNode<S, C> {
     if (this.#eligible && this.log.known) this.#campaign();
   }
 
-  /** Pre-candidate: a majority that would promise makes it campaign; a refusal sends it back to following. */
-  #stepPreCandidate(from: string, m: Message<S, C>): void {
-    if (m.type === 'pre-promise' && ballotEquals(m.ballot, this.#ballot)) {
-      this.#votes.add(from);
-      if (this.isQuorum(this.log.acceptors, (a) => this.#votes.has(a))) this.#campaign();
-    } else if (m.type === 'nack') {
-      this.#onNack(from, m.ballot, m.promised);
-    } else {
-      this.#stepFollower(from, m);
-    }
-  }
-
-  /** Candidate: phase 1. Proposals and reads sent to it wait in its queues until it leads. */
+  /**
+   * Pre-candidate and candidate (as etcd's stepCandidate): pre-promises, then promises; a refusal sends
+   * it back to following. Proposals and reads sent to it wait in its queues until it leads.
+   */
   #stepCandidate(from: string, m: Message<S, C>): void {
     switch (m.type) {
+      case 'pre-promise':
+        if (this.#part !== PRE_CANDIDATE || !ballotEquals(m.ballot, this.#ballot)) return;
+        this.#votes.add(from);
+        if (this.isQuorum(this.log.acceptors, (a) => this.#votes.has(a))) this.#campaign();
+        return;
       case 'promise':
         return this.#onPromise(from, m);
       case 'nack':
@@ -520,6 +515,8 @@ export class PaxosNode<S, C> {
       case 'read':
         this.#readOnly.add(from, m.readId);
         return this.#startReadRound();
+      default:
+        return this.#stepFollower(from, m);
     }
   }
 
@@ -581,7 +578,7 @@ export class PaxosNode<S, C> {
 
   /** Pre-vote: asks the acceptors whether they would promise the next ballot. Nothing is promised yet. */
   #preCampaign(): void {
-    this.#become(PRE_CANDIDATE, this.#stepPreCandidate, this.#tickCandidate);
+    this.#become(PRE_CANDIDATE, this.#stepCandidate, this.#tickCandidate);
     this.#ballot = nextBallot(maxBallot(this.promised, this.#highestSeen), this.id);
     const acceptors = this.log.acceptors;
     if (acceptors.includes(this.id)) this.#votes.add(this.id);
@@ -679,22 +676,8 @@ export class PaxosNode<S, C> {
    * else the queued commands), run phase 2, decide, and go on. One slot is in flight at a time.
    */
   #advance(): void {
-    // Not re-entrant: a step taken inside (becoming leader re-submits pending proposals) asks for another
-    // pass instead of starting phase 2 under the pass that is choosing the value of the same slot.
-    if (this.#advancing) {
-      this.#advanceAgain = true;
-      return;
-    }
-    this.#advancing = true;
-    try {
-      do {
-        this.#advanceAgain = false;
-        this.#advanceSlots();
-      } while (this.#advanceAgain);
-      this.#startReadRound();
-    } finally {
-      this.#advancing = false;
-    }
+    this.#advanceSlots();
+    this.#startReadRound();
   }
 
   #advanceSlots(): void {
@@ -821,9 +804,9 @@ export class PaxosNode<S, C> {
   #submit(p: PendingProposal<C>): void {
     p.lastSent = this.#now;
     const c = this.#proposals.wire(p, this.id);
+    // A proposer queues it (the caller then advances: becoming leader re-submits from inside the loop).
     if (this.#proposing()) {
       this.#enqueue(c);
-      this.#advance();
     } else {
       this.#toLeader({ type: 'forward', commands: [c] });
     }

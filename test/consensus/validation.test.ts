@@ -21,7 +21,6 @@ const malformed: [string, unknown, RegExp][] = [
   ['an empty batch', { ...accept, value: { kind: 'commands', commands: [] } }, /commands/],
   ['duplicate acceptors', { ...accept, value: { kind: 'config', acceptors: [A, A] } }, /distinct/],
   ['a command the application rejects', { ...accept, value: { kind: 'commands', commands: [{ id: 'p', proposer: B, seq: 0, lowest: 0, command: { tag: 7 } }] } }, /invalid application data/],
-  ['a command waiting on a number above its own', { ...accept, value: { kind: 'commands', commands: [{ id: 'p', proposer: B, seq: 2, lowest: 3, command: { tag: 'x' } }] } }, /waits on no number above its own/],
   ['a command without a sequence number', { ...accept, value: { kind: 'commands', commands: [{ id: 'p', proposer: B, command: { tag: 'x' } }] } }, /seq/],
   ['a snapshot state the application rejects', { type: 'entries', snapshot: { slot: 3, state: { length: -1, hash: 0 }, acceptors: [A], sessions: [] }, entries: [] }, /invalid application data/],
   ['a snapshot without sessions', { type: 'entries', snapshot: { slot: 3, state: { length: 1, hash: 0 }, acceptors: [A] }, entries: [] }, /sessions/],
