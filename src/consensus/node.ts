@@ -468,10 +468,14 @@ export class PaxosNode<S, C> {
   /** A leader's heartbeat: acked (with this node's progress) unless a higher ballot is promised. */
   #onHeartbeat(from: string, ballot: Ballot, seq: number, applied: number): void {
     this.#observe(ballot);
-    if (this.log.known && compareBallots(ballot, this.promised) < 0) return this.#nack(from, ballot, this.log.firstUndecided);
+    const refused = this.log.known && compareBallots(ballot, this.promised) < 0;
+    if (refused) this.#nack(from, ballot, this.log.firstUndecided);
+    // A learner follows a live leader whatever it promised when it was an acceptor (it still does not
+    // ack: an ack says "nothing higher promised"); an acceptor that promised a higher ballot does not.
+    if (refused && this.log.acceptors.includes(this.id)) return;
     this.#noteLeader(ballot);
     this.#catchUp.note(applied, from);
-    this.#send(from, { type: 'ack', ballot, seq, applied: this.log.applied, eligible: this.#eligible });
+    if (!refused) this.#send(from, { type: 'ack', ballot, seq, applied: this.log.applied, eligible: this.#eligible });
     this.#catchUpIfBehind();
   }
 
@@ -661,7 +665,9 @@ export class PaxosNode<S, C> {
       if (this.#part === PRE_CANDIDATE ? !mayAccept(this.promised, ballot) : compareBallots(ballot, this.#ballot) <= 0) return;
       this.#becomeFollower();
     }
-    if (this.#leaderBallot !== undefined && compareBallots(ballot, this.#leaderBallot) < 0) return;
+    // An older leader's message is ignored, unless the newer one has fallen silent (a learner may have
+    // heard of a ballot that never got a majority).
+    if (this.#leaderBallot !== undefined && compareBallots(ballot, this.#leaderBallot) < 0 && this.#now - this.#leaderHeard < this.#timing.electionTicks) return;
     this.#electionElapsed = 0;
     this.#leaderHeard = this.#now;
     if (ballotEquals(ballot, this.#leaderBallot)) return;
