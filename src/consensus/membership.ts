@@ -33,6 +33,7 @@ export interface MembershipView {
  *   removed without one: shrinking on suspicion would let a partition shrink the quorum.
  * - While there is room, live caught-up learners are promoted (joins), lowest id first so that every
  *   leader makes the same choice. A leader that is itself a learner is the first of them.
+ * - A set larger than this leader's limit (a tab with a larger `maxAcceptors` made it) is not shrunk.
  * - The set is never empty: when every acceptor left and no learner is live, the leader (an acceptor, or
  *   the learner that leads) stays.
  */
@@ -45,12 +46,8 @@ export function planAcceptors({ acceptors, maxAcceptors, self, peers }: Membersh
     // The leader, a node without status, a live one, or a suspect no spare can replace, stays.
     return p === undefined || (!p.left && (p.alive || spares.length === 0)) ? [id] : spares.splice(0, 1);
   });
+  // Promotions stop at this leader's limit; a larger set (another tab's larger limit made it) stays as it is.
   next.push(...spares.splice(0, maxAcceptors - next.length));
-  // A set larger than the limit (the limit was lowered) shrinks by dropping dead members first.
-  while (next.length > maxAcceptors) {
-    const dead = next.findIndex((id) => id !== self && !(status.get(id)?.alive ?? true));
-    next.splice(dead >= 0 ? dead : next.findIndex((id) => id !== self), 1);
-  }
   const plan = normalizeAcceptors(next.length > 0 ? next : [self]);
   return plan.join() === normalizeAcceptors(acceptors).join() ? undefined : plan;
 }

@@ -226,7 +226,7 @@ export function parseWire<S, C>(raw: unknown, from: string, machine: StateMachin
   if (w?.v === PROTOCOL_VERSION) return parseMessage(w.m, from, machine);
   // A build of version 1 sent its messages bare: `{type, ...}`.
   const version = w?.v ?? (typeof w?.type === 'string' ? 1 : 'none');
-  return refused(`protocol version: a message of version ${JSON.stringify(version).slice(0, 20)}, this build speaks ${PROTOCOL_VERSION}`);
+  return refused(`protocol version: got ${JSON.stringify(version).slice(0, 20)}, this build speaks ${PROTOCOL_VERSION}`);
 }
 
 /**
@@ -247,8 +247,8 @@ export function parseMessage<S, C>(raw: unknown, from: string, machine: StateMac
   }
   // The shape is checked; the commands and states inside are not yet the application's (refine does that).
   const m: Raw = { ...(result.output as Raw), type };
-  if (OWN_BALLOT_TYPES.includes(type) && m['ballot'].node !== from) return refused(`${type} carries a ballot of ${m['ballot'].node}, not of its sender`);
-  if (type === 'forward' && m['commands'].some((c: ProposedCommand<unknown>) => c.proposer !== from)) return refused('forward carries commands of another proposer');
+  if (OWN_BALLOT_TYPES.includes(type) && m['ballot'].node !== from) return refused(`${type}: not the sender's ballot`);
+  if (type === 'forward' && m['commands'].some((c: ProposedCommand<unknown>) => c.proposer !== from)) return refused("forward: not the sender's command");
   try {
     return { ok: true, value: refine(m, machine) };
   } catch (error) {

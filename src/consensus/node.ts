@@ -93,8 +93,6 @@ export class PaxosNode<S, C> {
   /** The ballot of the leader this node last heard. */
   #leaderBallot: Ballot | undefined;
   #leaderSince = 0;
-  /** Tick this node last heard the leader (its heartbeat, accept or decide). */
-  #leaderHeard = Number.NEGATIVE_INFINITY;
   #electionElapsed = 0;
   #electionTimeout: number;
   #heartbeatElapsed = 0;
@@ -316,8 +314,8 @@ export class PaxosNode<S, C> {
    * deciding, the room's history can fork. Use only when they cannot come back.
    */
   forceReconfigure(acceptors?: readonly string[]): void {
-    if (!this.log.known) throw new Error('forceReconfigure: this node has no room state yet');
-    if (!this.#eligible) throw new Error('forceReconfigure: this node may not lead (a hidden tab)');
+    if (!this.log.known) throw new Error('forceReconfigure: no room state yet');
+    if (!this.#eligible) throw new Error('forceReconfigure: a hidden tab may not lead');
     const value: SlotValue<C> = { kind: 'config', acceptors: acceptorsAfterForce(this.id, acceptors, this.#peers.ids(false), this.#timing.maxAcceptors) };
     const slot = this.log.firstUndecided;
     this.#learn(slot, value);
@@ -425,7 +423,8 @@ export class PaxosNode<S, C> {
   /** Pre-vote (acceptor.ts): would this node promise `ballot`? Answering changes nothing here. */
   #onPrePrepare(from: string, ballot: Ballot): void {
     if (!this.log.known) return;
-    const liveLeader = this.#part === LEADER || this.#now - this.#leaderHeard < this.#timing.electionTicks;
+    // A follower that heard a leader (or a campaign) within the election timeout has a live one.
+    const liveLeader = this.#part === LEADER || (this.#part === FOLLOWER && this.#leaderBallot !== undefined && this.#electionElapsed < this.#timing.electionTicks);
     this.#send(
       from,
       wouldPromise(this.promised, ballot, liveLeader) ? { type: 'pre-promise', ballot } : { type: 'nack', ballot, promised: this.promised, slot: this.log.firstUndecided },
@@ -667,9 +666,8 @@ export class PaxosNode<S, C> {
     }
     // An older leader's message is ignored, unless the newer one has fallen silent (a learner may have
     // heard of a ballot that never got a majority).
-    if (this.#leaderBallot !== undefined && compareBallots(ballot, this.#leaderBallot) < 0 && this.#now - this.#leaderHeard < this.#timing.electionTicks) return;
+    if (this.#leaderBallot !== undefined && compareBallots(ballot, this.#leaderBallot) < 0 && this.#electionElapsed < this.#timing.electionTicks) return;
     this.#electionElapsed = 0;
-    this.#leaderHeard = this.#now;
     if (ballotEquals(ballot, this.#leaderBallot)) return;
     this.#leaderBallot = ballot;
     this.#reportStatus();
@@ -1094,8 +1092,7 @@ export class PaxosNode<S, C> {
   }
 
   #persistentState(): PersistentState<S, C> {
-    const snapshot = this.log.snapshot;
-    const state = { version: 2 as const, promised: this.promised, seq: this.#proposals.seq, entries: this.log.persistentEntries() };
-    return snapshot === undefined ? state : { ...state, snapshot };
+    // Without a snapshot yet, `snapshot` is undefined: JSON leaves it out.
+    return { version: 2, promised: this.promised, seq: this.#proposals.seq, snapshot: this.log.snapshot as Snapshot<S>, entries: this.log.persistentEntries() };
   }
 }

@@ -69,7 +69,7 @@ export class MemoryStorage<S, C> implements Storage<S, C> {
 }
 
 const persistentSchema = v.object({
-  version: v.literal(2, 'stored by another build (version 2 expected)'),
+  version: v.literal(2),
   promised: schemas.promised,
   seq: schemas.slot,
   snapshot: v.optional(schemas.snapshot),

@@ -75,6 +75,6 @@ describe('acceptor', () => {
 
   it('refuses a state stored by an older build (format 1), saying so', () => {
     const storage = new MemoryStorage<Digest, AppendCommand>({ version: 1, promised: ballot(2, B), entries: [] } as never);
-    assert.throws(() => makeNode(A, undefined, {}, storage), /at version: stored by another build \(version 2 expected\)/);
+    assert.throws(() => makeNode(A, undefined, {}, storage), /at version: expected 2, got 1/);
   });
 });

@@ -24,8 +24,8 @@ const malformed: [string, unknown, RegExp][] = [
   ['a command without a sequence number', { ...accept, value: { kind: 'commands', commands: [{ id: 'p', proposer: B, command: { tag: 'x' } }] } }, /seq/],
   ['a snapshot state the application rejects', { type: 'entries', snapshot: { slot: 3, state: { length: -1, hash: 0 }, acceptors: [A], sessions: [] }, entries: [] }, /invalid application data/],
   ['a snapshot without sessions', { type: 'entries', snapshot: { slot: 3, state: { length: 1, hash: 0 }, acceptors: [A] }, entries: [] }, /sessions/],
-  ['a leader message with another node\'s ballot', { ...accept, ballot: ballot(2, C) }, /not of its sender/],
-  ['a forward of another proposer\'s command', { type: 'forward', commands: [{ id: 'p', proposer: C, seq: 0, lowest: 0, command: { tag: 'x' } }] }, /another proposer/],
+  ['a leader message with another node\'s ballot', { ...accept, ballot: ballot(2, C) }, /not the sender's ballot/],
+  ['a forward of another proposer\'s command', { type: 'forward', commands: [{ id: 'p', proposer: C, seq: 0, lowest: 0, command: { tag: 'x' } }] }, /not the sender's command/],
   ['an oversized promise', { type: 'promise', ballot: ballot(1, A), slot: 1, applied: 0, accepted: [], decided: Array.from({ length: 2000 }, (_, i) => ({ slot: i + 1, value: { kind: 'noop' } })) }, /decided/],
 ];
 
@@ -86,8 +86,8 @@ describe('protocol version', () => {
   });
 
   it('refuses a message of an older or newer build with a reason that says so, and counts it', () => {
-    assert.deepEqual(parseWire(v1Prepare, B, digestMachine), { ok: false, reason: 'protocol version: a message of version 1, this build speaks 2' });
-    assert.deepEqual(parseWire({ v: 3, m: v1Prepare }, B, digestMachine), { ok: false, reason: 'protocol version: a message of version 3, this build speaks 2' });
+    assert.deepEqual(parseWire(v1Prepare, B, digestMachine), { ok: false, reason: 'protocol version: got 1, this build speaks 2' });
+    assert.deepEqual(parseWire({ v: 3, m: v1Prepare }, B, digestMachine), { ok: false, reason: 'protocol version: got 3, this build speaks 2' });
     const { node, storage } = makeNode(A, [A, B, C]);
     node.drain();
     const before = JSON.stringify(storage.load());
@@ -95,8 +95,8 @@ describe('protocol version', () => {
     assert.equal(node.step(B, { v: 3, m: v1Prepare }).ok, false);
     assert.deepEqual(node.drain().messages, []);
     assert.equal(JSON.stringify(storage.load()), before, 'nothing promised');
-    assert.equal(node.stats.rejectedByReason['protocol version: a message of version 1, this build speaks 2'], 1);
-    assert.equal(node.stats.rejectedByReason['protocol version: a message of version 3, this build speaks 2'], 1);
+    assert.equal(node.stats.rejectedByReason['protocol version: got 1, this build speaks 2'], 1);
+    assert.equal(node.stats.rejectedByReason['protocol version: got 3, this build speaks 2'], 1);
     assert.equal(node.step(B, toWire(v1Prepare as never)).ok, true, 'the same message in a version-2 envelope is taken');
   });
 });
