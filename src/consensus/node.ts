@@ -646,13 +646,9 @@ export class PaxosNode<S, C> {
 
   /** Asks the most suitable eligible peer to take over now, instead of waiting for an election timeout. */
   #handOff(): void {
-    // An acceptor first, then the one that applied the most; each must be live, caught up and eligible.
-    let best: string | undefined;
-    let bestScore = -1;
-    for (const [id, p] of this.#peers.entries()) {
-      const score = p.applied + (this.log.acceptors.includes(id) ? 1e12 : 0);
-      if (p.eligible && p.applied >= 0 && score > bestScore && this.#peerAlive(id)) [best, bestScore] = [id, score];
-    }
+    // A live, eligible peer that holds the state; an acceptor if there is one (it needs no promotion).
+    const ready = [...this.#peers.entries()].filter(([id, p]) => p.eligible && p.applied >= 0 && this.#peerAlive(id)).map(([id]) => id);
+    const best = ready.find((id) => this.log.acceptors.includes(id)) ?? ready[0];
     if (best !== undefined) this.#send(best, { type: 'handoff', ballot: this.#ballot });
   }
 
@@ -901,7 +897,6 @@ export class PaxosNode<S, C> {
       this.#part !== LEADER ||
       phase1 === undefined ||
       phase1.maxReportedSlot >= slot ||
-      this.#catchUp.frontier > this.log.applied ||
       !this.#phase1Covers(slot)
     ) {
       return;

@@ -22,7 +22,8 @@ interface PromiseRecord<C> {
 
 export class Phase1<C> {
   readonly #promises = new Map<string, PromiseRecord<C>>();
-  #maxReported = 0;
+  /** Highest slot any promise reported an accepted value for (0 when none). Written by record() only. */
+  maxReportedSlot = 0;
   /** Tick at which prepares were last sent, for retransmission. */
   sentAt = 0;
 
@@ -36,7 +37,7 @@ export class Phase1<C> {
     for (const e of accepted) {
       if (e.slot < fromSlot) continue;
       bySlot.set(e.slot, e);
-      if (e.slot > this.#maxReported) this.#maxReported = e.slot;
+      if (e.slot > this.maxReportedSlot) this.maxReportedSlot = e.slot;
     }
     this.#promises.set(from, { fromSlot, applied, accepted: bySlot });
   }
@@ -66,8 +67,4 @@ export class Phase1<C> {
     return best;
   }
 
-  /** Highest slot any promise reported an accepted value for (0 when none). */
-  get maxReportedSlot(): number {
-    return this.#maxReported;
-  }
 }

@@ -6,12 +6,14 @@
  *
  * 1. The leader fixes indexes only while it knows everything a client may have seen decided: it leads in
  *    ballot b, phase 1 in b covers its first undecided slot s with complete reports from a majority of the
- *    acceptors of s, none of them reported a value accepted at s or later (so nothing can be chosen there
- *    in a lower ballot), and it knows of no slot decided past s − 1. The index is s − 1, and the round
- *    keeps the acceptors of s: the configuration in force at the index.
+ *    acceptors of s, and none of them reported a value accepted at s or later (so nothing can have been
+ *    chosen there in a lower ballot: one acceptor of that choice would be among them). The index is s − 1,
+ *    its last applied slot, and the round keeps the acceptors of s: the configuration in force at the index.
  * 2. A round is confirmed when a majority of exactly those acceptors promised b and acked a heartbeat of b
- *    sent after the round began. Then no ballot above b had promises from a majority of them when the read
- *    began, so nobody else can have decided slot s, nor any slot after it, before the read began.
+ *    sent after the round began. An ack says "nothing above b promised", so no ballot above b had a
+ *    majority of them accept anything when the read began: nobody but this leader can have decided slot s
+ *    before the read began (and it had not: s is undecided here), nor any later slot, since a leader
+ *    proposes a slot only once every slot before it is decided.
  *    (Counting the configuration in force when the acks arrive instead, a leader that learned a newer
  *    configuration could be confirmed by acceptors that never promised anyone: issue 14's stale read.)
  * 3. A leader that learns a slot at or past s decided by another proposer steps down (node.ts): its
