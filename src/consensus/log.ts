@@ -146,12 +146,14 @@ export class Log<S, C> {
     return this.persistentEntries().flatMap(({ slot, ballot, value, decided }) => (slot >= from && !decided && ballot !== undefined ? [{ slot, ballot, value }] : []));
   }
 
-  /** Decided slots this log still holds from `from` on (applied or not), at most `limit`, in slot order. */
+  /**
+   * Decided slots this log still holds from `from` on (applied or not), at most `limit`, in slot order.
+   * (As the log holds them: a receiver's validation keeps `slot` and `value` only.)
+   */
   decidedFrom(from: number, limit: number): DecidedEntry<C>[] {
     return this.persistentEntries()
       .filter((e) => e.slot >= from && e.decided)
-      .slice(0, limit)
-      .map(({ slot, value }) => ({ slot, value }));
+      .slice(0, limit);
   }
 
   /** Log entries for storage, in slot order. */

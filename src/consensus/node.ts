@@ -29,7 +29,7 @@ import { planAcceptors } from './membership.js';
 import { MAX_ENTRIES, MAX_ID_LENGTH, parseWire, type Message, type PromiseMessage, type Snapshot } from './messages.js';
 import { assertNodeId, isNodeId } from './node-id.js';
 import { resolveTiming, type PaxosNodeOptions, type Timing, type TimingOptions } from './options.js';
-import { emptyOutput, NOTHING, type FailureCode, type NodeStats, type Output, type OutputBuffer, type Role, type StepResult } from './output.js';
+import { emptyOutput, type FailureCode, type NodeStats, type Output, type OutputBuffer, type Role, type StepResult } from './output.js';
 import { PeerTable } from './peers.js';
 import { Phase1 } from './phase1.js';
 import type { Phase2 } from './phase2.js';
@@ -232,7 +232,7 @@ export class PaxosNode<S, C> {
    * if the room decided it again), or failed with a code. Every proposal settles exactly once.
    */
   propose(command: C, proposalId: string): void {
-    const refusal = badId(proposalId) ?? this.#proposals.refusal(proposalId);
+    const refusal = badId(proposalId) ?? (this.#proposals.pending.has(proposalId) ? PENDING : undefined);
     if (refusal !== undefined) return this.#fail(String(proposalId), 'invalid', refusal);
     let parsed: C;
     try {
@@ -336,7 +336,6 @@ export class PaxosNode<S, C> {
       this.#dirty = false;
     }
     const out = this.#out;
-    if (out.messages.length + out.applied.length + out.proposals.length + out.reads.length + out.events.length === 0) return NOTHING;
     this.#out = emptyOutput();
     this.stats.sent += out.messages.length;
     return out;
@@ -425,10 +424,8 @@ export class PaxosNode<S, C> {
     if (!this.log.known) return;
     // A follower that heard a leader (or a campaign) within the election timeout has a live one.
     const liveLeader = this.#part === LEADER || (this.#part === FOLLOWER && this.#leaderBallot !== undefined && this.#electionElapsed < this.#timing.electionTicks);
-    this.#send(
-      from,
-      wouldPromise(this.promised, ballot, liveLeader) ? { type: 'pre-promise', ballot } : { type: 'nack', ballot, promised: this.promised, slot: this.log.firstUndecided },
-    );
+    if (wouldPromise(this.promised, ballot, liveLeader)) this.#send(from, { type: 'pre-promise', ballot });
+    else this.#nack(from, ballot, this.log.firstUndecided);
   }
 
   /** Phase 1b: promise `ballot` and report what was accepted and decided from `slot` on. */
@@ -871,9 +868,8 @@ export class PaxosNode<S, C> {
 
   /** The failure of a proposal or read that is given up: no quorum, or not `done` in time. */
   #giveUp(id: string, done: string): { id: string; ok: false; code: FailureCode; reason: string } {
-    return this.#quorumLost
-      ? { id, ok: false, code: 'no-quorum', reason: 'a majority of the acceptors is unreachable' }
-      : { id, ok: false, code: 'timeout', reason: `not ${done} in time` };
+    const lost = this.#quorumLost;
+    return { id, ok: false, code: lost ? 'no-quorum' : 'timeout', reason: lost ? 'a majority of the acceptors is unreachable' : `not ${done} in time` };
   }
 
   // ---- reads (the leader's side: read-only.ts) -------------------------------------------------------

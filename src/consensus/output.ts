@@ -74,7 +74,3 @@ export type OutputBuffer<S, C> = { -readonly [K in keyof Output<S, C>]: Array<Ou
 export function emptyOutput<S, C>(): OutputBuffer<S, C> {
   return { messages: [], applied: [], proposals: [], reads: [], events: [] };
 }
-
-/** What drain() returns when nothing happened (most ticks): shared, so it is frozen. */
-const none = Object.freeze([]) as never[];
-export const NOTHING: Output<never, never> = Object.freeze({ messages: none, applied: none, proposals: none, reads: none, events: none });

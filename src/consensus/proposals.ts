@@ -4,7 +4,6 @@
  * persists, so that a command never shares its number with another one of this node's, across reloads
  * too: the room's sessions (sessions.ts) tell a copy from a new command by that number.
  */
-import { MAX_DONE } from './sessions.js';
 import type { ProposedCommand } from './values.js';
 
 /** A proposal waiting to settle. */
@@ -26,12 +25,6 @@ export class Proposals<C> {
 
   constructor(seq: number) {
     this.seq = seq;
-  }
-
-  /** Why a new proposal `id` cannot be taken now, if it cannot. */
-  refusal(id: string): string | undefined {
-    const pending = this.pending;
-    return pending.has(id) ? 'this id is already pending' : pending.size >= MAX_DONE ? `${MAX_DONE} proposals are already pending` : undefined;
   }
 
   add(id: string, command: C, deadline: number, now: number): PendingProposal<C> {

@@ -9,8 +9,9 @@
  * message delivered again) and takes no effect; its proposer gets the slot of the first effect. Every node
  * applies the same slots in the same order, so every node's sessions agree, and a snapshot carries them.
  *
- * Bounded: a session keeps the numbers at or above `below` that took effect, at most {@link MAX_DONE} (a
- * proposer has at most that many proposals pending, see PaxosNode.propose), and the room keeps at most
+ * Bounded: a session keeps the numbers at or above `below` that took effect, at most {@link MAX_DONE}
+ * (past that, the earliest recorded are forgotten and every number up to theirs counts as settled, so a
+ * proposer with more commands than that in flight may see its oldest time out), and the room keeps at most
  * {@link MAX_SESSIONS} sessions, dropping the one whose last command took effect longest ago. A command of
  * a proposer whose session was dropped is taken as new: exactly-once holds for the 64 proposers most
  * recently active, which is every tab of a room of the intended size.
@@ -18,7 +19,7 @@
 
 /** Most sessions a room keeps. */
 export const MAX_SESSIONS = 64;
-/** Most remembered commands per session; also the most proposals a node keeps pending. */
+/** Most remembered commands per session. */
 export const MAX_DONE = 64;
 
 /** A command's identity, as the sessions see it. */
