@@ -93,6 +93,8 @@ export class PaxosNode<S, C> {
   /** The ballot of the leader this node last heard. */
   #leaderBallot: Ballot | undefined;
   #leaderSince = 0;
+  /** Tick this node last heard a leader (its heartbeat, accept or decide): the pre-vote's lease. */
+  #leaderHeard = Number.NEGATIVE_INFINITY;
   #electionElapsed = 0;
   #electionTimeout: number;
   #heartbeatElapsed = 0;
@@ -422,8 +424,9 @@ export class PaxosNode<S, C> {
   /** Pre-vote (acceptor.ts): would this node promise `ballot`? Answering changes nothing here. */
   #onPrePrepare(from: string, ballot: Ballot): void {
     if (!this.log.known) return;
-    // A follower that heard a leader (or a campaign) within the election timeout has a live one.
-    const liveLeader = this.#part === LEADER || (this.#part === FOLLOWER && this.#leaderBallot !== undefined && this.#electionElapsed < this.#timing.electionTicks);
+    // Heard within the election timeout, a leader is live. (Not a campaign: pre-candidates back to
+    // following after a refusal would refuse each other for a whole timeout, and nobody would win.)
+    const liveLeader = this.#part === LEADER || this.#now - this.#leaderHeard < this.#timing.electionTicks;
     if (wouldPromise(this.promised, ballot, liveLeader)) this.#send(from, { type: 'pre-promise', ballot });
     else this.#nack(from, ballot, this.log.firstUndecided);
   }
@@ -659,8 +662,9 @@ export class PaxosNode<S, C> {
     }
     // An older leader's message is ignored, unless the newer one has fallen silent (a learner may have
     // heard of a ballot that never got a majority).
-    if (this.#leaderBallot !== undefined && compareBallots(ballot, this.#leaderBallot) < 0 && this.#electionElapsed < this.#timing.electionTicks) return;
+    if (this.#leaderBallot !== undefined && compareBallots(ballot, this.#leaderBallot) < 0 && this.#now - this.#leaderHeard < this.#timing.electionTicks) return;
     this.#electionElapsed = 0;
+    this.#leaderHeard = this.#now;
     if (ballotEquals(ballot, this.#leaderBallot)) return;
     this.#leaderBallot = ballot;
     this.#reportStatus();
