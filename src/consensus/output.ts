@@ -45,7 +45,7 @@ export type NodeEvent<S> =
   /** The node took a state without applying the slots before it: at bootstrap (slot 0), reload, or catch-up. */
   | { readonly type: 'restored'; readonly slot: number; readonly state: S };
 
-/** Everything accumulated since the previous drain. Read-only: an empty output may be shared. */
+/** Everything accumulated since the previous drain (a fresh object each time). */
 export interface Output<S, C> {
   /** Messages to send, each to one node id. */
   readonly messages: readonly Envelope<S, C>[];
