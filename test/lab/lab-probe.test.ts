@@ -18,7 +18,7 @@ import type { Link } from '../../lab/links.js';
 import { path } from '../../lab/links.js';
 import { type DirectionResult, type Probe, probe } from '../../lab/probe.js';
 import { link } from '../../lab/profiles.js';
-import { within } from '../support/within.js';
+import { within } from '../support/wait.js';
 
 const support = labSupport();
 const skip = !support.ok && !process.env['CI'] ? `the lab cannot run here (${support.reason}). ${HOW_TO_RUN_THE_LAB}` : false;
