@@ -85,6 +85,8 @@ const MAX_CATCH_UP_ATTEMPTS = 3;
 const SEEK_S = 0.2;
 /** A video is ready to (re)start when it has this much buffered ahead, or up to its end. */
 const READY_AHEAD_S = 2;
+/** A `waiting` video with less than this buffered ahead has run dry. */
+const STALL_AHEAD_S = 0.5;
 /** A video that gave up catching up tries once more after playing this long without a stall, ms. */
 const RETRY_BEHIND_MS = 15_000;
 /** When rVFC is missing (or the tab is hidden), measure this often. */
@@ -269,12 +271,14 @@ export class VideoDriver {
 
   /** Whether the video has {@link READY_AHEAD_S} buffered from `at` (or up to its end). */
   #buffered(at: number): boolean {
-    const { buffered, duration } = this.#video;
-    for (let i = 0; i < buffered.length; i++) {
-      // A range starting just after `at` counts: players step over a small gap (a stream's first frame at 0.1 s).
-      if (buffered.start(i) <= at + 0.25 && at < buffered.end(i)) return buffered.end(i) - at >= Math.min(READY_AHEAD_S, duration - at - 0.1);
-    }
-    return false;
+    return this.#ahead(at) >= Math.min(READY_AHEAD_S, this.#video.duration - at - 0.1);
+  }
+
+  /** Seconds buffered ahead of `at` (a range starting just after it counts: players step over a small gap). */
+  #ahead(at: number): number {
+    const { buffered } = this.#video;
+    for (let i = 0; i < buffered.length; i++) if (buffered.start(i) <= at + 0.25 && at < buffered.end(i)) return buffered.end(i) - at;
+    return 0;
   }
 
   /** The video cannot play where the room is: say so, once per timeline, and allow one seek to catch up. */
@@ -291,7 +295,8 @@ export class VideoDriver {
   #onWaiting(): void {
     const state = this.#state;
     const video = this.#video;
-    if (state && !video.seeking && isRunningAt(state, this.#o.sharedNow()) && !state.wait.some((w) => w.id === this.#o.id)) {
+    // A `waiting` with data buffered ahead is the decoder catching its breath at a start, not a stall.
+    if (state && !video.seeking && this.#ahead(video.currentTime) < STALL_AHEAD_S && isRunningAt(state, this.#o.sharedNow()) && !state.wait.some((w) => w.id === this.#o.id)) {
       this.#stall('buffering', video.currentTime);
     }
   }
