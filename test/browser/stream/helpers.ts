@@ -64,7 +64,8 @@ export function addStreamTab(options: StreamTabOptions): StreamTab {
   video.playsInline = true;
   video.width = 160;
   el.append(video);
-  const hls = new Hls({ capLevelToPlayerSize: false, enableWorker: false });
+  // A few seconds of buffer, as players keep on a long stream: a stopped link shows soon.
+  const hls = new Hls({ capLevelToPlayerSize: false, enableWorker: false, maxBufferLength: 8, maxMaxBufferLength: 8 });
   // The room switches sources by URL; the tab loads them under its own key.
   el.loadSource = (src) => hls.loadSource(src.replace('/KEY/', `/${options.key}/`));
   hls.loadSource(`${options.media}/${options.key}/master.m3u8`);

@@ -60,8 +60,10 @@ describe('media-chrome and a custom media element (<hls-video>)', function () {
     control(ben, 'media-playback-rate-button').click();
     await waitForElements(els, () => ana.state.rate === 1.5 && media(ana).playbackRate > 1.4, 'the room plays at 1.5x', 15_000);
 
-    // Pause, from Ben's play button.
-    control(ben, 'media-play-button').click();
-    await waitForElements(els, () => ana.state.paused && ana.state.by === 'Ben' && media(ana).paused, `the room paused, by Ben\n  ${describeRoom(els)}`, 15_000);
+    // Pause, from Ben's play button (it shows "pause" while its media plays).
+    const button = control(ben, 'media-play-button');
+    await waitFor(() => !button.hasAttribute('mediapaused'), `Ben's play button knows its media plays (paused=${media(ben).paused})`, 5_000);
+    button.click();
+    await waitForElements(els, () => ana.state.paused && ana.state.by === 'Ben' && media(ana).paused, `the room paused, by Ben (Ben's media paused=${media(ben).paused})\n  ${describeRoom(els)}`, 15_000);
   });
 });
