@@ -50,6 +50,19 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
     return tabs;
   }
 
+  /**
+   * Every tab starts again from the held frame at the resume's instant: a frame shown a little after it is on
+   * the timeline that runs from there (within three frames: one of the decoder, two of the display).
+   */
+  function expectStartedTogether(resume: { position: number; anchor: number }) {
+    const start = resume.anchor - performance.timeOrigin;
+    const firsts = firstFramesAfter(tabs, start + 150);
+    const due = firsts.map((_, i) => resume.position + (tabs[i]!.frames.find((f) => f.at >= start + 150)!.at - start) / 1000);
+    for (const [i, f] of firsts.entries()) {
+      expect(Math.abs(f! - due[i]!), `first frames ${firsts.join(', ')} vs due ${due.map((d) => d.toFixed(3)).join(', ')} (held ${resume.position})`).to.be.at.most(3 * FRAME_S);
+    }
+  }
+
   it('holds every tab on one frame while a slow tab buffers, and resumes them together; no seek storm', async () => {
     // Cat gets 60 % of what the top rendition needs: it runs dry every few seconds.
     const [ana, ben, cat] = await room({}, 0.6 * TOP_BPS);
@@ -67,14 +80,7 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
     }
     for (const r of resumes.slice(0, 3)) {
       expect(r.detail.dropped, 'Cat was ready within its 20 s: nobody dropped').to.deep.equal([]);
-      // Every tab starts again from the held frame at the resume's instant: a frame shown a little after it is
-      // on the timeline that runs from there (within three frames: one of the decoder, two of the display).
-      const start = r.detail.anchor - performance.timeOrigin;
-      const firsts = firstFramesAfter(tabs, start + 150);
-      const due = firsts.map((_, i) => r.detail.position + (tabs[i]!.frames.find((f) => f.at >= start + 150)!.at - start) / 1000);
-      for (const [i, f] of firsts.entries()) {
-        expect(Math.abs(f! - due[i]!), `first frames ${firsts.join(', ')} vs due ${due.map((d) => d.toFixed(3)).join(', ')} (held ${r.detail.position})`).to.be.at.most(3 * FRAME_S);
-      }
+      expectStartedTogether(r.detail);
     }
     // While a wait was on, no tab ran ahead of the held frame.
     for (const [i, w] of waits.entries()) {
@@ -88,6 +94,26 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
     // to the held frame once per wait).
     expect(cat!.seeks.length, `Cat's seeks ${JSON.stringify(cat!.seeks)}`).to.be.at.most(waits.length);
     expect(ben!.seeks.length).to.be.at.most(waits.length + 1);
+  });
+
+  it('starts a seek only when every tab can play there: the room waits for the tab still loading it', async () => {
+    // Cat's link is just below the top rendition: a seek far ahead takes it seconds to buffer.
+    const [ana, , cat] = await room({}, 0.8 * TOP_BPS);
+    await ana!.el.play();
+    await until(() => tabs.every((t) => t.video.currentTime > 2), 'everyone playing', 30_000);
+    const before = ana!.events.length;
+    await ana!.el.seek(60);
+    const wait = await until(() => ana!.events.slice(before).find((e) => e.type === 'paxos-wait'), 'the room waits after the seek', 15_000);
+    const names = wait.detail.waiting.map((w: { name: string }) => w.name);
+    expect(names, JSON.stringify(wait.detail)).to.include('Cat');
+    expect(wait.detail.position, 'held at the seek target').to.be.closeTo(60, 0.5);
+    const resume = await until(() => ana!.events.slice(before).find((e) => e.type === 'paxos-resume'), 'the room resumes', 20_000);
+    expect(resume.detail.dropped).to.deep.equal([]);
+    const start = resume.detail.anchor - performance.timeOrigin;
+    await until(() => tabs.every((t) => t.frames.some((f) => f.at >= start + 400)), 'every tab playing after the resume', 10_000);
+    // Every tab's first frames after the seek are the same frames: nobody ran ahead of the others.
+    expectStartedTogether(resume.detail);
+    expect(cat!.events.filter((e) => e.type === 'paxos-behind')).to.deep.equal([]);
   });
 
   it('goes on without a tab whose link stopped for good, after its wait-timeout; the tab seeks at most once', async () => {
@@ -135,7 +161,6 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
     expect(ana!.events.filter((e) => e.type === 'paxos-wait'), 'the room never waited for Cat').to.deep.equal([]);
     expect(ana!.video.currentTime - from, 'Ana played on all along').to.be.above(23);
     const seeks = cat!.seeks.filter((x) => x.at > t0);
-    console.log(`wait=none: Cat stalled ${stalls.filter((x) => x > t0).length} times, sought ${seeks.length} times, behind events ${cat!.events.filter((e) => e.type === 'paxos-behind').length}`);
     // Cat cannot keep up at 60 %: it seeks once to start, once after a stall, and then says it is behind
     // instead of seeking on (and tries once more after 15 s without a stall).
     expect(seeks.length, `no seek storm: Cat's seeks ${JSON.stringify(seeks)}, ${stalls.length} stalls`).to.be.at.most(4);
