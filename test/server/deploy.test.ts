@@ -115,12 +115,7 @@ describe('behind a trusted proxy', () => {
     // Closing frees the client's slots.
     a1.close();
     await waitFor(() => server.io.of('/').sockets.size === 2, 'the server to notice the close', WAIT_MS);
-    await within(
-      (async () => {
-        while ((await refusal(url, via('198.51.100.1'))) !== null) await new Promise((r) => setTimeout(r, 50));
-      })(),
-      'a slot to free up',
-    );
+    await waitFor(async () => (await refusal(url, via('198.51.100.1'))) === null, 'a slot to free up', { timeoutMs: WAIT_MS, intervalMs: 50 });
   });
 
   test('without a listed proxy the header is ignored: every connection is the TCP peer', async () => {
@@ -169,8 +164,10 @@ describe('TURN credentials in the join ack', () => {
     const first = c.iceServers;
     assert.equal(first.length, 1);
     assert.match(String(first[0]!.username), /^\d+:alice-rejoin$/);
-    // A second later, the server restarts on the same port: the client re-joins by itself.
-    await new Promise((r) => setTimeout(r, 1100));
+    // Expiries count whole seconds: once the clock is in a later second, the server restarts on the same
+    // port and the client re-joins by itself.
+    const joinedSecond = Math.floor(Date.now() / 1000);
+    await waitFor(() => Math.floor(Date.now() / 1000) > joinedSecond, 'the clock to reach the next second', 2_000);
     const rejoined = new Promise<void>((resolve) => c.on('reconnect', () => resolve(), { once: true }));
     await server.close();
     const again = (await import('../../server/index.js')).createSignalingServer({ logLevel: 'silent', turn: { urls: urls.slice(0, 1), secret, ttlSeconds: 60 } });

@@ -15,51 +15,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { parseSimArgs, USAGE, type Args } from './cli-args.js';
 import { MUTANTS } from './mutants.js';
-import { defaultWorkers, failed, runRange, runSeeds, type SeedSummary } from './runner.js';
+import { failed, runRange, runSeeds, type SeedSummary } from './runner.js';
 import { collectStats } from './stats.js';
 import { runSeed } from './world.js';
 
-interface Args {
-  seeds: number;
-  from: number;
-  seed: number | undefined;
-  trace: boolean;
-  mutants: boolean;
-  stats: boolean;
-  workers: number;
-  json: string | undefined;
-  skip: string[] | undefined;
-}
-
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 500, from: 1, seed: undefined, trace: false, mutants: false, stats: false, workers: defaultWorkers(), json: undefined, skip: undefined };
-  const number = (name: string, raw: string | undefined, min: number): number => {
-    const n = Number(raw);
-    if (raw === undefined || !Number.isSafeInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}, got ${String(raw)}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    switch (a) {
-      case '--seeds': args.seeds = number(a, argv[++i], 1); break;
-      case '--from': args.from = number(a, argv[++i], 0); break;
-      case '--seed': args.seed = number(a, argv[++i], 0); break;
-      case '--workers': args.workers = number(a, argv[++i], 1); break;
-      case '--json': args.json = argv[++i]; break;
-      case '--skip': args.skip = (argv[++i] ?? '').split(',').filter(Boolean); break;
-      case '--trace': args.trace = true; break;
-      case '--mutants': args.mutants = true; break;
-      case '--stats': args.stats = true; break;
-      case '--help': case '-h':
-        console.log('usage: npm run sim -- [--seeds N] [--from N] [--seed N [--trace]] [--mutants] [--stats] [--workers N] [--json FILE] [--skip KIND,...]');
-        process.exit(0);
-        break;
-      default: throw new Error(`unknown option ${a} (try --help)`);
-    }
-  }
-  return args;
-}
 
 /** Prints a failing seed with the end of its trace (replayed with tracing on: runs are deterministic). */
 function report(s: SeedSummary, skip: readonly string[] | undefined): void {
@@ -165,7 +126,11 @@ function runMutants(): number {
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseSimArgs(process.argv.slice(2));
+  if (args === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
   if (args.mutants) return runMutants();
   if (args.stats) {
     const stats = await collectStats(args.workers);
