@@ -51,16 +51,19 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
   }
 
   /**
-   * Every tab starts again from the held frame at the resume's instant: a frame shown a little after it is on
-   * the timeline that runs from there (within three frames: one of the decoder, two of the display).
+   * Every tab starts again from the held frame at the resume's instant: the first frames the tabs show a little
+   * after it are the same frame (within two: one of the decoder, one of the display), on the timeline that
+   * runs from there (within five: a stream whose frames start 0.1 s into each second lands a seek to a whole
+   * second on the next frame it has, a few frames on, in every tab alike).
    */
   function expectStartedTogether(resume: { position: number; anchor: number }) {
     const start = resume.anchor - performance.timeOrigin;
     const firsts = firstFramesAfter(tabs, start + 150);
     const due = firsts.map((_, i) => resume.position + (tabs[i]!.frames.find((f) => f.at >= start + 150)!.at - start) / 1000);
-    for (const [i, f] of firsts.entries()) {
-      expect(Math.abs(f! - due[i]!), `first frames ${firsts.join(', ')} vs due ${due.map((d) => d.toFixed(3)).join(', ')} (held ${resume.position})`).to.be.at.most(3 * FRAME_S);
-    }
+    const offs = firsts.map((f, i) => f! - due[i]!);
+    const what = `first frames ${firsts.join(', ')} vs due ${due.map((d) => d.toFixed(3)).join(', ')} (held ${resume.position})`;
+    expect(Math.max(...offs) - Math.min(...offs), `together: ${what}`).to.be.at.most(2 * FRAME_S + 0.001);
+    for (const off of offs) expect(Math.abs(off), `on the timeline: ${what}`).to.be.at.most(5 * FRAME_S);
   }
 
   it('holds every tab on one frame while a slow tab buffers, and resumes them together; no seek storm', async () => {
@@ -86,8 +89,12 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
     for (const [i, w] of waits.entries()) {
       const end = resumes[i]?.detail.anchor ?? Infinity;
       for (const t of tabs) {
-        const ahead = t.frames.filter((f) => f.at > w.at + 300 && performance.timeOrigin + f.at < end - 300 && f.mediaTime > w.detail.position + 2 * FRAME_S);
-        expect(ahead.length, `${t.key}: frames past the held ${w.detail.position.toFixed(2)} s during wait ${i}`).to.equal(0);
+        // From when this tab learned of the wait (on a loaded machine, later than Ana), plus time to seek back.
+        const heard = t.events.find((e) => e.type === 'paxos-wait' && e.detail.position === w.detail.position && e.at >= w.at - 1000)?.at ?? w.at;
+        const ahead = t.frames.filter((f) => f.at > heard + 300 && performance.timeOrigin + f.at < end - 300 && f.mediaTime > w.detail.position + 2 * FRAME_S);
+        // One frame may have been on its way to the screen when the hold reached the tab; a tab that ran on
+        // would show 30 a second.
+        expect(ahead.length, `${t.key}: frames past the held ${w.detail.position.toFixed(2)} s during wait ${i}: ${ahead.map((f) => f.mediaTime).join(', ')}`).to.be.at.most(1);
       }
     }
     // The slow tab held the room, so it never had to seek to catch up: no seek storm (the fast tabs seek back
