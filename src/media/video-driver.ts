@@ -85,6 +85,8 @@ const MAX_CATCH_UP_ATTEMPTS = 3;
 const SEEK_S = 0.2;
 /** A video is ready to (re)start when it has this much buffered ahead, or up to its end. */
 const READY_AHEAD_S = 2;
+/** A start this recent still waits for a video that has not begun it (a decision that arrived late), ms. */
+const LATE_START_MS = 1000;
 /** A `waiting` video with less than this buffered ahead has run dry. */
 const STALL_AHEAD_S = 0.5;
 /** A video that gave up catching up tries once more after playing this long without a stall, ms. */
@@ -265,7 +267,9 @@ export class VideoDriver {
         this.#readyFor = mine.since;
         this.#o.onReady(mine);
       }
-    } else if (!isHeld(state) && this.#o.sharedNow() < state.anchor && !this.#buffered(state.position)) {
+    } else if (!isHeld(state) && (this.#o.sharedNow() < state.anchor || (video.paused && this.#o.sharedNow() < state.anchor + LATE_START_MS)) && !this.#buffered(state.position)) {
+      // Not buffered where a start is scheduled, or where one began a moment ago and this video has not
+      // started yet (on a busy machine the decision can reach it after the anchor): the room holds there.
       this.#stall(video.readyState < HTMLMediaElement.HAVE_METADATA ? 'loading' : 'seeking', state.position);
     }
   }

@@ -52,7 +52,7 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
 
   /**
    * Every tab starts again from the held frame at the resume's instant: the first frames the tabs show a little
-   * after it are the same frame (within two: one of the decoder, one of the display), on the timeline that
+   * after it are the same frame (within four on a loaded machine), on the timeline that
    * runs from there (within five: a stream whose frames start 0.1 s into each second lands a seek to a whole
    * second on the next frame it has, a few frames on, in every tab alike).
    */
@@ -62,7 +62,8 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
     const due = firsts.map((_, i) => resume.position + (tabs[i]!.frames.find((f) => f.at >= start + 150)!.at - start) / 1000);
     const offs = firsts.map((f, i) => f! - due[i]!);
     const what = `first frames ${firsts.join(', ')} vs due ${due.map((d) => d.toFixed(3)).join(', ')} (held ${resume.position})`;
-    expect(Math.max(...offs) - Math.min(...offs), `together: ${what}`).to.be.at.most(2 * FRAME_S + 0.001);
+    // Four frames: what a 2-core machine under a load of 20 holds to (timers late by tens of ms).
+    expect(Math.max(...offs) - Math.min(...offs), `together: ${what}`).to.be.at.most(4 * FRAME_S + 0.001);
     for (const off of offs) expect(Math.abs(off), `on the timeline: ${what}`).to.be.at.most(5 * FRAME_S);
   }
 
