@@ -18,8 +18,8 @@ import type { SignalingClient } from './signaling-client.js';
 /** The part of {@link SignalingClient} the mesh uses. */
 export type MeshSignaling = Pick<SignalingClient, 'on' | 'signal' | 'joined' | 'peers' | 'iceServers'>;
 
-/** A frame relayed through the server (see mesh-relay.ts). */
-export type RelaySignal = { k: 'relay'; m: string };
+/** A frame, or a part of one (`p`: more parts follow), relayed through the server (see mesh-relay.ts). */
+export type RelaySignal = { k: 'relay'; m: string; p?: 1 | undefined };
 
 /** A link's incarnation ids: its own, and the remote one's once known. */
 export interface LinkIds {

@@ -18,6 +18,10 @@
  * - Left the room (`peer-left`) with its channel closed, or said `bye`: dropped. A peer that left the
  *   signaling server while its channel is still open is kept: the mesh keeps working while the signaling
  *   server is down.
+ * - Without WebRTC (no `RTCPeerConnection`: Debian's WebKit, or WebRTC disabled by a policy or an
+ *   extension) every peer is reached through the relay from the start: no link is made, and each peer is
+ *   told so by a `relay` frame, when it is discovered and whenever it offers a connection, so that it
+ *   relays to this tab at once too and stops offering (a peer without WebRTC is `noRtc` on the other side).
  *
  * Background tabs: message delivery is event-driven (data channel and socket events are not throttled like
  * timers). Only the relay timeout, retries and RTT refresh use timers, and they tolerate the 1 s (or 1 min)
@@ -26,7 +30,7 @@
 import { Backoff } from './backoff.js';
 import { tabConnectionBudget, type ConnectionBudget } from './connection-budget.js';
 import { checkSecret } from './crypto.js';
-import { BYE_FRAME, decodeFrame, encodeMessageFrame } from './mesh-frame.js';
+import { BYE_FRAME, decodeFrame, encodeMessageFrame, RELAY_FRAME } from './mesh-frame.js';
 import { MeshError } from './mesh-error.js';
 import { DIRECT_TIMEOUT_MS, MeshRelay, type RelayPeer } from './mesh-relay.js';
 import { MeshSignals, routeSignal, type MeshSignaling } from './mesh-signals.js';
@@ -36,7 +40,6 @@ import { newLinkId, type SignalBody } from './signal-envelope.js';
 import { TypedEventTarget } from './typed-events.js';
 
 export { MeshError, type MeshErrorCode } from './mesh-error.js';
-export { MAX_RELAY_FRAME_BYTES } from './mesh-relay.js';
 export type { MeshSignaling } from './mesh-signals.js';
 
 /** Options of {@link Mesh}. */
@@ -124,6 +127,8 @@ interface PeerEntry extends RelayPeer {
   openedAt: number;
   /** The RTT of its last link, reported until the current one has measured its own. */
   rtt?: number | undefined;
+  /** It said it has no WebRTC (a `relay` frame): reached through the relay only, no link is made. */
+  noRtc?: boolean;
 }
 
 const MAX_FAILED_LINKS = 3;
@@ -146,6 +151,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   readonly #counters = { badSignals: 0, staleSignals: 0, connectionsCreated: 0, iceRestarts: 0, glare: 0 };
   readonly #unsubscribe: Array<() => void> = [];
   readonly #statsTimer: ReturnType<typeof setInterval>;
+  /** This browser has WebRTC (see the class comment for a tab without it). */
+  readonly #rtc = typeof RTCPeerConnection == 'function';
   #budgetReported = false;
   #closed = false;
 
@@ -163,7 +170,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#budget = options.budget ?? tabConnectionBudget;
     const onError = (error: MeshError): void => this.emit('error', { error });
     this.#signals = new MeshSignals(this.selfId, options.room, options.secret, s, onError);
-    this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link), onError);
+    this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link));
     this.#unsubscribe.push(
       s.on('joined', ({ peers }) => this.#onRoomList(peers)),
       s.on('peer-joined', ({ nodeId }) => this.#onPeerJoined(nodeId)),
@@ -188,7 +195,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   /**
-   * Sends `msg` (a plain JSON object, at most 64 KiB encoded; 8 KiB through the relay) to peer `to`.
+   * Sends `msg` (a plain JSON object, at most 64 KiB encoded) to peer `to`.
    * Returns true when it was handed to the direct channel or the relay, false when the peer is unknown or
    * unreachable. Delivery is not acknowledged: consensus retransmits.
    * @throws {MessageEncodeError} when `msg` is not a sendable object (too large, cyclic values aside, or with
@@ -322,6 +329,12 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     clearTimeout(e.recreateTimer);
     e.recreateTimer = undefined;
     this.#dropLink(e);
+    if (!this.#rtc || e.noRtc) {
+      // No link can exist: tell the peer when WebRTC is what this side lacks, so that it relays too.
+      if (!this.#rtc) this.#relay.send(e, RELAY_FRAME);
+      this.#fallBackToRelay(e);
+      return undefined;
+    }
     const decision = this.#budget.acquire();
     if (!decision.ok) {
       if (decision.reason === 'rate') {
@@ -469,7 +482,13 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   async #onBody(e: PeerEntry, body: SignalBody): Promise<void> {
     if (body.k === 'relay') {
-      this.#onFrame(e, body.m, true);
+      const frame = this.#relay.receive(e, body);
+      if (frame !== undefined) this.#onFrame(e, frame, true);
+      return;
+    }
+    // Without WebRTC, an offer gets the answer that there will be no connection (see the class comment).
+    if (!this.#rtc) {
+      if (body.k == 'desc') this.#makeLink(e);
       return;
     }
     let link = e.link;
@@ -504,6 +523,15 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     }
     if (r.frame.kind === 'bye') {
       this.#removeEntry(e, 'bye');
+      return;
+    }
+    if (r.frame.kind === 'relay') {
+      // The peer has no WebRTC: drop the link to it and relay from now on (never answered, or two tabs
+      // without WebRTC would echo it).
+      e.noRtc = true;
+      this.#clearTimers(e);
+      this.#dropLink(e);
+      this.#fallBackToRelay(e);
       return;
     }
     if (relayed) this.#relay.received += 1;
