@@ -72,16 +72,17 @@ class Session implements WebKitPage {
   }
 
   async evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
-    // Execute Async Script: the last argument is the callback. A page's exception comes back as {error}
-    // rather than as WebDriver's `javascript error`, which loses the message in some drivers.
+    // Execute Async Script: the last argument is the callback. A page's exception comes back as {thrown}
+    // rather than as WebDriver's `javascript error`, whose message WebKit reduces to the stack ("@").
+    // `__name`: the helper tsx's transform calls to name functions declared inside `fn`.
     const script =
-      'const done = arguments[arguments.length - 1];' +
+      'const done = arguments[arguments.length - 1]; const __name = (f) => f;' +
       `Promise.resolve().then(() => (${fn.toString()})(arguments[0])).then(` +
-      '(value) => done({ value: value === undefined ? null : value }),' +
-      '(error) => done({ error: String((error && error.stack) || error) }));';
-    const result = (await this.command('POST', '/execute/async', { script, args: [arg] })) as { value?: R; error?: string };
-    if (result.error !== undefined) throw new Error(`in the WebKit page: ${result.error}`);
-    return result.value as R;
+      '(value) => done({ returned: value === undefined ? null : value }),' +
+      '(error) => done({ thrown: String(error) + (error && error.stack ? "\\n" + error.stack : "") }));';
+    const result = (await this.command('POST', '/execute/async', { script, args: [arg] })) as { returned?: R; thrown?: string };
+    if (result.thrown !== undefined) throw new Error(`in the WebKit page: ${result.thrown}`);
+    return result.returned as R;
   }
 
   async close(): Promise<void> {
