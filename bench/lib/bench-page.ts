@@ -158,9 +158,17 @@ export class BenchPage {
     readonly recordMessages: boolean,
   ) {}
 
-  /** Launches a Chromium process for page `index`, its clock skewed by `skewMs`. */
-  static async launch(index: number, skewMs: number, executablePath: string, options: { recordMessages?: boolean } = {}): Promise<BenchPage> {
-    const browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_FLAGS] });
+  /**
+   * Launches a Chromium process for page `index`, its clock skewed by `skewMs`. `launcher` starts it some
+   * other way (inside a lab host: lab/lab.ts `chromiumLaunch`).
+   */
+  static async launch(
+    index: number,
+    skewMs: number,
+    executablePath: string,
+    options: { recordMessages?: boolean; launcher?: { executablePath: string; env: Record<string, string> } } = {},
+  ): Promise<BenchPage> {
+    const browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_FLAGS], ...options.launcher });
     return new BenchPage(index, skewMs, browser, options.recordMessages === true);
   }
 
@@ -202,6 +210,14 @@ export class BenchPage {
     } catch {
       throw new BenchError(`${this.label}: <paxos-video> was not defined within 15 s of loading ${url}: did /paxos-video.js load?`);
     }
+  }
+
+  /**
+   * Tells the page its network went away (`offline` event, `navigator.onLine` false) or came back
+   * (`online`), as the browser does on a network change. Only the page's own view: the lab cuts the link.
+   */
+  async setOffline(offline: boolean): Promise<void> {
+    await this.#context?.setOffline(offline);
   }
 
   /** Leaves the room the way closing the tab does (unload), keeping the browser. */

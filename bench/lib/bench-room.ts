@@ -55,11 +55,21 @@ export class BenchRoom {
   }
 
   /**
+   * Opens every page at once, as a watch party starts when a link is shared, and waits until the room has
+   * formed (see {@link waitFormed}).
+   */
+  async formTogether(timeoutMs = 60_000, direct = true, whole = true): Promise<void> {
+    await Promise.all(this.members.map((p) => p.open(this.url)));
+    await this.waitFormed(timeoutMs, direct, whole);
+  }
+
+  /**
    * Waits until every member is synced, all agree on one leader, each reaches every other (`direct`: over
    * its own data channel, not the server relay), the acceptors are as many as the room allows, and every
-   * video can show a frame.
+   * video can show a frame. Without `whole`, the reach and the acceptors are not waited for (a room that can
+   * play, for a steady-playback measurement).
    */
-  async waitFormed(timeoutMs: number, direct = true): Promise<Snapshot[]> {
+  async waitFormed(timeoutMs: number, direct = true, whole = true): Promise<Snapshot[]> {
     const n = this.members.length;
     const wantAcceptors = Math.min(n, MAX_ACCEPTORS);
     return waitFor(
@@ -70,12 +80,12 @@ export class BenchRoom {
           s.every((x) => x.status === 'synced') &&
           leader !== null &&
           s.every((x) => x.leader === leader) &&
-          s.every((x) => x.peers.filter((p) => p.connected && (!direct || !p.relayed)).length >= n - 1) &&
-          s.filter((x) => x.role !== 'learner').length === wantAcceptors &&
+          (!whole || s.every((x) => x.peers.filter((p) => p.connected && (!direct || !p.relayed)).length >= n - 1)) &&
+          (!whole || s.filter((x) => x.role !== 'learner').length === wantAcceptors) &&
           s.every((x) => x.video.readyState >= 2);
         return ok ? s : undefined;
       },
-      `room ${this.name} to form (${n} pages synced, one leader, ${direct ? 'full direct mesh' : 'all reachable'}, ${wantAcceptors} acceptors, video ready)`,
+      `room ${this.name} to form (${n} pages synced, one leader${whole ? `, ${direct ? 'full direct mesh' : 'all reachable'}, ${wantAcceptors} acceptors` : ''}, video ready)`,
       timeoutMs,
       { intervalMs: 200, describe: async () => (await this.describe()) + (direct ? await this.connectionLogs() : '') },
     );
@@ -125,13 +135,22 @@ export class BenchRoom {
     return s.reduce((sum, x) => sum + x.peers.filter((p) => p.connected && p.relayed).length, 0) / 2;
   }
 
-  /** The member that is the leader, by the members' common view. */
-  async leader(): Promise<BenchPage> {
-    const s = await this.snapshots();
-    const id = s[0]!.leader;
-    const i = s.findIndex((x) => x.nodeId === id);
-    if (id === null || i < 0 || !s.every((x) => x.leader === id)) throw new BenchError(`no leader all pages agree on:${await this.describe()}`);
-    return this.members[i]!;
+  /**
+   * The member that is the leader, by the members' common view, waiting up to `timeoutMs` for one (a leader
+   * change in progress, or a page that has not heard of the new leader yet, is not an answer).
+   */
+  async leader(timeoutMs = 10_000): Promise<BenchPage> {
+    return waitFor(
+      async () => {
+        const s = await this.snapshots();
+        const id = s[0]!.leader;
+        const i = s.findIndex((x) => x.nodeId === id);
+        return id !== null && i >= 0 && s.every((x) => x.leader === id) ? this.members[i]! : undefined;
+      },
+      'a leader all pages agree on',
+      timeoutMs,
+      { intervalMs: 100, describe: () => this.describe() },
+    );
   }
 
   /**

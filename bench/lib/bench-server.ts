@@ -7,7 +7,7 @@
  * pages another build (or half a file).
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,13 +39,38 @@ export function checkAssets(widgetPath = WIDGET_PATH): void {
   if (!existsSync(VIDEO)) throw new BenchError(`${VIDEO} is missing: run scripts/make-demo-video.sh`);
 }
 
-/** How much older the bundle is than the newest file of src/, ms (0 when it is up to date). */
-export function bundleAgeBehindSources(newestSource: number): number {
-  return Math.max(0, newestSource - statSync(WIDGET_PATH).mtimeMs);
+/** Newest modification time under `dir`, ms. */
+function newestFile(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestFile(path) : statSync(path).mtimeMs);
+  }
+  return newest;
 }
 
-/** Starts the server; `widgetPath` overrides the bundle served at /paxos-video.js. */
-export async function startBenchServer(maxRoomSize: number, widgetPath = WIDGET_PATH): Promise<BenchServer> {
+/** How much older the bundle is than the newest file of src/, ms (0 when it is up to date). */
+export function bundleAgeBehindSources(): number {
+  return Math.max(0, newestFile(join(ROOT, 'src')) - statSync(WIDGET_PATH).mtimeMs);
+}
+
+/** The Chromium the benchmarks drive: CHROME_PATH, else Debian's. */
+export function benchChromePath(): string {
+  const path = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(path)) throw new BenchError(`no Chromium at ${path}: install Debian's chromium or set CHROME_PATH`);
+  return path;
+}
+
+/**
+ * Starts the server; `widgetPath` overrides the bundle served at /paxos-video.js. It listens on loopback,
+ * or on `listen.host` (a lab host: every address, `0.0.0.0`) with the origin the pages use named by
+ * `listen.origin`.
+ */
+export async function startBenchServer(
+  maxRoomSize: number,
+  widgetPath = WIDGET_PATH,
+  listen: { host: string; originHost: string } = { host: '127.0.0.1', originHost: '127.0.0.1' },
+): Promise<BenchServer & { io: ReturnType<typeof createSignalingServer>['io'] }> {
   checkAssets(widgetPath);
   const dir = mkdtempSync(join(tmpdir(), 'paxos-bench-'));
   symlinkSync(PAGE, join(dir, 'sync.html'));
@@ -55,10 +80,11 @@ export async function startBenchServer(maxRoomSize: number, widgetPath = WIDGET_
   copyFileSync(BASELINES_PATH, join(dir, 'paxos-video-baselines.js'));
   const widgetSha256 = createHash('sha256').update(readFileSync(widget)).digest('hex');
   const server = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: widget, maxRoomSize });
-  const { port } = await server.listen(0, '127.0.0.1');
+  const { port } = await server.listen(0, listen.host);
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${listen.originHost}:${port}`,
     widgetSha256,
+    io: server.io,
     async close() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

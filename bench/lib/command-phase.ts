@@ -2,8 +2,9 @@
  * Commands: pause, play and seek in turn, each called on a different page in turn (leader and followers),
  * one at a time. For each: the decision latency (called on one page until decided on every page), the time
  * until each page applied it (a pause shown, or the new timeline's first advancing frame on screen, which
- * includes the scheduled lead), and, after a play or seek, how long until every pair is back within one
- * frame.
+ * includes the scheduled lead), and, after a play or seek, how long until every pair's media clocks are back
+ * within one frame (presented frames beside it). A command that is not decided or applied in time is
+ * reported with the others, not an abort; only commands that keep failing end the phase.
  */
 import type { BenchPage, CommandKind, CommandResult } from './bench-page.js';
 import type { BenchRoom } from './bench-room.js';
@@ -41,8 +42,10 @@ export interface CommandRecord {
   /** For play and seek: the decided start (shared clock) and position. */
   anchor: number | null;
   position: number;
-  /** For play and seek: from the decided start until every pair stays within one frame for SETTLE_HOLD_MS (0: never left). */
+  /** For play and seek: from the decided start until every pair's media clocks stay within one frame for SETTLE_HOLD_MS (0: never left). */
   settleMs: number | null;
+  /** The same by presented frames. */
+  presentedSettleMs: number | null;
 }
 
 /** The stored result of the phase. */
@@ -55,10 +58,12 @@ export interface CommandPhaseResult {
   nodeIds: string[];
   /** How busy the machine was during the phase. */
   load: LoadReport;
+  /** Commands some page never applied (`kind #n on Pk`). */
+  notApplied: string[];
 }
 
 /** When page `p` applied the command (see the module comment), or undefined. */
-function appliedAt(p: BenchPage, record: Omit<CommandRecord, 'appliedMs' | 'settleMs'>, until: number): number | undefined {
+function appliedAt(p: BenchPage, record: Omit<CommandRecord, 'appliedMs' | 'settleMs' | 'presentedSettleMs'>, until: number): number | undefined {
   if (record.kind === 'pause') {
     let last: number | undefined;
     for (const e of p.events) {
@@ -76,7 +81,7 @@ function appliedAt(p: BenchPage, record: Omit<CommandRecord, 'appliedMs' | 'sett
 export async function runCommands(room: BenchRoom, count: number, random: () => number): Promise<CommandPhaseResult> {
   const pages = room.members;
   const nodeIds = (await room.snapshots()).map((s) => s.nodeId);
-  const records: Omit<CommandRecord, 'appliedMs' | 'settleMs'>[] = [];
+  const records: Omit<CommandRecord, 'appliedMs' | 'settleMs' | 'presentedSettleMs'>[] = [];
   const failures: CommandPhaseResult['failures'] = [];
   const rtts: number[] = [];
   let consecutiveFailures = 0;
@@ -102,9 +107,18 @@ export async function runCommands(room: BenchRoom, count: number, random: () => 
       await room.waitFormed(10_000);
       continue;
     }
-    consecutiveFailures = 0;
     const what = `command ${n} (${kind}${arg === undefined ? '' : ` ${arg}`} on ${issuer.label})`;
-    const decided = await room.waitDecided(result.nodeId, kind, result.calledAt - 1, DECIDE_TIMEOUT_MS, what);
+    let decided: number[];
+    try {
+      decided = await room.waitDecided(result.nodeId, kind, result.calledAt - 1, DECIDE_TIMEOUT_MS, what);
+    } catch (error) {
+      if (!(error instanceof BenchError)) throw error;
+      failures.push({ n, kind, issuer: issuer.label, code: 'not-decided-on-all', message: error.message });
+      if (++consecutiveFailures >= 3) throw new BenchError(`commands keep failing (last: ${error.message})`);
+      await room.waitFormed(10_000, false).catch(() => undefined);
+      continue;
+    }
+    consecutiveFailures = 0;
     const state = result.state;
     const record = {
       n,
@@ -120,33 +134,38 @@ export async function runCommands(room: BenchRoom, count: number, random: () => 
       position: state.position,
     };
     records.push(record);
-    if (kind === 'pause') {
-      // Every page paused on the decided frame.
-      await waitFor(
-        async () => {
-          const s = await room.snapshots();
-          return s.every((x) => x.video.paused && x.state.paused && Math.abs(x.video.currentTime - state.position) * 1000 <= FRAME_MS);
-        },
-        `${what} to show the paused frame on every page`,
-        SETTLE_TIMEOUT_MS,
-        { describe: () => room.describe() },
-      );
-    } else {
-      // Every page playing the new timeline, and either back within one frame or out of time.
-      const anchor = state.anchor;
-      await waitFor(
-        async () => {
-          await room.pullAll();
-          if (nodeNow() > anchor + SETTLE_TIMEOUT_MS) return true;
-          const started = pages.every((p) => appliedAt(p, record, Number.POSITIVE_INFINITY) !== undefined);
-          if (!started) return false;
-          const tls = pages.map((p) => PageTimeline.presented(p.frames));
-          return firstSettled(tls, anchor, nodeNow() - 100, ONE_FRAME_TOLERANCE_MS, SETTLE_HOLD_MS) !== undefined;
-        },
-        `${what} to start on every page`,
-        SETTLE_TIMEOUT_MS + 2000,
-        { intervalMs: 200, describe: () => room.describe() },
-      );
+    try {
+      if (kind === 'pause') {
+        // Every page paused on the decided frame.
+        await waitFor(
+          async () => {
+            const s = await room.snapshots();
+            return s.every((x) => x.video.paused && x.state.paused && Math.abs(x.video.currentTime - state.position) * 1000 <= FRAME_MS);
+          },
+          `${what} to show the paused frame on every page`,
+          SETTLE_TIMEOUT_MS,
+          { describe: () => room.describe() },
+        );
+      } else {
+        // Every page playing the new timeline, and either back within one frame or out of time.
+        const anchor = state.anchor;
+        await waitFor(
+          async () => {
+            await room.pullAll();
+            if (nodeNow() > anchor + SETTLE_TIMEOUT_MS) return true;
+            const started = pages.every((p) => appliedAt(p, record, Number.POSITIVE_INFINITY) !== undefined);
+            if (!started) return false;
+            const tls = pages.map((p) => PageTimeline.mediaClock(p.frames));
+            return firstSettled(tls, anchor, nodeNow() - 100, ONE_FRAME_TOLERANCE_MS, SETTLE_HOLD_MS) !== undefined;
+          },
+          `${what} to start on every page`,
+          SETTLE_TIMEOUT_MS + 2000,
+          { intervalMs: 200, describe: () => room.describe() },
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof BenchError)) throw error;
+      failures.push({ n, kind, issuer: issuer.label, code: 'not-applied', message: error.message });
     }
     await delay(100 + random() * 300);
   }
@@ -154,21 +173,21 @@ export async function runCommands(room: BenchRoom, count: number, random: () => 
   await delay(300);
   await room.pullAll();
   // Apply times and settling, now that every page's record is complete.
-  const tls = pages.map((p) => PageTimeline.presented(p.frames));
+  const media = pages.map((p) => PageTimeline.mediaClock(p.frames));
+  const presented = pages.map((p) => PageTimeline.presented(p.frames));
   const commands: CommandRecord[] = records.map((r, k) => {
     const next = records[k + 1]?.calledAt ?? Number.POSITIVE_INFINITY;
     const appliedMs = pages.map((p) => {
       const t = appliedAt(p, r, next);
       return t === undefined ? null : t - r.calledAt;
     });
-    let settleMs: number | null = null;
-    if (r.anchor !== null) {
+    const settle = (tls: PageTimeline[]) => {
+      if (r.anchor === null) return null;
       const settled = firstSettled(tls, r.anchor, Math.min(next, r.anchor + SETTLE_TIMEOUT_MS + SETTLE_HOLD_MS), ONE_FRAME_TOLERANCE_MS, SETTLE_HOLD_MS);
-      settleMs = settled === undefined ? null : settled - r.anchor;
-    }
-    return { ...r, appliedMs, settleMs };
+      return settled === undefined ? null : settled - r.anchor;
+    };
+    return { ...r, appliedMs, settleMs: settle(media), presentedSettleMs: settle(presented) };
   });
   const missing = commands.flatMap((c) => c.appliedMs.map((a, i) => (a === null ? `${c.kind} #${c.n} on ${pages[i]!.label}` : '')).filter(Boolean));
-  if (missing.length > 0) throw new BenchError(`commands never applied: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
-  return { commands, failures, rtts, pages: pages.map((p) => p.label), nodeIds, load };
+  return { commands, failures, rtts, pages: pages.map((p) => p.label), nodeIds, load, notApplied: missing };
 }

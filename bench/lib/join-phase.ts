@@ -1,28 +1,37 @@
 /**
  * Join mid-playback: a page that is not the leader leaves (its tab closes), then a new tab (fresh session,
- * so a new node) joins the playing room. Join to synced runs from the new page's navigation start until it
- * stays within one frame of every other page for a second.
+ * so a new node) joins the playing room. Join to synced runs from the new page's navigation start until its
+ * media clock stays within one frame of every other page's for a second; the same judged by presented frames
+ * is reported beside it (pictures of separate processes differ by up to a display refresh, whatever the
+ * clocks do, so they can sit a refresh or two apart while the media clocks agree). A join that never gets
+ * there is reported (null, with the reason), not an abort.
  */
 import type { BenchRoom } from './bench-room.js';
 import { ONE_FRAME_TOLERANCE_MS, PageTimeline, firstSettled } from './timeline.js';
-import { BenchError, nodeNow, waitFor } from './wait.js';
+import { BenchError, delay, nodeNow, waitFor } from './wait.js';
 
 /** "Synced" means within one frame of every other page for this long. */
 export const JOIN_HOLD_MS = 1000;
 const JOIN_TIMEOUT_MS = 20_000;
+/** How much longer the presented frames get after the media clock settled (or timed out). */
+const PRESENTED_GRACE_MS = 3000;
 
 export interface JoinResult {
   page: string;
-  /** Navigation start until within one frame of every other page for JOIN_HOLD_MS, ms. */
-  joinToSyncMs: number;
+  /** Navigation start until its media clock is within one frame of every other page's for JOIN_HOLD_MS, ms; null: never within the timeout. */
+  joinToSyncMs: number | null;
+  /** The same, by presented frames, ms; null: not within the grace (default PRESENTED_GRACE_MS) after the media clock's verdict. */
+  presentedJoinToSyncMs: number | null;
   /** Navigation start until the element reported `synced` (joined and caught up with the log), ms. */
   statusSyncedMs: number | null;
   /** Navigation start until the first presented frame, ms. */
   firstFrameMs: number | null;
+  /** Why a figure is missing, or what went wrong after it. */
+  problem: string | null;
 }
 
 /** Runs the join on a room that is playing with at least three pages. */
-export async function runJoin(room: BenchRoom): Promise<JoinResult> {
+export async function runJoin(room: BenchRoom, timeoutMs = JOIN_TIMEOUT_MS, presentedGraceMs = PRESENTED_GRACE_MS): Promise<JoinResult> {
   const state = (await room.snapshots())[0]!.state;
   if (state.paused) throw new BenchError('the join needs a playing room');
   const leader = await room.leader();
@@ -43,25 +52,55 @@ export async function runJoin(room: BenchRoom): Promise<JoinResult> {
   room.members = [...stay, leaving];
   const start = await leaving.navigationStart();
   const subject = room.members.length - 1;
-  const settled = await waitFor(
-    async () => {
-      await room.pullAll();
-      const tls = room.members.map((p) => PageTimeline.presented(p.frames));
-      return firstSettled(tls, start, nodeNow() - 50, ONE_FRAME_TOLERANCE_MS, JOIN_HOLD_MS, { subject });
-    },
-    `the joining page ${leaving.label} to stay within one frame of the room for ${JOIN_HOLD_MS} ms`,
-    JOIN_TIMEOUT_MS,
-    { intervalMs: 250, describe: () => room.describe() },
-  );
+  let problem: string | null = null;
+  const settledBy = (timeline: (p: (typeof room.members)[number]) => PageTimeline, until: number) =>
+    firstSettled(
+      room.members.map((p) => timeline(p)),
+      start,
+      until,
+      ONE_FRAME_TOLERANCE_MS,
+      JOIN_HOLD_MS,
+      { subject },
+    );
+  const media = (p: (typeof room.members)[number]) => PageTimeline.mediaClock(p.frames);
+  const presented = (p: (typeof room.members)[number]) => PageTimeline.presented(p.frames);
+  let settled: number | undefined;
+  try {
+    settled = await waitFor(
+      async () => {
+        await room.pullAll();
+        return settledBy(media, nodeNow() - 50);
+      },
+      `the joining page ${leaving.label}'s media clock to stay within one frame of the room for ${JOIN_HOLD_MS} ms`,
+      timeoutMs,
+      { intervalMs: 250, describe: () => room.describe() },
+    );
+  } catch (error) {
+    if (!(error instanceof BenchError)) throw error;
+    problem = error.message;
+  }
+  // Pictures may take a little longer than the clocks: give them a few more seconds, then report what they did.
+  let presentedSettled: number | undefined;
+  for (const deadline = nodeNow() + presentedGraceMs; presentedSettled === undefined && nodeNow() < deadline; await delay(250)) {
+    await room.pullAll();
+    presentedSettled = settledBy(presented, nodeNow() - 50);
+  }
   const synced = leaving.events.find((e) => e.kind === 'paxos' && e.type === 'paxos-status' && (e.detail as { status?: unknown } | null)?.status === 'synced');
   const firstFrame = leaving.frames[0];
   // Let the room promote the newcomer, so the next phase starts from a whole room (the newcomer may be
   // relayed to some page, see the mesh formation retries).
-  await room.waitFormed(20_000, false);
+  try {
+    await room.waitFormed(20_000, false);
+  } catch (error) {
+    if (!(error instanceof BenchError)) throw error;
+    problem = problem ?? error.message;
+  }
   return {
     page: leaving.label,
-    joinToSyncMs: settled - start,
+    joinToSyncMs: settled === undefined ? null : settled - start,
+    presentedJoinToSyncMs: presentedSettled === undefined ? null : presentedSettled - start,
     statusSyncedMs: synced ? synced.t - start : null,
     firstFrameMs: firstFrame ? firstFrame.t - start : null,
+    problem,
   };
 }

@@ -1,7 +1,10 @@
 /**
  * Steady playback: one page plays the room from the start, the pages converge for a warm-up, then every
- * pair's drift is measured over the steady window, with each page's CPU time and the drift controller's
- * corrections. Run once per drift controller on fresh rooms, the same way each time.
+ * pair's drift is measured over the steady window, with each page's CPU time, the drift controller's
+ * corrections, the leader changes and each page's clock estimate against the truth. Run once per drift
+ * controller on fresh rooms, the same way each time. Drift is judged by the media clocks (video.currentTime
+ * read at each presented frame, interpolated onto one true timeline); presented frames are measured beside
+ * them. A page that stops playing or presenting is reported in `problems`, not an abort.
  */
 import type { BenchPage, Snapshot } from './bench-page.js';
 import type { BenchRoom, ControllerName } from './bench-room.js';
@@ -12,7 +15,7 @@ import { BenchError, delay, nodeNow } from './wait.js';
 
 /** Drift is sampled this often on the common timeline, ms. */
 export const SAMPLE_STEP_MS = 10;
-/** A page that presents no frame for this long during steady playback fails the run. */
+/** A page that presents no frame for this long during steady playback is reported. */
 const MAX_SILENCE_MS = 1000;
 
 /** What one page did during the steady window. */
@@ -25,8 +28,10 @@ export interface SteadyPage {
   clockBiasMs: number;
   /** p95 of |media clock - its own mean|, ms: how steadily the page plays. */
   clockJitterP95Ms: number;
-  /** The element's clock estimate minus the truth (clockOffset + skew), ms, at the end of the window. */
+  /** The element's clock estimate minus the truth (clockOffset + skew + calibration), ms, at the end of the window. */
   clockEstimateErrorMs: number | null;
+  /** The same, sampled about once a second over the window, ms. */
+  clockErrorSamplesMs: number[];
   /** The element's own error bound of that estimate, ms. */
   clockErrorBoundMs: number | null;
   /** Times the video ran out of decoded data (`waiting` events) during the window. */
@@ -56,10 +61,16 @@ export interface SteadyResult {
   rtts: number[];
   /** How busy the machine was during the window. */
   load: LoadReport;
-  /** Signed pairwise drift samples (for the chart). */
+  /** Signed pairwise drift samples of presented frames (for the chart). */
   series: DriftSample[];
+  /** Signed pairwise drift samples of the media clocks (for the chart). */
+  mediaSeries: DriftSample[];
   /** The decided play: its anchor on the shared clock, and when it was called (true clock). */
   play: { calledAt: number; anchor: number; position: number };
+  /** Leader changes seen (paxos-leader events on any page, counted once per new leader) during the window. */
+  leaderChanges: number;
+  /** What went wrong during the window (a page stopped playing or presenting). */
+  problems: string[];
 }
 
 /** Counts the controller's corrections in [from, to] on one page. */
@@ -75,11 +86,34 @@ function corrections(page: BenchPage, from: number, to: number): { nudges: numbe
   return { nudges, seeks };
 }
 
+/** New leaders seen by any page in [from, to] (each leader counted once, however many pages report it). */
+export function leaderChanges(pages: readonly BenchPage[], from: number, to: number): number {
+  const seen = new Set<string>();
+  for (const p of pages) {
+    for (const e of p.events) {
+      if (e.kind !== 'paxos' || e.type !== 'paxos-leader' || e.t < from || e.t > to) continue;
+      const d = e.detail as { leader?: unknown; ballot?: { round?: unknown } } | null;
+      if (typeof d?.leader === 'string') seen.add(`${d.leader}/${String(d.ballot?.round ?? '')}`);
+    }
+  }
+  return seen.size;
+}
+
 /**
  * Plays the room from position 0 (called on its first page), waits `warmupSeconds`, then measures
  * `steadySeconds`. Throws a {@link BenchError} when a page stops playing or presenting frames.
  */
-export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySeconds: number): Promise<SteadyResult> {
+export async function runSteady(
+  room: BenchRoom,
+  warmupSeconds: number,
+  steadySeconds: number,
+  options: {
+    /** Each page's true clock minus the shared clock's (server) true clock, ms (default 0: one machine, one clock). */
+    trueOffsetMs?: (page: BenchPage) => number;
+    /** Called when the steady window opens and closes (to read counters over exactly that window). */
+    onWindow?: (edge: 'open' | 'close') => Promise<void>;
+  } = {},
+): Promise<SteadyResult> {
   const pages = room.members;
   const starter = pages[0]!;
   const played = await starter.command('play');
@@ -92,12 +126,20 @@ export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySe
   const to = from + steadySeconds * 1000;
 
   const rtts: number[] = [];
+  const problems: string[] = [];
+  const trueOffset = options.trueOffsetMs ?? (() => 0);
+  const estimateError = (s: Snapshot, p: BenchPage) => (s.stats.clockError === null ? null : s.stats.clockOffset + p.skewMs + trueOffset(p));
+  const clockSamples: number[][] = pages.map(() => []);
   let lastSnapshots: Snapshot[] = [];
   const sample = async () => {
     lastSnapshots = await room.snapshots();
-    for (const s of lastSnapshots) for (const p of s.peers) if (p.rtt !== null) rtts.push(p.rtt);
+    lastSnapshots.forEach((s, i) => {
+      for (const p of s.peers) if (p.rtt !== null) rtts.push(p.rtt);
+      const e = estimateError(s, pages[i]!);
+      if (e !== null) clockSamples[i]!.push(e);
+    });
     const stopped = lastSnapshots.map((s, i) => (s.state.paused || s.video.paused ? pages[i]!.label : '')).filter(Boolean);
-    if (stopped.length > 0) throw new BenchError(`${room.controller}: ${stopped.join(', ')} stopped playing during steady playback${await room.describe()}`);
+    if (stopped.length > 0 && problems.length < 5) problems.push(`${room.controller}: ${stopped.join(', ')} stopped playing during steady playback${await room.describe()}`);
     await room.pullAll();
   };
   while (nodeNow() < from) {
@@ -107,10 +149,12 @@ export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySe
   const cpu0 = await Promise.all(pages.map(async (p) => ({ process: await p.processCpuSeconds(), main: await p.mainThreadSeconds() })));
   const cpuAt0 = nodeNow();
   const loadWindow = startLoadWindow();
+  await options.onWindow?.('open');
   while (nodeNow() < to) {
     await delay(Math.min(1000, Math.max(0, to - nodeNow())));
     await sample();
   }
+  await options.onWindow?.('close');
   const cpu1 = await Promise.all(pages.map(async (p) => ({ process: await p.processCpuSeconds(), main: await p.mainThreadSeconds() })));
   const minutes = (nodeNow() - cpuAt0) / 60_000;
   const load = loadWindow.end();
@@ -122,7 +166,7 @@ export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySe
   const clocks = pages.map((p) => PageTimeline.mediaClock(p.frames));
   presented.forEach((tl, i) => {
     const gap = tl.longestGap(from, to);
-    if (gap > MAX_SILENCE_MS) throw new BenchError(`${room.controller}: ${pages[i]!.label} presented no frame for ${gap.toFixed(0)} ms during steady playback`);
+    if (gap > MAX_SILENCE_MS) problems.push(`${room.controller}: ${pages[i]!.label} presented no frame for ${gap.toFixed(0)} ms during steady playback`);
   });
   const series = sampleDrift(presented, from, to, SAMPLE_STEP_MS);
   const clockSeries = sampleDrift(clocks, from, to, SAMPLE_STEP_MS);
@@ -153,7 +197,8 @@ export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySe
         clockErr.map((x) => Math.abs(x - clockBias)),
         95,
       ),
-      clockEstimateErrorMs: snap ? snap.stats.clockOffset + p.skewMs : null,
+      clockEstimateErrorMs: snap ? estimateError(snap, p) : null,
+      clockErrorSamplesMs: clockSamples[i]!,
       clockErrorBoundMs: snap?.stats.clockError ?? null,
       stalls,
       droppedFrames,
@@ -179,6 +224,9 @@ export async function runSteady(room: BenchRoom, warmupSeconds: number, steadySe
     rtts,
     load,
     series,
+    mediaSeries: clockSeries,
     play: { calledAt: played.calledAt, anchor, position },
+    leaderChanges: leaderChanges(pages, from, to),
+    problems,
   };
 }

@@ -1,23 +1,19 @@
 /**
- * The acceptor set of an unsafe forced reconfiguration (see `PaxosNode.forceReconfigure`): the
- * operator's list if given, else this node and the live nodes it knows, lowest ids first, up to the limit.
+ * Acceptor sets given from outside the room's log: the founders (`bootstrap`) and an unsafe forced
+ * reconfiguration (see `PaxosNode.forceReconfigure`).
  */
-import { normalizeAcceptors } from './config.js';
+import { normalizeAcceptors } from './quorum.js';
 import { assertNodeId } from './node-id.js';
 
-export function acceptorsAfterForce(
-  self: string,
-  requested: readonly string[] | undefined,
-  live: readonly string[],
-  maxAcceptors: number,
-): string[] {
-  if (requested !== undefined) {
-    requested.forEach((id) => assertNodeId(id, 'forceReconfigure acceptor'));
-    const set = normalizeAcceptors(requested);
-    if (set.length === 0 || set.length > maxAcceptors) {
-      throw new RangeError(`forceReconfigure needs 1 to ${maxAcceptors} acceptors, got ${set.length}`);
-    }
-    return set;
-  }
-  return normalizeAcceptors([self, ...[...live].sort().slice(0, maxAcceptors - 1)]);
+/** `ids` as an acceptor set; throws a clear error unless they are 1 to `max` node ids. */
+export function checkedAcceptors(ids: readonly string[], max: number, what: string): string[] {
+  ids.forEach((id) => assertNodeId(id, what));
+  const set = normalizeAcceptors(ids);
+  if (set.length === 0 || set.length > max) throw new RangeError(`${what} must be 1 to ${max} acceptors, got ${set.length}`);
+  return set;
+}
+
+/** The set of a forced reconfiguration: the operator's list, else this node and the live nodes it knows, lowest ids first. */
+export function acceptorsAfterForce(self: string, requested: readonly string[] | undefined, live: readonly string[], max: number): string[] {
+  return requested !== undefined ? checkedAcceptors(requested, max, 'forceReconfigure') : normalizeAcceptors([self, ...[...live].sort().slice(0, max - 1)]);
 }

@@ -3,21 +3,31 @@
  * node has accepted or knows decided. It is also the learner: decided slots are applied strictly in slot
  * order, each exactly once, and a slot decided out of order waits for the gap before it to fill.
  *
+ * Applying a batch of commands, the log asks the proposer sessions (sessions.ts) about each: a copy of a
+ * command that already took effect takes none.
+ *
  * Memory stays bounded over a long session: every `snapshotEvery` applied slots the log takes a snapshot
  * of the current state and drops every entry up to it. A node that lags behind a snapshot receives the
  * snapshot itself.
  */
 import type { Ballot } from './ballot.js';
+import { Sessions } from './sessions.js';
 import type { StateMachine } from './state-machine.js';
 import type { LogEntry, Snapshot } from './storage.js';
-import type { AcceptedEntry, DecidedEntry, SlotValue } from './values.js';
+import type { AcceptedEntry, DecidedEntry, ProposedCommand, SlotValue } from './values.js';
 
 /** A slot applied to the state, in slot order. */
-export interface AppliedEntry<C> {
+export interface AppliedEntry<C, S = unknown> {
   readonly slot: number;
+  /**
+   * What took effect: the decided value, without the commands that were copies of commands that had
+   * already taken effect (a batch of copies only reads as a no-op).
+   */
   readonly value: SlotValue<C>;
   /** The acceptors of this slot (the configuration that decided it). */
   readonly acceptors: readonly string[];
+  /** The state after this slot: the log is the one place where commands are applied. */
+  readonly state: S;
 }
 
 export class Log<S, C> {
@@ -27,6 +37,8 @@ export class Log<S, C> {
   #current: S | undefined;
   #appliedSlot = -1;
   #acceptorsNow: readonly string[] = [];
+  /** The proposer sessions after {@link applied}. */
+  sessions = new Sessions();
 
   constructor(machine: StateMachine<S, C>) {
     this.#machine = machine;
@@ -49,7 +61,7 @@ export class Log<S, C> {
 
   /** The application state after {@link applied}. Throws while unknown. */
   get state(): S {
-    if (this.#current === undefined && !this.known) throw new Error('the room state is not known yet');
+    if (!this.known) throw new Error('the room state is not known yet');
     return this.#current as S;
   }
 
@@ -69,93 +81,90 @@ export class Log<S, C> {
     this.#current = snapshot.state;
     this.#appliedSlot = snapshot.slot;
     this.#acceptorsNow = snapshot.acceptors;
-    for (const slot of this.#entries.keys()) if (slot <= snapshot.slot) this.#entries.delete(slot);
+    this.sessions = new Sessions(snapshot.sessions);
+    this.#dropThrough(snapshot.slot);
     return true;
+  }
+
+  #dropThrough(slot: number): void {
+    for (const s of this.#entries.keys()) if (s <= slot) this.#entries.delete(s);
   }
 
   /** Records that this acceptor accepted `value` in `ballot` (no-op for slots already decided). */
   accept(slot: number, ballot: Ballot, value: SlotValue<C>): boolean {
-    if (slot <= this.#appliedSlot) return false;
-    const existing = this.#entries.get(slot);
-    if (existing?.decided) return false;
-    this.#entries.set(slot, { slot, value, ballot, decided: false });
-    return true;
+    return this.#record(slot, { slot, value, ballot, decided: false });
   }
 
-  /** Records `value` as decided for `slot`. Returns false when already known. */
+  /** Records `value` as decided for `slot` (keeping the ballot it was accepted in). False when already known. */
   learn(slot: number, value: SlotValue<C>): boolean {
-    if (slot <= this.#appliedSlot) return false;
-    const existing = this.#entries.get(slot);
-    if (existing?.decided) return false;
-    const entry: { slot: number; value: SlotValue<C>; ballot?: Ballot; decided: boolean } = { slot, value, decided: true };
-    if (existing?.ballot !== undefined) entry.ballot = existing.ballot;
+    return this.#record(slot, { ...this.#entries.get(slot), slot, value, decided: true });
+  }
+
+  /** Records `entry` unless `slot` is applied or known decided. */
+  #record(slot: number, entry: LogEntry<C>): boolean {
+    if (slot <= this.#appliedSlot || this.#entries.get(slot)?.decided) return false;
     this.#entries.set(slot, entry);
     return true;
   }
 
-  /** Applies every decided slot that directly follows the applied prefix, in order. */
-  applyDecided(): AppliedEntry<C>[] {
-    const applied: AppliedEntry<C>[] = [];
-    if (!this.known) return applied;
-    for (;;) {
-      const slot = this.#appliedSlot + 1;
-      const entry = this.#entries.get(slot);
-      if (entry === undefined || !entry.decided) return applied;
-      applied.push({ slot, value: entry.value, acceptors: this.#acceptorsNow });
-      const value = entry.value;
+  /**
+   * Applies every decided slot that directly follows the applied prefix, in order. `isCopy` says whether
+   * a command must take no effect (the sessions' verdict; a planted bug replaces it).
+   */
+  applyDecided(isCopy: (c: ProposedCommand<C>) => boolean): AppliedEntry<C, S>[] {
+    const applied: AppliedEntry<C, S>[] = [];
+    for (let entry; this.known && (entry = this.#entries.get(this.#appliedSlot + 1))?.decided; ) {
+      const slot = entry.slot;
+      let value = entry.value;
       if (value.kind === 'commands') {
+        const effective: ProposedCommand<C>[] = [];
         let state = this.#current as S;
-        for (const c of value.commands) state = this.#machine.apply(state, c.command);
+        for (const c of value.commands) {
+          if (isCopy(c)) continue;
+          this.sessions.record(c, slot);
+          state = this.#machine.apply(state, c.command);
+          effective.push(c);
+        }
         this.#current = state;
-      } else if (value.kind === 'config') {
-        this.#acceptorsNow = value.acceptors;
+        if (effective.length < value.commands.length) value = effective.length > 0 ? { kind: 'commands', commands: effective } : { kind: 'noop' };
       }
+      applied.push({ slot, value, acceptors: this.#acceptorsNow, state: this.#current as S });
+      if (value.kind === 'config') this.#acceptorsNow = value.acceptors;
       this.#appliedSlot = slot;
     }
+    return applied;
   }
 
   /** Takes a snapshot at the applied slot and drops the entries it covers, once `every` slots piled up. */
   compact(every: number): boolean {
     if (this.#snap === undefined || this.#appliedSlot - this.#snap.slot < every) return false;
-    this.#snap = { slot: this.#appliedSlot, state: this.#current as S, acceptors: this.#acceptorsNow };
-    for (const slot of this.#entries.keys()) if (slot <= this.#appliedSlot) this.#entries.delete(slot);
+    this.#snap = { slot: this.#appliedSlot, state: this.#current as S, acceptors: this.#acceptorsNow, sessions: this.sessions.snapshot() };
+    this.#dropThrough(this.#appliedSlot);
     return true;
   }
 
-  /** Accepted but not (known) decided slots from `from` on: what a promise must report. */
+  /** Accepted but not (known) decided slots from `from` on, in slot order: what a promise must report. */
   acceptedFrom(from: number): AcceptedEntry<C>[] {
-    const out: AcceptedEntry<C>[] = [];
-    for (const e of this.#entries.values()) {
-      if (e.slot >= from && !e.decided && e.ballot !== undefined) out.push({ slot: e.slot, ballot: e.ballot, value: e.value });
-    }
-    return out.sort((a, b) => a.slot - b.slot);
+    return this.persistentEntries().flatMap(({ slot, ballot, value, decided }) => (slot >= from && !decided && ballot !== undefined ? [{ slot, ballot, value }] : []));
   }
 
-  /** Decided slots this log still holds from `from` on (applied or not), at most `limit`, in slot order. */
+  /**
+   * Decided slots this log still holds from `from` on (applied or not), at most `limit`, in slot order.
+   * (As the log holds them: a receiver's validation keeps `slot` and `value` only.)
+   */
   decidedFrom(from: number, limit: number): DecidedEntry<C>[] {
-    const out: DecidedEntry<C>[] = [];
-    for (const e of this.#entries.values()) if (e.slot >= from && e.decided) out.push({ slot: e.slot, value: e.value });
-    out.sort((a, b) => a.slot - b.slot);
-    return out.length > limit ? out.slice(0, limit) : out;
+    return this.persistentEntries()
+      .filter((e) => e.slot >= from && e.decided)
+      .slice(0, limit);
   }
 
   /** Log entries for storage, in slot order. */
   persistentEntries(): LogEntry<C>[] {
-    const entries = [...this.#entries.values()];
-    // Entries are mostly inserted in slot order; sort only when they are not.
-    for (let i = 1; i < entries.length; i++) {
-      if ((entries[i - 1] as LogEntry<C>).slot > (entries[i] as LogEntry<C>).slot) return entries.sort((a, b) => a.slot - b.slot);
-    }
-    return entries;
+    return [...this.#entries.values()].sort((a, b) => a.slot - b.slot);
   }
 
   /** Restores entries loaded from storage (after {@link install} of the stored snapshot). */
   restoreEntries(entries: readonly LogEntry<C>[]): void {
     for (const e of entries) if (e.slot > this.#appliedSlot) this.#entries.set(e.slot, e);
-  }
-
-  /** Number of entries held (for tests of compaction). */
-  get size(): number {
-    return this.#entries.size;
   }
 }

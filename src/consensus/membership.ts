@@ -1,4 +1,9 @@
-import { normalizeAcceptors, sameAcceptors } from './config.js';
+/**
+ * Which acceptors the leader proposes next. Any change is safe (each slot is its own Paxos instance over
+ * its own acceptor set, alpha = 1); these rules only pick the change that helps availability, and never
+ * one the peers' schema refuses (an empty set, duplicates, or more than the limit).
+ */
+import { normalizeAcceptors } from './quorum.js';
 
 /** What the leader knows about one other node when it plans the acceptor set. */
 export interface PeerStatus {
@@ -27,39 +32,22 @@ export interface MembershipView {
  * - An acceptor that is only suspected (unreachable or silent) is replaced by a live learner, but never
  *   removed without one: shrinking on suspicion would let a partition shrink the quorum.
  * - While there is room, live caught-up learners are promoted (joins), lowest id first so that every
- *   leader makes the same choice.
- *
- * Any change is safe here (each slot is its own Paxos instance over its own acceptor set); these rules
- * only decide which safe change helps availability.
+ *   leader makes the same choice. A leader that is itself a learner is the first of them.
+ * - A set larger than this leader's limit (a tab with a larger `maxAcceptors` made it) is not shrunk.
+ * - The set is never empty: when every acceptor left and no learner is live, the leader (an acceptor, or
+ *   the learner that leads) stays.
  */
-export function planAcceptors(view: MembershipView): string[] | undefined {
-  const byId = new Map(view.peers.map((p) => [p.id, p]));
-  const current = new Set(view.acceptors);
-  const spares = view.peers
-    .filter((p) => !current.has(p.id) && p.id !== view.self && !p.left && p.alive && p.caughtUp)
-    .map((p) => p.id)
-    .sort();
-  const next: string[] = [];
-  for (const id of view.acceptors) {
-    const peer = byId.get(id);
-    if (id === view.self || peer === undefined) {
-      // The leader itself, or a node the caller gave no status for: keep.
-      next.push(id);
-    } else if (peer.left) {
-      const spare = spares.shift();
-      if (spare !== undefined) next.push(spare);
-    } else if (!peer.alive && spares.length > 0) {
-      next.push(spares.shift() as string);
-    } else {
-      next.push(id);
-    }
-  }
-  while (next.length < view.maxAcceptors && spares.length > 0) next.push(spares.shift() as string);
-  // A set larger than the limit (the limit was lowered) shrinks by dropping dead members first.
-  while (next.length > view.maxAcceptors) {
-    const dead = next.findIndex((id) => id !== view.self && !(byId.get(id)?.alive ?? true));
-    next.splice(dead >= 0 ? dead : next.findIndex((id) => id !== view.self), 1);
-  }
-  const normalized = normalizeAcceptors(next);
-  return sameAcceptors(normalized, normalizeAcceptors(view.acceptors)) ? undefined : normalized;
+export function planAcceptors({ acceptors, maxAcceptors, self, peers }: MembershipView): string[] | undefined {
+  const status = new Map(peers.map((p) => [p.id, p]));
+  const spares = peers.filter((p) => !acceptors.includes(p.id) && p.id !== self && !p.left && p.alive && p.caughtUp).map((p) => p.id).sort();
+  if (!acceptors.includes(self)) spares.unshift(self);
+  const next = acceptors.flatMap((id) => {
+    const p = id === self ? undefined : status.get(id);
+    // The leader, a node without status, a live one, or a suspect no spare can replace, stays.
+    return p === undefined || (!p.left && (p.alive || spares.length === 0)) ? [id] : spares.splice(0, 1);
+  });
+  // Promotions stop at this leader's limit; a larger set (another tab's larger limit made it) stays as it is.
+  next.push(...spares.splice(0, maxAcceptors - next.length));
+  const plan = normalizeAcceptors(next.length > 0 ? next : [self]);
+  return plan.join() === normalizeAcceptors(acceptors).join() ? undefined : plan;
 }

@@ -5,6 +5,9 @@
  */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
+/** The rule, in words (for error messages). */
+export const NODE_ID_RULE = 'a node id is 8-64 characters of [A-Za-z0-9_-]';
+
 /** True when `value` is a well-formed node id. */
 export function isNodeId(value: unknown): value is string {
   return typeof value === 'string' && NODE_ID_PATTERN.test(value);
@@ -13,6 +16,6 @@ export function isNodeId(value: unknown): value is string {
 /** Throws a TypeError naming `what` unless `value` is a well-formed node id. */
 export function assertNodeId(value: unknown, what: string): asserts value is string {
   if (!isNodeId(value)) {
-    throw new TypeError(`${what} must be a node id of 8-64 characters of [A-Za-z0-9_-], got ${JSON.stringify(value)}`);
+    throw new TypeError(`${what}: ${NODE_ID_RULE}, got ${JSON.stringify(value)}`);
   }
 }

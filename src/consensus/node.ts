@@ -3,55 +3,65 @@
  * in the style of etcd's raft package. It never reads a clock, never draws Math.random, never does I/O:
  *
  * - inputs: {@link PaxosNode.step} (a message from a peer), {@link PaxosNode.tick} (logical time),
- *   {@link PaxosNode.propose}, {@link PaxosNode.read}, and membership hints from the host;
+ *   {@link PaxosNode.propose}, {@link PaxosNode.read}, and hints from the host (peers, eligibility, timing);
  * - outputs are pulled with {@link PaxosNode.drain}, which first saves the persistent state through the
  *   injected storage and only then releases the messages: persist-before-send holds by construction.
  *
  * Every node plays all three roles of the paper: each is a learner; the nodes of the current
  * configuration are acceptors; one of them (at most one in a stable period) is the distinguished
- * proposer, the leader, which runs phase 1 once and then phase 2 for slot after slot.
+ * proposer, the leader, which runs phase 1 once and then phase 2 for slot after slot. As a proposer a
+ * node is in one of four parts, and, as in etcd, each part has its own step and tick functions, swapped
+ * when the part changes:
+ *
+ *   follower --(election timeout)--> pre-candidate --(majority would promise)--> candidate
+ *   candidate --(majority promised)--> leader;   any --(higher ballot, refusal, timeout)--> follower
+ *
+ * The pre-vote (acceptor.ts) is what keeps a node that cannot reach a majority from raising ballots.
+ * Proposals (proposals.ts, sessions.ts), reads (read-only.ts), catch-up (catch-up.ts) and quorums
+ * (quorum.ts) each have their own module.
  */
-import { mayAccept, mayPromise } from './acceptor.js';
+import { mayAccept, mayPromise, wouldPromise } from './acceptor.js';
 import { ballotEquals, compareBallots, maxBallot, NO_BALLOT, nextBallot, type Ballot } from './ballot.js';
-import { normalizeAcceptors, quorumSize } from './config.js';
-import { acceptorsAfterForce } from './force.js';
+import { CatchUp } from './catch-up.js';
+import { acceptorsAfterForce, checkedAcceptors } from './force.js';
 import { Log } from './log.js';
 import { planAcceptors } from './membership.js';
-import { LIMITS, parseMessage, type Envelope, type Message } from './messages.js';
+import { MAX_ENTRIES, MAX_ID_LENGTH, parseWire, type Message, type PromiseMessage, type Snapshot } from './messages.js';
 import { assertNodeId, isNodeId } from './node-id.js';
-import { resolveTiming, type PaxosNodeOptions, type Timing } from './options.js';
-import { emptyOutput, NOTHING, type FailureCode, type NodeStats, type Output, type OutputBuffer, type Role, type StepResult } from './output.js';
+import { resolveTiming, type PaxosNodeOptions, type Timing, type TimingOptions } from './options.js';
+import { emptyOutput, type FailureCode, type NodeStats, type Output, type OutputBuffer, type Role, type StepResult } from './output.js';
 import { PeerTable } from './peers.js';
-import { Phase1, Phase2 } from './proposer/leader.js';
-import { RecentCommands } from './recent-commands.js';
+import { Phase1 } from './phase1.js';
+import type { Phase2 } from './phase2.js';
+import { Proposals, type PendingProposal } from './proposals.js';
+import { isQuorum, normalizeAcceptors, quorumSize } from './quorum.js';
+import { ReadOnly, type ReadRound } from './read-only.js';
 import type { StateMachine } from './state-machine.js';
 import { parsePersistentState, type PersistentState, type Storage } from './storage.js';
-import { proposalKey, type AcceptedEntry, type ProposedCommand, type SlotValue } from './values.js';
+import { sameCommand, type AcceptedEntry, type ProposedCommand, type SlotValue } from './values.js';
 
-interface PendingProposal<C> {
-  readonly command: C;
-  readonly deadline: number;
-  lastSent: number;
-  /** Slot the leader said it was decided at, when this node could not see it applied (snapshot). */
-  decidedAt?: number;
-}
-
+/** A read of this node's, until it is answered. */
 interface PendingRead {
   readonly deadline: number;
   lastSent: number;
-  /** Slot the leader confirmed; the read answers once it is applied. */
+  /** The read index the leader confirmed; the read answers once it is applied. */
   index: number | undefined;
 }
 
-/** A read the leader is confirming with a heartbeat round. */
-interface LeaderRead {
-  readonly requester: string;
-  readonly readId: string;
-  readonly seq: number;
-  readonly index: number;
-}
+/** The part this node plays as a proposer, in the order of an election. */
+const FOLLOWER = 0;
+const PRE_CANDIDATE = 1;
+const CANDIDATE = 2;
+const LEADER = 3;
+type Part = typeof FOLLOWER | typeof PRE_CANDIDATE | typeof CANDIDATE | typeof LEADER;
 
-type Mode = 'follower' | 'candidate' | 'leader';
+type Step<S, C> = (from: string, m: Message<S, C>) => void;
+
+const PENDING = 'this id is already pending';
+
+/** Why `id` cannot name a proposal or a read, if it cannot. */
+const badId = (id: unknown): string | undefined =>
+  typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? undefined : `an id is 1-${MAX_ID_LENGTH} characters`;
 
 export class PaxosNode<S, C> {
   readonly id: string;
@@ -59,59 +69,61 @@ export class PaxosNode<S, C> {
   protected readonly log: Log<S, C>;
   readonly #storage: Storage<S, C>;
   readonly #random: () => number;
-  readonly #timing: Timing;
+  #options: PaxosNodeOptions<S, C>;
+  #timing: Timing;
 
-  // Acceptor state (persistent, with the log).
+  // The acceptor's persistent state (with the log, and the proposer's next sequence number).
   // TS-private rather than #private: the simulator's break-promise mutant (test/sim/mutants.ts) overwrites it.
   private promised: Ballot = NO_BALLOT;
   #dirty = false;
 
-  // Logical time and the room as this node sees it.
+  // Logical time, and the room as this node sees it.
   #now = 0;
   #eligible: boolean;
   readonly #peers = new PeerTable();
   #highestSeen: Ballot = NO_BALLOT;
+  #quorumLost = false;
 
-  // Leadership.
-  #mode: Mode = 'follower';
+  // The proposer: its part, that part's step and tick functions, and the part's state.
+  #part: Part = FOLLOWER;
+  #step: Step<S, C> = this.#stepFollower;
+  #tick: () => void = this.#tickElection;
+  /** The ballot of this node's pre-vote, campaign or leadership. */
   #ballot: Ballot = NO_BALLOT;
+  /** The ballot of the leader this node last heard. */
   #leaderBallot: Ballot | undefined;
   #leaderSince = 0;
+  /** Tick this node last heard a leader (its heartbeat, accept or decide): the pre-vote's lease. */
+  #leaderHeard = Number.NEGATIVE_INFINITY;
   #electionElapsed = 0;
   #electionTimeout: number;
+  #heartbeatElapsed = 0;
+  #heartbeatSeq = 0;
+  /** Who would promise this node's pre-vote ballot. */
+  readonly #votes = new Set<string>();
   protected phase1: Phase1<C> | undefined;
   protected phase2: Phase2<C> | undefined;
   #askedAcceptors = '';
   #plannedAt = -1;
-  #advancing = false;
-  #advanceAgain = false;
+  /** Commands waiting for the next slot (the leader's, or a candidate's until it leads). */
   #queue: ProposedCommand<C>[] = [];
-  #heartbeatElapsed = 0;
-  #heartbeatSeq = 0;
+  /** Highest heartbeat each node acked in this node's ballot. */
   readonly #acks = new Map<string, number>();
-  #leaderReads: LeaderRead[] = [];
-  #waitingReads: { requester: string; readId: string }[] = [];
-  readonly #recent = new RecentCommands();
+  readonly #readOnly = new ReadOnly();
 
-  // Learning and catch-up: the highest slot this node knows to be decided somewhere, and who said so.
-  // While it is above the applied slot, the node asks for the slots in between.
-  #frontier = -1;
-  #frontierSource: string | undefined;
-  #lastCatchup = Number.NEGATIVE_INFINITY;
-  #joinCursor = 0;
-  #catchupAttempts = 0;
+  // The learner.
+  readonly #catchUp = new CatchUp();
 
-  // This node's own proposals and reads.
-  readonly #pending = new Map<string, PendingProposal<C>>();
+  // This node as a client of the room: its proposals and reads.
+  readonly #proposals = new Proposals<C>(0);
   readonly #reads = new Map<string, PendingRead>();
 
   // Output since the last drain, and what was last reported.
   #out: OutputBuffer<S, C> = emptyOutput();
   #reportedRole: Role | undefined;
   #reportedLeader: string | undefined;
-  #quorumLost = false;
 
-  /** Counters of received, sent and refused messages. */
+  /** Counters of received, sent and refused messages (a refusal's reason starts `protocol version` for another build's message). */
   readonly stats: NodeStats = { received: 0, sent: 0, rejected: 0, rejectedByReason: {} };
 
   constructor(options: PaxosNodeOptions<S, C>) {
@@ -121,106 +133,129 @@ export class PaxosNode<S, C> {
     this.#storage = options.storage;
     this.#random = options.random;
     this.#eligible = options.eligible ?? true;
-    this.#timing = resolveTiming(options as PaxosNodeOptions<unknown, unknown>);
+    this.#options = options;
+    this.#timing = resolveTiming(options);
     this.#electionTimeout = this.#randomElectionTimeout();
     this.log = new Log(this.machine);
 
     const saved = this.#storage.load();
     if (saved !== undefined) {
-      this.#restore(parsePersistentState(saved, this.machine));
+      // A reload: the acceptor's promise, and the log as it was saved (applied again from the snapshot).
+      const { promised, seq, snapshot, entries } = parsePersistentState(saved, this.machine);
+      this.promised = this.#highestSeen = promised;
+      this.#proposals.seq = seq;
+      if (snapshot !== undefined) this.#installSnapshot(snapshot);
+      this.log.restoreEntries(entries);
+      for (const e of entries) if (e.decided) this.#catchUp.note(e.slot);
+      this.#applyAndReport();
     } else if (options.bootstrap !== undefined) {
-      const acceptors = normalizeAcceptors(options.bootstrap);
-      acceptors.forEach((a) => assertNodeId(a, 'bootstrap acceptor'));
-      if (acceptors.length === 0 || acceptors.length > this.#timing.maxAcceptors) {
-        throw new RangeError(`bootstrap must list 1 to ${this.#timing.maxAcceptors} acceptors`);
-      }
-      const state = this.machine.initial();
-      this.log.install({ slot: 0, state, acceptors });
-      this.#frontier = 0;
-      this.#dirty = true;
-      this.#out.events.push({ type: 'restored', slot: 0, state });
-      this.#reportConfig(1);
+      const acceptors = checkedAcceptors(options.bootstrap, this.#timing.maxAcceptors, 'bootstrap');
+      this.#installSnapshot({ slot: 0, state: this.machine.initial(), acceptors, sessions: [] });
     }
     this.#reportStatus();
   }
 
-  // ---- public inputs ---------------------------------------------------------------------------------
+  // ---- inputs ----------------------------------------------------------------------------------------
 
   /**
-   * Handles a message from peer `from`. The message is untrusted: it is validated first, and a malformed
-   * one is refused with a reason (and counted in {@link stats}) without touching any state. Never throws.
+   * Handles a message from peer `from`, as received on the wire ({@link toWire}'s envelope). The message is
+   * untrusted: it is validated first, and a malformed one (or one of another protocol version) is refused
+   * with a reason, and counted in {@link stats}, without touching any state. Never throws.
    */
   step(from: string, raw: unknown): StepResult<Message<S, C>> {
     if (!isNodeId(from)) return this.#refuse('sender is not a node id');
-    if (from === this.id) return this.#refuse('message claims to come from this node');
-    const parsed = parseMessage(raw, from, this.machine);
+    if (from === this.id) return this.#refuse('a message from this node itself');
+    const parsed = parseWire(raw, from, this.machine);
     if (!parsed.ok) return this.#refuse(parsed.reason);
     this.stats.received++;
-    const message = parsed.value;
-    this.#peers.get(from).lastHeard = this.#now;
-    this.#dispatch(from, message);
-    return { ok: true, message };
+    const m = parsed.value;
+    const peer = this.#peers.get(from);
+    peer.lastHeard = this.#now;
+    switch (m.type) {
+      // Every node of the configuration is an acceptor, whatever part it plays as a proposer.
+      case 'pre-prepare':
+        this.#onPrePrepare(from, m.ballot);
+        break;
+      case 'prepare':
+        this.#onPrepare(from, m.ballot, m.slot);
+        break;
+      case 'accept':
+        this.#onAccept(from, m.ballot, m.slot, m.value);
+        break;
+      case 'heartbeat':
+        this.#onHeartbeat(from, m.ballot, m.seq, m.applied);
+        break;
+      // Every node is a learner.
+      case 'decide':
+        this.#noteLeader(m.ballot);
+        this.#learnFrom(m.slot, m.value);
+        this.#applyAndAdvance();
+        break;
+      case 'catchup':
+        this.#sendEntries(from, m.slot);
+        break;
+      case 'entries':
+        if (m.snapshot !== undefined) this.#installSnapshot(m.snapshot);
+        for (const e of m.entries) this.#learnFrom(e.slot, e.value);
+        this.#applyAndAdvance();
+        break;
+      // Every node is a client of the leader.
+      case 'read-index': {
+        const read = this.#reads.get(m.readId);
+        if (read !== undefined && read.index === undefined) read.index = m.slot;
+        this.#answerReads();
+        break;
+      }
+      // The proposer's messages go to the part this node plays.
+      case 'ack':
+        peer.eligible = m.eligible;
+        peer.applied = m.applied;
+        this.#step(from, m);
+        break;
+      default:
+        this.#step(from, m);
+    }
+    return { ok: true, message: m };
   }
 
   /** Advances logical time by one tick (the browser calls it every 50 ms). */
   tick(): void {
     this.#now++;
-    if (this.log.known) {
-      if (this.#mode === 'leader') {
-        if (++this.#heartbeatElapsed >= this.#timing.heartbeatTicks) this.#sendHeartbeats();
-        this.#retransmit();
-        this.#advance();
-      } else if (this.#mode === 'candidate') {
-        if (++this.#electionElapsed >= this.#electionTimeout) this.#campaign();
-        else this.#retransmit();
-      } else {
-        this.#electionElapsed++;
-        if (this.#shouldCampaign()) this.#campaign();
-      }
-      this.#catchUpIfBehind();
-    } else {
-      this.#askForState();
-    }
+    this.#checkQuorum();
+    if (this.log.known) this.#tick();
+    this.#catchUpIfBehind();
     this.#retryProposals();
     this.#retryReads();
-    this.#checkQuorum();
   }
 
   /**
-   * Proposes `command` under `proposalId` (unique among this node's proposals). The outcome comes out of
-   * {@link drain} in `proposals`: decided (with its slot) or failed with a code. Every proposal settles.
+   * Proposes `command` under `proposalId` (unique among this node's pending proposals). The outcome comes
+   * out of {@link drain} in `proposals`: decided, with the slot where the command took effect (once, even
+   * if the room decided it again), or failed with a code. Every proposal settles exactly once.
    */
   propose(command: C, proposalId: string): void {
-    if (typeof proposalId !== 'string' || proposalId.length === 0 || proposalId.length > LIMITS.maxIdLength) {
-      this.#failProposal(String(proposalId), 'invalid', `proposal id must be 1-${LIMITS.maxIdLength} characters`);
-      return;
-    }
-    if (this.#pending.has(proposalId)) {
-      this.#failProposal(proposalId, 'invalid', 'a proposal with this id is already pending');
-      return;
-    }
+    const refusal = badId(proposalId) ?? (this.#proposals.pending.has(proposalId) ? PENDING : undefined);
+    if (refusal !== undefined) return this.#fail(String(proposalId), 'invalid', refusal);
     let parsed: C;
     try {
       parsed = this.machine.parseCommand(command);
     } catch (error) {
-      this.#failProposal(proposalId, 'invalid', `invalid command: ${(error as Error).message}`);
-      return;
+      return this.#fail(proposalId, 'invalid', `invalid command: ${(error as Error).message}`);
     }
-    const pending: PendingProposal<C> = { command: parsed, deadline: this.#now + this.#timing.proposalTimeoutTicks, lastSent: this.#now };
-    this.#pending.set(proposalId, pending);
-    this.#submit(proposalId, pending);
+    // The next sequence number is saved before the proposal leaves (drain persists first).
+    this.#dirty = true;
+    this.#submit(this.#proposals.add(proposalId, parsed, this.#now + this.#timing.proposalTimeoutTicks, this.#now));
+    this.#advance();
   }
 
   /**
-   * A linearizable read (the classic Paxos read): answers with the state once the leader has confirmed
-   * its ballot with a majority of the current acceptors, and this node has applied every slot decided
-   * before the read began. The outcome comes out of {@link drain} in `reads`.
+   * A linearizable read (read-only.ts): answers with the state once the leader has confirmed a read index
+   * with a majority of the acceptors in force at that index, and this node has applied it. The outcome
+   * comes out of {@link drain} in `reads`.
    */
   read(readId: string): void {
-    if (typeof readId !== 'string' || readId.length === 0 || readId.length > LIMITS.maxIdLength || this.#reads.has(readId)) {
-      this.#out.reads.push({ id: String(readId), ok: false, code: 'invalid', reason: 'read id must be unique and 1-128 characters' });
-      return;
-    }
+    const refusal = badId(readId) ?? (this.#reads.has(readId) ? PENDING : undefined);
+    if (refusal !== undefined) return void this.#out.reads.push({ id: String(readId), ok: false, code: 'invalid', reason: refusal });
     const read: PendingRead = { deadline: this.#now + this.#timing.readTimeoutTicks, lastSent: this.#now, index: undefined };
     this.#reads.set(readId, read);
     this.#submitRead(readId, read);
@@ -228,18 +263,16 @@ export class PaxosNode<S, C> {
 
   /** The host saw `peer` join the room (or come back under its id). */
   peerJoined(peer: string): void {
-    assertNodeId(peer, 'peer');
-    if (peer === this.id) return;
-    const view = this.#peers.get(peer);
+    const view = this.#peerView(peer);
+    if (view === undefined) return;
     view.left = false;
     view.reachable = true;
   }
 
   /** The host saw `peer` leave the room for good: a leader replaces it if it was an acceptor. */
   peerLeft(peer: string): void {
-    assertNodeId(peer, 'peer');
-    if (peer === this.id) return;
-    const view = this.#peers.get(peer);
+    const view = this.#peerView(peer);
+    if (view === undefined) return;
     view.left = true;
     view.reachable = false;
     this.#plannedAt = -1;
@@ -248,21 +281,31 @@ export class PaxosNode<S, C> {
 
   /** The host's view of the link to `peer` (data channel open or not). */
   peerReachable(peer: string, reachable: boolean): void {
-    assertNodeId(peer, 'peer');
-    if (peer === this.id) return;
-    this.#peers.get(peer).reachable = reachable;
+    const view = this.#peerView(peer);
+    if (view !== undefined) view.reachable = reachable;
   }
 
   /**
-   * Whether this node may lead. A hidden tab must not: when false the node never starts phase 1, and a
+   * Whether this node may lead. A hidden tab must not: when false the node never campaigns, and a
    * leader hands leadership to an eligible peer and steps down.
    */
   setEligible(eligible: boolean): void {
     if (this.#eligible === eligible) return;
     this.#eligible = eligible;
     if (eligible) return;
-    if (this.#mode === 'leader') this.#handOff();
-    if (this.#mode !== 'follower') this.#stepDown();
+    if (this.#part === LEADER) this.#handOff();
+    if (this.#part !== FOLLOWER) this.#becomeFollower();
+  }
+
+  /**
+   * Changes the timeouts from now on (e.g. from measured round trips): the heartbeat period at once, the
+   * election timeout when it is next drawn, the deadline of every later proposal and read. A bad value
+   * throws a RangeError and changes nothing.
+   */
+  setTiming(timing: TimingOptions): void {
+    const options = { ...this.#options, ...timing };
+    this.#timing = resolveTiming(options);
+    this.#options = options;
   }
 
   /**
@@ -273,13 +316,12 @@ export class PaxosNode<S, C> {
    * deciding, the room's history can fork. Use only when they cannot come back.
    */
   forceReconfigure(acceptors?: readonly string[]): void {
-    if (!this.log.known) throw new Error('forceReconfigure: this node has no state to restart the room from');
-    if (!this.#eligible) throw new Error('forceReconfigure: this node may not lead (setEligible(false)); run it on a visible tab');
-    const live = this.#peers.reachable();
-    const next = acceptorsAfterForce(this.id, acceptors, live, this.#timing.maxAcceptors);
+    if (!this.log.known) throw new Error('forceReconfigure: no room state yet');
+    if (!this.#eligible) throw new Error('forceReconfigure: a hidden tab may not lead');
+    const value: SlotValue<C> = { kind: 'config', acceptors: acceptorsAfterForce(this.id, acceptors, this.#peers.ids(false), this.#timing.maxAcceptors) };
     const slot = this.log.firstUndecided;
-    const value: SlotValue<C> = { kind: 'config', acceptors: next };
     this.#learn(slot, value);
+    this.#applyAndReport();
     this.#campaign();
     // Tell everyone now; a node that misses it learns it by catch-up from the new leader.
     this.#broadcast({ type: 'decide', ballot: this.#ballot, slot, value });
@@ -296,13 +338,12 @@ export class PaxosNode<S, C> {
       this.#dirty = false;
     }
     const out = this.#out;
-    if (out.messages.length + out.applied.length + out.proposals.length + out.reads.length + out.events.length === 0) return NOTHING;
     this.#out = emptyOutput();
     this.stats.sent += out.messages.length;
     return out;
   }
 
-  // ---- public views ----------------------------------------------------------------------------------
+  // ---- views -----------------------------------------------------------------------------------------
 
   /** The state after {@link applied}. Throws while the node has not received the room's state. */
   get state(): S {
@@ -320,13 +361,13 @@ export class PaxosNode<S, C> {
   }
 
   get role(): Role {
-    if (this.#mode === 'leader') return 'leader';
+    if (this.#part === LEADER) return 'leader';
     return this.log.acceptors.includes(this.id) ? 'acceptor' : 'learner';
   }
 
   /** The node this node believes leads, if any. */
   get leader(): string | undefined {
-    if (this.#mode === 'leader') return this.id;
+    if (this.#part === LEADER) return this.id;
     const node = this.#leaderBallot?.node;
     return node === this.id ? undefined : node;
   }
@@ -343,14 +384,14 @@ export class PaxosNode<S, C> {
 
   /** Proposals of this node still waiting to settle. */
   get pendingProposals(): number {
-    return this.#pending.size;
+    return this.#proposals.pending.size;
   }
 
   // ---- rules that the simulator's planted bugs replace --------------------------------------------
 
-  /** Whether `count` members of `acceptors` are a quorum: a majority. */
-  protected quorumReached(count: number, acceptors: readonly string[]): boolean {
-    return count >= quorumSize(acceptors.length);
+  /** Whether the members of `acceptors` that `voted` are a quorum: a majority (quorum.ts). */
+  protected isQuorum(acceptors: readonly string[], voted: (id: string) => boolean): boolean {
+    return isQuorum(acceptors, voted);
   }
 
   /** P2c: the value a leader must propose at `slot`, from the promises of `promisers`, if any. */
@@ -368,243 +409,266 @@ export class PaxosNode<S, C> {
     return this.log.accept(slot, ballot, value);
   }
 
-  // ---- message handling ------------------------------------------------------------------------------
-
-  #dispatch(from: string, m: Message<S, C>): void {
-    switch (m.type) {
-      case 'prepare':
-        return this.#onPrepare(from, m.ballot, m.slot);
-      case 'promise':
-        this.#observe(m.ballot);
-        if (this.#mode === 'follower' || this.phase1 === undefined || !ballotEquals(m.ballot, this.#ballot)) return;
-        this.phase1.record(from, m.slot, m.decidedThrough, m.accepted);
-        for (const e of m.decided) this.#learnQuietly(e.slot, e.value);
-        this.#noteFrontier(m.decidedThrough, from);
-        this.#applyAndReport();
-        return this.#advance();
-      case 'nack':
-        this.#observe(m.promised);
-        // Only an acceptor of our configuration can defeat our ballot.
-        if (this.#mode !== 'follower' && ballotEquals(m.ballot, this.#ballot) && this.log.acceptors.includes(from)) this.#stepDown();
-        return;
-      case 'accept':
-        return this.#onAccept(from, m.ballot, m.slot, m.value);
-      case 'accepted':
-        if (this.#mode !== 'leader' || !ballotEquals(m.ballot, this.#ballot) || this.phase2?.slot !== m.slot) return;
-        this.phase2.acks.add(from);
-        return this.#advance();
-      case 'decide':
-        this.#noteLeader(m.ballot);
-        return this.#learn(m.slot, m.value);
-      case 'heartbeat':
-        return this.#onHeartbeat(from, m.ballot, m.seq, m.decidedThrough);
-      case 'ack': {
-        const peer = this.#peers.get(from);
-        peer.eligible = m.eligible;
-        peer.decidedThrough = m.decidedThrough;
-        if (this.#mode !== 'leader' || !ballotEquals(m.ballot, this.#ballot)) return;
-        this.#acks.set(from, Math.max(this.#acks.get(from) ?? -1, m.seq));
-        return this.#checkLeaderReads();
-      }
-      case 'forward': {
-        if (this.#mode === 'follower') return; // the proposer retries once it knows the leader
-        const settled: { id: string; slot: number }[] = [];
-        for (const c of m.commands) {
-          const slot = this.#recent.slot(proposalKey(c.proposer, c.id));
-          if (slot !== undefined) settled.push({ id: c.id, slot });
-          else this.#enqueue(c);
-        }
-        if (settled.length > 0) this.#send(from, { type: 'settled', proposals: settled });
-        return this.#advance();
-      }
-      case 'settled':
-        for (const { id, slot } of m.proposals) {
-          const pending = this.#pending.get(id);
-          if (pending !== undefined) pending.decidedAt = slot;
-        }
-        this.#noteFrontier(Math.max(...m.proposals.map((p) => p.slot)), from);
-        return this.#settleSkipped();
-      case 'catchup':
-        return this.#onCatchup(from, m.slot);
-      case 'entries':
-        if (m.snapshot !== undefined) this.#installSnapshot(m.snapshot);
-        for (const e of m.entries) this.#learnQuietly(e.slot, e.value);
-        this.#applyAndReport();
-        return this.#advance();
-      case 'read':
-        if (this.#mode === 'leader') this.#registerLeaderRead(from, m.readId);
-        return;
-      case 'read-index': {
-        const read = this.#reads.get(m.readId);
-        if (read === undefined || read.index !== undefined) return;
-        // Not a frontier: the slot may still be in flight. Heartbeats bring the decisions it waits for.
-        read.index = m.slot;
-        return this.#checkLocalReads();
-      }
-      case 'handoff':
-        this.#observe(m.ballot);
-        if (this.#mode === 'follower' && this.#eligible && this.log.known) this.#campaign();
-        return;
-    }
+  /** Whether a command must take no effect: the sessions remember it (sessions.ts). */
+  protected isCopy(c: ProposedCommand<C>): boolean {
+    return this.log.sessions.isCopy(c);
   }
 
-  /** Phase 1b. */
+  /** Rule 2 of read-only.ts: a majority of the round's acceptors promised this ballot and acked after it began. */
+  protected readConfirmed(round: ReadRound, acked: (id: string) => boolean): boolean {
+    return this.isQuorum(round.acceptors, (a) => acked(a) && !!this.phase1?.hasPromised(a, round.index + 1));
+  }
+
+  // ---- the acceptor ----------------------------------------------------------------------------------
+
+  /** Pre-vote (acceptor.ts): would this node promise `ballot`? Answering changes nothing here. */
+  #onPrePrepare(from: string, ballot: Ballot): void {
+    if (!this.log.known) return;
+    // Heard within the election timeout, a leader is live. (Not a campaign: pre-candidates back to
+    // following after a refusal would refuse each other for a whole timeout, and nobody would win.)
+    const liveLeader = this.#part === LEADER || this.#now - this.#leaderHeard < this.#timing.electionTicks;
+    if (wouldPromise(this.promised, ballot, liveLeader)) this.#send(from, { type: 'pre-promise', ballot });
+    else this.#nack(from, ballot, this.log.firstUndecided);
+  }
+
+  /** Phase 1b: promise `ballot` and report what was accepted and decided from `slot` on. */
   #onPrepare(from: string, ballot: Ballot, slot: number): void {
     this.#observe(ballot);
     if (!this.log.known) return; // a joining node holds no acceptor state yet
-    if (!mayPromise(this.promised, ballot)) {
-      this.#send(from, { type: 'nack', ballot, promised: this.promised, slot });
-      return;
-    }
-    if (compareBallots(ballot, this.promised) > 0) {
-      this.promised = ballot;
-      this.#dirty = true;
-    }
-    if (this.#mode !== 'follower' && compareBallots(ballot, this.#ballot) > 0) this.#stepDown();
+    if (!mayPromise(this.promised, ballot)) return this.#nack(from, ballot, slot);
+    this.#promise(ballot);
+    // Whoever promises another proposer's ballot stops proposing.
+    if (this.#part !== FOLLOWER) this.#becomeFollower();
     this.#electionElapsed = 0; // someone is campaigning: give it time
     this.#send(from, {
       type: 'promise',
       ballot,
       slot,
-      decidedThrough: this.log.applied,
+      applied: this.log.applied,
       accepted: this.log.acceptedFrom(slot),
-      decided: this.log.decidedFrom(slot, LIMITS.maxEntries),
+      decided: this.log.decidedFrom(slot, MAX_ENTRIES),
     });
     // A proposer behind our snapshot cannot learn the compacted slots from the promise: send them.
-    if (slot <= (this.log.snapshot?.slot ?? -1)) this.#onCatchup(from, slot);
+    if (slot <= (this.log.snapshot?.slot ?? -1)) this.#sendEntries(from, slot);
   }
 
-  /** Phase 2b. */
+  /** Phase 2b: accept `value` at `slot` unless a higher ballot is promised. */
   #onAccept(from: string, ballot: Ballot, slot: number, value: SlotValue<C>): void {
     this.#observe(ballot);
     if (!this.log.known) return;
-    if (!mayAccept(this.promised, ballot)) {
-      this.#send(from, { type: 'nack', ballot, promised: this.promised, slot });
-      return;
-    }
-    if (compareBallots(ballot, this.promised) > 0) {
-      this.promised = ballot;
-      this.#dirty = true;
-    }
+    if (!mayAccept(this.promised, ballot)) return this.#nack(from, ballot, slot);
+    this.#promise(ballot);
     this.#noteLeader(ballot);
     if (this.recordAccepted(slot, ballot, value)) this.#dirty = true;
     this.#send(from, { type: 'accepted', ballot, slot });
     this.#applyAndReport();
   }
 
-  #onHeartbeat(from: string, ballot: Ballot, seq: number, decidedThrough: number): void {
+  /** A leader's heartbeat: acked (with this node's progress) unless a higher ballot is promised. */
+  #onHeartbeat(from: string, ballot: Ballot, seq: number, applied: number): void {
     this.#observe(ballot);
-    if (this.log.known && compareBallots(ballot, this.promised) < 0) {
-      this.#send(from, { type: 'nack', ballot, promised: this.promised, slot: Math.max(0, this.log.firstUndecided) });
-      return;
-    }
+    const refused = this.log.known && compareBallots(ballot, this.promised) < 0;
+    if (refused) this.#nack(from, ballot, this.log.firstUndecided);
+    // A learner follows a live leader whatever it promised when it was an acceptor (it still does not
+    // ack: an ack says "nothing higher promised"); an acceptor that promised a higher ballot does not.
+    if (refused && this.log.acceptors.includes(this.id)) return;
     this.#noteLeader(ballot);
-    this.#noteFrontier(decidedThrough, from);
-    this.#send(from, { type: 'ack', ballot, seq, decidedThrough: this.log.applied, eligible: this.#eligible });
+    this.#catchUp.note(applied, from);
+    if (!refused) this.#send(from, { type: 'ack', ballot, seq, applied: this.log.applied, eligible: this.#eligible });
     this.#catchUpIfBehind();
   }
 
-  /** Sends the decided slots from `slot` on, with the snapshot when `slot` is behind it. */
-  #onCatchup(from: string, slot: number): void {
-    const snap = this.log.snapshot;
-    if (snap === undefined) return;
-    const withSnapshot = slot <= snap.slot;
-    const entries = this.log.decidedFrom(withSnapshot ? snap.slot + 1 : slot, LIMITS.maxEntries);
-    if (!withSnapshot && entries.length === 0) return;
-    this.#send(from, withSnapshot ? { type: 'entries', snapshot: snap, entries } : { type: 'entries', entries });
+  #promise(ballot: Ballot): void {
+    if (compareBallots(ballot, this.promised) <= 0) return;
+    this.promised = ballot;
+    this.#dirty = true;
   }
 
-  // ---- leadership ------------------------------------------------------------------------------------
+  #nack(to: string, ballot: Ballot, slot: number): void {
+    this.#send(to, { type: 'nack', ballot, promised: this.promised, slot });
+  }
 
+  // ---- the proposer: one step and one tick function per part -----------------------------------------
+
+  /** Follower: the leader's messages reach it as an acceptor and a learner; a handoff makes it campaign. */
+  #stepFollower(_from: string, m: Message<S, C>): void {
+    if (m.type !== 'handoff') return;
+    this.#observe(m.ballot);
+    if (this.#eligible && this.log.known) this.#campaign();
+  }
+
+  /**
+   * Pre-candidate and candidate (as etcd's stepCandidate): pre-promises, then promises; a refusal sends
+   * it back to following. Proposals and reads sent to it wait in its queues until it leads.
+   */
+  #stepCandidate(from: string, m: Message<S, C>): void {
+    switch (m.type) {
+      case 'pre-promise':
+        if (this.#part !== PRE_CANDIDATE || !ballotEquals(m.ballot, this.#ballot)) return;
+        this.#votes.add(from);
+        if (this.isQuorum(this.log.acceptors, (a) => this.#votes.has(a))) this.#campaign();
+        return;
+      case 'promise':
+        return this.#onPromise(from, m);
+      case 'nack':
+        return this.#onNack(from, m.ballot, m.promised);
+      case 'forward':
+        for (const c of m.commands) this.#enqueue(c);
+        return this.#advance();
+      case 'read':
+        this.#readOnly.add(from, m.readId);
+        return this.#startReadRound();
+      default:
+        return this.#stepFollower(from, m);
+    }
+  }
+
+  /** Leader: phase 2 and read confirmations; promises still come from new acceptors after a change. */
+  #stepLeader(from: string, m: Message<S, C>): void {
+    if (m.type === 'accepted') {
+      if (!ballotEquals(m.ballot, this.#ballot) || this.phase2?.slot !== m.slot) return;
+      this.phase2.acks.add(from);
+      this.#advance();
+    } else if (m.type === 'ack') {
+      if (!ballotEquals(m.ballot, this.#ballot)) return;
+      this.#acks.set(from, Math.max(this.#acks.get(from) ?? -1, m.seq));
+      this.#confirmReads();
+    } else {
+      this.#stepCandidate(from, m);
+    }
+  }
+
+  /** Follower: counts silence; past the election timeout, a pre-vote (when it could win). */
+  #tickElection(): void {
+    this.#electionElapsed++;
+    if (this.#shouldCampaign()) this.#preCampaign();
+  }
+
+  /**
+   * Pre-candidate and candidate: re-sends prepares; no majority would promise, or promised, within the
+   * election timeout: back to following. A candidate campaigns again only through a new pre-vote, so one
+   * cut off from a majority raises no ballot again (issue 12: one cut off for 20 s climbed 40 rounds, then
+   * deposed the leader).
+   */
+  #tickCandidate(): void {
+    if (++this.#electionElapsed >= this.#electionTimeout) this.#becomeFollower();
+    else this.#retransmit();
+  }
+
+  /** Leader: heartbeats, re-sends, the next slot. */
+  #tickLeader(): void {
+    if (++this.#heartbeatElapsed >= this.#timing.heartbeatTicks) this.#sendHeartbeats();
+    this.#retransmit();
+    this.#advance();
+  }
+
+  /** Whether a follower should start a pre-vote now. */
   #shouldCampaign(): boolean {
-    if (!this.#eligible) return false;
     // A node cut off from a majority could never win: campaigning would only raise its ballot and, once
     // the partition heals, depose a leader that was doing fine (the "disruptive rejoin" problem).
-    if (this.#quorumLost) return false;
+    if (!this.#eligible || this.#quorumLost) return false;
     const acceptors = this.log.acceptors;
     // A lone acceptor with no leader in sight needs nobody's promise: it leads at once.
     if (acceptors.length === 1 && acceptors[0] === this.id && this.#leaderBallot === undefined) return true;
     // Learners wait longer, so that an acceptor usually wins.
-    const patience = acceptors.includes(this.id) ? 1 : 3;
-    return this.#electionElapsed >= this.#electionTimeout * patience;
+    return this.#electionElapsed >= this.#electionTimeout * (acceptors.includes(this.id) ? 1 : 3);
+  }
+
+  /** Back to following (etcd's becomeFollower): what the node proposed or confirmed as a leader is dropped. */
+  #becomeFollower(): void {
+    this.#become(FOLLOWER, this.#stepFollower, this.#tickElection);
+  }
+
+  /** Pre-vote: asks the acceptors whether they would promise the next ballot. Nothing is promised yet. */
+  #preCampaign(): void {
+    this.#become(PRE_CANDIDATE, this.#stepCandidate, this.#tickCandidate);
+    this.#ballot = nextBallot(maxBallot(this.promised, this.#highestSeen), this.id);
+    const acceptors = this.log.acceptors;
+    if (acceptors.includes(this.id)) this.#votes.add(this.id);
+    if (this.isQuorum(acceptors, (a) => this.#votes.has(a))) return this.#campaign();
+    for (const a of acceptors) if (a !== this.id) this.#send(a, { type: 'pre-prepare', ballot: this.#ballot });
   }
 
   /** Phase 1a: a new ballot above every ballot seen, promised to itself first. */
   #campaign(): void {
     if (!this.#eligible || !this.log.known) return;
-    this.#ballot = nextBallot(maxBallot(this.promised, this.#highestSeen), this.id);
-    this.promised = this.#ballot;
-    this.#highestSeen = this.#ballot;
+    this.#become(CANDIDATE, this.#stepCandidate, this.#tickCandidate);
+    this.promised = this.#highestSeen = this.#ballot = nextBallot(maxBallot(this.promised, this.#highestSeen), this.id);
     this.#dirty = true;
-    this.#mode = 'candidate';
-    this.phase1 = new Phase1(this.#ballot);
-    this.phase2 = undefined;
-    this.#acks.clear();
-    this.#leaderReads = [];
-    this.#waitingReads = [];
-    this.#askedAcceptors = '';
-    this.#electionElapsed = 0;
-    this.#electionTimeout = this.#randomElectionTimeout();
+    const phase1 = (this.phase1 = new Phase1(this.#ballot));
     const slot = this.log.firstUndecided;
-    if (this.log.acceptors.includes(this.id)) this.phase1.record(this.id, slot, this.log.applied, this.log.acceptedFrom(slot));
-    this.#reportStatus();
+    if (this.log.acceptors.includes(this.id)) phase1.record(this.id, slot, this.log.applied, this.log.acceptedFrom(slot));
     this.#advance();
   }
 
   #becomeLeader(): void {
-    this.#mode = 'leader';
+    this.#part = LEADER;
+    this.#step = this.#stepLeader;
+    this.#tick = this.#tickLeader;
     this.#leaderBallot = this.#ballot;
     this.#leaderSince = this.#now;
     this.#sendHeartbeats();
     this.#reportStatus();
-    for (const [id, p] of this.#pending) this.#submit(id, p);
-    for (const [id, r] of this.#reads) if (r.index === undefined) this.#submitRead(id, r);
+    this.#resubmit();
   }
 
-  #stepDown(): void {
-    if (this.#mode === 'follower') return;
-    this.#mode = 'follower';
+  /** Enters `part` with its step and tick functions, from a clean slate. */
+  #become(part: Part, step: Step<S, C>, tick: () => void): void {
+    this.#part = part;
+    this.#step = step;
+    this.#tick = tick;
     this.phase1 = undefined;
     this.phase2 = undefined;
     this.#queue = [];
-    this.#leaderReads = [];
-    this.#waitingReads = [];
+    this.#readOnly.reset();
     this.#acks.clear();
+    this.#votes.clear();
+    this.#askedAcceptors = '';
     this.#electionElapsed = 0;
     this.#electionTimeout = this.#randomElectionTimeout();
     this.#reportStatus();
   }
 
+  /** A refusal: another ballot is promised. Only an acceptor of this node's configuration can defeat its ballot. */
+  #onNack(from: string, ballot: Ballot, promised: Ballot): void {
+    this.#observe(promised);
+    if (ballotEquals(ballot, this.#ballot) && this.log.acceptors.includes(from)) this.#becomeFollower();
+  }
+
+  #onPromise(from: string, m: PromiseMessage<C>): void {
+    this.#observe(m.ballot);
+    if (this.phase1 === undefined || !ballotEquals(m.ballot, this.#ballot)) return;
+    this.phase1.record(from, m.slot, m.applied, m.accepted);
+    for (const e of m.decided) this.#learnFrom(e.slot, e.value);
+    this.#catchUp.note(m.applied, from);
+    this.#applyAndAdvance();
+  }
+
   /** Asks the most suitable eligible peer to take over now, instead of waiting for an election timeout. */
   #handOff(): void {
-    let best: string | undefined;
-    let bestSlot = -1;
-    for (const [id, p] of this.#peers.entries()) {
-      if (!p.eligible || !this.#peerAlive(id) || p.decidedThrough < 0) continue;
-      const score = p.decidedThrough + (this.log.acceptors.includes(id) ? 1e12 : 0);
-      if (score > bestSlot) {
-        best = id;
-        bestSlot = score;
-      }
-    }
+    // A live, eligible peer that holds the state; an acceptor if there is one (it needs no promotion).
+    const ready = [...this.#peers.entries()].filter(([id, p]) => p.eligible && p.applied >= 0 && this.#peerAlive(id)).map(([id]) => id);
+    const best = ready.find((id) => this.log.acceptors.includes(id)) ?? ready[0];
     if (best !== undefined) this.#send(best, { type: 'handoff', ballot: this.#ballot });
   }
 
   /** Learns of a leader's ballot from its heartbeat, accept or decide. */
   #noteLeader(ballot: Ballot): void {
     this.#observe(ballot);
-    if (this.#mode !== 'follower') {
-      if (compareBallots(ballot, this.#ballot) <= 0) return;
-      this.#stepDown();
+    if (this.#part !== FOLLOWER) {
+      // A campaign or a leadership yields to a higher ballot; a pre-vote, which holds none, to any leader this node may follow.
+      if (this.#part === PRE_CANDIDATE ? !mayAccept(this.promised, ballot) : compareBallots(ballot, this.#ballot) <= 0) return;
+      this.#becomeFollower();
     }
-    if (this.#leaderBallot !== undefined && compareBallots(ballot, this.#leaderBallot) < 0) return;
+    // An older leader's message is ignored, unless the newer one has fallen silent (a learner may have
+    // heard of a ballot that never got a majority).
+    if (this.#leaderBallot !== undefined && compareBallots(ballot, this.#leaderBallot) < 0 && this.#now - this.#leaderHeard < this.#timing.electionTicks) return;
     this.#electionElapsed = 0;
+    this.#leaderHeard = this.#now;
     if (ballotEquals(ballot, this.#leaderBallot)) return;
     this.#leaderBallot = ballot;
     this.#reportStatus();
-    // A new leader: hand it whatever is still pending here.
-    for (const [id, p] of this.#pending) this.#submit(id, p);
-    for (const [id, r] of this.#reads) if (r.index === undefined) this.#submitRead(id, r);
+    this.#resubmit(); // a new leader: hand it whatever is still pending here
   }
 
   /**
@@ -613,63 +677,49 @@ export class PaxosNode<S, C> {
    * else the queued commands), run phase 2, decide, and go on. One slot is in flight at a time.
    */
   #advance(): void {
-    // Not re-entrant: a step taken inside (becoming leader re-submits pending proposals) asks for another
-    // pass instead of starting phase 2 under the pass that is choosing the value of the same slot.
-    if (this.#advancing) {
-      this.#advanceAgain = true;
-      return;
-    }
-    this.#advancing = true;
-    try {
-      do {
-        this.#advanceAgain = false;
-        this.#advanceSlots();
-      } while (this.#advanceAgain);
-      this.#startReadRounds();
-    } finally {
-      this.#advancing = false;
-    }
+    this.#advanceSlots();
+    this.#startReadRound();
   }
 
   #advanceSlots(): void {
-    for (;;) {
-      if (this.#mode === 'follower' || !this.log.known || this.phase1 === undefined) return;
+    for (let phase1; (phase1 = this.phase1) !== undefined; ) {
       const slot = this.log.firstUndecided;
       const inFlight = this.phase2;
       if (inFlight !== undefined) {
         if (inFlight.slot < slot) {
           // Decided while in flight (possibly with another ballot's value): re-queue what did not make it.
           this.phase2 = undefined;
-          this.#requeue(inFlight.value);
+          if (inFlight.value.kind === 'commands') for (const c of inFlight.value.commands) this.#enqueue(c);
           continue;
         }
-        const acceptors = this.acceptorsForProposal(inFlight.slot, inFlight.value);
-        if (!this.quorumReached(inFlight.count(acceptors), acceptors)) return;
+        if (!this.isQuorum(this.acceptorsForProposal(inFlight.slot, inFlight.value), (a) => inFlight.acks.has(a))) return;
         this.#decide(inFlight);
         continue;
       }
-      const acceptors = this.log.acceptors;
       // Phase 1 covers this slot when a quorum of its acceptors promised with complete reports of it. An
       // acceptor that had already applied the slot may have compacted it away: this node learns the slot
       // from it (catch-up, driven by the frontier its promise raised) or does without its report.
-      let promisers = this.phase1.promisers(slot, acceptors);
-      if (!this.quorumReached(promisers.length, acceptors)) {
-        if (acceptors.join(',') === this.#askedAcceptors) return; // waiting for promises
+      if (!this.#phase1Covers(slot)) {
+        if (this.log.acceptors.join() === this.#askedAcceptors) return; // waiting for promises
         this.#sendPrepares(); // a new acceptor set: phase 1 on it
-        promisers = this.phase1.promisers(slot, acceptors);
-        if (!this.quorumReached(promisers.length, acceptors)) return;
+        if (!this.#phase1Covers(slot)) return;
       }
-      if (this.#mode === 'candidate') this.#becomeLeader();
-      const recovered = this.recoveredValue(this.phase1, slot, promisers);
+      if (this.#part === CANDIDATE) this.#becomeLeader();
+      const recovered = this.recoveredValue(phase1, slot, this.log.acceptors.filter((a) => phase1.covers(a, slot)));
       const value = recovered?.value ?? this.#freshValue(slot);
       if (value === undefined) return;
       this.#startPhase2(slot, value);
     }
   }
 
+  /** Whether a quorum of the acceptors of `slot` promised this ballot with complete reports of it. */
+  #phase1Covers(slot: number): boolean {
+    return this.isQuorum(this.log.acceptors, (a) => !!this.phase1?.covers(a, slot));
+  }
+
   /** What a leader proposes at a slot where phase 1 found nothing: membership first, then commands. */
   #freshValue(slot: number): SlotValue<C> | undefined {
-    if (this.#mode === 'leader' && this.#plannedAt !== this.#now) {
+    if (this.#part === LEADER && this.#plannedAt !== this.#now) {
       // Liveness of peers changes with time and hints, not with every message: plan once per tick.
       this.#plannedAt = this.#now;
       const acceptors = planAcceptors({
@@ -680,21 +730,33 @@ export class PaxosNode<S, C> {
       });
       if (acceptors !== undefined) return { kind: 'config', acceptors };
     }
-    if (this.#queue.length > 0) return { kind: 'commands', commands: this.#queue.splice(0, this.#timing.maxBatch) };
+    // The queue, less what took effect since it was queued (phase 1 may have recovered a copy).
+    const batch: ProposedCommand<C>[] = [];
+    while (this.#queue.length > 0 && batch.length < this.#timing.maxBatch) {
+      const c = this.#queue.shift() as ProposedCommand<C>;
+      if (!this.isCopy(c) && !batch.some((b) => sameCommand(b, c))) batch.push(c);
+    }
+    if (batch.length > 0) return { kind: 'commands', commands: batch };
     // Phase 1 found values past this slot: fill the gap so they can be decided.
-    if (this.phase1 !== undefined && this.phase1.maxReportedSlot > slot) return { kind: 'noop' };
+    if ((this.phase1?.maxReportedSlot ?? 0) > slot) return { kind: 'noop' };
     return undefined;
   }
 
   #startPhase2(slot: number, value: SlotValue<C>): void {
-    const phase2 = new Phase2(slot, value, this.#now);
-    this.phase2 = phase2;
-    for (const acceptor of this.acceptorsForProposal(slot, value)) {
-      if (acceptor !== this.id) {
-        this.#send(acceptor, { type: 'accept', ballot: this.#ballot, slot, value });
+    this.#sendAccepts((this.phase2 = { slot, value, acks: new Set(), sentAt: 0 }));
+  }
+
+  /** Phase 2a: asks the acceptors of the slot that have not accepted yet (this node accepts at once). */
+  #sendAccepts(p: Phase2<C>): void {
+    const { slot, value } = p;
+    p.sentAt = this.#now;
+    for (const a of this.acceptorsForProposal(slot, value)) {
+      if (p.acks.has(a)) continue;
+      if (a !== this.id) {
+        this.#send(a, { type: 'accept', ballot: this.#ballot, slot, value });
       } else if (mayAccept(this.promised, this.#ballot)) {
         if (this.recordAccepted(slot, this.#ballot, value)) this.#dirty = true;
-        phase2.acks.add(this.id);
+        p.acks.add(a);
       }
     }
   }
@@ -702,172 +764,161 @@ export class PaxosNode<S, C> {
   #decide(phase2: Phase2<C>): void {
     this.phase2 = undefined;
     this.#broadcast({ type: 'decide', ballot: this.#ballot, slot: phase2.slot, value: phase2.value });
-    this.#learnQuietly(phase2.slot, phase2.value);
+    this.#learn(phase2.slot, phase2.value);
     this.#applyAndReport();
   }
 
   #sendPrepares(): void {
-    if (this.phase1 === undefined) return;
+    const phase1 = this.phase1;
+    if (phase1 === undefined) return;
     const slot = this.log.firstUndecided;
     const acceptors = this.log.acceptors;
     // A leader that has just become an acceptor (it led as a learner) promises to itself like any other.
-    if (acceptors.includes(this.id) && !this.phase1.hasPromised(this.id, slot) && mayPromise(this.promised, this.#ballot)) {
-      this.phase1.record(this.id, slot, this.log.applied, this.log.acceptedFrom(slot));
+    if (acceptors.includes(this.id) && !phase1.hasPromised(this.id, slot) && mayPromise(this.promised, this.#ballot)) {
+      phase1.record(this.id, slot, this.log.applied, this.log.acceptedFrom(slot));
     }
     for (const a of acceptors) {
-      if (a !== this.id && !this.phase1.hasPromised(a, slot)) this.#send(a, { type: 'prepare', ballot: this.#ballot, slot });
+      if (a !== this.id && !phase1.hasPromised(a, slot)) this.#send(a, { type: 'prepare', ballot: this.#ballot, slot });
     }
-    this.phase1.sentAt = this.#now;
-    this.#askedAcceptors = acceptors.join(',');
+    phase1.sentAt = this.#now;
+    this.#askedAcceptors = acceptors.join();
   }
 
   /** Re-sends unanswered prepares and accepts (messages get lost). */
   #retransmit(): void {
     if (this.phase1 !== undefined && this.phase2 === undefined && this.#now - this.phase1.sentAt >= this.#timing.retryTicks) {
-      const slot = this.log.firstUndecided;
-      const acceptors = this.log.acceptors;
-      if (!this.quorumReached(this.phase1.promisers(slot, acceptors).length, acceptors)) this.#sendPrepares();
+      if (!this.#phase1Covers(this.log.firstUndecided)) this.#sendPrepares();
     }
     const inFlight = this.phase2;
-    if (inFlight !== undefined && this.#now - inFlight.sentAt >= this.#timing.retryTicks) {
-      for (const a of this.acceptorsForProposal(inFlight.slot, inFlight.value)) {
-        if (!inFlight.acks.has(a)) this.#send(a, { type: 'accept', ballot: this.#ballot, slot: inFlight.slot, value: inFlight.value });
-      }
-      inFlight.sentAt = this.#now;
-    }
+    if (inFlight !== undefined && this.#now - inFlight.sentAt >= this.#timing.retryTicks) this.#sendAccepts(inFlight);
   }
 
   #sendHeartbeats(): void {
     this.#heartbeatElapsed = 0;
-    this.#heartbeatSeq++;
-    this.#broadcast({ type: 'heartbeat', ballot: this.#ballot, seq: this.#heartbeatSeq, decidedThrough: this.log.applied });
-    this.#checkLeaderReads();
+    this.#broadcast({ type: 'heartbeat', ballot: this.#ballot, seq: ++this.#heartbeatSeq, applied: this.log.applied });
+    this.#confirmReads();
   }
 
-  // ---- proposals -------------------------------------------------------------------------------------
+  // ---- proposals (this node's own: proposals.ts; the room's memory of them: sessions.ts) -------------
 
-  /** Hands a pending proposal to the leader: into the queue if this node leads, else forwarded. */
-  #submit(id: string, pending: PendingProposal<C>): void {
-    pending.lastSent = this.#now;
-    const command: ProposedCommand<C> = { id, proposer: this.id, command: pending.command };
-    const decidedAt = this.#recent.slot(proposalKey(this.id, id));
-    if (decidedAt !== undefined) {
-      pending.decidedAt = decidedAt;
-      this.#settleSkipped();
-    } else if (this.#mode !== 'follower') {
-      this.#enqueue(command);
-      this.#advance();
+  /** Hands a pending proposal to the leader: into the queue if this node proposes, else forwarded. */
+  #submit(p: PendingProposal<C>): void {
+    p.lastSent = this.#now;
+    const c = this.#proposals.wire(p, this.id);
+    // A proposer queues it (the caller then advances: becoming leader re-submits from inside the loop).
+    if (this.#proposing()) {
+      this.#enqueue(c);
     } else {
-      const leader = this.leader;
-      if (leader !== undefined) this.#send(leader, { type: 'forward', commands: [command] });
+      this.#toLeader({ type: 'forward', commands: [c] });
     }
   }
 
-  #enqueue(command: ProposedCommand<C>): void {
-    // This node's own proposals go in only while pending: one reported failed stays withdrawn.
-    if (command.proposer === this.id && !this.#pending.has(command.id)) return;
-    const key = proposalKey(command.proposer, command.id);
-    if (this.#recent.slot(key) !== undefined) return;
-    const same = (c: ProposedCommand<C>) => c.id === command.id && c.proposer === command.proposer;
-    if (this.#queue.some(same)) return;
-    const inFlight = this.phase2?.value;
-    if (inFlight?.kind === 'commands' && inFlight.commands.some(same)) return;
-    this.#queue.push(command);
+  /** Whether this node leads, or campaigns to: proposals and reads then wait here. */
+  #proposing(): boolean {
+    return this.#part >= CANDIDATE;
   }
 
-  #requeue(value: SlotValue<C>): void {
-    if (value.kind === 'commands') for (const c of value.commands) this.#enqueue(c);
+  #toLeader(m: Message<S, C>): void {
+    if (this.leader !== undefined) this.#send(this.leader, m);
+  }
+
+  /** Queues a command for the next slot, unless it took effect already or is queued or in flight. */
+  #enqueue(c: ProposedCommand<C>): void {
+    // This node's own proposals go in only while pending: one reported failed stays withdrawn.
+    if (c.proposer === this.id && !this.#proposals.pending.has(c.id)) return;
+    if (this.isCopy(c) || this.#queue.some((q) => sameCommand(q, c))) return;
+    const inFlight = this.phase2?.value;
+    if (inFlight?.kind === 'commands' && inFlight.commands.some((q) => sameCommand(q, c))) return;
+    this.#queue.push(c);
+  }
+
+  #resubmit(): void {
+    for (const p of this.#proposals.pending.values()) this.#submit(p);
+    for (const [id, r] of this.#reads) if (r.index === undefined) this.#submitRead(id, r);
   }
 
   #retryProposals(): void {
-    for (const [id, p] of this.#pending) {
+    for (const p of this.#proposals.pending.values()) {
       if (this.#now >= p.deadline) {
-        this.#pending.delete(id);
+        this.#proposals.pending.delete(p.id);
         // A failed proposal is withdrawn from this node's own queue, so that a later leadership of this
         // node cannot decide it after its proposer was told it failed. (One already in an accept round may
-        // still be chosen: that is what `timeout` means.)
-        this.#queue = this.#queue.filter((c) => !(c.proposer === this.id && c.id === id));
-        const code: FailureCode = this.#quorumLost ? 'no-quorum' : 'timeout';
-        this.#failProposal(id, code, code === 'no-quorum' ? 'a majority of the acceptors is unreachable' : 'not decided in time');
+        // still take effect, until this node's next command does: see sessions.ts.)
+        this.#queue = this.#queue.filter((c) => !(c.proposer === this.id && c.id === p.id));
+        this.#out.proposals.push(this.#giveUp(p.id, 'decided'));
       } else if (this.#now - p.lastSent >= 2 * this.#timing.retryTicks) {
-        this.#submit(id, p);
+        this.#submit(p);
       }
     }
   }
 
-  /** Settles proposals known decided at slots this node skipped over with a snapshot, once applied. */
-  #settleSkipped(): void {
-    for (const [id, p] of this.#pending) {
-      if (p.decidedAt === undefined || p.decidedAt > this.log.applied) continue;
-      this.#pending.delete(id);
-      this.#out.proposals.push({ id, ok: true, slot: p.decidedAt });
+  /**
+   * Settles the proposals the room's sessions say took effect: at the slot of the first effect, also when
+   * the room decided a copy again, or when this node skipped that slot with a snapshot.
+   */
+  #settleProposals(): void {
+    const sessions = this.log.sessions;
+    for (const p of this.#proposals.pending.values()) {
+      const slot = sessions.firstEffect(this.id, p.seq);
+      if (slot === undefined) continue;
+      this.#proposals.pending.delete(p.id);
+      this.#out.proposals.push({ id: p.id, ok: true, slot });
     }
   }
 
-  #failProposal(id: string, code: FailureCode, reason: string): void {
+  #fail(id: string, code: FailureCode, reason: string): void {
     this.#out.proposals.push({ id, ok: false, code, reason });
   }
 
-  // ---- reads -----------------------------------------------------------------------------------------
+  /** The failure of a proposal or read that is given up: no quorum, or not `done` in time. */
+  #giveUp(id: string, done: string): { id: string; ok: false; code: FailureCode; reason: string } {
+    const lost = this.#quorumLost;
+    return { id, ok: false, code: lost ? 'no-quorum' : 'timeout', reason: lost ? 'a majority of the acceptors is unreachable' : `not ${done} in time` };
+  }
+
+  // ---- reads (the leader's side: read-only.ts) -------------------------------------------------------
 
   #submitRead(id: string, read: PendingRead): void {
     read.lastSent = this.#now;
-    if (this.#mode === 'leader') this.#registerLeaderRead(this.id, id);
-    else if (this.#mode === 'follower' && this.leader !== undefined) this.#send(this.leader, { type: 'read', readId: id });
+    if (this.#proposing()) {
+      this.#readOnly.add(this.id, id);
+      this.#startReadRound();
+    } else {
+      this.#toLeader({ type: 'read', readId: id });
+    }
   }
 
-  /** Queues a read at this leader; its confirmation round starts once the leader is up to date. */
-  #registerLeaderRead(requester: string, readId: string): void {
-    const same = (r: { requester: string; readId: string }) => r.requester === requester && r.readId === readId;
-    if (this.#leaderReads.some(same) || this.#waitingReads.some(same)) return;
-    this.#waitingReads.push({ requester, readId });
-    this.#startReadRounds();
-  }
-
-  /**
-   * Whether this leader knows every slot a proposer may have seen decided: phase 1 covers its first
-   * undecided slot with a quorum of complete reports, and found no value there or after it. Until then
-   * (a new leader recovering slots, or a configuration change whose new acceptors have not promised yet),
-   * a value chosen under an earlier ballot may still be unknown to it.
-   */
-  #readsReady(): boolean {
-    if (this.#mode !== 'leader' || this.phase1 === undefined) return false;
+  /** Fixes the index of the waiting reads, once rule 1 of read-only.ts holds, and asks for a confirmation round. */
+  #startReadRound(): void {
+    const phase1 = this.phase1;
     const slot = this.log.firstUndecided;
-    const acceptors = this.log.acceptors;
-    return this.phase1.maxReportedSlot < slot && this.quorumReached(this.phase1.promisers(slot, acceptors).length, acceptors);
-  }
-
-  /**
-   * Read index: every slot decided so far (the slot in flight is not included: nobody can have seen it
-   * decided yet), confirmed by a heartbeat round that a quorum acknowledges in this ballot.
-   */
-  #startReadRounds(): void {
-    if (this.#waitingReads.length === 0 || !this.#readsReady()) return;
-    const seq = this.#heartbeatSeq + 1;
-    const index = Math.max(this.log.applied, this.#frontier);
-    for (const r of this.#waitingReads) this.#leaderReads.push({ ...r, seq, index });
-    this.#waitingReads = [];
+    if (
+      !this.#readOnly.waiting ||
+      this.#part !== LEADER ||
+      phase1 === undefined ||
+      phase1.maxReportedSlot >= slot ||
+      !this.#phase1Covers(slot)
+    ) {
+      return;
+    }
+    this.#readOnly.start(this.log.applied, this.log.acceptors, this.#heartbeatSeq + 1);
     this.#sendHeartbeats();
   }
 
-  #checkLeaderReads(): void {
-    if (this.#mode !== 'leader' || this.#leaderReads.length === 0) return;
-    const acceptors = this.log.acceptors;
-    this.#leaderReads = this.#leaderReads.filter((r) => {
-      const confirmed = acceptors.filter((a) => a === this.id || (this.#acks.get(a) ?? -1) >= r.seq).length;
-      if (!this.quorumReached(confirmed, acceptors)) return true;
-      if (r.requester === this.id) {
-        const read = this.#reads.get(r.readId);
-        if (read !== undefined) read.index = r.index;
-      } else {
-        this.#send(r.requester, { type: 'read-index', readId: r.readId, slot: r.index });
+  /** Answers the reads of every confirmed round (rule 2 of read-only.ts). */
+  #confirmReads(): void {
+    const acked = (seq: number) => (a: string) => a === this.id || (this.#acks.get(a) ?? -1) >= seq;
+    for (const round of this.#readOnly.advance((r) => this.readConfirmed(r, acked(r.seq)))) {
+      for (const { requester, readId } of round.requests) {
+        const read = requester === this.id ? this.#reads.get(readId) : undefined;
+        if (read !== undefined) read.index = round.index;
+        else if (requester !== this.id) this.#send(requester, { type: 'read-index', readId, slot: round.index });
       }
-      return false;
-    });
-    this.#checkLocalReads();
+    }
+    this.#answerReads();
   }
 
-  #checkLocalReads(): void {
+  #answerReads(): void {
     for (const [id, read] of this.#reads) {
       if (read.index === undefined || this.log.applied < read.index) continue;
       this.#reads.delete(id);
@@ -879,102 +930,93 @@ export class PaxosNode<S, C> {
     for (const [id, read] of this.#reads) {
       if (this.#now >= read.deadline) {
         this.#reads.delete(id);
-        const code: FailureCode = this.#quorumLost ? 'no-quorum' : 'timeout';
-        this.#out.reads.push({ id, ok: false, code, reason: code === 'no-quorum' ? 'a majority of the acceptors is unreachable' : 'not confirmed in time' });
+        this.#out.reads.push(this.#giveUp(id, 'confirmed'));
       } else if (read.index === undefined && this.#now - read.lastSent >= 2 * this.#timing.retryTicks) {
         this.#submitRead(id, read);
       }
     }
   }
 
-  // ---- learning --------------------------------------------------------------------------------------
+  // ---- the learner (catch-up: catch-up.ts) -----------------------------------------------------------
 
-  /** Records a decided value and applies whatever became applicable. */
-  #learn(slot: number, value: SlotValue<C>): void {
-    this.#learnQuietly(slot, value);
+  /** Records a decided value; false when it was known. */
+  #learn(slot: number, value: SlotValue<C>): boolean {
+    if (!this.log.learn(slot, value)) return false;
+    this.#dirty = true;
+    if (this.log.known) this.#catchUp.note(slot);
+    return true;
+  }
+
+  /**
+   * Records a value another node says was decided. Rule 3 of read-only.ts: a leader decides every slot
+   * from its first undecided one itself, so one decided by another proposer means its ballot is no longer
+   * the newest: it steps down.
+   */
+  #learnFrom(slot: number, value: SlotValue<C>): void {
+    const ahead = slot >= this.log.firstUndecided;
+    if (this.#learn(slot, value) && ahead && this.#part === LEADER) this.#becomeFollower();
+  }
+
+  #applyAndAdvance(): void {
     this.#applyAndReport();
     this.#advance();
   }
 
-  #learnQuietly(slot: number, value: SlotValue<C>): void {
-    if (this.log.learn(slot, value)) this.#dirty = true;
-    if (this.log.known) this.#noteFrontier(slot, undefined);
-  }
-
   #applyAndReport(): void {
-    const applied = this.log.applyDecided();
+    const applied = this.log.applyDecided((c) => this.isCopy(c));
     if (applied.length === 0) return;
     for (const entry of applied) {
       this.#out.applied.push(entry);
-      const value = entry.value;
-      if (value.kind === 'commands') {
-        for (const c of value.commands) {
-          this.#recent.remember(proposalKey(c.proposer, c.id), entry.slot);
-          if (c.proposer === this.id && this.#pending.delete(c.id)) this.#out.proposals.push({ id: c.id, ok: true, slot: entry.slot });
-        }
-      } else if (value.kind === 'config') {
+      if (entry.value.kind === 'config') {
         this.#plannedAt = -1;
         this.#reportConfig(entry.slot + 1);
       }
     }
     if (this.log.compact(this.#timing.snapshotEvery)) this.#dirty = true;
     this.#reportStatus();
-    this.#settleSkipped();
-    this.#checkLocalReads();
+    this.#settleProposals();
+    this.#answerReads();
   }
 
-  #installSnapshot(snapshot: { slot: number; state: S; acceptors: readonly string[] }): void {
-    if (!this.log.install({ slot: snapshot.slot, state: snapshot.state, acceptors: normalizeAcceptors(snapshot.acceptors) })) return;
+  #installSnapshot(snapshot: Snapshot<S>): void {
+    if (snapshot.slot <= this.log.applied) return;
+    if (this.#part === LEADER) this.#becomeFollower(); // others decided past this leader: rule 3
+    this.log.install({ ...snapshot, acceptors: normalizeAcceptors(snapshot.acceptors) });
     this.#dirty = true;
-    this.#noteFrontier(snapshot.slot, undefined);
+    this.#catchUp.note(snapshot.slot);
     this.#out.events.push({ type: 'restored', slot: snapshot.slot, state: snapshot.state });
     this.#reportConfig(snapshot.slot + 1);
     this.#reportStatus();
-    this.#settleSkipped();
+    this.#settleProposals();
   }
 
-  #noteFrontier(slot: number, source: string | undefined): void {
-    if (slot <= this.#frontier) return;
-    this.#frontier = slot;
-    if (source !== undefined) this.#frontierSource = source;
+  /** Sends the decided slots from `slot` on, with the snapshot when `slot` is behind it. */
+  #sendEntries(to: string, slot: number): void {
+    const snap = this.log.snapshot;
+    if (snap === undefined) return;
+    const withSnapshot = slot <= snap.slot;
+    const entries = this.log.decidedFrom(withSnapshot ? snap.slot + 1 : slot, MAX_ENTRIES);
+    if (!withSnapshot && entries.length === 0) return;
+    this.#send(to, withSnapshot ? { type: 'entries', snapshot: snap, entries } : { type: 'entries', entries });
   }
 
   /**
-   * Asks for the decided slots this node is missing (rate-limited), trying in turn the node that reported
-   * them, the leader, the acceptors and the other peers: any of them may have crashed since.
+   * Asks a peer for the decided slots this node is missing (rate-limited, a different peer each time); a
+   * joining node, for the room's state.
    */
   #catchUpIfBehind(): void {
-    if (this.#frontier <= this.log.applied || this.#now - this.#lastCatchup < this.#timing.retryTicks) return;
-    const targets: string[] = [];
-    const add = (id: string | undefined) => {
-      if (id !== undefined && id !== this.id && !targets.includes(id) && this.#peerAlive(id)) targets.push(id);
-    };
-    add(this.#frontierSource);
-    add(this.leader);
-    for (const id of this.log.acceptors) add(id);
-    for (const id of this.#peers.ids()) add(id);
-    const target = targets[this.#catchupAttempts++ % Math.max(1, targets.length)];
-    if (target === undefined) return;
-    this.#lastCatchup = this.#now;
-    this.#send(target, { type: 'catchup', slot: this.log.firstUndecided });
-  }
-
-  /** A joining node asks its peers in turn for the room's state. */
-  #askForState(): void {
-    if (this.#now - this.#lastCatchup < this.#timing.retryTicks) return;
-    const candidates = this.#peers.reachable();
-    const leader = this.leader;
-    const target = leader ?? candidates[this.#joinCursor++ % Math.max(1, candidates.length)];
-    if (target === undefined) return;
-    this.#lastCatchup = this.#now;
-    this.#send(target, { type: 'catchup', slot: 0 });
+    const known = this.log.known;
+    if (known && this.#catchUp.frontier <= this.log.applied) return;
+    const peers = known ? [...this.log.acceptors, ...this.#peers.ids(true)] : this.#peers.ids(false);
+    const to = this.#catchUp.next(this.#now, this.#timing.retryTicks, [this.leader, ...peers], (id) => id !== this.id && (!known || this.#peerAlive(id)));
+    if (to !== undefined) this.#send(to, { type: 'catchup', slot: known ? this.log.firstUndecided : 0 });
   }
 
   // ---- membership and quorum -------------------------------------------------------------------------
 
   /** Reachable per the host; for a leader, also heard from within suspectTicks (since it took over). */
   #peerAlive(id: string): boolean {
-    return this.#peers.alive(id, this.#now, this.#timing.suspectTicks, this.#mode === 'leader' ? this.#leaderSince : undefined);
+    return this.#peers.alive(id, this.#now, this.#timing.suspectTicks, this.#part === LEADER ? this.#leaderSince : undefined);
   }
 
   #checkQuorum(): void {
@@ -988,6 +1030,11 @@ export class PaxosNode<S, C> {
     this.#out.events.push({ type: lost ? 'quorum-lost' : 'quorum-restored', reachable, needed });
   }
 
+  #peerView(peer: string) {
+    assertNodeId(peer, 'peer');
+    return peer === this.id ? undefined : this.#peers.get(peer);
+  }
+
   // ---- plumbing --------------------------------------------------------------------------------------
 
   #observe(ballot: Ballot): void {
@@ -995,20 +1042,20 @@ export class PaxosNode<S, C> {
   }
 
   #send(to: string, message: Message<S, C>): void {
-    this.#out.messages.push({ to, message } satisfies Envelope<S, C>);
+    this.#out.messages.push({ to, message });
   }
 
   /** Sends to every node of the room this node knows: acceptors and learners. */
   #broadcast(message: Message<S, C>): void {
     const targets = new Set<string>(this.log.acceptors);
-    for (const id of this.#peers.present()) targets.add(id);
+    for (const id of this.#peers.ids(true)) targets.add(id);
     targets.delete(this.id);
     for (const to of targets) this.#send(to, message);
   }
 
   #refuse(reason: string): StepResult<Message<S, C>> {
     this.stats.rejected++;
-    const key = reason.length > 80 ? reason.slice(0, 80) : reason;
+    const key = reason.slice(0, 80);
     this.stats.rejectedByReason[key] = (this.stats.rejectedByReason[key] ?? 0) + 1;
     return { ok: false, reason };
   }
@@ -1027,36 +1074,20 @@ export class PaxosNode<S, C> {
     const leader = this.leader;
     if (leader !== this.#reportedLeader) {
       this.#reportedLeader = leader;
-      const ballot = this.#mode === 'leader' ? this.#ballot : this.#leaderBallot;
+      const ballot = this.#part === LEADER ? this.#ballot : this.#leaderBallot;
       this.#out.events.push({ type: 'leader', leader, ballot: leader === undefined ? undefined : ballot });
     }
   }
 
   #reportConfig(slot: number): void {
     const acceptors = this.log.acceptors;
-    const learners = this.#peers.present().filter((id) => !acceptors.includes(id)).sort();
+    const learners = this.#peers.ids(true).filter((id) => !acceptors.includes(id)).sort();
     if (!acceptors.includes(this.id)) learners.unshift(this.id);
     this.#out.events.push({ type: 'config', slot, acceptors, learners });
   }
 
-  #restore(saved: PersistentState<S, C>): void {
-    this.promised = saved.promised;
-    this.#highestSeen = saved.promised;
-    if (saved.snapshot === undefined) return;
-    this.log.install(saved.snapshot);
-    this.log.restoreEntries(saved.entries);
-    this.#frontier = saved.snapshot.slot;
-    this.#out.events.push({ type: 'restored', slot: saved.snapshot.slot, state: saved.snapshot.state });
-    this.#reportConfig(saved.snapshot.slot + 1);
-    for (const e of saved.entries) if (e.decided) this.#noteFrontier(e.slot, undefined);
-    this.#applyAndReport();
-  }
-
   #persistentState(): PersistentState<S, C> {
-    const snapshot = this.log.snapshot;
-    const entries = this.log.persistentEntries();
-    return snapshot === undefined
-      ? { version: 1, promised: this.promised, entries }
-      : { version: 1, promised: this.promised, snapshot, entries };
+    // Without a snapshot yet, `snapshot` is undefined: JSON leaves it out.
+    return { version: 2, promised: this.promised, seq: this.#proposals.seq, snapshot: this.log.snapshot as Snapshot<S>, entries: this.log.persistentEntries() };
   }
 }

@@ -45,12 +45,12 @@ export type NodeEvent<S> =
   /** The node took a state without applying the slots before it: at bootstrap (slot 0), reload, or catch-up. */
   | { readonly type: 'restored'; readonly slot: number; readonly state: S };
 
-/** Everything accumulated since the previous drain. Read-only: an empty output may be shared. */
+/** Everything accumulated since the previous drain (a fresh object each time). */
 export interface Output<S, C> {
   /** Messages to send, each to one node id. */
   readonly messages: readonly Envelope<S, C>[];
   /** Decided slots applied to the state, in slot order (after any `restored` event in `events`). */
-  readonly applied: readonly AppliedEntry<C>[];
+  readonly applied: readonly AppliedEntry<C, S>[];
   readonly proposals: readonly ProposalOutcome[];
   readonly reads: readonly ReadOutcome<S>[];
   readonly events: readonly NodeEvent<S>[];
@@ -74,12 +74,3 @@ export type OutputBuffer<S, C> = { -readonly [K in keyof Output<S, C>]: Array<Ou
 export function emptyOutput<S, C>(): OutputBuffer<S, C> {
   return { messages: [], applied: [], proposals: [], reads: [], events: [] };
 }
-
-/** What drain() returns when nothing happened (most ticks): shared, so it is frozen. */
-export const NOTHING: Output<never, never> = Object.freeze({
-  messages: Object.freeze([]) as never[],
-  applied: Object.freeze([]) as never[],
-  proposals: Object.freeze([]) as never[],
-  reads: Object.freeze([]) as never[],
-  events: Object.freeze([]) as never[],
-});

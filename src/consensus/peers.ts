@@ -12,7 +12,7 @@ export interface PeerView {
   lastHeard: number;
   eligible: boolean;
   /** Last slot it said it applied (-1: it has no state yet). */
-  decidedThrough: number;
+  applied: number;
 }
 
 export class PeerTable {
@@ -22,14 +22,10 @@ export class PeerTable {
   get(id: string): PeerView {
     let view = this.#views.get(id);
     if (view === undefined) {
-      view = { reachable: true, left: false, lastHeard: Number.NEGATIVE_INFINITY, eligible: false, decidedThrough: -1 };
+      view = { reachable: true, left: false, lastHeard: Number.NEGATIVE_INFINITY, eligible: false, applied: -1 };
       this.#views.set(id, view);
     }
     return view;
-  }
-
-  ids(): IterableIterator<string> {
-    return this.#views.keys();
   }
 
   entries(): IterableIterator<[string, PeerView]> {
@@ -48,19 +44,14 @@ export class PeerTable {
     return now - Math.max(p?.lastHeard ?? Number.NEGATIVE_INFINITY, heardSince) <= suspectTicks;
   }
 
-  /** Nodes not gone (reachable or not). */
-  present(): string[] {
-    return [...this.#views].filter(([, p]) => !p.left).map(([id]) => id);
-  }
-
-  /** Nodes reachable per the host and not gone. */
-  reachable(): string[] {
-    return [...this.#views].filter(([, p]) => !p.left && p.reachable).map(([id]) => id);
+  /** Nodes not gone, reachable per the host or (`all`) not. */
+  ids(all: boolean): string[] {
+    return [...this.#views].filter(([, p]) => !p.left && (all || p.reachable)).map(([id]) => id);
   }
 
   /** Input of the membership plan: every known node, and every acceptor even if never heard of. */
   statuses(acceptors: readonly string[], alive: (id: string) => boolean): PeerStatus[] {
-    const out = [...this.#views].map(([id, p]) => ({ id, left: p.left, alive: alive(id), caughtUp: p.decidedThrough >= 0 }));
+    const out = [...this.#views].map(([id, p]) => ({ id, left: p.left, alive: alive(id), caughtUp: p.applied >= 0 }));
     for (const id of acceptors) if (!this.#views.has(id)) out.push({ id, left: false, alive: alive(id), caughtUp: false });
     return out;
   }

@@ -8,17 +8,11 @@
  */
 import * as v from '../schema/index.js';
 import type { Ballot } from './ballot.js';
-import { schemas } from './messages.js';
-import { refineValue } from './messages.js';
+import { refineSnapshot, refineValue, schemas, type Snapshot } from './messages.js';
 import type { StateMachine } from './state-machine.js';
 import type { SlotValue } from './values.js';
 
-/** The state after `slot` (the application's state and the acceptors of slot + 1). */
-export interface Snapshot<S> {
-  readonly slot: number;
-  readonly state: S;
-  readonly acceptors: readonly string[];
-}
+export type { Snapshot } from './messages.js';
 
 /** One slot of the log: an accepted value (with its ballot) or a decided one. */
 export interface LogEntry<C> {
@@ -31,12 +25,15 @@ export interface LogEntry<C> {
 
 /** Everything a node persists. Plain JSON when S and C are. */
 export interface PersistentState<S, C> {
-  readonly version: 1;
+  /** 2 since proposer sessions (an older build's state is refused: it holds no sequence numbers). */
+  readonly version: 2;
   /**
    * Highest ballot promised. Also at least every ballot this node has used as a proposer, so a restarted
    * node never reuses a ballot with a different value.
    */
   readonly promised: Ballot;
+  /** The next sequence number for this node's proposals: a reloaded node never reuses one. */
+  readonly seq: number;
   /** Latest snapshot; absent while the node has not yet received the room's state. */
   readonly snapshot?: Snapshot<S>;
   /** Log entries after the snapshot: accepted and decided slots. */
@@ -72,11 +69,12 @@ export class MemoryStorage<S, C> implements Storage<S, C> {
 }
 
 const persistentSchema = v.object({
-  version: v.literal(1),
-  promised: v.union([schemas.ballot, v.object({ round: v.literal(0), node: v.literal('') })]),
-  snapshot: v.optional(v.object({ slot: schemas.slot, state: v.unknown(), acceptors: schemas.acceptorSet })),
+  version: v.literal(2),
+  promised: schemas.promised,
+  seq: schemas.slot,
+  snapshot: v.optional(schemas.snapshot),
   entries: v.array(
-    v.object({ slot: v.pipe(schemas.slot, v.minValue(1)), value: schemas.slotValue, ballot: v.optional(schemas.ballot), decided: v.boolean() }),
+    v.object({ slot: v.pipe(schemas.slot, v.minValue(1)), value: schemas.value, ballot: v.optional(schemas.ballot), decided: v.boolean() }),
   ),
 });
 
@@ -90,25 +88,8 @@ export function parsePersistentState<S, C>(raw: unknown, machine: StateMachine<S
     const issue = result.issues[0];
     throw new Error(`invalid persisted consensus state at ${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`);
   }
-  const out = result.output;
-  try {
-    const entries = out.entries.map((e) => {
-      const entry: { slot: number; value: SlotValue<C>; ballot?: Ballot; decided: boolean } = {
-        slot: e.slot,
-        value: refineValue(e.value, machine),
-        decided: e.decided,
-      };
-      if (e.ballot !== undefined) entry.ballot = e.ballot;
-      return entry;
-    });
-    const state: { version: 1; promised: Ballot; snapshot?: Snapshot<S>; entries: LogEntry<C>[] } = {
-      version: 1,
-      promised: out.promised,
-      entries,
-    };
-    if (out.snapshot !== undefined) state.snapshot = { ...out.snapshot, state: machine.parseState(out.snapshot.state) };
-    return state;
-  } catch (error) {
-    throw new Error(`invalid persisted consensus state: ${(error as Error).message}`);
-  }
+  // The application's parsers say themselves what is wrong with a command or a state.
+  const { snapshot, ...state } = result.output;
+  const entries = state.entries.map((e) => ({ ...e, value: refineValue(e.value, machine) }) as LogEntry<C>);
+  return snapshot === undefined ? { ...state, entries } : { ...state, entries, snapshot: refineSnapshot(snapshot, machine) };
 }

@@ -1,11 +1,18 @@
 import type { Ballot } from './ballot.js';
 
-/** A command as it travels through the log: who proposed it, under which host-chosen id. */
+/**
+ * A command as it travels through the log: who proposed it and under which numbers (see sessions.ts).
+ * `proposer` and `seq` identify it in the room; `id` is the proposer's own name for it (the host's).
+ */
 export interface ProposedCommand<C> {
-  /** Unique per proposer; chosen by the host (e.g. a counter or a random string). */
+  /** The host's proposal id, unique per proposer. */
   readonly id: string;
   /** Node id of the proposer, the only node that settles this proposal. */
   readonly proposer: string;
+  /** The proposer's sequence number for it: it takes effect at most once in the room. */
+  readonly seq: number;
+  /** Lowest number its proposer still waited on when it sent the command (see sessions.ts). */
+  readonly lowest: number;
   readonly command: C;
 }
 
@@ -33,7 +40,7 @@ export interface AcceptedEntry<C> {
   readonly value: SlotValue<C>;
 }
 
-/** Key that identifies a proposal across the room (ids are only unique per proposer). */
-export function proposalKey(proposer: string, id: string): string {
-  return `${proposer}\u0000${id}`;
+/** Whether two commands are the same command of the same proposer. */
+export function sameCommand(a: { proposer: string; seq: number }, b: { proposer: string; seq: number }): boolean {
+  return a.seq === b.seq && a.proposer === b.proposer;
 }

@@ -7,6 +7,8 @@
 export type MessageCategory = 'phase1' | 'phase2' | 'decide' | 'nack' | 'chatter' | 'other';
 
 const CATEGORY: Readonly<Record<string, MessageCategory>> = {
+  'pre-prepare': 'phase1',
+  'pre-promise': 'phase1',
   prepare: 'phase1',
   promise: 'phase1',
   accept: 'phase2',
@@ -24,7 +26,7 @@ export function messageCategory(type: string): MessageCategory {
 
 /** The legend: each group and the types it stands for. */
 export const LEGEND: ReadonlyArray<{ readonly category: MessageCategory; readonly label: string }> = [
-  { category: 'phase1', label: 'prepare / promise' },
+  { category: 'phase1', label: '(pre-)prepare / promise' },
   { category: 'phase2', label: 'accept / accepted' },
   { category: 'decide', label: 'decide' },
   { category: 'nack', label: 'nack' },
@@ -33,7 +35,7 @@ export const LEGEND: ReadonlyArray<{ readonly category: MessageCategory; readonl
 ];
 
 /** The order counters are listed in: the protocol's own order, then the rest alphabetically. */
-const ORDER = ['prepare', 'promise', 'nack', 'accept', 'accepted', 'decide', 'heartbeat', 'ack', 'forward', 'settled'];
+const ORDER = ['pre-prepare', 'pre-promise', 'prepare', 'promise', 'nack', 'accept', 'accepted', 'decide', 'heartbeat', 'ack', 'forward'];
 
 /** Sorts message types for display. */
 export function byProtocolOrder(a: string, b: string): number {

@@ -74,7 +74,7 @@ interface Notice {
  * @cssprop [--paxos-inspector-leader-color=#b45309] - The leader.
  * @cssprop [--paxos-inspector-acceptor-color=#1d4ed8] - Acceptors.
  * @cssprop [--paxos-inspector-learner-color=#4b5563] - Learners.
- * @cssprop [--paxos-inspector-phase1-color=#7c3aed] - prepare and promise messages.
+ * @cssprop [--paxos-inspector-phase1-color=#7c3aed] - pre-prepare, pre-promise, prepare and promise messages.
  * @cssprop [--paxos-inspector-phase2-color=#2563eb] - accept and accepted messages.
  * @cssprop [--paxos-inspector-decide-color=#15803d] - decide messages.
  * @cssprop [--paxos-inspector-nack-color=#dc2626] - nack messages.

@@ -9,12 +9,11 @@
  * or the `<video>`: the element listens to `state` and asks for proposals. The network comes in through a
  * {@link RoomTransport} (the real one by default), so the room can be tested on its own.
  */
-import { PaxosNode, summarizeMessage, type Message, type NodeEvent, type Output, type Role } from '../consensus/index.js';
+import { PaxosNode, summarizeMessage, toWire, type Message, type NodeEvent, type Output, type Role } from '../consensus/index.js';
 import { type RoomMesh, type RoomTransport, webRtcTransport } from './room-transport.js';
 import type { SignalingError } from '../net/signaling-error.js';
 import { SharedClock, type SharedClockOptions } from '../playback/shared-clock.js';
 import { type VideoCommand, type VideoState, atSlot, initialVideoState, videoStateMachine } from '../playback/video-state.js';
-import { AppliedStates } from './applied-states.js';
 import { meshErrorCode, outcomeError, signalingError, signalingFailure } from './room-errors.js';
 import { type DecidedCommand, type RoomErrorCode, type RoomEventSink, type RoomEvents, type RoomStatus, RoomError } from './room-events.js';
 import { deriveStatus } from './room-status.js';
@@ -81,7 +80,6 @@ export class Room {
   readonly #o: RoomOptions;
   readonly #clock: SharedClock;
   readonly #transport: RoomTransport;
-  readonly #applied = new AppliedStates(videoStateMachine);
   #mesh: RoomMesh | undefined;
   #node: PaxosNode<VideoState, VideoCommand> | undefined;
   #state: VideoState = initialVideoState();
@@ -212,7 +210,7 @@ export class Room {
     const bootstrap = !stored && peers.length === 0 ? [this.id] : undefined;
     const node = new PaxosNode<VideoState, VideoCommand>({
       id: this.id,
-      stateMachine: this.#applied.machine,
+      stateMachine: videoStateMachine,
       storage: store,
       random: Math.random,
       maxAcceptors: this.#o.maxAcceptors,
@@ -330,11 +328,11 @@ export class Room {
     }
     for (const event of out.events) this.#onNodeEvent(event);
     for (const { to, message } of out.messages) {
-      this.#mesh?.send(to, message as object);
+      this.#mesh?.send(to, toWire(message));
       this.#reportMessage('send', this.id, to, message);
     }
     for (const entry of out.applied) {
-      const state = this.#applied.after(entry, this.#state);
+      const state = entry.state;
       if (this.#known && entry.slot <= this.#state.slot) continue; // covered by a snapshot taken in this drain
       const commands: DecidedCommand[] =
         entry.value.kind === 'commands' ? entry.value.commands.map((c) => ({ type: c.command.type, proposer: c.proposer, id: c.id })) : [];

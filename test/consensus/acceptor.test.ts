@@ -1,7 +1,9 @@
 /** The acceptor side of a real node, driven message by message (Paxos Made Simple, P1a and P2b). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { A, B, C, ballot, commands, exchange, makeNode, ofType } from './helpers.js';
+import { MemoryStorage } from '../../src/consensus/index.js';
+import type { AppendCommand, Digest } from '../sim/digest-machine.js';
+import { A, B, C, ballot, commands, exchange, makeNode, ofType, wire } from './helpers.js';
 
 describe('acceptor', () => {
   it('promises a higher ballot and reports what it accepted from the asked slot on', () => {
@@ -36,7 +38,7 @@ describe('acceptor', () => {
   it('persists a promise before the promise can leave: drain saves first, and a failed save releases nothing', () => {
     const { node, storage } = makeNode(A, [A, B, C]);
     node.drain();
-    node.step(B, { type: 'prepare', ballot: ballot(9, B), slot: 1 });
+    node.step(B, wire({ type: 'prepare', ballot: ballot(9, B), slot: 1 }));
     const realSave = storage.save.bind(storage);
     let failing = true;
     storage.save = (state) => {
@@ -53,20 +55,26 @@ describe('acceptor', () => {
   it('keeps its promise across a restart from storage', () => {
     const first = makeNode(A, [A, B, C]);
     exchange(first.node, C, { type: 'prepare', ballot: ballot(6, C), slot: 1 });
-    exchange(first.node, C, { type: 'accept', ballot: ballot(6, C), slot: 1, value: commands('kept') });
+    const kept = commands('kept');
+    exchange(first.node, C, { type: 'accept', ballot: ballot(6, C), slot: 1, value: kept });
     const again = makeNode(A, undefined, {}, first.storage);
     again.node.drain();
     assert.deepEqual(again.node.promisedBallot, ballot(6, C));
     assert.equal(ofType(exchange(again.node, B, { type: 'accept', ballot: ballot(5, B), slot: 1, value: commands('lost') }), 'nack').length, 1);
     const [promise] = ofType(exchange(again.node, B, { type: 'prepare', ballot: ballot(7, B), slot: 1 }), 'promise');
-    assert.deepEqual(promise?.accepted.map((e) => e.value), [commands('kept')]);
+    assert.deepEqual(promise?.accepted.map((e) => e.value), [kept]);
   });
 
   it('refuses to start from a corrupt stored state with a clear error', () => {
     const { storage } = makeNode(A, [A, B, C]);
     const { node } = makeNode(A, [A, B, C]);
     node.drain();
-    storage.save({ version: 1, promised: { round: -3, node: B }, entries: [] });
+    storage.save({ version: 2, promised: { round: -3, node: B }, seq: 0, entries: [] });
     assert.throws(() => makeNode(A, undefined, {}, storage), /invalid persisted consensus state at promised/);
+  });
+
+  it('refuses a state stored by an older build (format 1), saying so', () => {
+    const storage = new MemoryStorage<Digest, AppendCommand>({ version: 1, promised: ballot(2, B), entries: [] } as never);
+    assert.throws(() => makeNode(A, undefined, {}, storage), /at version: expected 2, got 1/);
   });
 });

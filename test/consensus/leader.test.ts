@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryStorage } from '../../src/consensus/index.js';
 import { Cluster, nodeIds } from '../sim/cluster.js';
-import { A, B, C, D, ballot, commands, exchange, makeNode, ofType } from './helpers.js';
+import { A, B, C, D, ballot, campaign, commands, exchange, makeNode, ofType, wire } from './helpers.js';
 
 const E = 'node-eee';
 
@@ -69,27 +69,26 @@ describe('leader', () => {
     // A (the candidate, one of five acceptors) needs B and C too: C accepted v2 in ballot 2, B v1 in ballot 1.
     const { node } = makeNode(A, [A, B, C, D, E], { electionTicks: 2 });
     node.drain();
-    for (let i = 0; i < 4 && node.role !== 'leader'; i++) node.tick();
-    const prepares = ofType(node.drain().messages, 'prepare');
+    const prepares = campaign(node, [B, C]);
     assert.equal(prepares.length, 4);
     const b = prepares[0]?.ballot ?? ballot(0, A);
-    assert.deepEqual(exchange(node, B, { type: 'promise', ballot: b, slot: 1, decidedThrough: 0, accepted: [{ slot: 1, ballot: ballot(1, B), value: commands('v1') }], decided: [] }), []);
-    const out = exchange(node, C, { type: 'promise', ballot: b, slot: 1, decidedThrough: 0, accepted: [{ slot: 1, ballot: ballot(2, C), value: commands('v2') }], decided: [] });
+    const v2 = commands('v2');
+    assert.deepEqual(exchange(node, B, { type: 'promise', ballot: b, slot: 1, applied: 0, accepted: [{ slot: 1, ballot: ballot(1, B), value: commands('v1') }], decided: [] }), []);
+    const out = exchange(node, C, { type: 'promise', ballot: b, slot: 1, applied: 0, accepted: [{ slot: 1, ballot: ballot(2, C), value: v2 }], decided: [] });
     const accepts = ofType(out, 'accept');
     assert.equal(accepts.length, 4);
-    assert.deepEqual(accepts[0]?.value, commands('v2'));
+    assert.deepEqual(accepts[0]?.value, v2);
     assert.equal(accepts[0]?.slot, 1);
   });
 
   it('jumps past a higher ballot it was refused with, and steps down', () => {
     const { node } = makeNode(A, [A, B, C], { electionTicks: 2 });
     node.drain();
-    for (let i = 0; i < 4 && node.drain().messages.length === 0; i++) node.tick();
+    campaign(node, [B]);
     assert.equal(node.role, 'acceptor');
-    node.step(B, { type: 'nack', ballot: node.promisedBallot, promised: ballot(40, C), slot: 1 });
+    node.step(B, wire({ type: 'nack', ballot: node.promisedBallot, promised: ballot(40, C), slot: 1 }));
     node.drain();
-    for (let i = 0; i < 10; i++) node.tick();
-    const prepare = ofType(node.drain().messages, 'prepare')[0];
+    const [prepare] = campaign(node, [B]);
     assert.ok(prepare !== undefined);
     assert.equal(prepare.ballot.round, 41);
   });
@@ -97,14 +96,14 @@ describe('leader', () => {
   it('fills a gap found by phase 1 with a no-op and then decides what was accepted after it', () => {
     const { node } = makeNode(A, [A, B, C, D, E], { electionTicks: 2 });
     node.drain();
-    for (let i = 0; i < 4 && node.role !== 'leader'; i++) node.tick();
-    const b = ofType(node.drain().messages, 'prepare')[0]?.ballot ?? ballot(0, A);
-    exchange(node, B, { type: 'promise', ballot: b, slot: 1, decidedThrough: 0, accepted: [{ slot: 2, ballot: ballot(1, B), value: commands('late') }], decided: [] });
-    const out = exchange(node, C, { type: 'promise', ballot: b, slot: 1, decidedThrough: 0, accepted: [], decided: [] });
+    const b = campaign(node, [B, C])[0]?.ballot ?? ballot(0, A);
+    const late = commands('late');
+    exchange(node, B, { type: 'promise', ballot: b, slot: 1, applied: 0, accepted: [{ slot: 2, ballot: ballot(1, B), value: late }], decided: [] });
+    const out = exchange(node, C, { type: 'promise', ballot: b, slot: 1, applied: 0, accepted: [], decided: [] });
     assert.deepEqual(ofType(out, 'accept')[0]?.value, { kind: 'noop' });
     exchange(node, B, { type: 'accepted', ballot: b, slot: 1 });
     const next = exchange(node, C, { type: 'accepted', ballot: b, slot: 1 });
-    assert.deepEqual(ofType(next, 'accept')[0], { type: 'accept', ballot: b, slot: 2, value: commands('late') });
+    assert.deepEqual(ofType(next, 'accept')[0], { type: 'accept', ballot: b, slot: 2, value: late });
   });
 
   it('retransmits under message loss until the proposal is decided', () => {
@@ -133,10 +132,10 @@ describe('leader', () => {
   });
 
   it('refuses bad construction options with a clear error', () => {
-    assert.throws(() => makeNode('short', [A]), /id must be a node id/);
+    assert.throws(() => makeNode('short', [A]), /id: a node id is 8-64 characters/);
     assert.throws(() => makeNode(A, [A], { electionTicks: 0 }), /electionTicks must be a positive integer/);
     assert.throws(() => makeNode(A, [A], { maxAcceptors: 99 }), /at most 15/);
-    assert.throws(() => makeNode(A, [A, B, C], { maxAcceptors: 2 }), /bootstrap must list 1 to 2/);
+    assert.throws(() => makeNode(A, [A, B, C], { maxAcceptors: 2 }), /bootstrap must be 1 to 2 acceptors, got 3/);
   });
 
   it('never proposes two values for one slot in one ballot, even when it takes over with proposals pending', () => {

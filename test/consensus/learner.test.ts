@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cluster, nodeIds } from '../sim/cluster.js';
 import { digestMachine } from '../sim/digest-machine.js';
-import { A, B, C, ballot, commands, exchange, makeNode, ofType } from './helpers.js';
+import { A, B, C, ballot, commands, exchange, makeNode, ofType, wire } from './helpers.js';
 
 describe('learner', () => {
   it('applies a slot decided out of order only after the gap before it fills, each slot once', () => {
     const { node } = makeNode(A, [A, B, C]);
     node.drain();
-    const decide = (slot: number, tag: string) => node.step(B, { type: 'decide', ballot: ballot(1, B), slot, value: commands(tag) });
+    const decide = (slot: number, tag: string) => node.step(B, wire({ type: 'decide', ballot: ballot(1, B), slot, value: commands(tag) }));
     decide(3, 'c');
     decide(2, 'b');
     assert.equal(node.drain().applied.length, 0);
@@ -71,6 +71,6 @@ describe('learner', () => {
     const out = exchange(node, C, { type: 'prepare', ballot: ballot(50, C), slot: 1 });
     const [entries] = ofType(out, 'entries');
     assert.ok(entries?.snapshot !== undefined && entries.snapshot.slot >= 4);
-    assert.equal(ofType(out, 'promise')[0]?.decidedThrough, 5);
+    assert.equal(ofType(out, 'promise')[0]?.applied, 5);
   });
 });

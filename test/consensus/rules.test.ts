@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mayAccept, mayPromise } from '../../src/consensus/acceptor.js';
 import { compareBallots, NO_BALLOT, nextBallot } from '../../src/consensus/ballot.js';
-import { quorumSize } from '../../src/consensus/config.js';
+import { quorumSize } from '../../src/consensus/quorum.js';
 import { planAcceptors, type PeerStatus } from '../../src/consensus/membership.js';
 import { A, B, C, D, ballot } from './helpers.js';
 
@@ -60,9 +60,20 @@ describe('planAcceptors', () => {
     assert.deepEqual(planAcceptors({ acceptors: [A, B, C], maxAcceptors: 3, self: A, peers: [silent, peer(C), peer(E)] }), [A, C, E]);
   });
 
+  it('never proposes an empty set: a learner that leads replaces departed acceptors with itself', () => {
+    // Issue 14, item 3: every acceptor the leading learner knows has left, and no other learner is live.
+    assert.deepEqual(planAcceptors({ acceptors: [B, C], maxAcceptors: 3, self: A, peers: [peer(B, { left: true }), peer(C, { left: true })] }), [A]);
+    assert.deepEqual(planAcceptors({ acceptors: [B], maxAcceptors: 3, self: A, peers: [peer(B, { left: true }), peer(D, { alive: false })] }), [A]);
+    // An acceptor that leads keeps itself when everyone else left.
+    assert.deepEqual(planAcceptors({ acceptors: [A, B], maxAcceptors: 3, self: A, peers: [peer(B, { left: true })] }), [A]);
+  });
+
   it('keeps a full healthy set, and never removes the leader itself', () => {
     assert.equal(planAcceptors({ acceptors: [A, B, C], maxAcceptors: 3, self: A, peers: [peer(B), peer(C), peer(D), peer(E), peer(F)] }), undefined);
-    const plan = planAcceptors({ acceptors: [A, B, C, D, E], maxAcceptors: 3, self: A, peers: [peer(B), peer(C, { alive: false }), peer(D), peer(E)] });
-    assert.ok(plan?.includes(A) && plan.length === 3 && !plan.includes(C));
+  });
+
+  it('leaves a set above its own limit as it is (another tab with a larger limit made it), and still replaces in it', () => {
+    assert.equal(planAcceptors({ acceptors: [A, B, C, D, E], maxAcceptors: 3, self: A, peers: [peer(B), peer(C), peer(D), peer(E)] }), undefined);
+    assert.deepEqual(planAcceptors({ acceptors: [A, B, C, D, E], maxAcceptors: 3, self: A, peers: [peer(B), peer(C, { left: true }), peer(D), peer(E), peer(F)] }), [A, B, D, E, F]);
   });
 });

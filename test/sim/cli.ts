@@ -7,7 +7,8 @@
  *   npm run sim -- --mutants             show that the checker catches each planted bug
  *   npm run sim -- --stats               figures: messages per slot, failover ticks, seeds per second
  *
- * Other options: --from N (first seed), --workers N (threads; default: cores, at most 4), --json FILE.
+ * Other options: --from N (first seed), --workers N (threads; default: cores, at most 4), --json FILE,
+ * --skip KIND[,KIND] (ignore violations of these kinds, e.g. `exactly-once`, to look for the others).
  * The last line of a run is `sim: seeds=N decisions=D violations=V stalls=S` (V: seeds that broke a
  * safety property, S: seeds where a proposal was not decided after the faults stopped); the exit code
  * is 1 when V or S is not 0. With --mutants the last line is `mutants: caught=C total=T`.
@@ -28,10 +29,11 @@ interface Args {
   stats: boolean;
   workers: number;
   json: string | undefined;
+  skip: string[] | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 500, from: 1, seed: undefined, trace: false, mutants: false, stats: false, workers: defaultWorkers(), json: undefined };
+  const args: Args = { seeds: 500, from: 1, seed: undefined, trace: false, mutants: false, stats: false, workers: defaultWorkers(), json: undefined, skip: undefined };
   const number = (name: string, raw: string | undefined, min: number): number => {
     const n = Number(raw);
     if (raw === undefined || !Number.isSafeInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}, got ${String(raw)}`);
@@ -45,11 +47,12 @@ function parseArgs(argv: readonly string[]): Args {
       case '--seed': args.seed = number(a, argv[++i], 0); break;
       case '--workers': args.workers = number(a, argv[++i], 1); break;
       case '--json': args.json = argv[++i]; break;
+      case '--skip': args.skip = (argv[++i] ?? '').split(',').filter(Boolean); break;
       case '--trace': args.trace = true; break;
       case '--mutants': args.mutants = true; break;
       case '--stats': args.stats = true; break;
       case '--help': case '-h':
-        console.log('usage: npm run sim -- [--seeds N] [--from N] [--seed N [--trace]] [--mutants] [--stats] [--workers N] [--json FILE]');
+        console.log('usage: npm run sim -- [--seeds N] [--from N] [--seed N [--trace]] [--mutants] [--stats] [--workers N] [--json FILE] [--skip KIND,...]');
         process.exit(0);
         break;
       default: throw new Error(`unknown option ${a} (try --help)`);
@@ -59,14 +62,14 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 /** Prints a failing seed with the end of its trace (replayed with tracing on: runs are deterministic). */
-function report(s: SeedSummary): void {
+function report(s: SeedSummary, skip: readonly string[] | undefined): void {
   console.log(`\nseed ${s.seed} FAILED (${s.scenario})`);
   for (const v of s.violations) console.log(`  violation: ${v}`);
-  if (s.stall !== undefined) console.log(`  stall: ${s.stall}`);
-  const trace = runSeed({ seed: s.seed, trace: true }).trace;
+  if (s.stall !== undefined) console.log(`  stall (${s.stallCause}): ${s.stall}`);
+  const trace = runSeed({ seed: s.seed, trace: true, ...(skip === undefined ? {} : { skip }) }).trace;
   console.log(`  last ${Math.min(40, trace.length)} of ${trace.length} trace lines:`);
   for (const line of trace.slice(-40)) console.log(`    ${line}`);
-  console.log(`  replay: npm run sim -- --seed ${s.seed} --trace`);
+  console.log(`  replay: npm run sim -- --seed ${s.seed} --trace${skip === undefined ? '' : ` --skip ${skip.join(',')}`}`);
 }
 
 function writeJson(path: string, data: unknown): void {
@@ -75,20 +78,29 @@ function writeJson(path: string, data: unknown): void {
   console.log(`wrote ${path}`);
 }
 
+/** Failing seeds printed with their trace; the others get one line. */
+const REPORTED_IN_FULL = 20;
+
 async function runMany(args: Args): Promise<number> {
   const to = args.from + args.seeds;
   let done = 0;
   let lastPrint = 0;
+  let failures = 0;
   const started = performance.now();
   const results = await runSeeds(args.from, to, args.workers, (chunk) => {
     done += chunk.length;
-    for (const s of chunk) if (failed(s)) report(s);
+    for (const s of chunk) {
+      if (!failed(s)) continue;
+      // The first failures in full (with a replayed trace); after that one line each.
+      if (++failures <= REPORTED_IN_FULL) report(s, args.skip);
+      else console.log(`seed ${s.seed} FAILED: ${s.violations[0] ?? `stall (${s.stallCause})`}`);
+    }
     const now = performance.now();
     if (args.seeds >= 2000 && now - lastPrint > 10_000) {
       lastPrint = now;
       console.log(`  ${done}/${args.seeds} seeds, ${Math.round(done / ((now - started) / 1000))} seeds/s`);
     }
-  });
+  }, args.skip);
   const seconds = (performance.now() - started) / 1000;
   const decisions = results.reduce((n, s) => n + s.decisions, 0);
   const violations = results.filter((s) => s.violations.length > 0).length;
@@ -103,16 +115,30 @@ async function runMany(args: Args): Promise<number> {
   if (args.json !== undefined) {
     writeJson(args.json, { seeds: results.length, from: args.from, decisions, violations, stalls, livenessChecked: checked, seconds, seedsPerSecond: results.length / seconds, workers: args.workers });
   }
+  const byKind = countBy(results.flatMap((s) => [...new Set(s.violations.map((v) => v.slice(0, v.indexOf(':'))))]));
+  const byCause = countBy(results.flatMap((s) => (s.stall === undefined ? [] : [s.stallCause ?? 'unknown'])));
+  console.log(`violations by property (seeds): ${format(byKind)}`);
+  console.log(`stalls by cause (seeds): ${format(byCause)}`);
   console.log(`sim: seeds=${results.length} decisions=${decisions} violations=${violations} stalls=${stalls}`);
   return violations + stalls === 0 ? 0 : 1;
 }
 
+function countBy(keys: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return counts;
+}
+
+function format(counts: Map<string, number>): string {
+  return counts.size === 0 ? 'none' : [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
 function runOne(args: Args): number {
-  const r = runSeed({ seed: args.seed as number, trace: args.trace });
+  const r = runSeed({ seed: args.seed as number, trace: args.trace, ...(args.skip === undefined ? {} : { skip: args.skip }) });
   if (args.trace) for (const line of r.trace) console.log(line);
   console.log(`seed ${r.seed}: ${r.scenario}`);
   for (const v of r.violations) console.log(`  violation: ${v}`);
-  if (r.stall !== undefined) console.log(`  stall: ${r.stall}`);
+  if (r.stall !== undefined) console.log(`  stall (${r.stallCause}): ${r.stall}`);
   const violations = r.violations.length > 0 ? 1 : 0;
   const stalls = r.stall === undefined ? 0 : 1;
   console.log(`sim: seeds=1 decisions=${r.decisions} violations=${violations} stalls=${stalls}`);

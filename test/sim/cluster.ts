@@ -12,6 +12,7 @@ import {
   type PaxosNodeOptions,
   type ProposalOutcome,
   type ReadOutcome,
+  toWire,
 } from '../../src/consensus/index.js';
 import { digestMachine, type AppendCommand, type Digest } from './digest-machine.js';
 import { Rng } from './rng.js';
@@ -139,7 +140,8 @@ export class Cluster {
       const s = this.queue.shift() as Sent;
       const target = this.members.get(s.to)?.node;
       if (target === undefined || this.blocked.has(`${s.from}>${s.to}`)) continue;
-      const result = target.step(s.from, s.message);
+      // Through JSON, as on a data channel: what a node sends must survive it.
+      const result = target.step(s.from, JSON.parse(JSON.stringify(toWire(s.message))));
       if (!result.ok) throw new Error(`${s.to} refused a ${s.message.type} from ${s.from}: ${result.reason}`);
       this.flush(s.to);
     }

@@ -2,7 +2,8 @@
  * Planted bugs. Each breaks one rule of the protocol; the simulator's checker must catch every one of
  * them on some seed, which shows that the checks can fail (a checker that never fails proves nothing).
  */
-import { NO_BALLOT, PaxosNode, type AcceptedEntry, type Ballot, type SlotValue, type Storage } from '../../src/consensus/index.js';
+import { NO_BALLOT, PaxosNode, type AcceptedEntry, type Ballot, type ProposedCommand, type SlotValue, type Storage } from '../../src/consensus/index.js';
+import type { ReadRound } from '../../src/consensus/read-only.js';
 import type { AppendCommand, Digest } from './digest-machine.js';
 import type { Mutant, NodeOptions } from './world.js';
 
@@ -37,8 +38,8 @@ const ignoreAccepted: Mutant = {
 };
 
 class DecidesWithoutMajority extends PaxosNode<Digest, AppendCommand> {
-  protected override quorumReached(count: number, acceptors: readonly string[]): boolean {
-    return count >= Math.max(1, Math.floor(acceptors.length / 2));
+  protected override isQuorum(acceptors: readonly string[], voted: (id: string) => boolean): boolean {
+    return acceptors.filter(voted).length >= Math.max(1, Math.floor(acceptors.length / 2));
   }
 }
 
@@ -81,7 +82,7 @@ const learnOnAccept: Mutant = {
 class AcceptsAnyBallot extends PaxosNode<Digest, AppendCommand> {
   override step(from: string, raw: unknown) {
     // The bug: an accept below the promise is taken as a promise of its ballot.
-    const m = raw as { type?: string; ballot?: Ballot };
+    const m = (raw as { m?: unknown } | null)?.m as { type?: string; ballot?: Ballot } | undefined;
     if (m?.type === 'accept' && m.ballot !== undefined) {
       (this as unknown as { promised: Ballot }).promised = m.ballot;
     }
@@ -96,4 +97,40 @@ const breakPromise: Mutant = {
   createNode: (options: NodeOptions): Node => new AcceptsAnyBallot(options),
 };
 
-export const MUTANTS: readonly Mutant[] = [forgetPromise, ignoreAccepted, minorityQuorum, earlyConfig, learnOnAccept, breakPromise];
+class NoDedupe extends PaxosNode<Digest, AppendCommand> {
+  protected override isCopy(_c: ProposedCommand<AppendCommand>): boolean {
+    return false;
+  }
+}
+
+/** Every decided copy of a command takes effect again: a retried command, a value recovered and re-sent. */
+const noDedupe: Mutant = {
+  name: 'no-dedupe',
+  description: 'a learner that applies every copy of a command the room decided again',
+  createNode: (options: NodeOptions): Node => new NoDedupe(options),
+};
+
+class ReadOverNewerConfiguration extends PaxosNode<Digest, AppendCommand> {
+  protected override readConfirmed(_round: ReadRound, acked: (id: string) => boolean): boolean {
+    // The bug: acks counted over the configuration in force now, not the one at the read index.
+    return this.isQuorum(this.log.acceptors, acked);
+  }
+}
+
+/** Issue 14's stale read: a read confirmed by a majority of a configuration newer than its index's. */
+const readOverNewerConfig: Mutant = {
+  name: 'read-newer-config',
+  description: 'a leader that confirms a read over the configuration in force when the acks arrive, not at its index',
+  createNode: (options: NodeOptions): Node => new ReadOverNewerConfiguration(options),
+};
+
+export const MUTANTS: readonly Mutant[] = [
+  forgetPromise,
+  ignoreAccepted,
+  minorityQuorum,
+  earlyConfig,
+  learnOnAccept,
+  breakPromise,
+  noDedupe,
+  readOverNewerConfig,
+];

@@ -14,6 +14,7 @@ export interface SeedSummary {
   readonly decisions: number;
   readonly violations: readonly string[];
   readonly stall: string | undefined;
+  readonly stallCause?: string | undefined;
   readonly livenessChecked: boolean;
   readonly ticks: number;
   readonly messages: number;
@@ -25,11 +26,13 @@ export interface RangeRequest {
   readonly mutant?: string;
   /** Stop at the first failing seed (for mutants). */
   readonly stopAtFailure?: boolean;
+  /** Kinds of violation to ignore. */
+  readonly skip?: readonly string[];
 }
 
 function summarize(r: RunResult): SeedSummary {
-  const { seed, scenario, decisions, violations, stall, livenessChecked, ticks, messages } = r;
-  return { seed, scenario, decisions, violations, stall, livenessChecked, ticks, messages };
+  const { seed, scenario, decisions, violations, stall, stallCause, livenessChecked, ticks, messages } = r;
+  return { seed, scenario, decisions, violations, stall, stallCause, livenessChecked, ticks, messages };
 }
 
 export function failed(s: SeedSummary): boolean {
@@ -42,7 +45,7 @@ export function runRange(req: RangeRequest): SeedSummary[] {
   if (req.mutant !== undefined && mutant === undefined) throw new Error(`unknown mutant ${req.mutant}`);
   const out: SeedSummary[] = [];
   for (let seed = req.from; seed < req.to; seed++) {
-    const s = summarize(runSeed(mutant === undefined ? { seed } : { seed, mutant }));
+    const s = summarize(runSeed({ seed, ...(mutant === undefined ? {} : { mutant }), ...(req.skip === undefined ? {} : { skip: req.skip }) }));
     out.push(s);
     if (req.stopAtFailure && failed(s)) break;
   }
@@ -58,15 +61,17 @@ export async function runSeeds(
   to: number,
   workers: number = defaultWorkers(),
   onChunk?: (results: SeedSummary[]) => void,
+  skip?: readonly string[],
 ): Promise<SeedSummary[]> {
+  const extra = skip === undefined ? {} : { skip };
   if (workers <= 1) {
-    const results = runRange({ from, to });
+    const results = runRange({ from, to, ...extra });
     onChunk?.(results);
     return results;
   }
   const chunk = Math.max(10, Math.min(200, Math.ceil((to - from) / (workers * 8))));
   const ranges: RangeRequest[] = [];
-  for (let s = from; s < to; s += chunk) ranges.push({ from: s, to: Math.min(to, s + chunk) });
+  for (let s = from; s < to; s += chunk) ranges.push({ from: s, to: Math.min(to, s + chunk), ...extra });
   const results: SeedSummary[] = [];
   const pool = Array.from({ length: Math.min(workers, ranges.length) }, () => new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { role: 'sim-worker' } }));
   try {

@@ -1,6 +1,7 @@
 /**
- * The simulator as a test: 2,000 seeds of faults must keep every safety property and stay live once the
- * faults stop, a seed must replay exactly, and every planted bug must be caught.
+ * The simulator as a test: 2,000 seeds of faults must keep every safety property (exactly-once and read
+ * linearizability included) and stay live once the faults stop, a seed must replay exactly, and every
+ * planted bug must be caught.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -11,7 +12,7 @@ import { runSeed } from './world.js';
 const SEEDS = 2000;
 
 describe('simulator', () => {
-  it(`keeps agreement, validity, order, configurations and promises, and stays live, over ${SEEDS} seeds`, async () => {
+  it(`keeps agreement, validity, order, configurations, promises, exactly-once, reads and the schema, and stays live, over ${SEEDS} seeds`, async () => {
     const results = await runSeeds(1, 1 + SEEDS, 2);
     assert.equal(results.length, SEEDS);
     const failures = results.filter(failed);

@@ -1,0 +1,109 @@
+/**
+ * The benchmark's signaling server (bench/lib/bench-server.ts: widget, baselines, benchmark page, demo video)
+ * as a process of its own, so it runs inside a lab host: `nsenter` it into the server's namespace
+ * ({@link startLabServer}). It listens on every address of the host and talks with its owner in JSON lines:
+ * it prints `{"origin": ...}` once listening, answers `{"op":"clock"}` with its clock and `{"op":"sockets"}`
+ * with how many sockets are connected and when sockets connected and disconnected (epoch ms), and exits when
+ * its standard input closes.
+ *
+ *   node --import tsx bench/lib/lab-server.ts ADDRESS [WIDGET]
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Lab } from '../../lab/lab.js';
+import { startBenchServer } from './bench-server.js';
+import { BenchError } from './wait.js';
+
+const SELF = fileURLToPath(import.meta.url);
+/** The server clock: the same one the signaling server serves (server/peer-session.ts). */
+const serverNow = () => performance.timeOrigin + performance.now();
+
+/** A signaling server running in a lab host. */
+export interface LabServer {
+  origin: string;
+  widgetSha256: string;
+  /** One reading of the server's clock and the round trip it took over the pipe, ms. */
+  clock(): Promise<{ now: number; rtt: number }>;
+  /** Sockets connected to the server now, and every connect and disconnect so far (epoch ms). */
+  sockets(): Promise<{ sockets: number; connects: number[]; disconnects: number[] }>;
+  close(): Promise<void>;
+}
+
+/** Starts the benchmark server in lab host `host`. */
+export async function startLabServer(lab: Lab, host: string, widget?: string): Promise<LabServer> {
+  const child: ChildProcess = lab.spawn(host, process.execPath, ['--import', 'tsx', SELF, lab.host(host).address, ...(widget ? [widget] : [])], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const waiting: ((line: Record<string, unknown>) => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      waiting.shift()?.(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      process.stderr.write(`[lab server] ${line}\n`);
+    }
+  });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new BenchError(`the lab's signaling server exited (code ${code})`))));
+  exited.catch(() => undefined);
+  const next = () => Promise.race([new Promise<Record<string, unknown>>((resolve) => waiting.push(resolve)), exited]);
+  const ask = (op: string) => {
+    const answer = next();
+    child.stdin!.write(`${JSON.stringify({ op })}\n`);
+    return answer;
+  };
+  const ready = await next();
+  if (typeof ready.origin !== 'string') throw new BenchError(`the lab's signaling server did not start: ${JSON.stringify(ready)}`);
+  // One question at a time: answers come back in order.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = queue.then(f, f);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    origin: ready.origin,
+    widgetSha256: String(ready.widgetSha256),
+    clock: () =>
+      serial(async () => {
+        const t0 = performance.now();
+        const answer = await ask('clock');
+        return { now: Number(answer.now), rtt: performance.now() - t0 };
+      }),
+    sockets: () =>
+      serial(async () => {
+        const a = await ask('sockets');
+        return { sockets: Number(a.sockets), connects: a.connects as number[], disconnects: a.disconnects as number[] };
+      }),
+    async close() {
+      child.stdin!.end();
+      await Promise.race([new Promise((resolve) => child.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 5000))]);
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const [address, widget] = process.argv.slice(2);
+  if (!address) throw new Error('usage: lab-server.ts ADDRESS [WIDGET]');
+  const server = await startBenchServer(32, widget, { host: '0.0.0.0', originHost: address });
+  const say = (message: unknown) => process.stdout.write(`${JSON.stringify(message)}\n`);
+  const connects: number[] = [];
+  const disconnects: number[] = [];
+  server.io.on('connection', (socket) => {
+    connects.push(serverNow());
+    socket.on('disconnect', () => disconnects.push(serverNow()));
+  });
+  say({ origin: server.origin, widgetSha256: server.widgetSha256 });
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    const op = (JSON.parse(line) as { op?: string }).op;
+    if (op === 'clock') say({ now: serverNow() });
+    else if (op === 'sockets') say({ sockets: server.io.of('/').sockets.size, connects, disconnects });
+    else say({ error: `unknown op ${op}` });
+  });
+  lines.on('close', () => {
+    void server.close().finally(() => process.exit(0));
+  });
+}
+
+if (process.argv[1] === SELF) await main();
