@@ -113,7 +113,7 @@ export class OursDriftController implements DriftController {
   #pendingSeek: { readonly settleUntil: number } | undefined;
   /** Start of the current quiet period (not correcting, at base rate), for learning the trim. */
   #quiet: Measurement | undefined;
-  #lastAt = Number.NEGATIVE_INFINITY;
+  #lastAt = -Infinity;
   #seekLatencyMs: number;
   #trim = 0;
   /** What a rate change sets the video back, seconds (learned; 0 where changes are free). */
@@ -126,11 +126,8 @@ export class OursDriftController implements DriftController {
   constructor(options: Partial<OursDriftOptions> = {}) {
     const o = (this.#o = { ...OURS_DRIFT_DEFAULTS, ...options });
     checkOptions('ours drift controller', o);
-    if (o.minSamples < 1 || o.filterSamples < o.minSamples) {
-      throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples');
-    }
-    if (o.releaseMs > o.engageMs || o.engageMs > o.seekThresholdMs) {
-      throw new RangeError('ours drift controller: need releaseMs <= engageMs <= seekThresholdMs');
+    if (o.minSamples < 1 || o.filterSamples < o.minSamples || o.releaseMs > o.engageMs || o.engageMs > o.seekThresholdMs) {
+      throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples, releaseMs <= engageMs <= seekThresholdMs');
     }
     this.#seekLatencyMs = o.initialSeekLatencyMs;
     this.reset();
@@ -156,8 +153,7 @@ export class OursDriftController implements DriftController {
     this.#engaged = false;
     this.#pendingSeek = undefined;
     this.#quiet = this.#change = undefined;
-    this.#lastRateChangeAt = Number.NEGATIVE_INFINITY;
-    this.#lastSeekAt = Number.NEGATIVE_INFINITY;
+    this.#lastRateChangeAt = this.#lastSeekAt = -Infinity;
   }
 
   update(sample: DriftSample): DriftDecision {
@@ -207,7 +203,7 @@ export class OursDriftController implements DriftController {
         if (!nearlyEqual(sample.currentRate, base) && sample.at - this.#lastRateChangeAt >= o.holdMs) {
           return this.#nudge(sample, base, filtered);
         }
-        return { action: 'none', driftMs };
+        return none(drift);
       }
       this.#engaged = true;
       this.#learnTrim(sample, filtered, base);
@@ -223,16 +219,16 @@ export class OursDriftController implements DriftController {
       this.#engaged = false;
       this.#quiet = { at: filtered.at, drift: drift - cost };
       // Releasing is always applied at once: staying off the base rate would overshoot.
-      return nudged ? this.#nudge(sample, baseNow, filtered) : { action: 'none', driftMs };
+      return nudged ? this.#nudge(sample, baseNow, filtered) : none(drift);
     }
     // Costly changes: one rate for the whole correction.
-    if (cost && nudged) return { action: 'none', driftMs };
+    if (cost && nudged) return none(drift);
     const low = sample.decidedRate * (1 - o.maxNudge);
     const high = sample.decidedRate * (1 + o.maxNudge);
     const target = clamp(baseNow - (sample.decidedRate * off) / (o.horizonMs / 1000), low, high);
     const bigEnough = Math.abs(target - sample.currentRate) >= o.minRateStep * sample.decidedRate;
     if (bigEnough && sample.at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, filtered);
-    return { action: 'none', driftMs };
+    return none(drift);
   }
 
   /** Sets the rate, and keeps what the drift was then, and the slope the new rate sets, to learn its cost. */

@@ -133,6 +133,7 @@ describe('WebKit, Chromium and Firefox in one room (WebKit without WebRTC, throu
     const started = performance.now();
     const phase = (text: string): void => t.diagnostic(`${((performance.now() - started) / 1000).toFixed(1)} s: ${text}`);
     world = await startWorld();
+    phase('server, Chromium, Firefox and Xvfb started');
     const url = `${world.origin}/tab.html?acceptors=3&room=webkit-${Math.random().toString(36).slice(2, 10)}`;
     const all: RoomTab[] = [];
     const latencies: Record<string, number[]> = {};
@@ -143,14 +144,18 @@ describe('WebKit, Chromium and Firefox in one room (WebKit without WebRTC, throu
     const { roomTab: c0 } = await world.openChromium('C0', url);
     all.push(c0);
     await formed([c0], 'C0 founds the room', [c0], 60_000);
+    phase('C0 founded the room');
     const w0 = await world.openWebKit('W0', url);
     all.push(w0);
     t.diagnostic(world.versions);
+    phase('W0 opened');
     await formed([c0, w0], 'W0 joined', [c0]);
+    phase('W0 joined');
     await untilTabs('W0 to become an acceptor', async () => (await w0.snapshot()).role === 'acceptor', all);
     const { roomTab: c1, tab: c1Window } = await world.openChromium('C1', url);
     all.push(c1);
     await formed([c0, w0, c1], 'C1 joined', [c0]);
+    phase('C1 joined');
     await untilTabs('C1 to become an acceptor', async () => (await c1.snapshot()).role === 'acceptor', all);
     const f0 = await world.openFirefox('F0', url);
     all.push(f0);
