@@ -31,11 +31,11 @@ export interface RelayPeer extends SignalPeer {
   /** The signaling server lists it in the room. */
   inRoom: boolean;
   /** Its last signal could not be opened with our secret: not even the relay reaches it. */
-  wrongSecret: boolean;
+  wrongSecret_: boolean;
   /** Pending check of its direct path. */
-  directTimer?: ReturnType<typeof setTimeout> | undefined;
+  directTimer_?: ReturnType<typeof setTimeout> | undefined;
   /** The parts received so far of a frame that came in parts. */
-  parts?: string | undefined;
+  parts_?: string | undefined;
 }
 
 export class MeshRelay {
@@ -58,7 +58,7 @@ export class MeshRelay {
 
   /** Whether messages to `peer` can go through the relay now. */
   usable(peer: RelayPeer): boolean {
-    return peer.relayed && peer.inRoom && !peer.wrongSecret && this.#joined();
+    return peer.relayed && peer.inRoom && !peer.wrongSecret_ && this.#joined();
   }
 
   /** Sends `frame` to `peer` through the relay, in parts if it is long. */
@@ -79,8 +79,8 @@ export class MeshRelay {
    * beyond a message's largest size are dropped (a peer's bug or malice spoils its own frames only).
    */
   receive(peer: RelayPeer, body: RelaySignal): string | undefined {
-    const frame = (peer.parts ?? '') + body.m;
-    peer.parts = body.p && frame.length <= MAX_MESSAGE_BYTES ? frame : undefined;
+    const frame = (peer.parts_ ?? '') + body.m;
+    peer.parts_ = body.p && frame.length <= MAX_MESSAGE_BYTES ? frame : undefined;
     return body.p ? undefined : frame;
   }
 
@@ -89,9 +89,9 @@ export class MeshRelay {
    * check again twice as late. `stillWatched()` ends the watch (the link was replaced).
    */
   watchDirect(peer: RelayPeer, delay: number, stillWatched: () => boolean, isOpen: () => boolean, fallBack: () => void): void {
-    clearTimeout(peer.directTimer);
-    peer.directTimer = setTimeout(() => {
-      peer.directTimer = undefined;
+    clearTimeout(peer.directTimer_);
+    peer.directTimer_ = setTimeout(() => {
+      peer.directTimer_ = undefined;
       if (!stillWatched() || isOpen()) return;
       fallBack();
       if (stillWatched()) this.watchDirect(peer, Math.min(delay * 2, MAX_DIRECT_RETRY_MS), stillWatched, isOpen, fallBack);

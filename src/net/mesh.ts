@@ -118,17 +118,17 @@ export interface MeshStats {
 
 interface PeerEntry extends RelayPeer {
   link?: PeerLink | undefined;
-  reported: string; // last emitted peer-state, to emit only on change
-  reachable: boolean;
-  recreateTimer?: ReturnType<typeof setTimeout> | undefined;
-  recreate: Backoff;
+  reported_: string; // last emitted peer-state, to emit only on change
+  reachable_: boolean;
+  recreateTimer_?: ReturnType<typeof setTimeout> | undefined;
+  recreate_: Backoff;
   /** Links made in a row that never opened; past a few, stop until something changes. */
-  failedLinks: number;
-  openedAt: number;
+  failedLinks_: number;
+  openedAt_: number;
   /** The RTT of its last link, reported until the current one has measured its own. */
   rtt?: number | undefined;
   /** It said it has no WebRTC (a `relay` frame): reached through the relay only, no link is made. */
-  noRtc?: boolean;
+  noRtc_?: boolean;
 }
 
 const MAX_FAILED_LINKS = 3;
@@ -298,14 +298,14 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       id,
       relayed: false,
       inRoom: true,
-      reported: '',
-      reachable: false,
-      recreate: new Backoff({ initialMs: 1_000, maxMs: 60_000 }),
-      failedLinks: 0,
-      openedAt: 0,
-      inbound: Promise.resolve(),
-      outbound: Promise.resolve(),
-      wrongSecret: false,
+      reported_: '',
+      reachable_: false,
+      recreate_: new Backoff({ initialMs: 1_000, maxMs: 60_000 }),
+      failedLinks_: 0,
+      openedAt_: 0,
+      inbound_: Promise.resolve(),
+      outbound_: Promise.resolve(),
+      wrongSecret_: false,
     };
     this.#entries.set(id, e);
     this.#makeLink(e);
@@ -316,8 +316,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#dropLink(e);
     this.#clearTimers(e);
     this.#entries.delete(e.id);
-    if (e.reachable) this.emit('peer-close', { peer: e.id, reason });
-    e.reachable = false;
+    if (e.reachable_) this.emit('peer-close', { peer: e.id, reason });
+    e.reachable_ = false;
     this.emit('peer-state', { ...this.#info(e), connected: false });
   }
 
@@ -326,10 +326,10 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   #makeLink(e: PeerEntry): PeerLink | undefined {
     if (this.#closed) return undefined;
-    clearTimeout(e.recreateTimer);
-    e.recreateTimer = undefined;
+    clearTimeout(e.recreateTimer_);
+    e.recreateTimer_ = undefined;
     this.#dropLink(e);
-    if (!this.#rtc || e.noRtc) {
+    if (!this.#rtc || e.noRtc_) {
       // No link can exist: tell the peer when WebRTC is what this side lacks, so that it relays too.
       if (!this.#rtc) this.#relay.send(e, RELAY_FRAME);
       this.#fallBackToRelay(e);
@@ -338,8 +338,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const decision = this.#budget.acquire();
     if (!decision.ok) {
       if (decision.reason === 'rate') {
-        e.recreateTimer = setTimeout(() => {
-          e.recreateTimer = undefined;
+        e.recreateTimer_ = setTimeout(() => {
+          e.recreateTimer_ = undefined;
           if (!e.link && this.#entries.get(e.id) === e) this.#makeLink(e);
         }, decision.retryInMs);
       } else if (!this.#budgetReported) {
@@ -391,10 +391,10 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   #onLinkOpen(e: PeerEntry, link: PeerLink): void {
     if (e.link !== link) return;
-    clearTimeout(e.directTimer);
-    e.directTimer = undefined;
-    e.openedAt = Date.now();
-    e.failedLinks = 0;
+    clearTimeout(e.directTimer_);
+    e.directTimer_ = undefined;
+    e.openedAt_ = Date.now();
+    e.failedLinks_ = 0;
     e.relayed = false;
     this.#update(e);
     void link.refreshRtt();
@@ -409,11 +409,11 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   #onLinkDead(e: PeerEntry, link: PeerLink, _reason: LinkDeathReason): void {
     if (e.link !== link) return;
-    const wasStable = link.everOpened && Date.now() - e.openedAt > STABLE_LINK_MS;
-    if (!link.everOpened) e.failedLinks += 1;
+    const wasStable = link.everOpened && Date.now() - e.openedAt_ > STABLE_LINK_MS;
+    if (!link.everOpened) e.failedLinks_ += 1;
     this.#dropLink(e);
     if (!e.inRoom) return this.#removeEntry(e, 'left');
-    if (wasStable) e.recreate.reset();
+    if (wasStable) e.recreate_.reset();
     this.#fallBackToRelay(e);
     this.#reconnectSoon(e, false);
   }
@@ -425,19 +425,19 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   #reconnectSoon(e: PeerEntry, fresh: boolean): void {
     if (this.#closed || this.#entries.get(e.id) !== e) return;
     if (fresh) {
-      e.failedLinks = 0;
-      e.recreate.reset();
+      e.failedLinks_ = 0;
+      e.recreate_.reset();
       if (e.link && !e.link.open) {
         e.link.restartIce(); // reuse the connection first
         return;
       }
     }
-    if (e.link || e.recreateTimer !== undefined) return;
-    if (e.failedLinks >= MAX_FAILED_LINKS) return; // wait for something to change (see class comment)
-    e.recreateTimer = setTimeout(() => {
-      e.recreateTimer = undefined;
+    if (e.link || e.recreateTimer_ !== undefined) return;
+    if (e.failedLinks_ >= MAX_FAILED_LINKS) return; // wait for something to change (see class comment)
+    e.recreateTimer_ = setTimeout(() => {
+      e.recreateTimer_ = undefined;
       if (!e.link && this.#entries.get(e.id) === e && e.inRoom) this.#makeLink(e);
-    }, e.recreate.next());
+    }, e.recreate_.next());
   }
 
   /** Re-kicks every link that is down (network back online, tab visible again). */
@@ -465,15 +465,15 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#signals.receive(e, data, () => !this.#closed && this.#entries.get(from) === e, async (result) => {
       if (!result.ok) {
         this.#counters.badSignals += 1;
-        if (result.reason === 'wrong-secret' && !e.wrongSecret) {
-          e.wrongSecret = true;
+        if (result.reason === 'wrong-secret' && !e.wrongSecret_) {
+          e.wrongSecret_ = true;
           this.#update(e, 'wrong-secret');
           this.emit('error', { error: new MeshError('wrong-secret', result.error.message, from) });
         }
         return;
       }
-      if (e.wrongSecret) {
-        e.wrongSecret = false;
+      if (e.wrongSecret_) {
+        e.wrongSecret_ = false;
         this.#update(e);
       }
       await this.#onBody(e, result.body);
@@ -497,7 +497,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
         this.#counters.staleSignals += 1; // meant for a connection of ours that is gone
         return;
       case 'new':
-        e.failedLinks = 0;
+        e.failedLinks_ = 0;
         link = this.#makeLink(e);
         break;
       case 'replace':
@@ -528,7 +528,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (r.frame.kind === 'relay') {
       // The peer has no WebRTC: drop the link to it and relay from now on (never answered, or two tabs
       // without WebRTC would echo it).
-      e.noRtc = true;
+      e.noRtc_ = true;
       this.#clearTimers(e);
       this.#dropLink(e);
       this.#fallBackToRelay(e);
@@ -557,14 +557,14 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   #update(e: PeerEntry, closeReason = 'unreachable'): void {
     if (this.#entries.get(e.id) !== e) return;
     const info = this.#info(e);
-    if (info.connected !== e.reachable) {
-      e.reachable = info.connected;
+    if (info.connected !== e.reachable_) {
+      e.reachable_ = info.connected;
       if (info.connected) this.emit('peer-open', { peer: e.id, relayed: info.relayed });
       else this.emit('peer-close', { peer: e.id, reason: closeReason });
     }
     const key = `${info.connected}|${info.relayed}|${info.inRoom}`;
-    if (key !== e.reported) {
-      e.reported = key;
+    if (key !== e.reported_) {
+      e.reported_ = key;
       this.emit('peer-state', info);
     }
   }
@@ -579,8 +579,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   #clearTimers(e: PeerEntry): void {
-    clearTimeout(e.directTimer);
-    clearTimeout(e.recreateTimer);
-    e.directTimer = e.recreateTimer = undefined;
+    clearTimeout(e.directTimer_);
+    clearTimeout(e.recreateTimer_);
+    e.directTimer_ = e.recreateTimer_ = undefined;
   }
 }

@@ -291,9 +291,9 @@ export async function decide(
 /**
  * Waits until every tab plays in step for {@link HOLD_MS}: each within {@link TIMELINE_TOLERANCE_MS} of the
  * decided timeline, and any two within {@link SPREAD_TOLERANCE_MS} of each other. Resolves with the largest
- * spread seen over that hold, ms, and the last offsets.
+ * spread seen over that hold, ms, the last offsets, and every tab's offsets read over the hold (`heldMs[i]`).
  */
-export async function inStep(tabs: RoomTab[], what: string): Promise<{ spreadMs: number; offsetsMs: number[] }> {
+export async function inStep(tabs: RoomTab[], what: string): Promise<{ spreadMs: number; offsetsMs: number[]; heldMs: number[][] }> {
   const run = await untilTabsSteady(
     `${what}: every video playing within ${TIMELINE_TOLERANCE_MS} ms of the timeline and within ${SPREAD_TOLERANCE_MS} ms of each other`,
     async () => {
@@ -309,7 +309,7 @@ export async function inStep(tabs: RoomTab[], what: string): Promise<{ spreadMs:
     HOLD_MS,
     IN_STEP_TIMEOUT_MS,
   );
-  return { spreadMs: Math.max(...run.map((r) => r.spread)), offsetsMs: run.at(-1)!.offsets };
+  return { spreadMs: Math.max(...run.map((r) => r.spread)), offsetsMs: run.at(-1)!.offsets, heldMs: tabs.map((_, i) => run.map((r) => r.offsets[i]!)) };
 }
 
 /** The `paxos-error` and `paxos-autoplay-blocked` events a tab fired, one line each. */

@@ -139,6 +139,9 @@ describe('WebKit, Chromium and Firefox in one room (WebKit without WebRTC, throu
     const latencies: Record<string, number[]> = {};
     const webkitOffsets: number[] = [];
     const spreads: number[] = [];
+    /** For bench/webkit.ts: every command's decision time, and every offset read while the videos held in step. */
+    const decisions: { from: string; leader: string; ms: number }[] = [];
+    const held: Record<string, number[]> = {};
 
     // ---- 1. C0 founds; W0 and C1 join as acceptors, F0 as a learner ----
     const { roomTab: c0 } = await world.openChromium('C0', url);
@@ -174,9 +177,12 @@ describe('WebKit, Chromium and Firefox in one room (WebKit without WebRTC, throu
     const step = async (from: RoomTab, name: CommandName, arg?: number, check = true): Promise<RoomTab | undefined> => {
       const { state, leader, ms } = await decide(room, from, name, arg);
       (latencies[from.browser] ??= []).push(ms);
+      decisions.push({ from: from.browser, leader: leader?.browser ?? '?', ms });
       let tail = '';
       if (!state.paused && check) {
-        const { spreadMs, offsetsMs } = await inStep(room.filter((x) => !x.closed), `after ${name}(${arg ?? ''}) from ${from.name}`);
+        const live = room.filter((x) => !x.closed);
+        const { spreadMs, offsetsMs, heldMs } = await inStep(live, `after ${name}(${arg ?? ''}) from ${from.name}`);
+        live.forEach((x, i) => (held[x.browser] ??= []).push(...heldMs[i]!));
         spreads.push(spreadMs);
         webkitOffsets.push(offsetsMs[room.indexOf(w0)]!);
         tail = `; in step: spread at most ${spreadMs.toFixed(1)} ms over 2 s, offsets ${offsetsMs.map((o, i) => `${room[i]!.label} ${o.toFixed(1)}`).join(', ')} ms`;
@@ -229,5 +235,7 @@ describe('WebKit, Chromium and Firefox in one room (WebKit without WebRTC, throu
     );
     const live = all.filter((x) => !x.closed);
     t.diagnostic(`drift corrections (paxos-sync): ${describeCorrections(live, await Promise.all(live.map((x) => x.corrections())))}`);
+    // One line for the benchmark that runs this test (bench/webkit.ts): performance figures come from it.
+    t.diagnostic(`figures ${JSON.stringify({ versions: world.versions, decisions, heldOffsetsMs: held })}`);
   });
 });
