@@ -84,7 +84,9 @@ describe('closed loop: ours, as the element ships it (its defaults)', () => {
         const steps = runClosedLoop(controller, { seed, initialDriftMs, rateStallMs: 25, rateStallJitterMs: 10 });
         assert.ok(Math.abs(controller.rateChangeCostMs - 25) <= 10, `${label}: learned a cost of ${controller.rateChangeCostMs} ms, true 25±10`);
         const steady = summarize(steps, FRAME_MS, 10_000);
-        assert.ok(steady.maxAbsDriftMs <= 2 * FRAME_MS, `${label}: max ${steady.maxAbsDriftMs} ms`);
+        // Within the dead band of costly corrections (the cost, at most 40 ms), mostly within two frames.
+        assert.ok(steady.maxAbsDriftMs <= 40, `${label}: max ${steady.maxAbsDriftMs} ms`);
+        assert.ok(steady.p95AbsDriftMs <= 2 * FRAME_MS, `${label}: p95 ${steady.p95AbsDriftMs} ms`);
         assert.ok(steady.nudges <= 10, `${label}: ${steady.nudges} rate changes in 50 s`);
         assert.equal(steady.seeks, 0, `${label}: seeks`);
       }
