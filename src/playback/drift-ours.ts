@@ -20,10 +20,10 @@
  * 5. Learn what a rate change costs. WebKit's GStreamer ports (WebKitGTK, WPE) apply a new playbackRate by a
  *    flushing seek: the picture freezes 12-40 ms and the video falls that far behind, at every change.
  *    Nudged every 250 ms as above, such a video never catches up (it settled 45-100 ms behind). So each
- *    change is checked against where the drift should be without it, and a cost beyond `engageMs` changes
- *    the corrections: they start only beyond the cost, take one rate for the whole correction, count the
- *    freeze of the change that starts them, and end at a drift of +cost, which the closing change's own
- *    freeze brings back to zero.
+ *    change is checked against where the drift should be without it, and a cost beyond three `engageMs`
+ *    (at most 40 ms is believed) changes the corrections: they start only beyond the cost, take one rate for
+ *    the whole correction, and end at a drift of +cost, which the closing change's own freeze brings back
+ *    to zero. On Chromium and Firefox changes cost nothing measurable, and rules 1-4 act alone.
  *
  * The defaults are what the element ships (element/drift-presets.ts creates the controller with none
  * changed), so the closed-loop tests (test/playback/drift-closed-loop.test.ts) run the shipped tuning. The
