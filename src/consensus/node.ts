@@ -94,7 +94,7 @@ export class PaxosNode<S, C> {
   #leaderBallot: Ballot | undefined;
   #leaderSince = 0;
   /** Tick this node last heard a leader (its heartbeat, accept or decide): the pre-vote's lease. */
-  #leaderHeard = Number.NEGATIVE_INFINITY;
+  #leaderHeard = -Infinity;
   #electionElapsed = 0;
   #electionTimeout: number;
   #heartbeatElapsed = 0;

@@ -70,7 +70,8 @@ export class ElementView {
     const status = s._status;
     bar.dataset['status'] = status;
     this.#label.data = STATUS_LABELS[status];
-    const peers = `${s._peerCount} peer${s._peerCount === 1 ? '' : 's'}`;
+    // Without WebRTC every peer is reached through the signaling server's relay (net/mesh.ts): say so.
+    const peers = `${s._peerCount} peer${s._peerCount === 1 ? '' : 's'}${typeof RTCPeerConnection == 'function' ? '' : ' via the server (no WebRTC)'}`;
     const drift = status === 'synced' ? ` · drift ${Math.round(s._drift)} ms` : '';
     this.#detail.textContent = status === 'error' ? s._errorMessage : `${peers} · ${s._role}${drift}`;
 

@@ -18,8 +18,8 @@ import type { SignalingClient } from './signaling-client.js';
 /** The part of {@link SignalingClient} the mesh uses. */
 export type MeshSignaling = Pick<SignalingClient, 'on' | 'signal' | 'joined' | 'peers' | 'iceServers'>;
 
-/** A frame relayed through the server (see mesh-relay.ts). */
-export type RelaySignal = { k: 'relay'; m: string };
+/** A frame, or a part of one (`p`: more parts follow), relayed through the server (see mesh-relay.ts). */
+export type RelaySignal = { k: 'relay'; m: string; p?: 1 | undefined };
 
 /** A link's incarnation ids: its own, and the remote one's once known. */
 export interface LinkIds {
@@ -30,8 +30,8 @@ export interface LinkIds {
 /** What signals keep per peer: one chain each way, so that everything is sent and handled in order. */
 export interface SignalPeer {
   readonly id: string;
-  inbound: Promise<void>;
-  outbound: Promise<void>;
+  inbound_: Promise<void>;
+  outbound_: Promise<void>;
 }
 
 /** Where a description or candidate from a peer belongs, given our current link to it. */
@@ -73,7 +73,7 @@ export class MeshSignals {
    * connected, too large) is reported as `signal-failed`.
    */
   send(peer: SignalPeer, signal: LinkSignal | RelaySignal, sender: () => LinkIds | null | undefined): void {
-    peer.outbound = peer.outbound.then(async () => {
+    peer.outbound_ = peer.outbound_.then(async () => {
       const link = sender();
       if (link === null) return;
       const body = { ...signal, s: link?.localId ?? this.#relayLinkId, ...(link?.remoteId ? { r: link.remoteId } : {}) } as SignalBody;
@@ -92,7 +92,7 @@ export class MeshSignals {
    * (while `live()` still holds: the peer may have been dropped meanwhile).
    */
   receive(peer: SignalPeer, data: unknown, live: () => boolean, handle: (result: UnwrapResult) => Promise<void> | void): void {
-    peer.inbound = peer.inbound.then(async () => {
+    peer.inbound_ = peer.inbound_.then(async () => {
       if (!live()) return;
       await handle(await (await this.#envelope).unwrap(peer.id, data));
     }, () => undefined);

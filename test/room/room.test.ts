@@ -227,12 +227,12 @@ describe('Room', () => {
     const a = makeRoom(hub);
     await a.room.start();
     hub.meshOf(a.room.id).error(new MeshError('wrong-secret', 'the secrets differ', 'x'));
-    hub.meshOf(a.room.id).error(new MeshError('relay-too-large', 'too large', 'x'));
+    hub.meshOf(a.room.id).error(new MeshError('signal-failed', 'not sent', 'x'));
     assert.deepEqual(
       a.events.filter((x) => x.name === 'error').map((x) => x.detail),
       [
         { code: 'wrong-secret', message: 'the secrets differ' },
-        { code: 'protocol', message: 'too large' },
+        { code: 'protocol', message: 'not sent' },
       ],
     );
   });
