@@ -9,7 +9,8 @@
  * or the `<video>`: the element listens to `state` and asks for proposals. The network comes in through a
  * {@link RoomTransport} (the real one by default), so the room can be tested on its own.
  */
-import { PaxosNode, summarizeMessage, toWire, type Message, type NodeEvent, type Output, type Role } from '../consensus/index.js';
+import { PaxosNode, summarizeMessage, type Message, type NodeEvent, type Output, type Role } from '../consensus/index.js';
+import { compareHistories, historyOf, newHistory, seal } from './history.js';
 import { type RoomMesh, type RoomTransport, webRtcTransport } from './room-transport.js';
 import type { SignalingError } from '../net/signaling-error.js';
 import { SharedClock, type SharedClockOptions } from '../playback/shared-clock.js';
@@ -82,6 +83,13 @@ export class Room {
   readonly #transport: RoomTransport;
   #mesh: RoomMesh | undefined;
   #node: PaxosNode<VideoState, VideoCommand> | undefined;
+  #store: SessionStore<VideoState, VideoCommand> | undefined;
+  /** The last slot decided in this tab's history as far as it knows (its own, or what its peers say). */
+  #height = -1;
+  /** Other histories met and reported (history.ts). */
+  readonly #met = new Set<string>();
+  /** Messages of other histories (and envelopes with malformed history fields) refused. */
+  #foreign = 0;
   #state: VideoState = initialVideoState();
   #known = false;
   #status: RoomStatus = 'connecting';
@@ -128,6 +136,10 @@ export class Room {
   get leader(): string | null {
     return this.#leader;
   }
+  /** The id of the history this node is in (history.ts); undefined while it has heard nobody. */
+  get history(): string | undefined {
+    return this.#store?.history;
+  }
   /**
    * Whether the shared clock is good enough to play by: it has settled (`SharedClock.settled`), or the
    * tab has waited {@link CLOCK_WAIT_MS} for it (then the best estimate so far, or the local clock, is used:
@@ -155,11 +167,11 @@ export class Room {
       rtt: p.rtt,
     }));
   }
-  /** Slots applied, and malformed messages dropped (from peers, the node, and the server). */
+  /** Slots applied, and messages dropped: malformed (from peers, the node, and the server) or of another history. */
   get counters(): { decisions: number; rejected: number } {
     return {
       decisions: this.#decisions,
-      rejected: (this.#node?.stats.rejected ?? 0) + (this.#mesh?.stats.malformed ?? 0) + this.#transport.signaling.invalid.total,
+      rejected: (this.#node?.stats.rejected ?? 0) + (this.#mesh?.stats.malformed ?? 0) + this.#transport.signaling.invalid.total + this.#foreign,
     };
   }
 
@@ -191,9 +203,10 @@ export class Room {
         this.#flush();
       }),
     );
+    const store = (this.#store = new SessionStore(this.#o.storage, this.#o.room, this.id, videoStateMachine));
     let peers: string[];
     try {
-      peers = await s.join(this.#o.room, this.id, this.#o.token);
+      peers = await s.join(this.#o.room, this.id, this.#o.token, store.history);
     } catch (error) {
       throw signalingError(error as SignalingError, this.#o.signalingUrl);
     }
@@ -203,23 +216,14 @@ export class Room {
   }
 
   #startNode(peers: string[]): void {
-    const store = new SessionStore(this.#o.storage, this.#o.room, this.id, videoStateMachine);
+    const store = this.#store!;
     const stored = store.load();
     if (store.discarded) this.#report('protocol', `stored consensus state dropped: ${store.discarded}`);
-    // The first node of an empty room founds it; any other joins as a learner and catches up.
-    const bootstrap = !stored && peers.length === 0 ? [this.id] : undefined;
-    const node = new PaxosNode<VideoState, VideoCommand>({
-      id: this.id,
-      stateMachine: videoStateMachine,
-      storage: store,
-      random: Math.random,
-      maxAcceptors: this.#o.maxAcceptors,
-      proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / (this.#o.tickMs ?? DEFAULT_TICK_MS)),
-      eligible: globalThis.document?.visibilityState !== 'hidden',
-      ...(bootstrap ? { bootstrap } : {}),
-    });
-    this.#node = node;
-    for (const p of peers) node.peerJoined(p);
+    // The first node of an empty room founds a history (explicitly: see history.ts for why that is safe);
+    // any other joins as a learner and catches up.
+    const found = !stored && peers.length === 0;
+    if (found) this.#enter(newHistory(this.#clock.now()), 'founded');
+    this.#newNode(peers, found);
 
     const mesh = this.#transport.mesh({
       selfId: this.id,
@@ -231,23 +235,81 @@ export class Room {
     this.#unsubscribe.push(
       mesh.on('message', ({ from, data }) => this.#onMessage(from, data)),
       mesh.on('peer-open', ({ peer }) => {
-        node.peerReachable(peer, true);
+        this.#node!.peerReachable(peer, true);
         this.#flush();
       }),
       mesh.on('peer-close', ({ peer }) => {
-        node.peerReachable(peer, false);
+        this.#node!.peerReachable(peer, false);
         this.#flush();
       }),
       mesh.on('peer-state', () => this.#updateStatus()),
       mesh.on('error', ({ error }) => this.#report(meshErrorCode(error.code), error.message)),
     );
     this.#tickTimer = setInterval(() => {
-      node.tick();
+      this.#node!.tick();
       this.#flush();
     }, this.#o.tickMs ?? DEFAULT_TICK_MS);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
     // The first drain reports the state the node starts from: founded, or recovered from storage.
     this.#flush();
+  }
+
+  /** A consensus node in this tab's history: its founder, or a learner that recovers or catches up. */
+  #newNode(peers: readonly string[], found?: boolean): void {
+    const node = new PaxosNode<VideoState, VideoCommand>({
+      id: this.id,
+      stateMachine: videoStateMachine,
+      storage: this.#store!,
+      random: Math.random,
+      maxAcceptors: this.#o.maxAcceptors,
+      proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / (this.#o.tickMs ?? DEFAULT_TICK_MS)),
+      eligible: globalThis.document?.visibilityState !== 'hidden',
+      ...(found ? { bootstrap: [this.id] } : {}),
+    });
+    this.#node = node;
+    for (const p of peers) node.peerJoined(p);
+  }
+
+  /** Enters history `h` (durably, and in the signaling server's records on the next join). */
+  #enter(h: string, reason: RoomEvents['history']['reason'], other?: string): void {
+    this.#store!.history = h;
+    this.#transport.signaling.history = h;
+    this.#emit('history', { history: h, reason, ...(other ? { other } : {}) });
+  }
+
+  /**
+   * A message of history `other`, whose sender has applied slot `applied`, reached this tab: the meeting
+   * rule (history.ts) says which history stays. If it is the other, this tab leaves its own (its state
+   * stays stored under the old history, see session-store.ts) and joins the winner as a new learner, which
+   * catches up like any joining tab; its pending proposals and reads fail.
+   */
+  #meet(other: string, applied: number): void {
+    const node = this.#node!;
+    const mine = this.#store!.history!;
+    this.#height = Math.max(this.#height, node.applied);
+    if (compareHistories({ id: other, applied }, { id: mine, applied: this.#height }) <= 0) {
+      if (!this.#met.has(other)) this.#emit('history', { history: mine, reason: 'met', other });
+      this.#met.add(other);
+      return;
+    }
+    this.#settle(new RoomError('not-connected', 'this tab joined another history of the room'));
+    this.#enter(other, 'absorbed', mine);
+    this.#height = applied;
+    this.#known = this.#quorumLost = false;
+    this.#leader = null;
+    this.#acceptors = [];
+    const peers = this.#mesh!.peers();
+    this.#newNode(peers.map((p) => p.id));
+    for (const p of peers) this.#node!.peerReachable(p.id, p.connected);
+    this.#updateStatus();
+  }
+
+  /** Fails every pending proposal and read with `error`. */
+  #settle(error: RoomError): void {
+    for (const p of this.#proposals.values()) p.reject(error);
+    for (const r of this.#reads.values()) r.reject(error);
+    this.#proposals.clear();
+    this.#reads.clear();
   }
 
   /** Leaves the room: tells the peers (so the configuration drops this node) and stops every timer. */
@@ -259,11 +321,7 @@ export class Room {
     clearTimeout(this.#clockWaitTimer);
     globalThis.document?.removeEventListener('visibilitychange', this.#onVisibility);
     for (const off of this.#unsubscribe) off();
-    const gone = new RoomError('not-connected', 'the element left the room');
-    for (const p of this.#proposals.values()) p.reject(gone);
-    for (const r of this.#reads.values()) r.reject(gone);
-    this.#proposals.clear();
-    this.#reads.clear();
+    this.#settle(new RoomError('not-connected', 'the element left the room'));
     this.#mesh?.close();
     this.#transport.signaling.leave();
     this.#transport.signaling.close();
@@ -305,8 +363,22 @@ export class Room {
   // ---- the host loop ----------------------------------------------------------------------------------
 
   #onMessage(from: string, data: unknown): void {
+    if (!this.#node || this.#closed) return;
+    // The history first: a message of another history never reaches the node (history.ts).
+    const w = historyOf(data);
+    const mine = this.#store!.history;
+    if (w?.h && w.h !== mine) {
+      // A tab with no history yet takes the first it hears (it has no state to lose).
+      if (mine) {
+        this.#foreign++;
+        this.#meet(w.h, w.a);
+        return this.#flush();
+      }
+      this.#enter(w.h, 'joined');
+    }
+    if (!w) return void this.#foreign++;
+    if (w.h) this.#height = Math.max(this.#height, w.a);
     const node = this.#node;
-    if (!node || this.#closed) return;
     const result = node.step(from, data);
     if (result.ok) {
       this.#reportMessage('receive', from, this.id, result.message);
@@ -328,7 +400,7 @@ export class Room {
     }
     for (const event of out.events) this.#onNodeEvent(event);
     for (const { to, message } of out.messages) {
-      this.#mesh?.send(to, toWire(message));
+      this.#mesh?.send(to, seal(message, this.#store!.history, node.applied));
       this.#reportMessage('send', this.id, to, message);
     }
     for (const entry of out.applied) {

@@ -1,0 +1,56 @@
+/**
+ * A room's history: which founding a tab's consensus state descends from. A tab founds a history when it
+ * has no stored state and the server lists no peers; a tab that cannot yet see the room that exists (the
+ * server restarted under it, two first joins on two server processes) founds a second one under the same
+ * name. So every protocol message carries its history's id, tabs of different histories never mix their
+ * messages (the core never sees a foreign one), and when two histories meet {@link compareHistories} picks
+ * the one that absorbs the other's tabs: they leave theirs and join the winner as learners.
+ *
+ * The id is made here, by the founder, not in the pure consensus core: the founding time (shared-clock ms,
+ * base 36), a dot, and a random part, e.g. `mf3k2x1c.1x9q7h0v2d`.
+ */
+import { PROTOCOL_VERSION, type Message } from '../consensus/index.js';
+import { LIMITS } from '../net/signaling-protocol.js';
+
+/** The form of a history id (the server checks the one a join carries against the same). */
+export const HISTORY_PATTERN = LIMITS.historyPattern;
+
+/** A new history id, founded at `now` (shared-clock ms). */
+export function newHistory(now: number): string {
+  const r = crypto.getRandomValues(new Uint32Array(2));
+  return `${Math.max(0, Math.floor(now)).toString(36)}.${r[0]!.toString(36)}${r[1]!.toString(36)}`;
+}
+
+/** A history as the meeting rule weighs it: its id, and the last slot decided in it as far as a tab knows. */
+export interface HistoryWeight {
+  readonly id: string;
+  readonly applied: number;
+}
+
+/**
+ * The meeting rule: positive when `a` wins over `b`. The history with more decided slots wins (the room
+ * that has been playing, not a tab that just founded), then the older founding, then the smaller id: every
+ * tab that weighs the same two histories picks the same one.
+ */
+export function compareHistories(a: HistoryWeight, b: HistoryWeight): number {
+  return a.applied - b.applied || parseInt(b.id, 36) - parseInt(a.id, 36) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/**
+ * A protocol message on the wire (protocol version 3): the core's envelope `{v, m}` with the sender's
+ * history `h` (absent while a joining tab has none yet) and the last slot it applied, `a`.
+ */
+export const seal = (m: Message<unknown, unknown>, h: string | undefined, a: number) => ({ v: PROTOCOL_VERSION, h, a, m });
+
+/**
+ * The history fields of an envelope from a peer: `{h, a}`, or undefined when they are malformed (a
+ * history id of the wrong form, a slot that is not one). An envelope of another version is left to the
+ * core, which refuses it with the reason `protocol version`.
+ */
+export function historyOf(raw: unknown): { h?: string; a: number } | undefined {
+  const { v, h, a } = (raw ?? {}) as { v?: unknown; h?: unknown; a?: unknown };
+  if (v !== PROTOCOL_VERSION) return { a: -1 };
+  return (h === undefined || (typeof h === 'string' && HISTORY_PATTERN.test(h))) && Number.isSafeInteger(a) && (a as number) >= -1
+    ? { h: h as string | undefined, a: a as number }
+    : undefined;
+}
