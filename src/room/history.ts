@@ -38,19 +38,19 @@ export function compareHistories(a: HistoryWeight, b: HistoryWeight): number {
 
 /**
  * A protocol message on the wire (protocol version 3): the core's envelope `{v, m}` with the sender's
- * history `h` (absent while a joining tab has none yet) and the last slot it applied, `a`.
+ * history `h` (null while a joining tab has none yet) and the last slot it applied, `a`.
  */
-export const seal = (m: Message<unknown, unknown>, h: string | undefined, a: number) => ({ v: PROTOCOL_VERSION, h, a, m });
+export const seal = (m: Message<unknown, unknown>, h: string | undefined, a: number) => ({ v: PROTOCOL_VERSION, h: h ?? null, a, m });
 
 /**
  * The history fields of an envelope from a peer: `{h, a}`, or undefined when they are malformed (a
  * history id of the wrong form, a slot that is not one). An envelope of another version is left to the
  * core, which refuses it with the reason `protocol version`.
  */
-export function historyOf(raw: unknown): { h?: string; a: number } | undefined {
+export function historyOf(raw: unknown): { h: string | null; a: number } | undefined {
   const { v, h, a } = (raw ?? {}) as { v?: unknown; h?: unknown; a?: unknown };
-  if (v !== PROTOCOL_VERSION) return { a: -1 };
-  return (h === undefined || (typeof h === 'string' && HISTORY_PATTERN.test(h))) && Number.isSafeInteger(a) && (a as number) >= -1
-    ? { h: h as string | undefined, a: a as number }
+  if (v !== PROTOCOL_VERSION) return { h: null, a: -1 };
+  return (h === null || (typeof h === 'string' && HISTORY_PATTERN.test(h))) && Number.isSafeInteger(a) && (a as number) >= -1
+    ? { h: h as string | null, a: a as number }
     : undefined;
 }
