@@ -142,9 +142,6 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   }
 
   /** The room history this node is in (src/room/history.ts), sent with every join from now on. */
-  get history(): string | undefined {
-    return this.#membership?.history;
-  }
   set history(h: string | undefined) {
     if (this.#membership) this.#membership.history = h;
   }

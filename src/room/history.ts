@@ -7,9 +7,10 @@
  * the one that absorbs the other's tabs: they leave theirs and join the winner as learners.
  *
  * The id is made here, by the founder, not in the pure consensus core: the founding time (shared-clock ms,
- * base 36), a dot, and a random part, e.g. `mf3k2x1c.1x9q7h0v2d`.
+ * base 36, nine digits), a dot, and 96 random bits, e.g. `0miu9r0yo.x1Q-7dZ0b2kT_a3P`: ids sort by founding time.
  */
 import { PROTOCOL_VERSION, type Message } from '../consensus/index.js';
+import { newLinkId } from '../net/signal-envelope.js';
 import { LIMITS } from '../net/signaling-protocol.js';
 
 /** The form of a history id (the server checks the one a join carries against the same). */
@@ -17,8 +18,7 @@ export const HISTORY_PATTERN = LIMITS.historyPattern;
 
 /** A new history id, founded at `now` (shared-clock ms). */
 export function newHistory(now: number): string {
-  const r = crypto.getRandomValues(new Uint32Array(2));
-  return `${Math.max(0, Math.floor(now)).toString(36)}.${r[0]!.toString(36)}${r[1]!.toString(36)}`;
+  return `${Math.max(0, Math.floor(now)).toString(36).padStart(9, '0')}.${newLinkId()}`;
 }
 
 /** A history as the meeting rule weighs it: its id, and the last slot decided in it as far as a tab knows. */
@@ -33,7 +33,8 @@ export interface HistoryWeight {
  * tab that weighs the same two histories picks the same one.
  */
 export function compareHistories(a: HistoryWeight, b: HistoryWeight): number {
-  return a.applied - b.applied || parseInt(b.id, 36) - parseInt(a.id, 36) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  // Ids begin with their founding time, in fixed width: the smaller id is the older founding.
+  return a.applied - b.applied || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
 /**
@@ -48,9 +49,9 @@ export const seal = (m: Message<unknown, unknown>, h: string | undefined, a: num
  * core, which refuses it with the reason `protocol version`.
  */
 export function historyOf(raw: unknown): { h: string | null; a: number } | undefined {
-  const { v, h, a } = (raw ?? {}) as { v?: unknown; h?: unknown; a?: unknown };
-  if (v !== PROTOCOL_VERSION) return { h: null, a: -1 };
-  return (h === null || (typeof h === 'string' && HISTORY_PATTERN.test(h))) && Number.isSafeInteger(a) && (a as number) >= -1
-    ? { h: h as string | null, a: a as number }
-    : undefined;
+  const w = raw as { v?: unknown; h?: unknown; a?: number } | null;
+  if (w?.v !== PROTOCOL_VERSION) return { h: null, a: -1 };
+  const { h, a } = w;
+  if ((h === null || (typeof h === 'string' && HISTORY_PATTERN.test(h))) && Number.isSafeInteger(a) && a! >= -1) return w as { h: string | null; a: number };
+  return undefined;
 }

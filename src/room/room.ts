@@ -19,6 +19,7 @@ import { meshErrorCode, outcomeError, signalingError, signalingFailure } from '.
 import { type DecidedCommand, type RoomErrorCode, type RoomEventSink, type RoomEvents, type RoomStatus, RoomError } from './room-events.js';
 import { deriveStatus } from './room-status.js';
 import { SessionStore } from './session-store.js';
+import { newLinkId } from '../net/signal-envelope.js';
 
 /** How a room is set up. */
 export interface RoomOptions {
@@ -68,10 +69,7 @@ export interface PeerInfo {
 const DEFAULT_TICK_MS = 50;
 
 /** A random request id: proposal ids must stay unique across reloads of the same node id. */
-function requestId(prefix: string, n: number): string {
-  const r = crypto.getRandomValues(new Uint32Array(2));
-  return `${prefix}${n.toString(36)}-${r[0]!.toString(36)}${r[1]!.toString(36)}`;
-}
+const requestId = (prefix: string, n: number): string => `${prefix}${n.toString(36)}-${newLinkId()}`;
 
 /** What a command or read gets before the room is joined, or after it is closed. */
 const notInRoom = (): RoomError => new RoomError('not-connected', 'not in a room yet');
@@ -98,8 +96,8 @@ export class Room {
   #leader: string | null = null;
   #acceptors: readonly string[] = [];
   #counter = 0;
-  readonly #proposals = new Map<string, { resolve: (slot: number) => void; reject: (e: Error) => void }>();
-  readonly #reads = new Map<string, { resolve: (s: VideoState) => void; reject: (e: Error) => void }>();
+  /** Pending proposals (resolved with their slot) and reads (with a state), by request id. */
+  readonly #pending = new Map<string, { resolve: (result: never) => void; reject: (e: Error) => void }>();
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   #clockTimer: ReturnType<typeof setTimeout> | undefined;
   /** A time request is awaiting its reply. */
@@ -135,10 +133,6 @@ export class Room {
   }
   get leader(): string | null {
     return this.#leader;
-  }
-  /** The id of the history this node is in (history.ts); undefined while it has heard nobody. */
-  get history(): string | undefined {
-    return this.#store?.history;
   }
   /**
    * Whether the shared clock is good enough to play by: it has settled (`SharedClock.settled`), or the
@@ -192,16 +186,8 @@ export class Room {
       s.on('error', ({ error }) => this.#onSignalingError(error)),
       s.on('disconnect', () => this.#updateStatus()),
       s.on('reconnect', () => this.#updateStatus()),
-      s.on('peer-joined', ({ nodeId }) => {
-        this.#node?.peerJoined(nodeId);
-        this.#emit('peer-join', { peer: nodeId });
-        this.#flush();
-      }),
-      s.on('peer-left', ({ nodeId }) => {
-        this.#node?.peerLeft(nodeId);
-        this.#emit('peer-leave', { peer: nodeId });
-        this.#flush();
-      }),
+      s.on('peer-joined', ({ nodeId }) => this.#onPeer(nodeId, 'peer-join')),
+      s.on('peer-left', ({ nodeId }) => this.#onPeer(nodeId, 'peer-leave')),
     );
     const store = (this.#store = new SessionStore(this.#o.storage, this.#o.room, this.id, videoStateMachine));
     let peers: string[];
@@ -274,7 +260,7 @@ export class Room {
   #enter(h: string, reason: RoomEvents['history']['reason'], other?: string): void {
     this.#store!.history = h;
     this.#transport.signaling.history = h;
-    this.#emit('history', { history: h, reason, ...(other ? { other } : {}) });
+    this.#emit('history', { history: h, reason, other });
   }
 
   /**
@@ -306,10 +292,8 @@ export class Room {
 
   /** Fails every pending proposal and read with `error`. */
   #settle(error: RoomError): void {
-    for (const p of this.#proposals.values()) p.reject(error);
-    for (const r of this.#reads.values()) r.reject(error);
-    this.#proposals.clear();
-    this.#reads.clear();
+    for (const p of this.#pending.values()) p.reject(error);
+    this.#pending.clear();
   }
 
   /** Leaves the room: tells the peers (so the configuration drops this node) and stops every timer. */
@@ -331,24 +315,22 @@ export class Room {
 
   /** Proposes a command; resolves with its slot once decided (and applied here). */
   propose(command: VideoCommand): Promise<number> {
-    const node = this.#node;
-    if (!node || this.#closed) return Promise.reject(notInRoom());
-    const id = requestId('p', ++this.#counter);
-    return new Promise<number>((resolve, reject) => {
-      this.#proposals.set(id, { resolve, reject });
-      node.propose(command, id);
-      this.#flush();
-    });
+    return this.#request('p', (node, id) => node.propose(command, id));
   }
 
   /** A linearizable read: the state as of a slot a majority of the acceptors confirmed. */
   read(): Promise<VideoState> {
+    return this.#request('r', (node, id) => node.read(id));
+  }
+
+  /** Hands the node a proposal or read under a new request id; settles with its outcome (see #flush). */
+  #request<T>(prefix: string, ask: (node: PaxosNode<VideoState, VideoCommand>, id: string) => void): Promise<T> {
     const node = this.#node;
     if (!node || this.#closed) return Promise.reject(notInRoom());
-    const id = requestId('r', ++this.#counter);
-    return new Promise<VideoState>((resolve, reject) => {
-      this.#reads.set(id, { resolve, reject });
-      node.read(id);
+    const id = requestId(prefix, ++this.#counter);
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      ask(node, id);
       this.#flush();
     });
   }
@@ -361,6 +343,14 @@ export class Room {
   }
 
   // ---- the host loop ----------------------------------------------------------------------------------
+
+  /** The server says `peer` joined or left the room. */
+  #onPeer(peer: string, event: 'peer-join' | 'peer-leave'): void {
+    if (event === 'peer-join') this.#node?.peerJoined(peer);
+    else this.#node?.peerLeft(peer);
+    this.#emit(event, { peer });
+    this.#flush();
+  }
 
   #onMessage(from: string, data: unknown): void {
     if (!this.#node || this.#closed) return;
@@ -411,19 +401,13 @@ export class Room {
       this.#decisions++;
       this.#adopt(state, entry.slot, commands);
     }
-    for (const p of out.proposals) {
-      const pending = this.#proposals.get(p.id);
+    for (const o of [...out.proposals, ...out.reads]) {
+      const pending = this.#pending.get(o.id);
       if (!pending) continue;
-      this.#proposals.delete(p.id);
-      if (p.ok) pending.resolve(p.slot);
-      else pending.reject(outcomeError(p.code, p.reason));
-    }
-    for (const r of out.reads) {
-      const pending = this.#reads.get(r.id);
-      if (!pending) continue;
-      this.#reads.delete(r.id);
-      if (r.ok) pending.resolve(atSlot(r.state, r.slot));
-      else pending.reject(outcomeError(r.code, r.reason));
+      this.#pending.delete(o.id);
+      // A proposal settles with its slot, a read with the state at its slot.
+      if (o.ok) pending.resolve(('state' in o ? atSlot(o.state as VideoState, o.slot) : o.slot) as never);
+      else pending.reject(outcomeError(o.code, o.reason));
     }
   }
 

@@ -57,7 +57,7 @@ describe('<paxos-video> two histories under one room name', () => {
     await old[2]!.play();
     await waitFor(() => old.every((e) => e.state.position === 12 || !e.state.paused), 'the room plays');
     const oldHistory = historyOf(old[0]!)!;
-    expect(old.every((e) => historyOf(e) === oldHistory)).to.equal(true);
+    expect(old.every((e) => historyOf(e) === oldHistory), 'the old tabs in one history').to.equal(true);
 
     // The server restarts; it holds the old tabs back, so a new tab reaches it first and founds.
     expect(await executeServerCommand('outage-server-stop')).to.equal(true);
@@ -77,8 +77,8 @@ describe('<paxos-video> two histories under one room name', () => {
     expect(historyOf(late)).to.equal(oldHistory);
     expect(histories.get(late)!.find((h) => h.reason === 'absorbed')).to.deep.equal({ history: oldHistory, reason: 'absorbed', other: founded.history });
     expect(late.state.paused).to.equal(true);
-    for (const e of old) expect(histories.get(e)!.some((h) => h.reason === 'absorbed')).to.equal(false);
-    expect(old.some((e) => histories.get(e)!.some((h) => h.reason === 'met' && h.other === founded.history))).to.equal(true);
+    // (Whether an old tab saw a message of the new history before its tab left it is a race: no `met` check.)
+    for (const e of old) expect(histories.get(e)!.some((h) => h.reason === 'absorbed'), 'an old tab never leaves').to.equal(false);
 
     // One room: the absorbed tab decides with the others.
     await late.seek(30);
