@@ -71,6 +71,9 @@ const DEFAULT_TICK_MS = 50;
 /** A random request id: proposal ids must stay unique across reloads of the same node id. */
 const requestId = (prefix: string, n: number): string => `${prefix}${n.toString(36)}-${newLinkId()}`;
 
+/** Whether the tab is visible (a hidden tab's timers are throttled: it must not lead). */
+const visible = (): boolean => globalThis.document?.visibilityState !== 'hidden';
+
 /** What a command or read gets before the room is joined, or after it is closed. */
 const notInRoom = (): RoomError => new RoomError('not-connected', 'not in a room yet');
 
@@ -249,7 +252,7 @@ export class Room {
       random: Math.random,
       maxAcceptors: this.#o.maxAcceptors,
       proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / (this.#o.tickMs ?? DEFAULT_TICK_MS)),
-      eligible: globalThis.document?.visibilityState !== 'hidden',
+      eligible: visible(),
       ...(found ? { bootstrap: [this.id] } : {}),
     });
     this.#node = node;
@@ -281,9 +284,8 @@ export class Room {
     this.#settle(new RoomError('not-connected', 'this tab joined another history of the room'));
     this.#enter(other, 'absorbed', mine);
     this.#height = applied;
+    // (The new node reports its leader and configuration once it has caught up.)
     this.#known = this.#quorumLost = false;
-    this.#leader = null;
-    this.#acceptors = [];
     const peers = this.#mesh!.peers();
     this.#newNode(peers.map((p) => p.id));
     for (const p of peers) this.#node!.peerReachable(p.id, p.connected);
@@ -519,7 +521,7 @@ export class Room {
 
   readonly #onVisibility = (): void => {
     // A hidden tab's timers are throttled to once a second or less: it must not lead.
-    this.#node?.setEligible(globalThis.document.visibilityState !== 'hidden');
+    this.#node?.setEligible(visible());
     this.#flush();
   };
 }

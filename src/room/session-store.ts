@@ -40,7 +40,7 @@ export class SessionStore<S, C> implements Storage<S, C> {
   }
 
   load(): PersistentState<S, C> | undefined {
-    const raw = this.#history && this.#storage?.getItem(`${this.#key}:${this.#history}`);
+    const raw = this.#storage?.getItem(`${this.#key}:${this.#history}`);
     if (!raw) return this.#memory.get(this.#history);
     try {
       return parsePersistentState(JSON.parse(raw), this.#machine);
