@@ -42,7 +42,28 @@ const shortNames = () => ({
     return { code: result.code, map: result.map };
   },
 });
-const minify = () => [shortNames(), terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } })];
+// `keep_fargs: false` drops unused trailing parameters (nothing in the widget reads a function's `length`).
+const minify = () => [shortNames(), terser({ ecma: 2020, module: true, compress: { passes: 2, keep_fargs: false }, format: { comments: false } })];
+
+// The stylesheets' template literals (src/**/styles.ts: css`...` or unsafeCSS(`...`), no `${}` in them) lose
+// their indentation and the spaces CSS does not need. Spaces between selectors stay (they are combinators).
+const CSS_LITERAL = /\b(css\s*|unsafeCSS\()`([^`$]*)`/g;
+export const minifyCss = (text) =>
+  text
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([{};,>]) ?/g, '$1')
+    .replace(/: /g, ':')
+    .replace(/;}/g, '}')
+    .replace(/([^\w.-])0\.(\d)/g, '$1.$2') // 0.5em → .5em
+    .replace(/\[([\w-]+)(~?=)'([A-Za-z_-][\w-]*)'\]/g, '[$1$2$3]') // [part='video'] → [part=video]
+    .trim();
+const cssLiterals = () => ({
+  name: 'css-literals',
+  transform(code, id) {
+    if (!/[\\/]styles\.ts$/.test(id)) return null;
+    return { code: code.replace(CSS_LITERAL, (_, tag, text) => `${tag}\`${minifyCss(text)}\``), map: null };
+  },
+});
 
 /** One self-contained, minified ES module file: everything inlined, for a page's script tag. */
 const singleFile = (input, file) => ({
@@ -51,6 +72,7 @@ const singleFile = (input, file) => ({
   plugins: [
     nodeResolve({ browser: true }),
     ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
+    cssLiterals(), // after ts, whose output replaces the code of a .ts file
     ...minify(),
   ],
 });

@@ -48,9 +48,9 @@ export const seal = (m: Message<unknown, unknown>, h: string | undefined, a: num
  * history id of the wrong form, a slot that is not one). An envelope of another version is left to the
  * core, which refuses it with the reason `protocol version`.
  */
-export function historyOf(raw: unknown): { h: string | null; a: number } | undefined {
+export function historyOf(raw: unknown): { h?: string | null; a?: number } | undefined {
   const w = raw as { v?: unknown; h?: unknown; a?: number } | null;
-  if (w?.v !== PROTOCOL_VERSION) return { h: null, a: -1 };
+  if (w?.v !== PROTOCOL_VERSION) return {};
   const { h, a } = w;
   if ((h === null || (typeof h === 'string' && HISTORY_PATTERN.test(h))) && Number.isSafeInteger(a) && a! >= -1) return w as { h: string | null; a: number };
   return undefined;

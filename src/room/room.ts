@@ -87,8 +87,8 @@ export class Room {
   #store: SessionStore<VideoState, VideoCommand> | undefined;
   /** The last slot decided in this tab's history as far as it knows (its own, or what its peers say). */
   #height = -1;
-  /** Other histories met and reported (history.ts). */
-  readonly #met = new Set<string>();
+  /** The other history last met and reported (history.ts). */
+  #met: string | undefined;
   /** Messages of other histories (and envelopes with malformed history fields) refused. */
   #foreign = 0;
   #state: VideoState = initialVideoState();
@@ -189,8 +189,16 @@ export class Room {
       s.on('error', ({ error }) => this.#onSignalingError(error)),
       s.on('disconnect', () => this.#updateStatus()),
       s.on('reconnect', () => this.#updateStatus()),
-      s.on('peer-joined', ({ nodeId }) => this.#onPeer(nodeId, 'peer-join')),
-      s.on('peer-left', ({ nodeId }) => this.#onPeer(nodeId, 'peer-leave')),
+      s.on('peer-joined', ({ nodeId }) => {
+        this.#node?.peerJoined(nodeId);
+        this.#emit('peer-join', { peer: nodeId });
+        this.#flush();
+      }),
+      s.on('peer-left', ({ nodeId }) => {
+        this.#node?.peerLeft(nodeId);
+        this.#emit('peer-leave', { peer: nodeId });
+        this.#flush();
+      }),
     );
     const store = (this.#store = new SessionStore(this.#o.storage, this.#o.room, this.id, videoStateMachine));
     let peers: string[];
@@ -253,7 +261,7 @@ export class Room {
       maxAcceptors: this.#o.maxAcceptors,
       proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / (this.#o.tickMs ?? DEFAULT_TICK_MS)),
       eligible: visible(),
-      ...(found ? { bootstrap: [this.id] } : {}),
+      bootstrap: found ? [this.id] : undefined,
     });
     this.#node = node;
     for (const p of peers) node.peerJoined(p);
@@ -277,11 +285,11 @@ export class Room {
     const mine = this.#store!.history!;
     this.#height = Math.max(this.#height, node.applied);
     if (compareHistories({ id: other, applied }, { id: mine, applied: this.#height }) <= 0) {
-      if (!this.#met.has(other)) this.#emit('history', { history: mine, reason: 'met', other });
-      this.#met.add(other);
+      if (this.#met !== other) this.#emit('history', { history: mine, reason: 'met', other });
+      this.#met = other;
       return;
     }
-    this.#settle(new RoomError('not-connected', 'this tab joined another history of the room'));
+    this.#settle(new RoomError('not-connected', 'the tab left for another history'));
     this.#enter(other, 'absorbed', mine);
     this.#height = applied;
     // (The new node reports its leader and configuration once it has caught up.)
@@ -346,14 +354,6 @@ export class Room {
 
   // ---- the host loop ----------------------------------------------------------------------------------
 
-  /** The server says `peer` joined or left the room. */
-  #onPeer(peer: string, event: 'peer-join' | 'peer-leave'): void {
-    if (event === 'peer-join') this.#node?.peerJoined(peer);
-    else this.#node?.peerLeft(peer);
-    this.#emit(event, { peer });
-    this.#flush();
-  }
-
   #onMessage(from: string, data: unknown): void {
     if (!this.#node || this.#closed) return;
     // The history first: a message of another history never reaches the node (history.ts).
@@ -363,13 +363,13 @@ export class Room {
       // A tab with no history yet takes the first it hears (it has no state to lose).
       if (mine) {
         this.#foreign++;
-        this.#meet(w.h, w.a);
+        this.#meet(w.h, w.a!);
         return this.#flush();
       }
       this.#enter(w.h, 'joined');
     }
     if (!w) return void this.#foreign++;
-    if (w.h) this.#height = Math.max(this.#height, w.a);
+    if (w.h) this.#height = Math.max(this.#height, w.a!);
     const node = this.#node;
     const result = node.step(from, data);
     if (result.ok) {

@@ -27,7 +27,7 @@ export class SessionStore<S, C> implements Storage<S, C> {
     this.#key = `paxos-video:acceptor:${room}:${id}`;
     this.#machine = machine;
     const h = storage?.getItem(this.#key);
-    if (h && HISTORY_PATTERN.test(h)) this.#history = h;
+    if (HISTORY_PATTERN.test(h!)) this.#history = h!;
   }
 
   /** The history whose state {@link load} and {@link save} read and write; setting it is durable at once. */
