@@ -123,6 +123,9 @@ describe('Rooms of two histories', () => {
     const mine = a.current()!;
     assert.deepEqual(a.history(), [{ history: mine, reason: 'founded', other: undefined }]);
     assert.deepEqual(b.history(), [{ history: mine, reason: 'joined', other: undefined }]);
+    // Both tell the server their history from their next (re-)join on.
+    assert.equal(hub.signalingOf(a.room.id).history, mine);
+    assert.equal(hub.signalingOf(b.room.id).history, mine);
 
     // From b, a decide for the next slot in a's own ballot... of a history that loses to a's.
     const stranger = `${(parseInt(mine, 36) + 1).toString(36).padStart(9, '0')}.zzzzzzzzzzzzzzzz`;
