@@ -48,6 +48,26 @@ const shortNames = () => ({
 const compress = { passes: 3, pure_getters: true, unsafe_arrows: true, unsafe_methods: true, keep_fargs: false };
 const minify = () => [shortNames(), terser({ ecma: 2020, module: true, compress, format: { comments: false } })];
 
+// The stylesheets' template literals (src/**/styles.ts: css`...` or unsafeCSS(`...`), no `${}` in them) lose
+// their indentation and the spaces CSS does not need. Spaces between selectors stay (they are combinators).
+const CSS_LITERAL = /\b(css\s*|unsafeCSS\()`([^`$]*)`/g;
+export const minifyCss = (text) =>
+  text
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([{};,>]) ?/g, '$1')
+    .replace(/: /g, ':')
+    .replace(/;}/g, '}')
+    .replace(/([^\w.-])0\.(\d)/g, '$1.$2') // 0.5em → .5em
+    .replace(/\[([\w-]+)(~?=)'([A-Za-z_-][\w-]*)'\]/g, '[$1$2$3]') // [part='video'] → [part=video]
+    .trim();
+const cssLiterals = () => ({
+  name: 'css-literals',
+  transform(code, id) {
+    if (!/[\\/]styles\.ts$/.test(id)) return null;
+    return { code: code.replace(CSS_LITERAL, (_, tag, text) => `${tag}\`${minifyCss(text)}\``), map: null };
+  },
+});
+
 /** One self-contained, minified ES module file: everything inlined, for a page's script tag. */
 const singleFile = (input, file) => ({
   input,
@@ -55,6 +75,7 @@ const singleFile = (input, file) => ({
   plugins: [
     nodeResolve({ browser: true }),
     ts({ outDir: 'dist', declaration: false, rootDir: 'src', include: ['src/**/*.ts'] }),
+    cssLiterals(), // after ts, whose output replaces the code of a .ts file
     ...minify(),
   ],
 });

@@ -34,6 +34,8 @@ export const PaxosEvents = {
   autoplayBlocked: 'paxos-autoplay-blocked',
   /** Something went wrong: bad attribute, unreachable server, wrong token or secret, ... */
   error: 'paxos-error',
+  /** This tab founded, joined or left a history of the room, or met another one (two foundings under one name). */
+  history: 'paxos-history',
 } as const;
 
 /** One of the event names. */
@@ -141,6 +143,20 @@ export interface PaxosErrorDetail {
   readonly message: string;
 }
 
+/** `paxos-history` */
+export interface PaxosHistoryDetail {
+  /** The id of the history this tab is in now. */
+  readonly history: string;
+  /**
+   * `founded`: this tab founded it (no stored state, no peer listed); `joined`: it is the first history
+   * this joining tab heard; `absorbed`: this tab met it, it wins over the tab's own (`other`), so the tab
+   * left `other` and catches up in it as a learner; `met`: this tab met `other`, which its own wins over.
+   */
+  readonly reason: 'founded' | 'joined' | 'absorbed' | 'met';
+  /** The other history: the one left (`absorbed`) or met (`met`). */
+  readonly other?: string;
+}
+
 /** Maps each event name to its `detail` type. */
 export interface PaxosEventDetailMap {
   'paxos-state': PaxosStateDetail;
@@ -155,6 +171,7 @@ export interface PaxosEventDetailMap {
   'paxos-status': PaxosStatusDetail;
   'paxos-autoplay-blocked': PaxosAutoplayBlockedDetail;
   'paxos-error': PaxosErrorDetail;
+  'paxos-history': PaxosHistoryDetail;
 }
 
 /**
@@ -183,6 +200,7 @@ declare global {
     'paxos-status': CustomEvent<PaxosStatusDetail>;
     'paxos-autoplay-blocked': CustomEvent<PaxosAutoplayBlockedDetail>;
     'paxos-error': CustomEvent<PaxosErrorDetail>;
+    'paxos-history': CustomEvent<PaxosHistoryDetail>;
   }
 }
 

@@ -45,6 +45,7 @@ const SYNC_EVENT_MS = 500;
  * @fires {CustomEvent<PaxosStatusDetail>} paxos-status - The status changed.
  * @fires {CustomEvent<PaxosAutoplayBlockedDetail>} paxos-autoplay-blocked - Autoplay with sound was refused.
  * @fires {CustomEvent<PaxosErrorDetail>} paxos-error - Bad attribute, unreachable server, wrong token or secret, ...
+ * @fires {CustomEvent<PaxosHistoryDetail>} paxos-history - This tab founded, joined or left a history of the room, or met another one.
  *
  * @csspart video - The video the element created from `src` (not a slotted one).
  * @csspart status - The status bar.
@@ -454,7 +455,7 @@ export interface PaxosVideoStats {
   readonly clockError: number;
   /** Slots this node applied. */
   readonly decisions: number;
-  /** Malformed or invalid messages dropped (peers and server). */
+  /** Malformed or invalid messages dropped (peers and server), and messages of another room history. */
   readonly rejected: number;
 }
 

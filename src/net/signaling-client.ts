@@ -141,6 +141,11 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     return this.#socket.connected;
   }
 
+  /** The room history this node is in (src/room/history.ts), sent with every join from now on. */
+  set history(h: string | undefined) {
+    if (this.#membership) this.#membership.history = h;
+  }
+
   /** The other peers in the room as last reported by the server. */
   get peers(): string[] {
     return [...this.#peerSet];
@@ -153,10 +158,10 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
    * within the join timeout (the client keeps trying, and emits `joined` when it gets through),
    * `already-joined` when this client has a membership already (call `leave()` first).
    */
-  join(room: string, nodeId: string, token?: string): Promise<string[]> {
+  join(room: string, nodeId: string, token?: string, history?: string): Promise<string[]> {
     if (this.#closed) return refuse('closed', 'the signaling client is closed');
-    // The server's own check of the request (an undefined token is left out of the JSON).
-    const request = { room, nodeId, token };
+    // The server's own check of the request (an undefined token or history is left out of the JSON).
+    const request = { room, nodeId, token, history };
     const parsed = v.safeParse(JoinRequestSchema, request);
     if (!parsed.success) return refuse('bad-request', describeIssues(parsed.issues));
     if (this.#membership) return refuse('already-joined', `already in room ${this.#membership.room}`);
