@@ -17,6 +17,7 @@ import { type VideoCommand, type VideoState, atSlot, initialVideoState, videoSta
 import { meshErrorCode, outcomeError, signalingError, signalingFailure } from './room-errors.js';
 import { type DecidedCommand, type RoomErrorCode, type RoomEventSink, type RoomEvents, type RoomStatus, RoomError } from './room-events.js';
 import { deriveStatus } from './room-status.js';
+import { timingFor } from './room-timing.js';
 import { SessionStore } from './session-store.js';
 
 /** How a room is set up. */
@@ -65,6 +66,8 @@ export interface PeerInfo {
 }
 
 const DEFAULT_TICK_MS = 50;
+/** Ticks between two updates of the consensus timeouts from the measured round trips (the mesh measures every 2 s). */
+const RETIME_TICKS = 40;
 
 /** A random request id: proposal ids must stay unique across reloads of the same node id. */
 function requestId(prefix: string, n: number): string {
@@ -155,6 +158,10 @@ export class Room {
       rtt: p.rtt,
     }));
   }
+  /** The worst round trip to a peer with a direct channel, ms (0 while none is measured). */
+  get worstRtt(): number {
+    return Math.max(0, ...this.peers.map((p) => p.rtt ?? 0));
+  }
   /** Slots applied, and malformed messages dropped (from peers, the node, and the server). */
   get counters(): { decisions: number; rejected: number } {
     return {
@@ -203,6 +210,7 @@ export class Room {
   }
 
   #startNode(peers: string[]): void {
+    const tickMs = this.#o.tickMs ?? DEFAULT_TICK_MS;
     const store = new SessionStore(this.#o.storage, this.#o.room, this.id, videoStateMachine);
     const stored = store.load();
     if (store.discarded) this.#report('protocol', `stored consensus state dropped: ${store.discarded}`);
@@ -214,7 +222,7 @@ export class Room {
       storage: store,
       random: Math.random,
       maxAcceptors: this.#o.maxAcceptors,
-      proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / (this.#o.tickMs ?? DEFAULT_TICK_MS)),
+      proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / tickMs),
       eligible: globalThis.document?.visibilityState !== 'hidden',
       ...(bootstrap ? { bootstrap } : {}),
     });
@@ -241,10 +249,13 @@ export class Room {
       mesh.on('peer-state', () => this.#updateStatus()),
       mesh.on('error', ({ error }) => this.#report(meshErrorCode(error.code), error.message)),
     );
+    let ticks = 0;
     this.#tickTimer = setInterval(() => {
+      // Timeouts follow the round trips measured (room-timing.ts); the node stays deterministic: it is an input.
+      if (++ticks % RETIME_TICKS === 0) node.setTiming(timingFor(this.worstRtt, tickMs));
       node.tick();
       this.#flush();
-    }, this.#o.tickMs ?? DEFAULT_TICK_MS);
+    }, tickMs);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
     // The first drain reports the state the node starts from: founded, or recovered from storage.
     this.#flush();
