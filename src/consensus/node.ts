@@ -276,6 +276,13 @@ export class PaxosNode<S, C> {
     view.left = true;
     view.reachable = false;
     this.#plannedAt = -1;
+    // The leader left (its tab closed or crashed): no need to sit out an election timeout that follows the
+    // room's round trips. Its lease is over here, so this node grants pre-votes and may campaign at the next
+    // tick; a leader that is in fact alive still holds the others' lease, and their refusals.
+    if (this.#part === FOLLOWER && this.#leaderBallot?.node === peer) {
+      this.#leaderHeard = Number.NEGATIVE_INFINITY;
+      this.#electionElapsed = this.#electionTimeout;
+    }
     this.#advance();
   }
 

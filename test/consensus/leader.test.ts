@@ -41,6 +41,26 @@ describe('leader', () => {
     for (const id of cluster.up()) assert.deepEqual(cluster.tags(id).at(-1), 'one');
   });
 
+  it('a leader that leaves the room is replaced within a few ticks, not after an election timeout', () => {
+    // A long election timeout (a slow room's, from its round trips) would keep the room without a leader.
+    const cluster = new Cluster(nodeIds(3), { seed: 7, node: { electionTicks: 60 } });
+    const old = cluster.awaitLeader(400);
+    cluster.crash(old);
+    for (const id of cluster.up()) cluster.act(id, (n) => n.peerLeft(old));
+    const ticks = cluster.tickUntil(() => cluster.leaders().length === 1, 60, 'a new leader');
+    assert.ok(ticks <= 5, `a new leader after ${ticks} ticks`);
+    assert.notEqual(cluster.leaders()[0], old);
+  });
+
+  it('a follower still hearing its leader refuses the pre-vote of one told that the leader left', () => {
+    const cluster = new Cluster(nodeIds(3), { seed: 7, node: { electionTicks: 60 } });
+    const leader = cluster.awaitLeader(400);
+    const [told] = cluster.up().filter((id) => id !== leader) as [string];
+    cluster.act(told, (n) => n.peerLeft(leader)); // its signaling said so, but the leader is alive
+    cluster.tick(30);
+    assert.deepEqual(cluster.leaders(), [leader]);
+  });
+
   it('a follower forwards its proposal to the leader: one extra hop', () => {
     const cluster = new Cluster(nodeIds(3), { seed: 5 });
     const leader = cluster.awaitLeader();
