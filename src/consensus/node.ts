@@ -113,6 +113,9 @@ export class PaxosNode<S, C> {
 
   // The learner.
   readonly #catchUp = new CatchUp();
+  /** Acceptors that reported accepting the first undecided slot, by ballot (`round/node`). */
+  readonly #tally = new Map<string, Set<string>>();
+  #tallySlot = -1;
 
   // This node as a client of the room: its proposals and reads.
   readonly #proposals = new Proposals<C>(0);
@@ -186,6 +189,10 @@ export class PaxosNode<S, C> {
         this.#onHeartbeat(from, m.ballot, m.seq, m.applied);
         break;
       // Every node is a learner.
+      case 'accepted':
+        if (this.#part !== LEADER) this.#tallyAccepted(from, m.ballot, m.slot);
+        this.#step(from, m);
+        break;
       case 'decide':
         this.#noteLeader(m.ballot);
         this.#learnFrom(m.slot, m.value);
@@ -467,7 +474,10 @@ export class PaxosNode<S, C> {
     this.#promise(ballot);
     this.#noteLeader(ballot);
     if (this.recordAccepted(slot, ballot, value)) this.#dirty = true;
-    this.#send(from, { type: 'accepted', ballot, slot });
+    // Phase 2b goes to the leader and to every other acceptor of the slot, so that each learns the slot
+    // from the acceptors (one message delay before the leader's decide would reach it).
+    for (const to of new Set([from, ...this.acceptorsForProposal(slot, value)])) if (to !== this.id) this.#send(to, { type: 'accepted', ballot, slot });
+    this.#learnIfChosen(slot);
     this.#applyAndReport();
   }
 
@@ -899,16 +909,18 @@ export class PaxosNode<S, C> {
   #startReadRound(): void {
     const phase1 = this.phase1;
     const slot = this.log.firstUndecided;
+    const inFlight = this.phase2;
     if (
       !this.#readOnly.waiting ||
       this.#part !== LEADER ||
       phase1 === undefined ||
       phase1.maxReportedSlot >= slot ||
-      !this.#phase1Covers(slot)
+      !this.#phase1Covers(slot) ||
+      inFlight?.value.kind === 'config'
     ) {
       return;
     }
-    this.#readOnly.start(this.log.applied, this.log.acceptors, this.#heartbeatSeq + 1);
+    this.#readOnly.start(inFlight?.slot ?? this.log.applied, this.log.acceptors, this.#heartbeatSeq + 1);
     this.#sendHeartbeats();
   }
 
@@ -962,6 +974,30 @@ export class PaxosNode<S, C> {
   #learnFrom(slot: number, value: SlotValue<C>): void {
     const ahead = slot >= this.log.firstUndecided;
     if (this.#learn(slot, value) && ahead && this.#part === LEADER) this.#becomeFollower();
+  }
+
+  /** Counts an acceptor's report that it accepted `slot` in `ballot` (only for the next slot this node needs). */
+  #tallyAccepted(from: string, ballot: Ballot, slot: number): void {
+    if (slot !== this.log.firstUndecided) return;
+    // Keys of other slots are stale (or a peer's nonsense): the tally holds one slot's ballots only.
+    const key = `${ballot.round}/${ballot.node}`;
+    if (this.#tallySlot !== slot || this.#tally.size > 8) {
+      this.#tally.clear();
+      this.#tallySlot = slot;
+    }
+    this.#tally.set(key, (this.#tally.get(key) ?? new Set()).add(from));
+    this.#learnIfChosen(slot);
+    this.#applyAndAdvance();
+  }
+
+  /**
+   * The value this node accepted for `slot` is chosen once a majority of the slot's acceptors accepted it in
+   * the same ballot (one value per slot and ballot: the ballot's leader proposed it); then it is learned.
+   */
+  #learnIfChosen(slot: number): void {
+    const mine = this.log.acceptedFrom(slot)[0];
+    const votes = this.#tallySlot === slot && mine?.slot === slot ? this.#tally.get(`${mine.ballot.round}/${mine.ballot.node}`) : undefined;
+    if (votes !== undefined && this.isQuorum(this.acceptorsForProposal(slot, mine!.value), (a) => a === this.id || votes.has(a))) this.#learnFrom(slot, mine!.value);
   }
 
   #applyAndAdvance(): void {
