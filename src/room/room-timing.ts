@@ -4,20 +4,20 @@
  * heartbeats back for more than a round trip (SCTP recovers it by fast retransmit or by its timeout), so a
  * 400-800 ms election timeout deposes a working leader; and a 200 ms retry fires before an answer can come.
  *
- * Every timeout grows with `rtt`, the worst round trip to a peer (getStats); the least values are the
- * core's defaults, so a fast room is not slowed down.
+ * Every timeout grows with `rtt`, the worst round trip to a peer (getStats), from the core's defaults, which
+ * a fast room (a round trip under half a tick) keeps.
  */
 import type { TimingOptions } from '../consensus/index.js';
 
 /** The timeouts for a room whose worst tab-to-tab round trip is `rtt` ms, on ticks of `tickMs`. */
 export function timingFor(rtt: number, tickMs: number): TimingOptions {
-  const ticks = (ms: number, least: number): number => Math.max(least, Math.ceil(ms / tickMs));
+  const r = Math.round(rtt / tickMs); // a round trip, in ticks
   return {
-    // Twice a round trip: the leader's lease and a follower's view of it stay fresh without flooding the link.
-    heartbeatTicks: ticks(rtt / 2, 2),
+    // Heartbeats about twice a round trip: the leader's lease stays fresh without flooding a slow link.
+    heartbeatTicks: 2 + (r >> 1),
     // Silence for a lost packet's recovery (a few heartbeats and a round trip or two) is not a dead leader.
-    electionTicks: ticks(300 + 4 * rtt, 8),
-    // An answer takes a round trip; resend only when it is late.
-    retryTicks: ticks(100 + 2 * rtt, 4),
+    electionTicks: 8 + 4 * r,
+    // An answer takes a round trip: resend only once it is late.
+    retryTicks: 4 + 2 * r,
   };
 }
