@@ -59,6 +59,8 @@ type Step<S, C> = (from: string, m: Message<S, C>) => void;
 
 const PENDING = 'this id is already pending';
 
+const tallyKey = (slot: number, b: Ballot): string => `${slot} ${b.round} ${b.node}`;
+
 /** Why `id` cannot name a proposal or a read, if it cannot. */
 const badId = (id: unknown): string | undefined =>
   typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? undefined : `an id is 1-${MAX_ID_LENGTH} characters`;
@@ -113,9 +115,8 @@ export class PaxosNode<S, C> {
 
   // The learner.
   readonly #catchUp = new CatchUp();
-  /** Acceptors that reported accepting the first undecided slot, by ballot (`round/node`). */
-  readonly #tally = new Map<string, Set<string>>();
-  #tallySlot = -1;
+  /** `slot round node acceptor`: the acceptors that reported accepting the next slot in a ballot, the learner's tally. */
+  readonly #tally = new Set<string>();
 
   // This node as a client of the room: its proposals and reads.
   readonly #proposals = new Proposals<C>(0);
@@ -190,7 +191,12 @@ export class PaxosNode<S, C> {
         break;
       // Every node is a learner.
       case 'accepted':
-        if (this.#part !== LEADER) this.#tallyAccepted(from, m.ballot, m.slot);
+        // The leader counts its own way (phase 2 in flight); the others count for the next slot they need.
+        if (this.#part !== LEADER && m.slot === this.log.firstUndecided) {
+          this.#tally.add(`${tallyKey(m.slot, m.ballot)} ${from}`);
+          this.#learnIfChosen(m.slot);
+          this.#applyAndAdvance();
+        }
         this.#step(from, m);
         break;
       case 'decide':
@@ -286,7 +292,7 @@ export class PaxosNode<S, C> {
     // The leader left (its tab closed or crashed): no need to sit out an election timeout that follows the
     // room's round trips. Its lease is over here, so this node grants pre-votes and may campaign at the next
     // tick; a leader that is in fact alive still holds the others' lease, and their refusals.
-    if (this.#part === FOLLOWER && this.#leaderBallot?.node === peer) {
+    if (this.#part === FOLLOWER && peer === this.leader) {
       this.#leaderHeard = Number.NEGATIVE_INFINITY;
       this.#electionElapsed = this.#electionTimeout;
     }
@@ -976,28 +982,13 @@ export class PaxosNode<S, C> {
     if (this.#learn(slot, value) && ahead && this.#part === LEADER) this.#becomeFollower();
   }
 
-  /** Counts an acceptor's report that it accepted `slot` in `ballot` (only for the next slot this node needs). */
-  #tallyAccepted(from: string, ballot: Ballot, slot: number): void {
-    if (slot !== this.log.firstUndecided) return;
-    // Keys of other slots are stale (or a peer's nonsense): the tally holds one slot's ballots only.
-    const key = `${ballot.round}/${ballot.node}`;
-    if (this.#tallySlot !== slot || this.#tally.size > 8) {
-      this.#tally.clear();
-      this.#tallySlot = slot;
-    }
-    this.#tally.set(key, (this.#tally.get(key) ?? new Set()).add(from));
-    this.#learnIfChosen(slot);
-    this.#applyAndAdvance();
-  }
-
   /**
    * The value this node accepted for `slot` is chosen once a majority of the slot's acceptors accepted it in
    * the same ballot (one value per slot and ballot: the ballot's leader proposed it); then it is learned.
    */
   #learnIfChosen(slot: number): void {
     const mine = this.log.acceptedFrom(slot)[0];
-    const votes = this.#tallySlot === slot && mine?.slot === slot ? this.#tally.get(`${mine.ballot.round}/${mine.ballot.node}`) : undefined;
-    if (votes !== undefined && this.isQuorum(this.acceptorsForProposal(slot, mine!.value), (a) => a === this.id || votes.has(a))) this.#learnFrom(slot, mine!.value);
+    if (mine?.slot === slot && this.isQuorum(this.acceptorsForProposal(slot, mine.value), (a) => a === this.id || this.#tally.has(`${tallyKey(slot, mine.ballot)} ${a}`))) this.#learnFrom(slot, mine.value);
   }
 
   #applyAndAdvance(): void {
@@ -1008,6 +999,7 @@ export class PaxosNode<S, C> {
   #applyAndReport(): void {
     const applied = this.log.applyDecided((c) => this.isCopy(c));
     if (applied.length === 0) return;
+    this.#tally.clear(); // the slots it counted are decided
     for (const entry of applied) {
       this.#out.applied.push(entry);
       if (entry.value.kind === 'config') {
