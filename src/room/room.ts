@@ -179,11 +179,7 @@ export class Room {
     const s = this.#transport.signaling;
     this.#unsubscribe.push(
       // Connected: sample the clock at once rather than at the next poll.
-      s.on('joined', () => {
-        if (this.#clockInFlight) return;
-        clearTimeout(this.#clockTimer);
-        this.#syncClock();
-      }),
+      s.on('joined', () => this.#sampleNow()),
       s.on('error', ({ error }) => this.#onSignalingError(error)),
       s.on('disconnect', () => this.#updateStatus()),
       s.on('reconnect', () => this.#updateStatus()),
@@ -246,7 +242,13 @@ export class Room {
         node.peerReachable(peer, false);
         this.#flush();
       }),
-      mesh.on('peer-state', () => this.#updateStatus()),
+      mesh.on('peer-state', ({ relayed }) => {
+        // Messages now go through the server: make sure it is there. A time request doubles as a probe, and
+        // one unanswered from a silent server ends the socket (wire-socket.ts), so a tab cut off from
+        // everything stops counting its peers as reachable through it within seconds.
+        if (relayed) this.#sampleNow();
+        this.#updateStatus();
+      }),
       mesh.on('error', ({ error }) => this.#report(meshErrorCode(error.code), error.message)),
     );
     let ticks = 0;
@@ -439,12 +441,18 @@ export class Room {
     if (failure.fatal) this.#setStatus('error');
   }
 
+  #sampleNow(): void {
+    if (this.#clockInFlight) return;
+    clearTimeout(this.#clockTimer);
+    this.#syncClock(0);
+  }
+
   /** NTP-style sampling of the server clock, paced by the estimator (burst at start, then periodic). */
-  #syncClock(): void {
+  #syncClock(now?: number): void {
     if (this.#closed) return;
     // While the server is unreachable, try again every second (a sample needs it).
     const signaling = this.#transport.signaling;
-    const delay = signaling.connected ? this.#clock.nextSampleDelay() : 1000;
+    const delay = signaling.connected ? (now ?? this.#clock.nextSampleDelay()) : 1000;
     this.#clockTimer = setTimeout(() => {
       if (!signaling.connected) return this.#syncClock();
       this.#clockInFlight = true;
