@@ -166,7 +166,7 @@ export class PaxosVideo extends ReactiveElement {
   #generation = 0;
   /** Started and not stopped since (joining, joined, or failed). */
   #running = false;
-  #lastSyncEvent = Number.NEGATIVE_INFINITY;
+  #lastSyncEvent = -Infinity;
 
   // ---- read-only properties ------------------------------------------------------------------------------
 
@@ -201,7 +201,7 @@ export class PaxosVideo extends ReactiveElement {
     return {
       drift: this.#driver?.drift ?? 0,
       clockOffset: room?.clock.offset ?? 0,
-      clockError: room?.clock.errorBound ?? Number.POSITIVE_INFINITY,
+      clockError: room?.clock.errorBound ?? Infinity,
       decisions: counters.decisions,
       rejected: counters.rejected,
     };

@@ -8,7 +8,7 @@ export class CatchUp {
   /** Highest slot known decided somewhere (-1 while nothing is known). */
   frontier = -1;
   #source: string | undefined;
-  #last = Number.NEGATIVE_INFINITY;
+  #last = -Infinity;
   #turn = 0;
 
   /** `slot` is decided somewhere (`source` said so, if a peer did). */

@@ -96,7 +96,7 @@ export class PaxosNode<S, C> {
   #leaderBallot: Ballot | undefined;
   #leaderSince = 0;
   /** Tick this node last heard a leader (its heartbeat, accept or decide): the pre-vote's lease. */
-  #leaderHeard = Number.NEGATIVE_INFINITY;
+  #leaderHeard = -Infinity;
   #electionElapsed = 0;
   #electionTimeout: number;
   #heartbeatElapsed = 0;
@@ -293,7 +293,7 @@ export class PaxosNode<S, C> {
     // room's round trips. Its lease is over here, so this node grants pre-votes and may campaign at the next
     // tick; a leader that is in fact alive still holds the others' lease, and their refusals.
     if (this.#part === FOLLOWER && peer === this.leader) {
-      this.#leaderHeard = Number.NEGATIVE_INFINITY;
+      this.#leaderHeard = -Infinity;
       this.#electionElapsed = this.#electionTimeout;
     }
     this.#advance();

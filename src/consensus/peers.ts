@@ -22,7 +22,7 @@ export class PeerTable {
   get(id: string): PeerView {
     let view = this.#views.get(id);
     if (view === undefined) {
-      view = { reachable: true, left: false, lastHeard: Number.NEGATIVE_INFINITY, eligible: false, applied: -1 };
+      view = { reachable: true, left: false, lastHeard: -Infinity, eligible: false, applied: -1 };
       this.#views.set(id, view);
     }
     return view;
@@ -41,7 +41,7 @@ export class PeerTable {
     const p = this.#views.get(id);
     if (p !== undefined && (!p.reachable || p.left)) return false;
     if (heardSince === undefined) return true;
-    return now - Math.max(p?.lastHeard ?? Number.NEGATIVE_INFINITY, heardSince) <= suspectTicks;
+    return now - Math.max(p?.lastHeard ?? -Infinity, heardSince) <= suspectTicks;
   }
 
   /** Nodes not gone, reachable per the host or (`all`) not. */

@@ -106,7 +106,7 @@ export class OursDriftController implements DriftController {
   #pendingSeek: { readonly settleUntil: number } | undefined;
   /** Start of the current quiet period (not correcting, at base rate), for learning the trim. */
   #quiet: Measurement | undefined;
-  #lastAt = Number.NEGATIVE_INFINITY;
+  #lastAt = -Infinity;
   #seekLatencyMs: number;
   #trim = 0;
   /** Running mean of |raw drift - filtered drift|, seconds: how noisy the measurements are. */
@@ -140,8 +140,8 @@ export class OursDriftController implements DriftController {
     this.#engaged = false;
     this.#pendingSeek = undefined;
     this.#quiet = undefined;
-    this.#lastRateChangeAt = Number.NEGATIVE_INFINITY;
-    this.#lastSeekAt = Number.NEGATIVE_INFINITY;
+    this.#lastRateChangeAt = -Infinity;
+    this.#lastSeekAt = -Infinity;
   }
 
   update(sample: DriftSample): DriftDecision {
