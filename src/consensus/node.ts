@@ -59,6 +59,8 @@ type Step<S, C> = (from: string, m: Message<S, C>) => void;
 
 const PENDING = 'this id is already pending';
 
+const tallyKey = (slot: number, b: Ballot): string => `${slot} ${b.round} ${b.node}`;
+
 /** Why `id` cannot name a proposal or a read, if it cannot. */
 const badId = (id: unknown): string | undefined =>
   typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? undefined : `an id is 1-${MAX_ID_LENGTH} characters`;
@@ -113,6 +115,8 @@ export class PaxosNode<S, C> {
 
   // The learner.
   readonly #catchUp = new CatchUp();
+  /** `slot round node acceptor`: the acceptors that reported accepting the next slot in a ballot, the learner's tally. */
+  readonly #tally = new Set<string>();
 
   // This node as a client of the room: its proposals and reads.
   readonly #proposals = new Proposals<C>(0);
@@ -186,6 +190,15 @@ export class PaxosNode<S, C> {
         this.#onHeartbeat(from, m.ballot, m.seq, m.applied);
         break;
       // Every node is a learner.
+      case 'accepted':
+        // The leader counts its own way (phase 2 in flight); the others count for the next slot they need.
+        if (this.#part !== LEADER && m.slot === this.log.firstUndecided) {
+          this.#tally.add(`${tallyKey(m.slot, m.ballot)} ${from}`);
+          this.#learnIfChosen(m.slot);
+          this.#applyAndAdvance();
+        }
+        this.#step(from, m);
+        break;
       case 'decide':
         this.#noteLeader(m.ballot);
         this.#learnFrom(m.slot, m.value);
@@ -276,6 +289,13 @@ export class PaxosNode<S, C> {
     view.left = true;
     view.reachable = false;
     this.#plannedAt = -1;
+    // The leader left (its tab closed or crashed): no need to sit out an election timeout that follows the
+    // room's round trips. Its lease is over here, so this node grants pre-votes and may campaign at the next
+    // tick; a leader that is in fact alive still holds the others' lease, and their refusals.
+    if (this.#part === FOLLOWER && peer === this.leader) {
+      this.#leaderHeard = -Infinity;
+      this.#electionElapsed = this.#electionTimeout;
+    }
     this.#advance();
   }
 
@@ -460,7 +480,10 @@ export class PaxosNode<S, C> {
     this.#promise(ballot);
     this.#noteLeader(ballot);
     if (this.recordAccepted(slot, ballot, value)) this.#dirty = true;
-    this.#send(from, { type: 'accepted', ballot, slot });
+    // Phase 2b goes to the leader and to every other acceptor of the slot, so that each learns the slot
+    // from the acceptors (one message delay before the leader's decide would reach it).
+    for (const to of new Set([from, ...this.acceptorsForProposal(slot, value)])) if (to !== this.id) this.#send(to, { type: 'accepted', ballot, slot });
+    this.#learnIfChosen(slot);
     this.#applyAndReport();
   }
 
@@ -892,16 +915,18 @@ export class PaxosNode<S, C> {
   #startReadRound(): void {
     const phase1 = this.phase1;
     const slot = this.log.firstUndecided;
+    const inFlight = this.phase2;
     if (
       !this.#readOnly.waiting ||
       this.#part !== LEADER ||
       phase1 === undefined ||
       phase1.maxReportedSlot >= slot ||
-      !this.#phase1Covers(slot)
+      !this.#phase1Covers(slot) ||
+      inFlight?.value.kind === 'config'
     ) {
       return;
     }
-    this.#readOnly.start(this.log.applied, this.log.acceptors, this.#heartbeatSeq + 1);
+    this.#readOnly.start(inFlight?.slot ?? this.log.applied, this.log.acceptors, this.#heartbeatSeq + 1);
     this.#sendHeartbeats();
   }
 
@@ -957,6 +982,15 @@ export class PaxosNode<S, C> {
     if (this.#learn(slot, value) && ahead && this.#part === LEADER) this.#becomeFollower();
   }
 
+  /**
+   * The value this node accepted for `slot` is chosen once a majority of the slot's acceptors accepted it in
+   * the same ballot (one value per slot and ballot: the ballot's leader proposed it); then it is learned.
+   */
+  #learnIfChosen(slot: number): void {
+    const mine = this.log.acceptedFrom(slot)[0];
+    if (mine?.slot === slot && this.isQuorum(this.acceptorsForProposal(slot, mine.value), (a) => a === this.id || this.#tally.has(`${tallyKey(slot, mine.ballot)} ${a}`))) this.#learnFrom(slot, mine.value);
+  }
+
   #applyAndAdvance(): void {
     this.#applyAndReport();
     this.#advance();
@@ -965,6 +999,7 @@ export class PaxosNode<S, C> {
   #applyAndReport(): void {
     const applied = this.log.applyDecided((c) => this.isCopy(c));
     if (applied.length === 0) return;
+    this.#tally.clear(); // the slots it counted are decided
     for (const entry of applied) {
       this.#out.applied.push(entry);
       if (entry.value.kind === 'config') {

@@ -92,6 +92,8 @@ const MAX_QUEUED = 256;
 /** Oldest queued payload still sent after a re-join, ms. */
 const MAX_QUEUED_AGE_MS = 30_000;
 
+const NETWORK_EVENTS = ['online', 'offline'];
+
 const refuse = (code: SignalingErrorCode, message: string): Promise<never> => Promise.reject(new SignalingError(code, message));
 
 /** A socket.io signaling connection for one room membership at a time. */
@@ -129,7 +131,20 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.#socket = new WireSocket(url, { connectTimeoutMs: this.#joinTimeoutMs, WebSocket: options.WebSocket });
     this.#listen();
+    for (const type of NETWORK_EVENTS) globalThis.addEventListener?.(type, this.#onNetwork);
   }
+
+  /**
+   * The browser knows first when the network goes or comes back: the socket is dead (offline), or may be
+   * (online: a new address, an attempt stuck in TCP's retries), so it is dropped at once, as socket.io's
+   * own client does, and made again now (online) or after the backoff, which starts over.
+   */
+  readonly #onNetwork = ({ type }: Event): void => {
+    if (!this.#membership) return;
+    this.#socket.disconnect();
+    this.#clearRetry();
+    this.#scheduleRetry(type === 'online' ? 0 : undefined);
+  };
 
   /** Whether the socket is connected and joined to the room. */
   get joined(): boolean {
@@ -197,12 +212,18 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     return true;
   }
 
-  /** One clock sample through the `time` ack. Rejects with `disconnected` or `timeout`. */
+  /**
+   * One clock sample through the `time` ack. Rejects with `disconnected` or `timeout` (after 2 s: a sample
+   * that slow is worth nothing). A server that said nothing at all meanwhile is taken for gone: the
+   * socket is dropped and made again at once (a cut link is noticed in seconds, not at the ping timeout).
+   */
   timeSample(): Promise<TimeSample> {
     return new Promise((resolve, reject) => {
       const t0 = this.#now();
-      this.#socket.request(CLIENT_EVENTS.time, [], this.#ackTimeoutMs, (err, serverTime) => {
+      const sent = Date.now();
+      this.#socket.request(CLIENT_EVENTS.time, [], 2000, (err, serverTime) => {
         const t1 = this.#now();
+        if (err?.code === 'timeout') this.#socket.silentSince(sent);
         if (err) return reject(err);
         const parsed = v.safeParse(TimeAckSchema, serverTime);
         if (!parsed.success) {
@@ -229,6 +250,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     if (this.#closed) return;
     this.leave();
     this.#closed = true;
+    for (const type of NETWORK_EVENTS) globalThis.removeEventListener?.(type, this.#onNetwork);
     this.#socket.disconnect();
   }
 
@@ -249,8 +271,9 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       this.#isJoined = false;
       if (wasJoined) this.#hasJoinedBefore = true;
       this.emit('disconnect', { reason });
-      // Whatever the loss (a kick, a flood cut-off, a restart, a dead network), we reconnect.
-      this.#scheduleRetry();
+      // Whatever the loss (a kick, a flood cut-off, a restart, a dead network), we reconnect: at once after
+      // a dead socket (the server may be fine, the path to it back), else after the backoff.
+      this.#scheduleRetry(reason === 'ping timeout' ? 0 : undefined);
     });
     s.on('malformed', ({ reason }) => this.invalid.count(`frame-${reason}`));
     s.on('event', ({ name, args: [payload] }) => {
@@ -382,14 +405,14 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
    * connection (the connect handler joins), else re-send the join. One timer serves every cause, so a
    * retry pending for one reason never hides another.
    */
-  #scheduleRetry(): void {
+  #scheduleRetry(delay?: number): void {
     if (this.#closed || this.#retryTimer !== undefined) return;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (this.#closed) return;
       if (!this.#socket.active) this.#socket.connect();
       else if (this.#socket.connected && this.#membership && !this.#isJoined) this.#sendJoin();
-    }, this.#retry.next());
+    }, delay ?? this.#retry.next());
   }
 
   #clearRetry(): void {

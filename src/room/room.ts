@@ -18,6 +18,7 @@ import { type VideoCommand, type VideoState, atSlot, initialVideoState, videoSta
 import { meshErrorCode, outcomeError, signalingError, signalingFailure } from './room-errors.js';
 import { type DecidedCommand, type RoomErrorCode, type RoomEventSink, type RoomEvents, type RoomStatus, RoomError } from './room-events.js';
 import { deriveStatus } from './room-status.js';
+import { timingFor } from './room-timing.js';
 import { SessionStore } from './session-store.js';
 import { newLinkId } from '../net/signal-envelope.js';
 
@@ -67,6 +68,8 @@ export interface PeerInfo {
 }
 
 const DEFAULT_TICK_MS = 50;
+/** Ticks between two updates of the consensus timeouts from the measured round trips (the mesh measures every 2 s). */
+const RETIME_TICKS = 40;
 
 /** A random request id: proposal ids must stay unique across reloads of the same node id. */
 const requestId = (prefix: string, n: number): string => `${prefix}${n.toString(36)}-${newLinkId()}`;
@@ -164,6 +167,10 @@ export class Room {
       rtt: p.rtt,
     }));
   }
+  /** The worst round trip to a peer with a direct channel, ms (0 while none is measured). */
+  get worstRtt(): number {
+    return Math.max(0, ...this.peers.map((p) => p.rtt ?? 0));
+  }
   /** Slots applied, and messages dropped: malformed (from peers, the node, and the server) or of another history. */
   get counters(): { decisions: number; rejected: number } {
     return {
@@ -181,11 +188,7 @@ export class Room {
     const s = this.#transport.signaling;
     this.#unsubscribe.push(
       // Connected: sample the clock at once rather than at the next poll.
-      s.on('joined', () => {
-        if (this.#clockInFlight) return;
-        clearTimeout(this.#clockTimer);
-        this.#syncClock();
-      }),
+      s.on('joined', () => this.#sampleNow()),
       s.on('error', ({ error }) => this.#onSignalingError(error)),
       s.on('disconnect', () => this.#updateStatus()),
       s.on('reconnect', () => this.#updateStatus()),
@@ -213,6 +216,7 @@ export class Room {
   }
 
   #startNode(peers: string[]): void {
+    const tickMs = this.#o.tickMs ?? DEFAULT_TICK_MS;
     const store = this.#store!;
     const stored = store.load();
     if (store.discarded) this.#report('protocol', `stored consensus state dropped: ${store.discarded}`);
@@ -239,13 +243,22 @@ export class Room {
         this.#node!.peerReachable(peer, false);
         this.#flush();
       }),
-      mesh.on('peer-state', () => this.#updateStatus()),
+      mesh.on('peer-state', ({ relayed }) => {
+        // Messages now go through the server: make sure it is there. A time request doubles as a probe, and
+        // one unanswered from a silent server ends the socket (wire-socket.ts), so a tab cut off from
+        // everything stops counting its peers as reachable through it within seconds.
+        if (relayed) this.#sampleNow();
+        this.#updateStatus();
+      }),
       mesh.on('error', ({ error }) => this.#report(meshErrorCode(error.code), error.message)),
     );
+    let ticks = 0;
     this.#tickTimer = setInterval(() => {
+      // Timeouts follow the round trips measured (room-timing.ts); the node stays deterministic: it is an input.
+      if (++ticks % RETIME_TICKS === 0) this.#node!.setTiming(timingFor(this.worstRtt, tickMs));
       this.#node!.tick();
       this.#flush();
-    }, this.#o.tickMs ?? DEFAULT_TICK_MS);
+    }, tickMs);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
     // The first drain reports the state the node starts from: founded, or recovered from storage.
     this.#flush();
@@ -486,12 +499,18 @@ export class Room {
     if (failure.fatal) this.#setStatus('error');
   }
 
+  #sampleNow(): void {
+    if (this.#clockInFlight) return;
+    clearTimeout(this.#clockTimer);
+    this.#syncClock(0);
+  }
+
   /** NTP-style sampling of the server clock, paced by the estimator (burst at start, then periodic). */
-  #syncClock(): void {
+  #syncClock(now?: number): void {
     if (this.#closed) return;
     // While the server is unreachable, try again every second (a sample needs it).
     const signaling = this.#transport.signaling;
-    const delay = signaling.connected ? this.#clock.nextSampleDelay() : 1000;
+    const delay = signaling.connected ? (now ?? this.#clock.nextSampleDelay()) : 1000;
     this.#clockTimer = setTimeout(() => {
       if (!signaling.connected) return this.#syncClock();
       this.#clockInFlight = true;

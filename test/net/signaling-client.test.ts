@@ -313,3 +313,52 @@ test('malformed frames are dropped and counted as frame-<reason>; the session ca
   assert.deepEqual(c.invalid.byReason, { 'frame-not-json': 1, 'frame-namespace': 1, 'frame-binary': 1, 'frame-too-large': 1 });
   assert.equal(c.joined, true);
 });
+
+test('a time sample unanswered by a server that says nothing at all: the socket is taken for dead and made again at once', async () => {
+  let answerTime = false;
+  // Pings far apart (60 s): without this rule the socket would be trusted for a minute.
+  const raw = await rawServer({
+    open: openFrame(30_000, 30_000),
+    onFrame: (frame, ws) => {
+      ackJoin(frame, ws);
+      const m = /^42(\d+)\["time"/.exec(frame);
+      if (m && answerTime) ws.send(`43${m[1]}[${Date.now()}]`);
+    },
+  });
+  servers.push(raw);
+  const c = client(raw.url, { ackTimeoutMs: 300 });
+  await c.join(room(), id('probe'));
+  const disconnected = next<{ reason: string }>(c, 'disconnect', 5_000);
+  const rejoined = next<{ peers: string[] }>(c, 'reconnect', 5_000);
+  assert.equal((await refusal(c.timeSample())).code, 'timeout');
+  const lost = Date.now();
+  assert.equal((await disconnected).reason, 'ping timeout');
+  await rejoined;
+  assert.ok(Date.now() - lost < 1_000, `re-joined ${Date.now() - lost} ms after the loss: at once, not after a backoff`);
+  answerTime = true;
+  assert.equal(typeof (await c.timeSample()).serverTime, 'number');
+});
+
+test("the browser's offline event drops the socket at once; online makes it again", async () => {
+  // Node has no window events: a stand-in target plays the browser's global one.
+  const target = new EventTarget();
+  const g = globalThis as unknown as Record<string, unknown>;
+  g['addEventListener'] = target.addEventListener.bind(target);
+  g['removeEventListener'] = target.removeEventListener.bind(target);
+  try {
+    const { url } = await startServer();
+    const c = client(url);
+    await c.join(room(), id('net'));
+    const down = next<{ reason: string }>(c, 'disconnect', 2_000);
+    target.dispatchEvent(new Event('offline'));
+    assert.equal((await down).reason, 'io client disconnect');
+    assert.equal(c.joined, false);
+    const back = next<{ peers: string[] }>(c, 'reconnect', 5_000);
+    target.dispatchEvent(new Event('online'));
+    await back;
+    assert.equal(c.joined, true);
+  } finally {
+    delete g['addEventListener'];
+    delete g['removeEventListener'];
+  }
+});
