@@ -9,7 +9,7 @@ export interface PeerView {
   reachable: boolean;
   left: boolean;
   /** Tick of the last valid message from it. */
-  lastHeard: number;
+  lastHeard_: number;
   eligible: boolean;
   /** Last slot it said it applied (-1: it has no state yet). */
   applied: number;
@@ -22,7 +22,7 @@ export class PeerTable {
   get(id: string): PeerView {
     let view = this.#views.get(id);
     if (view === undefined) {
-      view = { reachable: true, left: false, lastHeard: -Infinity, eligible: false, applied: -1 };
+      view = { reachable: true, left: false, lastHeard_: -Infinity, eligible: false, applied: -1 };
       this.#views.set(id, view);
     }
     return view;
@@ -37,20 +37,20 @@ export class PeerTable {
    * the tick it took over), also heard from within `suspectTicks` of now or of that tick. A node this
    * node never heard of (say, an acceptor that left while this node was reloading) is judged the same way.
    */
-  alive(id: string, now: number, suspectTicks: number, heardSince?: number): boolean {
+  alive_(id: string, now: number, suspectTicks: number, heardSince?: number): boolean {
     const p = this.#views.get(id);
     if (p !== undefined && (!p.reachable || p.left)) return false;
     if (heardSince === undefined) return true;
-    return now - Math.max(p?.lastHeard ?? -Infinity, heardSince) <= suspectTicks;
+    return now - Math.max(p?.lastHeard_ ?? -Infinity, heardSince) <= suspectTicks;
   }
 
   /** Nodes not gone, reachable per the host or (`all`) not. */
-  ids(all: boolean): string[] {
+  ids_(all: boolean): string[] {
     return [...this.#views].filter(([, p]) => !p.left && (all || p.reachable)).map(([id]) => id);
   }
 
   /** Input of the membership plan: every known node, and every acceptor even if never heard of. */
-  statuses(acceptors: readonly string[], alive: (id: string) => boolean): PeerStatus[] {
+  statuses_(acceptors: readonly string[], alive: (id: string) => boolean): PeerStatus[] {
     const out = [...this.#views].map(([id, p]) => ({ id, left: p.left, alive: alive(id), caughtUp: p.applied >= 0 }));
     for (const id of acceptors) if (!this.#views.has(id)) out.push({ id, left: false, alive: alive(id), caughtUp: false });
     return out;

@@ -33,7 +33,7 @@ export interface ReadRequest {
 export interface ReadRound {
   readonly requests: readonly ReadRequest[];
   /** Every slot before it is decided and known to the leader; it is too, or is the leader's slot in flight. */
-  readonly index: number;
+  readonly index_: number;
   /** The acceptors of slot index + 1: the configuration whose majority must confirm the round. */
   readonly acceptors: readonly string[];
   /** The heartbeat that confirms the round, and every later one. */
@@ -45,23 +45,23 @@ export class ReadOnly {
   #rounds: ReadRound[] = [];
 
   /** Adds a read. (A request sent again joins the next round too; its reader takes the first answer.) */
-  add(requester: string, readId: string): void {
+  add_(requester: string, readId: string): void {
     this.#waiting.push({ requester, readId });
   }
 
   /** Whether reads wait for an index. */
-  get waiting(): boolean {
+  get waiting_(): boolean {
     return this.#waiting.length > 0;
   }
 
   /** Fixes the index of every waiting read (rule 1 holds): one round, confirmed by heartbeat `seq`. */
-  start(index: number, acceptors: readonly string[], seq: number): void {
-    this.#rounds.push({ requests: this.#waiting, index, acceptors, seq });
+  start_(index: number, acceptors: readonly string[], seq: number): void {
+    this.#rounds.push({ requests: this.#waiting, index_: index, acceptors, seq });
     this.#waiting = [];
   }
 
   /** Removes and returns the rounds that `confirmed` (rule 2) says are confirmed. */
-  advance(confirmed: (round: ReadRound) => boolean): ReadRound[] {
+  advance_(confirmed: (round: ReadRound) => boolean): ReadRound[] {
     const done: ReadRound[] = [];
     this.#rounds = this.#rounds.filter((r) => !(confirmed(r) && done.push(r)));
     return done;
