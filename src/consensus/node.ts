@@ -175,7 +175,7 @@ export class PaxosNode<S, C> {
     if (!parsed.ok) return this.#refuse(parsed.reason);
     this.stats.received++;
     const m = parsed.value;
-    const peer = this.#peers.get(from);
+    const peer = this.#peers.get_(from);
     peer.lastHeard_ = this.#now;
     switch (m.type) {
       // Every node of the configuration is an acceptor, whatever part it plays as a proposer.
@@ -223,8 +223,8 @@ export class PaxosNode<S, C> {
       }
       // The proposer's messages go to the part this node plays.
       case 'ack':
-        peer.eligible = m.eligible;
-        peer.applied = m.applied;
+        peer.eligible_ = m.eligible;
+        peer.applied_ = m.applied;
         this.#step(from, m);
         break;
       default:
@@ -280,16 +280,16 @@ export class PaxosNode<S, C> {
   peerJoined(peer: string): void {
     const view = this.#peerView(peer);
     if (view === undefined) return;
-    view.left = false;
-    view.reachable = true;
+    view.left_ = false;
+    view.reachable_ = true;
   }
 
   /** The host saw `peer` leave the room for good: a leader replaces it if it was an acceptor. */
   peerLeft(peer: string): void {
     const view = this.#peerView(peer);
     if (view === undefined) return;
-    view.left = true;
-    view.reachable = false;
+    view.left_ = true;
+    view.reachable_ = false;
     this.#plannedAt = -1;
     // The leader left (its tab closed or crashed): no need to sit out an election timeout that follows the
     // room's round trips. Its lease is over here, so this node grants pre-votes and may campaign at the next
@@ -304,7 +304,7 @@ export class PaxosNode<S, C> {
   /** The host's view of the link to `peer` (data channel open or not). */
   peerReachable(peer: string, reachable: boolean): void {
     const view = this.#peerView(peer);
-    if (view !== undefined) view.reachable = reachable;
+    if (view !== undefined) view.reachable_ = reachable;
   }
 
   /**
@@ -672,7 +672,7 @@ export class PaxosNode<S, C> {
   /** Asks the most suitable eligible peer to take over now, instead of waiting for an election timeout. */
   #handOff(): void {
     // A live, eligible peer that holds the state; an acceptor if there is one (it needs no promotion).
-    const ready = [...this.#peers.entries()].filter(([id, p]) => p.eligible && p.applied >= 0 && this.#peerAlive(id)).map(([id]) => id);
+    const ready = [...this.#peers.entries_()].filter(([id, p]) => p.eligible_ && p.applied_ >= 0 && this.#peerAlive(id)).map(([id]) => id);
     const best = ready.find((id) => this.log_.acceptors.includes(id)) ?? ready[0];
     if (best !== undefined) this.#send(best, { type: 'handoff', ballot: this.#ballot });
   }
@@ -884,7 +884,7 @@ export class PaxosNode<S, C> {
   #settleProposals(): void {
     const sessions = this.log_.sessions_;
     for (const p of this.#proposals.pending_.values()) {
-      const slot = sessions.firstEffect(this.id, p.seq);
+      const slot = sessions.firstEffect_(this.id, p.seq);
       if (slot === undefined) continue;
       this.#proposals.pending_.delete(p.id);
       this.#out.proposals.push({ id: p.id, ok: true, slot });
@@ -1069,7 +1069,7 @@ export class PaxosNode<S, C> {
 
   #peerView(peer: string) {
     assertNodeId(peer, 'peer');
-    return peer === this.id ? undefined : this.#peers.get(peer);
+    return peer === this.id ? undefined : this.#peers.get_(peer);
   }
 
   // ---- plumbing --------------------------------------------------------------------------------------
