@@ -206,7 +206,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const e = this.#entries.get(to);
     if (!e || this.#closed) return false;
     if (e.link_?.open) return e.link_.send(frame);
-    return this.#relay.usable(e) && this.#relay.send(e, frame);
+    return this.#relay.usable_(e) && this.#relay.send(e, frame);
   }
 
   /** Every known peer, reachable or not. */
@@ -224,7 +224,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const stats = {
       ...this.#counters,
       relayedSent: this.#relay.sent,
-      relayedReceived: this.#relay.received,
+      relayedReceived: this.#relay.received_,
       malformed: this.#malformed.total,
       malformedByReason: { ...this.#malformed.byReason },
     };
@@ -300,7 +300,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       inRoom: true,
       reported_: '',
       reachable_: false,
-      recreate_: new Backoff({ initialMs: 1_000, maxMs: 60_000 }),
+      recreate_: new Backoff(1_000, 60_000),
       failedLinks_: 0,
       openedAt_: 0,
       inbound_: Promise.resolve(),
@@ -366,7 +366,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       onStateChange_: () => this.#onLinkState(e, link),
     });
     e.link_ = link;
-    this.#relay.watchDirect(
+    this.#relay.watchDirect_(
       e,
       this.#opts.directTimeoutMs ?? DIRECT_TIMEOUT_MS,
       () => e.link_ === link,
@@ -534,7 +534,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       this.#fallBackToRelay(e);
       return;
     }
-    if (relayed) this.#relay.received += 1;
+    if (relayed) this.#relay.received_ += 1;
     this.emit('message', { from: e.id, data: r.frame.message, relayed });
   }
 
@@ -546,7 +546,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const rtt = e.link_?.rtt ?? e.rtt;
     return {
       id: e.id,
-      connected: direct || this.#relay.usable(e),
+      connected: direct || this.#relay.usable_(e),
       relayed: !direct && e.relayed,
       rtt: direct && rtt !== undefined ? rtt : null,
       inRoom: e.inRoom,

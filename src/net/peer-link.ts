@@ -98,7 +98,7 @@ export class PeerLink {
   readonly #pc: RTCPeerConnection;
   readonly #dc: RTCDataChannel;
   readonly #opts: PeerLinkOptions;
-  readonly #restartBackoff = new Backoff({ initialMs: 1_000, maxMs: 15_000 });
+  readonly #restartBackoff = new Backoff(1_000, 15_000);
   #makingOffer = false;
   #ignoreOffer = false;
   #settingRemoteAnswerPending = false;
