@@ -158,15 +158,16 @@ export class OursDriftController implements DriftController {
 
   update(sample: DriftSample): DriftDecision {
     checkDriftSample(sample);
+    const { at, currentRate, decidedRate } = sample;
     // A clock that went backwards makes every stored time meaningless: start over (keeping what was learned).
-    if (sample.at < this.#lastAt) this.reset();
-    this.#lastAt = sample.at;
+    if (at < this.#lastAt) this.reset();
+    this.#lastAt = at;
     const o = this.#o;
     const raw = sample.actual - sample.expected;
     if (sample.seeking === true) return none(raw);
-    if (this.#pendingSeek !== undefined && sample.at < this.#pendingSeek.settleUntil) return none(raw);
+    if (this.#pendingSeek !== undefined && at < this.#pendingSeek.settleUntil) return none(raw);
 
-    this.#window.push({ at: sample.at, drift: raw });
+    this.#window.push({ at, drift: raw });
     if (this.#window.length > o.filterSamples) this.#window.shift();
     if (this.#window.length < o.minSamples) return none(raw);
     // The median sample, with its own time: a drift trend is then measured without the filter's lag.
@@ -187,20 +188,20 @@ export class OursDriftController implements DriftController {
 
     if (this.#pendingSeek !== undefined) {
       this.#pendingSeek = undefined;
-      this.#learnSeekLatency(drift, sample.decidedRate);
+      this.#learnSeekLatency(drift, decidedRate);
     }
 
-    if (Math.abs(driftMs) >= o.seekThresholdMs && sample.at - this.#lastSeekAt >= o.seekHoldMs) {
+    if (Math.abs(driftMs) >= o.seekThresholdMs && at - this.#lastSeekAt >= o.seekHoldMs) {
       return this.#seek(sample, driftMs);
     }
 
-    const base = sample.decidedRate * (1 + this.#trim);
+    const base = decidedRate * (1 + this.#trim);
     if (!this.#engaged) {
       // With costly changes, nothing starts before the last change shows in the filtered drift.
       if (Math.abs(driftMs) <= Math.max(engageMs, cost * 1000) || (cost && this.#change)) {
-        if (this.#quiet === undefined && nearlyEqual(sample.currentRate, base)) this.#quiet = filtered;
+        if (this.#quiet === undefined && nearlyEqual(currentRate, base)) this.#quiet = filtered;
         // Adopt a changed base (a new decided rate or trim) without waiting for drift to build up.
-        if (!nearlyEqual(sample.currentRate, base) && sample.at - this.#lastRateChangeAt >= o.holdMs) {
+        if (!nearlyEqual(currentRate, base) && at - this.#lastRateChangeAt >= o.holdMs) {
           return this.#nudge(sample, base, filtered);
         }
         return none(drift);
@@ -209,15 +210,15 @@ export class OursDriftController implements DriftController {
       this.#learnTrim(sample, filtered, base);
     }
 
-    const baseNow = sample.decidedRate * (1 + this.#trim);
-    const nudged = !nearlyEqual(sample.currentRate, baseNow);
+    const baseNow = decidedRate * (1 + this.#trim);
+    const nudged = !nearlyEqual(currentRate, baseNow);
     // Where the correction aims: +cost, which the closing change's freeze takes back to zero (rule 5). Not
     // +2 cost before it starts, counting on its first change's freeze as well: where changes turned out
     // cheaper than learned, that left the video 2 costs off with nothing to correct and nothing to learn from
     // (48 ms ahead in the cross-engine test).
     const off = drift - cost;
     // With costly changes, a correction also ends when it passed its aim.
-    if (Math.abs(off * 1000) <= o.releaseMs || (cost && nudged && off > 0 == sample.currentRate > baseNow)) {
+    if (Math.abs(off * 1000) <= o.releaseMs || (cost && nudged && off > 0 == currentRate > baseNow)) {
       this.#engaged = false;
       this.#quiet = { at: filtered.at, drift: drift - cost };
       // Releasing is always applied at once: staying off the base rate would overshoot.
@@ -225,33 +226,35 @@ export class OursDriftController implements DriftController {
     }
     // Costly changes: one rate for the whole correction.
     if (cost && nudged) return none(drift);
-    const low = sample.decidedRate * (1 - o.maxNudge);
-    const high = sample.decidedRate * (1 + o.maxNudge);
-    const target = clamp(baseNow - (sample.decidedRate * off) / (o.horizonMs / 1000), low, high);
-    const bigEnough = Math.abs(target - sample.currentRate) >= o.minRateStep * sample.decidedRate;
-    if (bigEnough && sample.at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, filtered);
+    const low = decidedRate * (1 - o.maxNudge);
+    const high = decidedRate * (1 + o.maxNudge);
+    const target = clamp(baseNow - (decidedRate * off) / (o.horizonMs / 1000), low, high);
+    const bigEnough = Math.abs(target - currentRate) >= o.minRateStep * decidedRate;
+    if (bigEnough && at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, filtered);
     return none(drift);
   }
 
   /** Sets the rate, and keeps what the drift was then, and the slope the new rate sets, to learn its cost. */
   #nudge(sample: DriftSample, rate: number, filtered: Measurement): DriftDecision {
-    const base = sample.decidedRate * (1 + this.#trim);
+    const { at, currentRate, decidedRate } = sample;
+    const base = decidedRate * (1 + this.#trim);
     // The filtered drift is a few samples old: carried forward to now at the rate in force till now.
-    const drift = filtered.drift + ((sample.currentRate - base) * (sample.at - filtered.at)) / 1000;
-    this.#change = { at: sample.at, drift, slope: rate - base };
-    this.#lastRateChangeAt = sample.at;
+    const drift = filtered.drift + ((currentRate - base) * (at - filtered.at)) / 1000;
+    this.#change = { at, drift, slope: rate - base };
+    this.#lastRateChangeAt = at;
     return { action: 'nudge', driftMs: filtered.drift * 1000, rate };
   }
 
   #seek(sample: DriftSample, driftMs: number): DriftDecision {
     const o = this.#o;
+    const { at, decidedRate } = sample;
     // Aim where the timeline will be when the seek lands.
-    const position = Math.max(0, sample.expected + (this.#seekLatencyMs / 1000) * sample.decidedRate);
-    const rate = sample.decidedRate * (1 + this.#trim);
+    const position = Math.max(0, sample.expected + (this.#seekLatencyMs / 1000) * decidedRate);
+    const rate = decidedRate * (1 + this.#trim);
     // A seek starts the measurements over.
     this.reset();
-    this.#lastSeekAt = this.#lastRateChangeAt = sample.at;
-    this.#pendingSeek = { settleUntil: sample.at + this.#seekLatencyMs + o.seekSettleMs };
+    this.#lastSeekAt = this.#lastRateChangeAt = at;
+    this.#pendingSeek = { settleUntil: at + this.#seekLatencyMs + o.seekSettleMs };
     return { action: 'seek', driftMs, position, rate };
   }
 
