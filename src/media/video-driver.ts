@@ -70,9 +70,9 @@ type Expectation = 'play' | 'pause' | 'seek';
 
 /** A change the driver made and whose media event it awaits; a seek also remembers its target. */
 interface Expected {
-  readonly kind: Expectation;
-  readonly until: number;
-  readonly position?: number;
+  readonly kind_: Expectation;
+  readonly until_: number;
+  readonly position_?: number;
 }
 
 export class VideoDriver {
@@ -93,7 +93,7 @@ export class VideoDriver {
   /** How far ahead a catch-up aims: the time a seek took here, with a margin (learned), ms. */
   #catchUpLeadMs = CATCH_UP_LEAD_MS;
   /** The catch-up in progress: its seek's end is awaited (see `#startCatchUp`). */
-  #catchUp: { readonly state: VideoState; readonly startedAt: number; readonly target: number; readonly attempt: number } | undefined;
+  #catchUp: { readonly state_: VideoState; readonly startedAt_: number; readonly target_: number; readonly attempt_: number } | undefined;
   /** The browser paused the video while the tab was hidden; it resumes it itself when the tab is shown. */
   #pausedWhileHidden = false;
   readonly #listeners: [string, EventListener][];
@@ -242,7 +242,7 @@ export class VideoDriver {
   #startCatchUp(state: VideoState, attempt: number): void {
     const startedAt = this.#o.sharedNow_();
     const target = startedAt + this.#catchUpLeadMs;
-    this.#catchUp = { state, startedAt, target, attempt: attempt + 1 };
+    this.#catchUp = { state_: state, startedAt_: startedAt, target_: target, attempt_: attempt + 1 };
     this.#seek(positionAt(state, target));
   }
 
@@ -250,12 +250,12 @@ export class VideoDriver {
     const c = this.#catchUp;
     if (!c || this.#destroyed) return;
     this.#catchUp = undefined;
-    if (!this.#state || !sameTimeline(c.state, this.#state)) return; // a newer decision took over
+    if (!this.#state || !sameTimeline(c.state_, this.#state)) return; // a newer decision took over
     const now = this.#o.sharedNow_();
-    const took = now - c.startedAt;
+    const took = now - c.startedAt_;
     this.#catchUpLeadMs = Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
-    this.#startAt(c.target - now, c.attempt);
+    this.#startAt(c.target_ - now, c.attempt_);
   }
 
   #play(): void {
@@ -349,7 +349,7 @@ export class VideoDriver {
   // ---- media events: ours or the user's? -------------------------------------------------------------
 
   #expectEvent(kind: Expectation, position?: number): void {
-    this.#expect.push({ kind, until: performance.now() + EXPECT_MS, position });
+    this.#expect.push({ kind_: kind, until_: performance.now() + EXPECT_MS, position_: position });
   }
 
   /**
@@ -358,13 +358,13 @@ export class VideoDriver {
    */
   #wasExpected(kind: Expectation, position?: number): boolean {
     const now = performance.now();
-    this.#expect = this.#expect.filter((e) => e.until > now);
-    const near = (e: Expected) => position === undefined || e.position === undefined || Math.abs(e.position - position) < 0.002;
-    let i = this.#expect.findIndex((e) => e.kind === kind && near(e));
+    this.#expect = this.#expect.filter((e) => e.until_ > now);
+    const near = (e: Expected) => position === undefined || e.position_ === undefined || Math.abs(e.position_ - position) < 0.002;
+    let i = this.#expect.findIndex((e) => e.kind_ === kind && near(e));
     if (kind === 'seek') {
       // Seeks made in a row each fire their own `seeking`, but every one of those events reports where the
       // last seek goes: when that matches the newest seek made, the event is the oldest one's.
-      const seeks = this.#expect.filter((e) => e.kind === 'seek');
+      const seeks = this.#expect.filter((e) => e.kind_ === 'seek');
       const newest = seeks[seeks.length - 1];
       if (newest && near(newest)) i = this.#expect.indexOf(seeks[0]!);
     }

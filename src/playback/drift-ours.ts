@@ -97,7 +97,7 @@ export const OURS_DRIFT_DEFAULTS: Readonly<OursDriftOptions> = Object.freeze({
 interface Measurement {
   readonly at: number;
   /** actual - expected, seconds. */
-  readonly drift: number;
+  readonly drift_: number;
 }
 
 /** See the module comment. */
@@ -109,8 +109,8 @@ export class OursDriftController implements DriftController {
   #engaged!: boolean;
   #lastRateChangeAt!: number;
   #lastSeekAt!: number;
-  /** Set while a seek settles: samples before `settleUntil` are ignored, the first settled drift is learned from. */
-  #pendingSeek: { readonly settleUntil: number } | undefined;
+  /** Set while a seek settles: samples before `settleUntil_` are ignored, the first settled drift is learned from. */
+  #pendingSeek: { readonly settleUntil_: number } | undefined;
   /** Start of the current quiet period (not correcting, at base rate), for learning the trim. */
   #quiet: Measurement | undefined;
   #lastAt = -Infinity;
@@ -119,7 +119,7 @@ export class OursDriftController implements DriftController {
   /** What a rate change sets the video back, seconds (learned; 0 where changes are free). */
   #rateCost = 0;
   /** The last rate change, until its cost is measured: when, the drift then, and the drift's slope it set. */
-  #change: Measurement & { readonly slope: number } | undefined;
+  #change: Measurement & { readonly slope_: number } | undefined;
   /** Running mean of |raw drift - filtered drift|, seconds: how noisy the measurements are. */
   #noise = 0;
 
@@ -165,21 +165,21 @@ export class OursDriftController implements DriftController {
     const o = this.#o;
     const raw = sample.actual - sample.expected;
     if (sample.seeking === true) return none(raw);
-    if (this.#pendingSeek !== undefined && at < this.#pendingSeek.settleUntil) return none(raw);
+    if (this.#pendingSeek !== undefined && at < this.#pendingSeek.settleUntil_) return none(raw);
 
-    this.#window.push({ at, drift: raw });
+    this.#window.push({ at, drift_: raw });
     if (this.#window.length > o.filterSamples) this.#window.shift();
     if (this.#window.length < o.minSamples) return none(raw);
     // The median sample, with its own time: a drift trend is then measured without the filter's lag.
     const filtered = median(this.#window);
-    const drift = filtered.drift;
+    const drift = filtered.drift_;
     const driftMs = drift * 1000;
     this.#noise += NOISE_WEIGHT * (Math.abs(raw - drift) - this.#noise);
     const change = this.#change;
     if (change && filtered.at - change.at >= COST_AFTER_MS) {
       // Where the drift would be had the change been free, minus where it is.
       this.#change = undefined;
-      const observed = change.drift + (change.slope * (filtered.at - change.at)) / 1000 - drift;
+      const observed = change.drift_ + (change.slope_ * (filtered.at - change.at)) / 1000 - drift;
       this.#rateCost = clamp(this.#rateCost + COST_GAIN * (observed - this.#rateCost), 0, MAX_COST);
     }
     const engageMs = Math.max(o.engageMs, o.noiseFactor * this.#noise * 1000);
@@ -220,7 +220,7 @@ export class OursDriftController implements DriftController {
     // With costly changes, a correction also ends when it passed its aim.
     if (Math.abs(off * 1000) <= o.releaseMs || (cost && nudged && off > 0 == currentRate > baseNow)) {
       this.#engaged = false;
-      this.#quiet = { at: filtered.at, drift: drift - cost };
+      this.#quiet = { at: filtered.at, drift_: drift - cost };
       // Releasing is always applied at once: staying off the base rate would overshoot.
       return nudged ? this.#nudge(sample, baseNow, filtered) : none(drift);
     }
@@ -239,10 +239,10 @@ export class OursDriftController implements DriftController {
     const { at, currentRate, decidedRate } = sample;
     const base = decidedRate * (1 + this.#trim);
     // The filtered drift is a few samples old: carried forward to now at the rate in force till now.
-    const drift = filtered.drift + ((currentRate - base) * (at - filtered.at)) / 1000;
-    this.#change = { at, drift, slope: rate - base };
+    const drift = filtered.drift_ + ((currentRate - base) * (at - filtered.at)) / 1000;
+    this.#change = { at, drift_: drift, slope_: rate - base };
     this.#lastRateChangeAt = at;
-    return { action: 'nudge', driftMs: filtered.drift * 1000, rate };
+    return { action: 'nudge', driftMs: filtered.drift_ * 1000, rate };
   }
 
   #seek(sample: DriftSample, driftMs: number): DriftDecision {
@@ -254,7 +254,7 @@ export class OursDriftController implements DriftController {
     // A seek starts the measurements over.
     this.reset();
     this.#lastSeekAt = this.#lastRateChangeAt = at;
-    this.#pendingSeek = { settleUntil: at + this.#seekLatencyMs + o.seekSettleMs };
+    this.#pendingSeek = { settleUntil_: at + this.#seekLatencyMs + o.seekSettleMs };
     return { action: 'seek', driftMs, position, rate };
   }
 
@@ -281,7 +281,7 @@ export class OursDriftController implements DriftController {
     if (quiet === undefined || !nearlyEqual(sample.currentRate, base)) return;
     const elapsedMs = end.at - quiet.at;
     if (elapsedMs < o.minQuietMs) return;
-    const slope = (end.drift - quiet.drift) / (elapsedMs / 1000) / sample.decidedRate;
+    const slope = (end.drift_ - quiet.drift_) / (elapsedMs / 1000) / sample.decidedRate;
     this.#trim = clamp(this.#trim - o.trimGain * slope, -o.maxTrim, o.maxTrim);
   }
 }
@@ -304,12 +304,12 @@ function none(drift: number): DriftDecision {
 
 /** The median measurement by drift (for an even count, the mean of the middle two, drift and time). */
 function median(window: readonly Measurement[]): Measurement {
-  const sorted = [...window].sort((a, b) => a.drift - b.drift);
+  const sorted = [...window].sort((a, b) => a.drift_ - b.drift_);
   const mid = sorted.length >> 1;
   if (sorted.length % 2 === 1) return sorted[mid]!;
   const low = sorted[mid - 1]!;
   const high = sorted[mid]!;
-  return { at: (low.at + high.at) / 2, drift: (low.drift + high.drift) / 2 };
+  return { at: (low.at + high.at) / 2, drift_: (low.drift_ + high.drift_) / 2 };
 }
 
 function clamp(x: number, low: number, high: number): number {
