@@ -74,13 +74,13 @@ export class PaxosVideo extends ReactiveElement {
     inspector: { type: Boolean, reflect: true },
     token: { type: String },
     driftController: { type: String, attribute: 'drift-controller' },
-    status_: { state: true },
-    role_: { state: true },
-    peerCount_: { state: true },
-    drift_: { state: true },
-    autoplayBlocked_: { state: true },
-    errorMessage_: { state: true },
-    createVideo_: { state: true },
+    _status: { state: true },
+    _role: { state: true },
+    _peerCount: { state: true },
+    _drift: { state: true },
+    _autoplayBlocked: { state: true },
+    _errorMessage: { state: true },
+    _createVideo: { state: true },
   };
 
   // ---- attributes --------------------------------------------------------------------------------------
@@ -127,23 +127,21 @@ export class PaxosVideo extends ReactiveElement {
   localClock: () => number = () => performance.timeOrigin + performance.now();
 
   // ---- internal state (reactive: a change renders; the view reads it, see element/view.ts) ---------------
-  // (The trailing `_` lets the widget build shorten these names, see rollup.config.mjs: so never look one up
-  // by its name as a string, in `changed` say.)
 
   /** @internal */
-  declare status_: PaxosStatus;
+  declare _status: PaxosStatus;
   /** @internal */
-  declare role_: PaxosRole;
+  declare _role: PaxosRole;
   /** @internal */
-  declare peerCount_: number;
+  declare _peerCount: number;
   /** @internal */
-  declare drift_: number;
+  declare _drift: number;
   /** @internal */
-  declare autoplayBlocked_: boolean;
+  declare _autoplayBlocked: boolean;
   /** @internal */
-  declare errorMessage_: string;
+  declare _errorMessage: string;
   /** @internal */
-  declare createVideo_: boolean;
+  declare _createVideo: boolean;
 
   constructor() {
     super();
@@ -152,13 +150,13 @@ export class PaxosVideo extends ReactiveElement {
     this.maxAcceptors = 5;
     this.inspector = false;
     this.driftController = 'ours';
-    this.status_ = 'connecting';
-    this.role_ = 'learner';
-    this.peerCount_ = 0;
-    this.drift_ = 0;
-    this.autoplayBlocked_ = false;
-    this.errorMessage_ = '';
-    this.createVideo_ = false;
+    this._status = 'connecting';
+    this._role = 'learner';
+    this._peerCount = 0;
+    this._drift = 0;
+    this._autoplayBlocked = false;
+    this._errorMessage = '';
+    this._createVideo = false;
   }
 
   #room: Room | undefined;
@@ -183,7 +181,7 @@ export class PaxosVideo extends ReactiveElement {
   }
   /** This node's role in the room's consensus: `leader`, `acceptor` or `learner`. */
   get paxosRole(): PaxosRole {
-    return this.role_;
+    return this._role;
   }
   /** The leader's node id, or null while none is known. */
   get leader(): string | null {
@@ -195,7 +193,7 @@ export class PaxosVideo extends ReactiveElement {
   }
   /** `connecting` | `joined` | `synced` | `no-quorum` | `offline` | `error`. */
   get status(): PaxosStatus {
-    return this.status_;
+    return this._status;
   }
   /** Drift, clock offset and its error bound, decisions, rejected messages. */
   get stats(): PaxosVideoStats {
@@ -290,8 +288,7 @@ export class PaxosVideo extends ReactiveElement {
       this.#stop();
       void this.#start();
     }
-    // The video made from `src` is in the shadow DOM now (attaching is a no-op once a driver is attached).
-    if (this.createVideo_) this.#attachVideo();
+    if (changed.has('_createVideo') && this._createVideo) this.#attachVideo();
   }
 
   async #start(): Promise<void> {
@@ -355,7 +352,7 @@ export class PaxosVideo extends ReactiveElement {
     if (!room || this.#driver) return;
     const video = this.video;
     if (!video) {
-      if (this.src) this.createVideo_ = true; // rendered, then updated() calls back here
+      if (this.src) this._createVideo = true; // rendered, then updated() calls back here
       return;
     }
     this.#driver = new VideoDriver(video, {
@@ -364,7 +361,7 @@ export class PaxosVideo extends ReactiveElement {
       controller_: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
       onUserIntent_: (intent) => this.#onUserIntent(intent),
       onSync_: (report) => {
-        this.drift_ = report.driftMs;
+        this._drift = report.driftMs;
         const now = performance.now();
         if (report.action !== 'none' || now - this.#lastSyncEvent >= SYNC_EVENT_MS) {
           this.#lastSyncEvent = now;
@@ -372,7 +369,7 @@ export class PaxosVideo extends ReactiveElement {
         }
       },
       onAutoplayBlocked_: (mutedFallback) => {
-        this.autoplayBlocked_ = true;
+        this._autoplayBlocked = true;
         this.#emit('paxos-autoplay-blocked', { mutedFallback });
       },
       onMediaError_: (message) => this.#emit('paxos-error', { code: 'media-error', message }),
@@ -391,19 +388,19 @@ export class PaxosVideo extends ReactiveElement {
         this.#driver?.setState(d.state!);
         break;
       case 'status':
-        this.status_ = d.status!;
+        this._status = d.status!;
         break;
       case 'config':
       case 'peer-join':
       case 'peer-leave':
-        this.peerCount_ = room.peers.length;
+        this._peerCount = room.peers.length;
         break;
       case 'error':
-        this.errorMessage_ = d.message!;
+        this._errorMessage = d.message!;
         break;
     }
     // The role can change with any of these (leader, configuration, status): read it back every time.
-    this.role_ = room.role;
+    this._role = room.role;
     this.#emit(`paxos-${name}`, detail as RoomEvents[keyof RoomEvents] as never);
   }
 
@@ -417,20 +414,20 @@ export class PaxosVideo extends ReactiveElement {
 
   #onUnmute(): void {
     this.#driver?.unmute();
-    this.autoplayBlocked_ = false;
+    this._autoplayBlocked = false;
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------
 
   #setStatus(status: PaxosStatus): void {
-    if (status === this.status_) return;
-    const previous = this.status_;
-    this.status_ = status;
+    if (status === this._status) return;
+    const previous = this._status;
+    this._status = status;
     this.#emit('paxos-status', { status, previous });
   }
 
   #fail(code: PaxosVideoError['code'], message: string): void {
-    this.errorMessage_ = message;
+    this._errorMessage = message;
     this.#emit('paxos-error', { code, message });
     this.#setStatus('error');
   }
