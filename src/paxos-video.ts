@@ -356,11 +356,11 @@ export class PaxosVideo extends ReactiveElement {
       return;
     }
     this.#driver = new VideoDriver(video, {
-      sharedNow: () => room.sharedNow(),
-      clockReady: () => room.clockReady,
-      controller: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
-      onUserIntent: (intent) => this.#onUserIntent(intent),
-      onSync: (report) => {
+      sharedNow_: () => room.sharedNow(),
+      clockReady_: () => room.clockReady,
+      controller_: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
+      onUserIntent_: (intent) => this.#onUserIntent(intent),
+      onSync_: (report) => {
         this._drift = report.driftMs;
         const now = performance.now();
         if (report.action !== 'none' || now - this.#lastSyncEvent >= SYNC_EVENT_MS) {
@@ -368,11 +368,11 @@ export class PaxosVideo extends ReactiveElement {
           this.#emit('paxos-sync', { drift: report.driftMs, action: report.action, rate: report.rate });
         }
       },
-      onAutoplayBlocked: (mutedFallback) => {
+      onAutoplayBlocked_: (mutedFallback) => {
         this._autoplayBlocked = true;
         this.#emit('paxos-autoplay-blocked', { mutedFallback });
       },
-      onMediaError: (message) => this.#emit('paxos-error', { code: 'media-error', message }),
+      onMediaError_: (message) => this.#emit('paxos-error', { code: 'media-error', message }),
     });
     if (room.known) this.#driver.setState(room.state);
   }

@@ -37,18 +37,18 @@ export interface SyncReport {
 /** Callbacks and clocks of a {@link VideoDriver}. */
 export interface VideoDriverOptions {
   /** Shared-clock time now, ms. */
-  readonly sharedNow: () => number;
-  readonly controller: DriftController;
-  readonly onUserIntent: (intent: UserIntent) => void;
-  readonly onSync: (report: SyncReport) => void;
+  readonly sharedNow_: () => number;
+  readonly controller_: DriftController;
+  readonly onUserIntent_: (intent: UserIntent) => void;
+  readonly onSync_: (report: SyncReport) => void;
   /** The browser refused to play with sound; `mutedFallback`: playing muted worked. */
-  readonly onAutoplayBlocked: (mutedFallback: boolean) => void;
-  readonly onMediaError: (message: string) => void;
+  readonly onAutoplayBlocked_: (mutedFallback: boolean) => void;
+  readonly onMediaError_: (message: string) => void;
   /**
    * Whether the shared clock is good enough to play by (default: always). Until it is, a playing state is
    * not started; call {@link VideoDriver.resync} once it is.
    */
-  readonly clockReady?: () => boolean;
+  readonly clockReady_?: () => boolean;
 }
 
 /** How long an expectation waits for its media event before it is forgotten. */
@@ -70,9 +70,9 @@ type Expectation = 'play' | 'pause' | 'seek';
 
 /** A change the driver made and whose media event it awaits; a seek also remembers its target. */
 interface Expected {
-  readonly kind: Expectation;
-  readonly until: number;
-  readonly position?: number;
+  readonly kind_: Expectation;
+  readonly until_: number;
+  readonly position_?: number;
 }
 
 export class VideoDriver {
@@ -93,7 +93,7 @@ export class VideoDriver {
   /** How far ahead a catch-up aims: the time a seek took here, with a margin (learned), ms. */
   #catchUpLeadMs = CATCH_UP_LEAD_MS;
   /** The catch-up in progress: its seek's end is awaited (see `#startCatchUp`). */
-  #catchUp: { readonly state: VideoState; readonly startedAt: number; readonly target: number; readonly attempt: number } | undefined;
+  #catchUp: { readonly state_: VideoState; readonly startedAt_: number; readonly target_: number; readonly attempt_: number } | undefined;
   /** The browser paused the video while the tab was hidden; it resumes it itself when the tab is shown. */
   #pausedWhileHidden = false;
   readonly #listeners: [string, EventListener][];
@@ -126,7 +126,7 @@ export class VideoDriver {
     const previous = this.#state;
     this.#state = state;
     const timelineChanged = !previous || !sameTimeline(previous, state);
-    if (timelineChanged) this.#o.controller.reset();
+    if (timelineChanged) this.#o.controller_.reset();
     // Same timeline (a membership change, say) while a start is under way: let it finish.
     else if (this.#catchUp !== undefined || this.#startTimer !== undefined) return;
     // A tab catching up applies many decided slots in one task: follow only the last of them.
@@ -184,13 +184,13 @@ export class VideoDriver {
     this.#startTimer = undefined;
     this.#catchUp = undefined;
     this.#setRate(state.rate);
-    if (!state.paused && this.#o.clockReady?.() === false) {
+    if (!state.paused && this.#o.clockReady_?.() === false) {
       // Where the room is now depends on the clock: a start by a rough first estimate would land off by
       // as much as that estimate's error and then have to be undone.
       this.#hold();
       return;
     }
-    const now = this.#o.sharedNow();
+    const now = this.#o.sharedNow_();
     if (state.paused || now < state.anchor) {
       // Paused, or a play scheduled into the future: hold its (first) frame; a scheduled play starts on time.
       this.#hold();
@@ -219,7 +219,7 @@ export class VideoDriver {
     const state = this.#state;
     if (!state || state.paused || this.#destroyed) return;
     const video = this.#video;
-    const expected = positionAt(state, this.#o.sharedNow());
+    const expected = positionAt(state, this.#o.sharedNow_());
     const off = Math.abs(video.currentTime - expected);
     if (video.paused && off > CATCH_UP_S && attempt < MAX_CATCH_UP_ATTEMPTS) {
       this.#startCatchUp(state, attempt);
@@ -240,9 +240,9 @@ export class VideoDriver {
    * ends too late tries again with the lead it measured.
    */
   #startCatchUp(state: VideoState, attempt: number): void {
-    const startedAt = this.#o.sharedNow();
+    const startedAt = this.#o.sharedNow_();
     const target = startedAt + this.#catchUpLeadMs;
-    this.#catchUp = { state, startedAt, target, attempt: attempt + 1 };
+    this.#catchUp = { state_: state, startedAt_: startedAt, target_: target, attempt_: attempt + 1 };
     this.#seek(positionAt(state, target));
   }
 
@@ -250,12 +250,12 @@ export class VideoDriver {
     const c = this.#catchUp;
     if (!c || this.#destroyed) return;
     this.#catchUp = undefined;
-    if (!this.#state || !sameTimeline(c.state, this.#state)) return; // a newer decision took over
-    const now = this.#o.sharedNow();
-    const took = now - c.startedAt;
+    if (!this.#state || !sameTimeline(c.state_, this.#state)) return; // a newer decision took over
+    const now = this.#o.sharedNow_();
+    const took = now - c.startedAt_;
     this.#catchUpLeadMs = Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
-    this.#startAt(c.target - now, c.attempt);
+    this.#startAt(c.target_ - now, c.attempt_);
   }
 
   #play(): void {
@@ -278,7 +278,7 @@ export class VideoDriver {
   #reportAutoplay(mutedFallback: boolean): void {
     if (this.#autoplayReported) return;
     this.#autoplayReported = true;
-    this.#o.onAutoplayBlocked(mutedFallback);
+    this.#o.onAutoplayBlocked_(mutedFallback);
   }
 
   #pause(): void {
@@ -330,9 +330,9 @@ export class VideoDriver {
   #measure(): void {
     const state = this.#state;
     const video = this.#video;
-    const at = this.#o.sharedNow();
+    const at = this.#o.sharedNow_();
     if (!state || state.paused || at < state.anchor || video.paused) return;
-    const decision = this.#o.controller.update({
+    const decision = this.#o.controller_.update({
       at,
       expected: positionAt(state, at),
       actual: video.currentTime,
@@ -343,13 +343,13 @@ export class VideoDriver {
     this.#lastDrift = decision.driftMs;
     if (decision.action !== 'none') this.#setRate(decision.rate);
     if (decision.action === 'seek') this.#seek(decision.position);
-    this.#o.onSync({ ...decision, rate: video.playbackRate });
+    this.#o.onSync_({ ...decision, rate: video.playbackRate });
   }
 
   // ---- media events: ours or the user's? -------------------------------------------------------------
 
   #expectEvent(kind: Expectation, position?: number): void {
-    this.#expect.push({ kind, until: performance.now() + EXPECT_MS, position });
+    this.#expect.push({ kind_: kind, until_: performance.now() + EXPECT_MS, position_: position });
   }
 
   /**
@@ -358,13 +358,13 @@ export class VideoDriver {
    */
   #wasExpected(kind: Expectation, position?: number): boolean {
     const now = performance.now();
-    this.#expect = this.#expect.filter((e) => e.until > now);
-    const near = (e: Expected) => position === undefined || e.position === undefined || Math.abs(e.position - position) < 0.002;
-    let i = this.#expect.findIndex((e) => e.kind === kind && near(e));
+    this.#expect = this.#expect.filter((e) => e.until_ > now);
+    const near = (e: Expected) => position === undefined || e.position_ === undefined || Math.abs(e.position_ - position) < 0.002;
+    let i = this.#expect.findIndex((e) => e.kind_ === kind && near(e));
     if (kind === 'seek') {
       // Seeks made in a row each fire their own `seeking`, but every one of those events reports where the
       // last seek goes: when that matches the newest seek made, the event is the oldest one's.
-      const seeks = this.#expect.filter((e) => e.kind === 'seek');
+      const seeks = this.#expect.filter((e) => e.kind_ === 'seek');
       const newest = seeks[seeks.length - 1];
       if (newest && near(newest)) i = this.#expect.indexOf(seeks[0]!);
     }
@@ -383,7 +383,7 @@ export class VideoDriver {
     if (state && !state.paused) return;
     // The user pressed play: hold the first frame until the room decides, so every tab starts together.
     this.#pause();
-    this.#o.onUserIntent({ type: 'play' });
+    this.#o.onUserIntent_({ type: 'play' });
   }
 
   #onPause(): void {
@@ -396,7 +396,7 @@ export class VideoDriver {
     }
     const state = this.#state;
     if (this.#video.ended || !state || state.paused) return;
-    this.#o.onUserIntent({ type: 'pause', position: this.#video.currentTime });
+    this.#o.onUserIntent_({ type: 'pause', position: this.#video.currentTime });
   }
 
   #onSeeking(): void {
@@ -404,8 +404,8 @@ export class VideoDriver {
     if (this.#wasExpected('seek', position)) return;
     const state = this.#state;
     if (!state) return;
-    if (Math.abs(position - positionAt(state, this.#o.sharedNow())) <= SAME_POSITION_S) return;
-    this.#o.onUserIntent({ type: 'seek', position });
+    if (Math.abs(position - positionAt(state, this.#o.sharedNow_())) <= SAME_POSITION_S) return;
+    this.#o.onUserIntent_({ type: 'seek', position });
   }
 
   #onRateChange(): void {
@@ -414,18 +414,18 @@ export class VideoDriver {
     const state = this.#state;
     if (state && Math.abs(rate - state.rate) < 1e-9) return;
     this.#rateSet = rate;
-    this.#o.onUserIntent({ type: 'rate', rate });
+    this.#o.onUserIntent_({ type: 'rate', rate });
   }
 
   #onError(): void {
     const error = this.#video.error;
-    this.#o.onMediaError(error ? `media error ${error.code}: ${error.message || 'cannot play the source'}` : 'media error');
+    this.#o.onMediaError_(error ? `media error ${error.code}: ${error.message || 'cannot play the source'}` : 'media error');
   }
 
   readonly #onVisibility = (): void => {
     // A tab coming back to the foreground may have slept through decisions and drifted: resync at once.
     if (document.visibilityState === 'visible') {
-      this.#o.controller.reset();
+      this.#o.controller_.reset();
       this.#follow();
     }
   };

@@ -41,7 +41,7 @@ export interface RelayPeer extends SignalPeer {
 export class MeshRelay {
   /** Frames sent and received through the relay. */
   sent = 0;
-  received = 0;
+  received_ = 0;
   readonly #signals: MeshSignals;
   readonly #joined: () => boolean;
   readonly #sender: (peer: RelayPeer) => LinkIds | null | undefined;
@@ -57,7 +57,7 @@ export class MeshRelay {
   }
 
   /** Whether messages to `peer` can go through the relay now. */
-  usable(peer: RelayPeer): boolean {
+  usable_(peer: RelayPeer): boolean {
     return peer.relayed && peer.inRoom && !peer.wrongSecret_ && this.#joined();
   }
 
@@ -88,13 +88,13 @@ export class MeshRelay {
    * While `isOpen()` stays false: after `delay`, `fallBack()` (relay meanwhile, retry the direct path), then
    * check again twice as late. `stillWatched()` ends the watch (the link was replaced).
    */
-  watchDirect(peer: RelayPeer, delay: number, stillWatched: () => boolean, isOpen: () => boolean, fallBack: () => void): void {
+  watchDirect_(peer: RelayPeer, delay: number, stillWatched: () => boolean, isOpen: () => boolean, fallBack: () => void): void {
     clearTimeout(peer.directTimer_);
     peer.directTimer_ = setTimeout(() => {
       peer.directTimer_ = undefined;
       if (!stillWatched() || isOpen()) return;
       fallBack();
-      if (stillWatched()) this.watchDirect(peer, Math.min(delay * 2, MAX_DIRECT_RETRY_MS), stillWatched, isOpen, fallBack);
+      if (stillWatched()) this.watchDirect_(peer, Math.min(delay * 2, MAX_DIRECT_RETRY_MS), stillWatched, isOpen, fallBack);
     }, delay);
   }
 }

@@ -23,8 +23,8 @@ export type RelaySignal = { k: 'relay'; m: string; p?: 1 | undefined };
 
 /** A link's incarnation ids: its own, and the remote one's once known. */
 export interface LinkIds {
-  readonly localId: string;
-  readonly remoteId: string | undefined;
+  readonly localId_: string;
+  readonly remoteId_: string | undefined;
 }
 
 /** What signals keep per peer: one chain each way, so that everything is sent and handled in order. */
@@ -40,8 +40,8 @@ export type Route = 'stale' | 'replace' | 'new' | 'current';
 /** Routes `body` by incarnation: see the module comment. */
 export function routeSignal(link: LinkIds | undefined, body: { readonly s: string; readonly r?: string | undefined }): Route {
   if (!link) return 'new';
-  if (body.r !== undefined && body.r !== link.localId) return 'stale';
-  if (link.remoteId !== undefined && body.s !== link.remoteId) return 'replace';
+  if (body.r !== undefined && body.r !== link.localId_) return 'stale';
+  if (link.remoteId_ !== undefined && body.s !== link.remoteId_) return 'replace';
   return 'current';
 }
 
@@ -76,7 +76,7 @@ export class MeshSignals {
     peer.outbound_ = peer.outbound_.then(async () => {
       const link = sender();
       if (link === null) return;
-      const body = { ...signal, s: link?.localId ?? this.#relayLinkId, ...(link?.remoteId ? { r: link.remoteId } : {}) } as SignalBody;
+      const body = { ...signal, s: link?.localId_ ?? this.#relayLinkId, ...(link?.remoteId_ ? { r: link.remoteId_ } : {}) } as SignalBody;
       const data = await (await this.#envelope).wrap(peer.id, body);
       try {
         this.#signaling.signal(peer.id, data);

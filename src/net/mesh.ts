@@ -117,7 +117,7 @@ export interface MeshStats {
 }
 
 interface PeerEntry extends RelayPeer {
-  link?: PeerLink | undefined;
+  link_?: PeerLink | undefined;
   reported_: string; // last emitted peer-state, to emit only on change
   reachable_: boolean;
   recreateTimer_?: ReturnType<typeof setTimeout> | undefined;
@@ -170,7 +170,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#budget = options.budget ?? tabConnectionBudget;
     const onError = (error: MeshError): void => this.emit('error', { error });
     this.#signals = new MeshSignals(this.selfId, options.room, options.secret, s, onError);
-    this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link));
+    this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link_));
     this.#unsubscribe.push(
       s.on('joined', ({ peers }) => this.#onRoomList(peers)),
       s.on('peer-joined', ({ nodeId }) => this.#onPeerJoined(nodeId)),
@@ -205,8 +205,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const frame = encodeMessageFrame(msg);
     const e = this.#entries.get(to);
     if (!e || this.#closed) return false;
-    if (e.link?.open) return e.link.send(frame);
-    return this.#relay.usable(e) && this.#relay.send(e, frame);
+    if (e.link_?.open) return e.link_.send(frame);
+    return this.#relay.usable_(e) && this.#relay.send(e, frame);
   }
 
   /** Every known peer, reachable or not. */
@@ -216,7 +216,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   /** The current link to `peerId`, if any: for diagnostics, and for tests that reach below the mesh. */
   link(peerId: string): PeerLink | undefined {
-    return this.#entries.get(peerId)?.link;
+    return this.#entries.get(peerId)?.link_;
   }
 
   /** Counters for the element's `stats`. */
@@ -224,13 +224,13 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const stats = {
       ...this.#counters,
       relayedSent: this.#relay.sent,
-      relayedReceived: this.#relay.received,
+      relayedReceived: this.#relay.received_,
       malformed: this.#malformed.total,
       malformedByReason: { ...this.#malformed.byReason },
     };
     for (const e of this.#entries.values()) {
-      stats.iceRestarts += e.link?.iceRestarts ?? 0;
-      stats.glare += e.link?.glare ?? 0;
+      stats.iceRestarts += e.link_?.iceRestarts ?? 0;
+      stats.glare += e.link_?.glare ?? 0;
     }
     return stats;
   }
@@ -242,7 +242,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     clearInterval(this.#statsTimer);
     for (const off of this.#unsubscribe) off();
     for (const e of this.#entries.values()) {
-      e.link?.send(BYE_FRAME);
+      e.link_?.send(BYE_FRAME);
       this.#dropLink(e);
       this.#clearTimers(e);
     }
@@ -261,7 +261,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       const e = this.#ensureEntry(id);
       e.inRoom = true;
       // Signaling is back: links that are down get a fresh chance (their signals may have been lost).
-      if (existed && !e.link?.open) this.#reconnectSoon(e, true);
+      if (existed && !e.link_?.open) this.#reconnectSoon(e, true);
       this.#update(e);
     }
     for (const e of [...this.#entries.values()]) if (!listed.has(e.id)) this.#leftRoom(e);
@@ -275,7 +275,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     // A peer that joins again after we gave up on it gets a fresh start. A link that exists is left alone:
     // if the peer is a new incarnation (a reload), its first signal carries a new link id and the link is
     // replaced then (see onBody); if only its socket came back, the link is still good.
-    if (existed && !e.link) this.#reconnectSoon(e, true);
+    if (existed && !e.link_) this.#reconnectSoon(e, true);
     this.#update(e);
   }
 
@@ -287,7 +287,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   /** The server no longer lists the peer: keep it while its channel is open (see the class comment). */
   #leftRoom(e: PeerEntry): void {
     e.inRoom = false;
-    if (e.link?.open) this.#update(e);
+    if (e.link_?.open) this.#update(e);
     else this.#removeEntry(e, 'left');
   }
 
@@ -300,7 +300,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       inRoom: true,
       reported_: '',
       reachable_: false,
-      recreate_: new Backoff({ initialMs: 1_000, maxMs: 60_000 }),
+      recreate_: new Backoff(1_000, 60_000),
       failedLinks_: 0,
       openedAt_: 0,
       inbound_: Promise.resolve(),
@@ -340,7 +340,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       if (decision.reason === 'rate') {
         e.recreateTimer_ = setTimeout(() => {
           e.recreateTimer_ = undefined;
-          if (!e.link && this.#entries.get(e.id) === e) this.#makeLink(e);
+          if (!e.link_ && this.#entries.get(e.id) === e) this.#makeLink(e);
         }, decision.retryInMs);
       } else if (!this.#budgetReported) {
         this.#budgetReported = true;
@@ -353,64 +353,64 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     }
     this.#counters.connectionsCreated += 1;
     const link: PeerLink = new PeerLink({
-      polite: this.selfId > e.id,
+      polite_: this.selfId > e.id,
       // The TURN credentials of the latest join plus the page's servers. A policy left out (undefined)
       // takes WebRTC's default, `all`.
-      rtcConfig: { iceServers: this.#signaling.iceServers.concat(this.#opts.iceServers ?? []), iceTransportPolicy: this.#opts.iceTransportPolicy },
-      localId: newLinkId(),
-      gatherTimeoutMs: this.#opts.gatherTimeoutMs,
-      sendSignal: (signal) => this.#sendSignal(e, link, signal),
-      onOpen: () => this.#onLinkOpen(e, link),
-      onData: (data) => this.#onFrame(e, data, false),
-      onDead: (reason) => this.#onLinkDead(e, link, reason),
-      onStateChange: () => this.#onLinkState(e, link),
+      rtcConfig_: { iceServers: this.#signaling.iceServers.concat(this.#opts.iceServers ?? []), iceTransportPolicy: this.#opts.iceTransportPolicy },
+      localId_: newLinkId(),
+      gatherTimeoutMs_: this.#opts.gatherTimeoutMs,
+      sendSignal_: (signal) => this.#sendSignal(e, link, signal),
+      onOpen_: () => this.#onLinkOpen(e, link),
+      onData_: (data) => this.#onFrame(e, data, false),
+      onDead_: (reason) => this.#onLinkDead(e, link, reason),
+      onStateChange_: () => this.#onLinkState(e, link),
     });
-    e.link = link;
-    this.#relay.watchDirect(
+    e.link_ = link;
+    this.#relay.watchDirect_(
       e,
       this.#opts.directTimeoutMs ?? DIRECT_TIMEOUT_MS,
-      () => e.link === link,
+      () => e.link_ === link,
       () => link.open,
       () => {
         this.#fallBackToRelay(e);
-        link.retryDirect();
+        link.retryDirect_();
       },
     );
     return link;
   }
 
   #dropLink(e: PeerEntry): void {
-    const link = e.link;
+    const link = e.link_;
     if (!link) return;
     this.#counters.iceRestarts += link.iceRestarts;
     this.#counters.glare += link.glare;
     e.rtt = link.rtt ?? e.rtt;
-    e.link = undefined;
+    e.link_ = undefined;
     link.close();
   }
 
   #onLinkOpen(e: PeerEntry, link: PeerLink): void {
-    if (e.link !== link) return;
+    if (e.link_ !== link) return;
     clearTimeout(e.directTimer_);
     e.directTimer_ = undefined;
     e.openedAt_ = Date.now();
     e.failedLinks_ = 0;
     e.relayed = false;
     this.#update(e);
-    void link.refreshRtt();
+    void link.refreshRtt_();
   }
 
   /** ICE went down under an open channel (relay meanwhile) or came back (direct again). */
   #onLinkState(e: PeerEntry, link: PeerLink): void {
-    if (e.link !== link || !link.everOpened) return;
+    if (e.link_ !== link || !link.everOpened_) return;
     e.relayed = !link.open;
     this.#update(e);
   }
 
   #onLinkDead(e: PeerEntry, link: PeerLink, _reason: LinkDeathReason): void {
-    if (e.link !== link) return;
-    const wasStable = link.everOpened && Date.now() - e.openedAt_ > STABLE_LINK_MS;
-    if (!link.everOpened) e.failedLinks_ += 1;
+    if (e.link_ !== link) return;
+    const wasStable = link.everOpened_ && Date.now() - e.openedAt_ > STABLE_LINK_MS;
+    if (!link.everOpened_) e.failedLinks_ += 1;
     this.#dropLink(e);
     if (!e.inRoom) return this.#removeEntry(e, 'left');
     if (wasStable) e.recreate_.reset();
@@ -427,22 +427,22 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (fresh) {
       e.failedLinks_ = 0;
       e.recreate_.reset();
-      if (e.link && !e.link.open) {
-        e.link.restartIce(); // reuse the connection first
+      if (e.link_ && !e.link_.open) {
+        e.link_.restartIce(); // reuse the connection first
         return;
       }
     }
-    if (e.link || e.recreateTimer_ !== undefined) return;
+    if (e.link_ || e.recreateTimer_ !== undefined) return;
     if (e.failedLinks_ >= MAX_FAILED_LINKS) return; // wait for something to change (see class comment)
     e.recreateTimer_ = setTimeout(() => {
       e.recreateTimer_ = undefined;
-      if (!e.link && this.#entries.get(e.id) === e && e.inRoom) this.#makeLink(e);
+      if (!e.link_ && this.#entries.get(e.id) === e && e.inRoom) this.#makeLink(e);
     }, e.recreate_.next());
   }
 
   /** Re-kicks every link that is down (network back online, tab visible again). */
   #kick(): void {
-    for (const e of this.#entries.values()) if (!e.link?.open && e.inRoom) this.#reconnectSoon(e, true);
+    for (const e of this.#entries.values()) if (!e.link_?.open && e.inRoom) this.#reconnectSoon(e, true);
     this.#refreshRtts();
   }
 
@@ -455,7 +455,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   // Signals (mesh-signals.ts).
 
   #sendSignal(e: PeerEntry, link: PeerLink, signal: LinkSignal): void {
-    this.#signals.send(e, signal, () => (this.#closed || e.link !== link ? null : link));
+    this.#signals.send(e, signal, () => (this.#closed || e.link_ !== link ? null : link));
   }
 
   #onSignal(from: string, data: unknown): void {
@@ -491,7 +491,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       if (body.k == 'desc') this.#makeLink(e);
       return;
     }
-    let link = e.link;
+    let link = e.link_;
     switch (routeSignal(link, body)) {
       case 'stale':
         this.#counters.staleSignals += 1; // meant for a connection of ours that is gone
@@ -507,8 +507,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
         break;
     }
     if (!link) return;
-    if (link.remoteId === undefined) link.remoteId = body.s;
-    await link.handleSignal(body);
+    if (link.remoteId_ === undefined) link.remoteId_ = body.s;
+    await link.handleSignal_(body);
   }
 
   // -----------------------------------------------------------------------------------------------------
@@ -534,7 +534,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       this.#fallBackToRelay(e);
       return;
     }
-    if (relayed) this.#relay.received += 1;
+    if (relayed) this.#relay.received_ += 1;
     this.emit('message', { from: e.id, data: r.frame.message, relayed });
   }
 
@@ -542,11 +542,11 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   // State reporting.
 
   #info(e: PeerEntry): MeshPeerInfo {
-    const direct = e.link?.open ?? false;
-    const rtt = e.link?.rtt ?? e.rtt;
+    const direct = e.link_?.open ?? false;
+    const rtt = e.link_?.rtt ?? e.rtt;
     return {
       id: e.id,
-      connected: direct || this.#relay.usable(e),
+      connected: direct || this.#relay.usable_(e),
       relayed: !direct && e.relayed,
       rtt: direct && rtt !== undefined ? rtt : null,
       inRoom: e.inRoom,
@@ -575,7 +575,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   /** Each open link measures its RTT (kept on the link; {@link dropLink} saves the last one on the entry). */
   #refreshRtts(): void {
-    for (const e of this.#entries.values()) if (e.link?.open) void e.link.refreshRtt();
+    for (const e of this.#entries.values()) if (e.link_?.open) void e.link_.refreshRtt_();
   }
 
   #clearTimers(e: PeerEntry): void {

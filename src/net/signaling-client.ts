@@ -82,7 +82,7 @@ interface QueuedSignal {
 interface PendingJoin {
   resolve: (peers: string[]) => void;
   reject: (error: SignalingError) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer_: ReturnType<typeof setTimeout>;
 }
 
 const defaultNow = (): number => performance.timeOrigin + performance.now();
@@ -109,7 +109,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   readonly #now: () => number;
   readonly #joinTimeoutMs: number;
   readonly #ackTimeoutMs: number;
-  readonly #retry = new Backoff({ initialMs: 500, maxMs: 10_000 });
+  readonly #retry = new Backoff(500, 10_000);
   #membership: JoinRequest | undefined;
   #pendingJoin: PendingJoin | undefined;
   #peerSet = new Set<string>();
@@ -188,7 +188,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
         const why = this.#lastConnectError ? `: ${this.#lastConnectError}` : '';
         reject(new SignalingError('unreachable', `no join within ${this.#joinTimeoutMs} ms${why}; still trying`));
       }, this.#joinTimeoutMs);
-      this.#pendingJoin = { resolve, reject, timer };
+      this.#pendingJoin = { resolve, reject, timer_: timer };
       if (this.#socket.connected) this.#sendJoin();
       else this.#socket.connect(); // no-op while connecting: the connect handler joins
     });
@@ -223,7 +223,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       const sent = Date.now();
       this.#socket.request(CLIENT_EVENTS.time, [], 2000, (err, serverTime) => {
         const t1 = this.#now();
-        if (err?.code === 'timeout') this.#socket.silentSince(sent);
+        if (err?.code === 'timeout') this.#socket.silentSince_(sent);
         if (err) return reject(err);
         const parsed = v.safeParse(TimeAckSchema, serverTime);
         if (!parsed.success) {
@@ -380,7 +380,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   /** Ends the pending `join()` promise's wait, and returns it to be settled (if there was one). */
   #settleJoin(): PendingJoin | undefined {
     const pending = this.#pendingJoin;
-    clearTimeout(pending?.timer);
+    clearTimeout(pending?.timer_);
     this.#pendingJoin = undefined;
     return pending;
   }

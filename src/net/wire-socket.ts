@@ -15,7 +15,7 @@
  * `malformed` event; nothing the server sends can make this throw. A server that stops pinging for
  * pingInterval + pingTimeout is taken as gone (`ping timeout`), which also notices a silently dropped network;
  * so is one whose ping is overdue when something is sent (its timer may not have run on a sleeping device),
- * and, when the caller says so (`silentSince`), one that has said nothing since a request went unanswered.
+ * and, when the caller says so (`silentSince_`), one that has said nothing since a request went unanswered.
  *
  * Disconnect reasons are socket.io's: `io server disconnect` (the server sent DISCONNECT: a kick),
  * `io client disconnect` (our `disconnect()`), `ping timeout`, `transport close` (the WebSocket or the engine
@@ -69,8 +69,8 @@ export interface WireSocketEvents {
 export type AckCallback = (error: SignalingError | undefined, reply?: unknown) => void;
 
 interface PendingAck {
-  done: AckCallback;
-  timer: ReturnType<typeof setTimeout>;
+  done_: AckCallback;
+  timer_: ReturnType<typeof setTimeout>;
 }
 
 const OPEN = 1; // WebSocket.OPEN, the same in every implementation
@@ -164,7 +164,7 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
       this.#acks.delete(id);
       done(new SignalingError('timeout', `no reply to ${name} within ${timeoutMs} ms`));
     }, timeoutMs);
-    this.#acks.set(id, { done, timer });
+    this.#acks.set(id, { done_: done, timer_: timer });
     this.#write(encodeEvent(name, args, id));
   }
 
@@ -172,7 +172,7 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
    * Ends the connection as dead (`ping timeout`) if the server has sent nothing since `since` (a Date.now()):
    * for a caller whose request went unanswered, when the path to the server is cut whatever TCP still thinks.
    */
-  silentSince(since: number): void {
+  silentSince_(since: number): void {
     if (this.#heardAt <= since) this.#lost('ping timeout');
   }
 
@@ -214,8 +214,8 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
         // An unknown id is a reply that came after its timeout: late, not malformed.
         if (!pending) return;
         this.#acks.delete(f.id);
-        clearTimeout(pending.timer);
-        pending.done(undefined, f.args[0]);
+        clearTimeout(pending.timer_);
+        pending.done_(undefined, f.args[0]);
       }
     }
   }
@@ -255,8 +255,8 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#pingTimer);
     for (const pending of this.#acks.values()) {
-      clearTimeout(pending.timer);
-      pending.done(new SignalingError('disconnected', `connection lost (${reason}) before the reply`));
+      clearTimeout(pending.timer_);
+      pending.done_(new SignalingError('disconnected', `connection lost (${reason}) before the reply`));
     }
     this.#acks.clear();
     if (wasConnected) this.emit('disconnect', { reason });

@@ -97,7 +97,7 @@ export const OURS_DRIFT_DEFAULTS: Readonly<OursDriftOptions> = Object.freeze({
 interface Measurement {
   readonly at: number;
   /** actual - expected, seconds. */
-  readonly drift: number;
+  readonly drift_: number;
 }
 
 /** See the module comment. */
@@ -109,8 +109,8 @@ export class OursDriftController implements DriftController {
   #engaged!: boolean;
   #lastRateChangeAt!: number;
   #lastSeekAt!: number;
-  /** Set while a seek settles: samples before `settleUntil` are ignored, the first settled drift is learned from. */
-  #pendingSeek: { readonly settleUntil: number } | undefined;
+  /** Set while a seek settles: samples before `settleUntil_` are ignored, the first settled drift is learned from. */
+  #pendingSeek: { readonly settleUntil_: number } | undefined;
   /** Start of the current quiet period (not correcting, at base rate), for learning the trim. */
   #quiet: Measurement | undefined;
   #lastAt = -Infinity;
@@ -119,7 +119,7 @@ export class OursDriftController implements DriftController {
   /** What a rate change sets the video back, seconds (learned; 0 where changes are free). */
   #rateCost = 0;
   /** The last rate change, until its cost is measured: when, the drift then, and the drift's slope it set. */
-  #change: Measurement & { readonly slope: number } | undefined;
+  #change: Measurement & { readonly slope_: number } | undefined;
   /** Running mean of |raw drift - filtered drift|, seconds: how noisy the measurements are. */
   #noise = 0;
 
@@ -158,27 +158,28 @@ export class OursDriftController implements DriftController {
 
   update(sample: DriftSample): DriftDecision {
     checkDriftSample(sample);
+    const { at, currentRate, decidedRate } = sample;
     // A clock that went backwards makes every stored time meaningless: start over (keeping what was learned).
-    if (sample.at < this.#lastAt) this.reset();
-    this.#lastAt = sample.at;
+    if (at < this.#lastAt) this.reset();
+    this.#lastAt = at;
     const o = this.#o;
     const raw = sample.actual - sample.expected;
     if (sample.seeking === true) return none(raw);
-    if (this.#pendingSeek !== undefined && sample.at < this.#pendingSeek.settleUntil) return none(raw);
+    if (this.#pendingSeek !== undefined && at < this.#pendingSeek.settleUntil_) return none(raw);
 
-    this.#window.push({ at: sample.at, drift: raw });
+    this.#window.push({ at, drift_: raw });
     if (this.#window.length > o.filterSamples) this.#window.shift();
     if (this.#window.length < o.minSamples) return none(raw);
     // The median sample, with its own time: a drift trend is then measured without the filter's lag.
     const filtered = median(this.#window);
-    const drift = filtered.drift;
+    const drift = filtered.drift_;
     const driftMs = drift * 1000;
     this.#noise += NOISE_WEIGHT * (Math.abs(raw - drift) - this.#noise);
     const change = this.#change;
     if (change && filtered.at - change.at >= COST_AFTER_MS) {
       // Where the drift would be had the change been free, minus where it is.
       this.#change = undefined;
-      const observed = change.drift + (change.slope * (filtered.at - change.at)) / 1000 - drift;
+      const observed = change.drift_ + (change.slope_ * (filtered.at - change.at)) / 1000 - drift;
       this.#rateCost = clamp(this.#rateCost + COST_GAIN * (observed - this.#rateCost), 0, MAX_COST);
     }
     const engageMs = Math.max(o.engageMs, o.noiseFactor * this.#noise * 1000);
@@ -187,20 +188,20 @@ export class OursDriftController implements DriftController {
 
     if (this.#pendingSeek !== undefined) {
       this.#pendingSeek = undefined;
-      this.#learnSeekLatency(drift, sample.decidedRate);
+      this.#learnSeekLatency(drift, decidedRate);
     }
 
-    if (Math.abs(driftMs) >= o.seekThresholdMs && sample.at - this.#lastSeekAt >= o.seekHoldMs) {
+    if (Math.abs(driftMs) >= o.seekThresholdMs && at - this.#lastSeekAt >= o.seekHoldMs) {
       return this.#seek(sample, driftMs);
     }
 
-    const base = sample.decidedRate * (1 + this.#trim);
+    const base = decidedRate * (1 + this.#trim);
     if (!this.#engaged) {
       // With costly changes, nothing starts before the last change shows in the filtered drift.
       if (Math.abs(driftMs) <= Math.max(engageMs, cost * 1000) || (cost && this.#change)) {
-        if (this.#quiet === undefined && nearlyEqual(sample.currentRate, base)) this.#quiet = filtered;
+        if (this.#quiet === undefined && nearlyEqual(currentRate, base)) this.#quiet = filtered;
         // Adopt a changed base (a new decided rate or trim) without waiting for drift to build up.
-        if (!nearlyEqual(sample.currentRate, base) && sample.at - this.#lastRateChangeAt >= o.holdMs) {
+        if (!nearlyEqual(currentRate, base) && at - this.#lastRateChangeAt >= o.holdMs) {
           return this.#nudge(sample, base, filtered);
         }
         return none(drift);
@@ -209,49 +210,51 @@ export class OursDriftController implements DriftController {
       this.#learnTrim(sample, filtered, base);
     }
 
-    const baseNow = sample.decidedRate * (1 + this.#trim);
-    const nudged = !nearlyEqual(sample.currentRate, baseNow);
+    const baseNow = decidedRate * (1 + this.#trim);
+    const nudged = !nearlyEqual(currentRate, baseNow);
     // Where the correction aims: +cost, which the closing change's freeze takes back to zero (rule 5). Not
     // +2 cost before it starts, counting on its first change's freeze as well: where changes turned out
     // cheaper than learned, that left the video 2 costs off with nothing to correct and nothing to learn from
     // (48 ms ahead in the cross-engine test).
     const off = drift - cost;
     // With costly changes, a correction also ends when it passed its aim.
-    if (Math.abs(off * 1000) <= o.releaseMs || (cost && nudged && off > 0 == sample.currentRate > baseNow)) {
+    if (Math.abs(off * 1000) <= o.releaseMs || (cost && nudged && off > 0 == currentRate > baseNow)) {
       this.#engaged = false;
-      this.#quiet = { at: filtered.at, drift: drift - cost };
+      this.#quiet = { at: filtered.at, drift_: drift - cost };
       // Releasing is always applied at once: staying off the base rate would overshoot.
       return nudged ? this.#nudge(sample, baseNow, filtered) : none(drift);
     }
     // Costly changes: one rate for the whole correction.
     if (cost && nudged) return none(drift);
-    const low = sample.decidedRate * (1 - o.maxNudge);
-    const high = sample.decidedRate * (1 + o.maxNudge);
-    const target = clamp(baseNow - (sample.decidedRate * off) / (o.horizonMs / 1000), low, high);
-    const bigEnough = Math.abs(target - sample.currentRate) >= o.minRateStep * sample.decidedRate;
-    if (bigEnough && sample.at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, filtered);
+    const low = decidedRate * (1 - o.maxNudge);
+    const high = decidedRate * (1 + o.maxNudge);
+    const target = clamp(baseNow - (decidedRate * off) / (o.horizonMs / 1000), low, high);
+    const bigEnough = Math.abs(target - currentRate) >= o.minRateStep * decidedRate;
+    if (bigEnough && at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, filtered);
     return none(drift);
   }
 
   /** Sets the rate, and keeps what the drift was then, and the slope the new rate sets, to learn its cost. */
   #nudge(sample: DriftSample, rate: number, filtered: Measurement): DriftDecision {
-    const base = sample.decidedRate * (1 + this.#trim);
+    const { at, currentRate, decidedRate } = sample;
+    const base = decidedRate * (1 + this.#trim);
     // The filtered drift is a few samples old: carried forward to now at the rate in force till now.
-    const drift = filtered.drift + ((sample.currentRate - base) * (sample.at - filtered.at)) / 1000;
-    this.#change = { at: sample.at, drift, slope: rate - base };
-    this.#lastRateChangeAt = sample.at;
-    return { action: 'nudge', driftMs: filtered.drift * 1000, rate };
+    const drift = filtered.drift_ + ((currentRate - base) * (at - filtered.at)) / 1000;
+    this.#change = { at, drift_: drift, slope_: rate - base };
+    this.#lastRateChangeAt = at;
+    return { action: 'nudge', driftMs: filtered.drift_ * 1000, rate };
   }
 
   #seek(sample: DriftSample, driftMs: number): DriftDecision {
     const o = this.#o;
+    const { at, decidedRate } = sample;
     // Aim where the timeline will be when the seek lands.
-    const position = Math.max(0, sample.expected + (this.#seekLatencyMs / 1000) * sample.decidedRate);
-    const rate = sample.decidedRate * (1 + this.#trim);
+    const position = Math.max(0, sample.expected + (this.#seekLatencyMs / 1000) * decidedRate);
+    const rate = decidedRate * (1 + this.#trim);
     // A seek starts the measurements over.
     this.reset();
-    this.#lastSeekAt = this.#lastRateChangeAt = sample.at;
-    this.#pendingSeek = { settleUntil: sample.at + this.#seekLatencyMs + o.seekSettleMs };
+    this.#lastSeekAt = this.#lastRateChangeAt = at;
+    this.#pendingSeek = { settleUntil_: at + this.#seekLatencyMs + o.seekSettleMs };
     return { action: 'seek', driftMs, position, rate };
   }
 
@@ -278,7 +281,7 @@ export class OursDriftController implements DriftController {
     if (quiet === undefined || !nearlyEqual(sample.currentRate, base)) return;
     const elapsedMs = end.at - quiet.at;
     if (elapsedMs < o.minQuietMs) return;
-    const slope = (end.drift - quiet.drift) / (elapsedMs / 1000) / sample.decidedRate;
+    const slope = (end.drift_ - quiet.drift_) / (elapsedMs / 1000) / sample.decidedRate;
     this.#trim = clamp(this.#trim - o.trimGain * slope, -o.maxTrim, o.maxTrim);
   }
 }
@@ -301,12 +304,12 @@ function none(drift: number): DriftDecision {
 
 /** The median measurement by drift (for an even count, the mean of the middle two, drift and time). */
 function median(window: readonly Measurement[]): Measurement {
-  const sorted = [...window].sort((a, b) => a.drift - b.drift);
+  const sorted = [...window].sort((a, b) => a.drift_ - b.drift_);
   const mid = sorted.length >> 1;
   if (sorted.length % 2 === 1) return sorted[mid]!;
   const low = sorted[mid - 1]!;
   const high = sorted[mid]!;
-  return { at: (low.at + high.at) / 2, drift: (low.drift + high.drift) / 2 };
+  return { at: (low.at + high.at) / 2, drift_: (low.drift_ + high.drift_) / 2 };
 }
 
 function clamp(x: number, low: number, high: number): number {

@@ -111,12 +111,14 @@ export class Room {
   #clockWaitTimer: ReturnType<typeof setTimeout> | undefined;
   #clockReady = false;
   #closed = false;
+  readonly #tickMs: number;
   #decisions = 0;
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(options: RoomOptions) {
     this.#o = options;
     this.id = options.id;
+    this.#tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     this.#clock = new SharedClock(options.localNow, options.clockOptions);
     this.#transport = options.transport ?? webRtcTransport(options.signalingUrl, options.localNow);
   }
@@ -216,10 +218,10 @@ export class Room {
   }
 
   #startNode(peers: string[]): void {
-    const tickMs = this.#o.tickMs ?? DEFAULT_TICK_MS;
+    const tickMs = this.#tickMs;
     const store = this.#store!;
     const stored = store.load();
-    if (store.discarded) this.#report('protocol', `stored consensus state dropped: ${store.discarded}`);
+    if (store.discarded_) this.#report('protocol', `stored consensus state dropped: ${store.discarded_}`);
     // The first node of an empty room founds a history (explicitly: see history.ts for why that is safe);
     // any other joins as a learner and catches up.
     const found = !stored && peers.length === 0;
@@ -272,7 +274,7 @@ export class Room {
       storage: this.#store!,
       random: Math.random,
       maxAcceptors: this.#o.maxAcceptors,
-      proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / (this.#o.tickMs ?? DEFAULT_TICK_MS)),
+      proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / this.#tickMs),
       eligible: visible(),
       bootstrap: found ? [this.id] : undefined,
     });

@@ -17,7 +17,7 @@ export class SessionStore<S, C> implements Storage<S, C> {
   readonly #key: string;
   readonly #machine: StateMachine<S, C>;
   /** Set when the stored state was unreadable and dropped; the host reports it. */
-  discarded: string | undefined;
+  discarded_: string | undefined;
   /** The history this node is in, if any (kept for reloads). */
   #history: string | undefined;
   readonly #memory = new Map<string | undefined, PersistentState<S, C>>();
@@ -46,8 +46,8 @@ export class SessionStore<S, C> implements Storage<S, C> {
       return parsePersistentState(JSON.parse(raw), this.#machine);
     } catch (error) {
       // Never trust a corrupt record: starting as a fresh acceptor under this id could break its old
-      // promises, so the host must use a new id (it checks `discarded`).
-      this.discarded = (error as Error).message;
+      // promises, so the host must use a new id (it checks `discarded_`).
+      this.discarded_ = (error as Error).message;
       return undefined;
     }
   }

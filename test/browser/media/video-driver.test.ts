@@ -42,12 +42,12 @@ describe('VideoDriver', () => {
     const v = video;
     v.addEventListener('seeking', () => seeks.push(v.currentTime));
     driver = new VideoDriver(v, {
-      sharedNow: () => performance.now(),
-      controller: new OursDriftController(),
-      onUserIntent: (intent) => intents.push(intent),
-      onSync: () => undefined,
-      onAutoplayBlocked: () => undefined,
-      onMediaError: (message) => {
+      sharedNow_: () => performance.now(),
+      controller_: new OursDriftController(),
+      onUserIntent_: (intent) => intents.push(intent),
+      onSync_: () => undefined,
+      onAutoplayBlocked_: () => undefined,
+      onMediaError_: (message) => {
         throw new Error(message);
       },
     });

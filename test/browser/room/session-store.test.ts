@@ -57,7 +57,7 @@ describe('SessionStore', () => {
     sessionStorage.setItem(`paxos-video:acceptor:${room}:${id}:${h}`, JSON.stringify({ version: 1, promised: { round: -3, node: 'x' }, entries: [] }));
     const store = new SessionStore(sessionStorage, room, id, videoStateMachine);
     expect(store.load()).to.equal(undefined);
-    expect(store.discarded).to.be.a('string').and.not.equal('');
+    expect(store.discarded_).to.be.a('string').and.not.equal('');
   });
 
   it('without storage it keeps the state in memory; a save that fails throws to the caller', () => {
