@@ -74,13 +74,13 @@ export class PaxosVideo extends ReactiveElement {
     inspector: { type: Boolean, reflect: true },
     token: { type: String },
     driftController: { type: String, attribute: 'drift-controller' },
-    _status: { state: true },
-    _role: { state: true },
-    _peerCount: { state: true },
-    _drift: { state: true },
-    _autoplayBlocked: { state: true },
-    _errorMessage: { state: true },
-    _createVideo: { state: true },
+    status_: { state: true },
+    role_: { state: true },
+    peerCount_: { state: true },
+    drift_: { state: true },
+    autoplayBlocked_: { state: true },
+    errorMessage_: { state: true },
+    createVideo_: { state: true },
   };
 
   // ---- attributes --------------------------------------------------------------------------------------
@@ -129,19 +129,19 @@ export class PaxosVideo extends ReactiveElement {
   // ---- internal state (reactive: a change renders; the view reads it, see element/view.ts) ---------------
 
   /** @internal */
-  declare _status: PaxosStatus;
+  declare status_: PaxosStatus;
   /** @internal */
-  declare _role: PaxosRole;
+  declare role_: PaxosRole;
   /** @internal */
-  declare _peerCount: number;
+  declare peerCount_: number;
   /** @internal */
-  declare _drift: number;
+  declare drift_: number;
   /** @internal */
-  declare _autoplayBlocked: boolean;
+  declare autoplayBlocked_: boolean;
   /** @internal */
-  declare _errorMessage: string;
+  declare errorMessage_: string;
   /** @internal */
-  declare _createVideo: boolean;
+  declare createVideo_: boolean;
 
   constructor() {
     super();
@@ -150,13 +150,13 @@ export class PaxosVideo extends ReactiveElement {
     this.maxAcceptors = 5;
     this.inspector = false;
     this.driftController = 'ours';
-    this._status = 'connecting';
-    this._role = 'learner';
-    this._peerCount = 0;
-    this._drift = 0;
-    this._autoplayBlocked = false;
-    this._errorMessage = '';
-    this._createVideo = false;
+    this.status_ = 'connecting';
+    this.role_ = 'learner';
+    this.peerCount_ = 0;
+    this.drift_ = 0;
+    this.autoplayBlocked_ = false;
+    this.errorMessage_ = '';
+    this.createVideo_ = false;
   }
 
   #room: Room | undefined;
@@ -181,7 +181,7 @@ export class PaxosVideo extends ReactiveElement {
   }
   /** This node's role in the room's consensus: `leader`, `acceptor` or `learner`. */
   get paxosRole(): PaxosRole {
-    return this._role;
+    return this.role_;
   }
   /** The leader's node id, or null while none is known. */
   get leader(): string | null {
@@ -193,7 +193,7 @@ export class PaxosVideo extends ReactiveElement {
   }
   /** `connecting` | `joined` | `synced` | `no-quorum` | `offline` | `error`. */
   get status(): PaxosStatus {
-    return this._status;
+    return this.status_;
   }
   /** Drift, clock offset and its error bound, decisions, rejected messages. */
   get stats(): PaxosVideoStats {
@@ -288,7 +288,8 @@ export class PaxosVideo extends ReactiveElement {
       this.#stop();
       void this.#start();
     }
-    if (changed.has('_createVideo') && this._createVideo) this.#attachVideo();
+    // Not `changed.has(...)`: the build shortens names that end in _; #attachVideo() does nothing once it has a driver.
+    if (this.createVideo_) this.#attachVideo();
   }
 
   async #start(): Promise<void> {
@@ -352,7 +353,7 @@ export class PaxosVideo extends ReactiveElement {
     if (!room || this.#driver) return;
     const video = this.video;
     if (!video) {
-      if (this.src) this._createVideo = true; // rendered, then updated() calls back here
+      if (this.src) this.createVideo_ = true; // rendered, then updated() calls back here
       return;
     }
     this.#driver = new VideoDriver(video, {
@@ -361,7 +362,7 @@ export class PaxosVideo extends ReactiveElement {
       controller_: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
       onUserIntent_: (intent) => this.#onUserIntent(intent),
       onSync_: (report) => {
-        this._drift = report.driftMs;
+        this.drift_ = report.driftMs;
         const now = performance.now();
         if (report.action !== 'none' || now - this.#lastSyncEvent >= SYNC_EVENT_MS) {
           this.#lastSyncEvent = now;
@@ -369,7 +370,7 @@ export class PaxosVideo extends ReactiveElement {
         }
       },
       onAutoplayBlocked_: (mutedFallback) => {
-        this._autoplayBlocked = true;
+        this.autoplayBlocked_ = true;
         this.#emit('paxos-autoplay-blocked', { mutedFallback });
       },
       onMediaError_: (message) => this.#emit('paxos-error', { code: 'media-error', message }),
@@ -388,19 +389,19 @@ export class PaxosVideo extends ReactiveElement {
         this.#driver?.setState(d.state!);
         break;
       case 'status':
-        this._status = d.status!;
+        this.status_ = d.status!;
         break;
       case 'config':
       case 'peer-join':
       case 'peer-leave':
-        this._peerCount = room.peers.length;
+        this.peerCount_ = room.peers.length;
         break;
       case 'error':
-        this._errorMessage = d.message!;
+        this.errorMessage_ = d.message!;
         break;
     }
     // The role can change with any of these (leader, configuration, status): read it back every time.
-    this._role = room.role;
+    this.role_ = room.role;
     this.#emit(`paxos-${name}`, detail as RoomEvents[keyof RoomEvents] as never);
   }
 
@@ -414,20 +415,20 @@ export class PaxosVideo extends ReactiveElement {
 
   #onUnmute(): void {
     this.#driver?.unmute();
-    this._autoplayBlocked = false;
+    this.autoplayBlocked_ = false;
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------
 
   #setStatus(status: PaxosStatus): void {
-    if (status === this._status) return;
-    const previous = this._status;
-    this._status = status;
+    if (status === this.status_) return;
+    const previous = this.status_;
+    this.status_ = status;
     this.#emit('paxos-status', { status, previous });
   }
 
   #fail(code: PaxosVideoError['code'], message: string): void {
-    this._errorMessage = message;
+    this.errorMessage_ = message;
     this.#emit('paxos-error', { code, message });
     this.#setStatus('error');
   }
