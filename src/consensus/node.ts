@@ -38,7 +38,7 @@ import { isQuorum, normalizeAcceptors, quorumSize } from './quorum.js';
 import { ReadOnly, type ReadRound } from './read-only.js';
 import type { StateMachine } from './state-machine.js';
 import { parsePersistentState, type PersistentState, type Storage } from './storage.js';
-import { sameCommand, type AcceptedEntry, type ProposedCommand, type SlotValue } from './values.js';
+import { sameCommand, sameValue, type AcceptedEntry, type ProposedCommand, type SlotValue } from './values.js';
 
 /** A read of this node's, until it is answered. */
 interface PendingRead {
@@ -226,6 +226,10 @@ export class PaxosNode<S, C> {
         peer.eligible_ = m.eligible;
         peer.applied_ = m.applied;
         this.#step(from, m);
+        // A leader that missed slots (deaf while another leader decided them) learns of them from its
+        // followers' progress, and catches up: nothing else would tell it.
+        if (this.log_.known) this.#catchUp.note_(m.applied, from);
+        this.#catchUpIfBehind();
         break;
       default:
         this.#step(from, m);
@@ -977,11 +981,14 @@ export class PaxosNode<S, C> {
   /**
    * Records a value another node says was decided. Rule 3 of read-only.ts: a leader decides every slot
    * from its first undecided one itself, so one decided by another proposer means its ballot is no longer
-   * the newest: it steps down.
+   * the newest: it steps down. Its own slot in flight is not such a slot: the acceptors tell each other
+   * what they accepted, so a follower may learn it chosen, and tell the leader, before the leader counts
+   * the acceptances itself.
    */
   #learnFrom(slot: number, value: SlotValue<C>): void {
     const ahead = slot >= this.log_.firstUndecided_;
-    if (this.#learn(slot, value) && ahead && this.#part === LEADER) this.#becomeFollower();
+    const own = this.phase2_?.slot === slot && sameValue(this.phase2_.value, value);
+    if (this.#learn(slot, value) && ahead && !own && this.#part === LEADER) this.#becomeFollower();
   }
 
   /**
