@@ -2,15 +2,15 @@
 // the elements (attributes, properties, methods, events, slots, CSS parts and custom properties), from the
 // JSDoc of src/. Editors, Storybook and documentation tools read it through package.json `customElements`.
 
-/** Drops private members (`#x`, `_x` reactive state) so the manifest lists the public API only. */
+/** Drops private members (`#x`, `_x`, and `x_` internal state the build shortens) so the manifest lists the public API only. */
 const publicApiOnly = () => ({
   name: 'public-api-only',
   packageLinkPhase({ customElementsManifest }) {
-    const isPrivate = (m) => m.privacy === 'private' || m.privacy === 'protected' || /^[#_]/.test(m.name);
+    const isPrivate = (m) => m.privacy === 'private' || m.privacy === 'protected' || /^[#_]|_$/.test(m.name);
     for (const mod of customElementsManifest.modules) {
       for (const d of mod.declarations ?? []) {
         if (d.members) d.members = d.members.filter((m) => !isPrivate(m));
-        if (d.attributes) d.attributes = d.attributes.filter((a) => !/^_/.test(a.fieldName ?? a.name));
+        if (d.attributes) d.attributes = d.attributes.filter((a) => !/^_|_$/.test(a.fieldName ?? a.name));
       }
     }
   },

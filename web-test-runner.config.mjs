@@ -51,6 +51,51 @@ let tokenServer;
 let outagePort = 0;
 let outageServer;
 let createServer;
+// Two histories under one room name (test/browser/element/history.test.ts). `outage-server-start` may hold
+// back the joins of some node ids (dropped unanswered: the tab retries after its ack timeout) until
+// `outage-release-joins`, so a new tab reaches a restarted server before the room's old tabs re-join it.
+// `redis-pair-start` starts a redis-server and two servers sharing rooms through it, whose join acks list
+// no peers for the rooms named in its payload: two first joins that raced, each founding a history.
+const heldJoins = new Set();
+const blindRooms = new Set();
+let redisPair;
+const testLog = () => process.env.PAXOS_TEST_SERVER_LOG ?? 'warn';
+/** Test-only middleware on a server's sockets: held joins, and blind rooms' join acks. */
+function tamperJoins(server) {
+  // Before the server's own dispatcher, which never passes a packet on.
+  server.io.sockets.prependListener('connection', (socket) =>
+    socket.use((packet, next) => {
+      const [event, payload] = packet;
+      if (event !== 'join') return next();
+      if (heldJoins.has(payload?.nodeId)) return; // no ack: the client retries
+      const ack = packet.at(-1);
+      if (blindRooms.has(payload?.room) && typeof ack === 'function') packet[packet.length - 1] = (reply) => ack(reply?.ok ? { ...reply, peers: [] } : reply);
+      next();
+    }),
+  );
+  return server;
+}
+async function startRedisPair() {
+  const { spawn } = await import('node:child_process');
+  const { createServer: netServer, connect } = await import('node:net');
+  const port = await new Promise((resolve) => {
+    const probe = netServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address();
+      probe.close(() => resolve(p));
+    });
+  });
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const up = () => new Promise((resolve) => connect(port, '127.0.0.1').once('connect', function () { this.destroy(); resolve(true); }).once('error', () => resolve(false)));
+  for (let i = 0; !(await up()); i++) {
+    if (i > 200) throw new Error('redis-server did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const redisUrl = `redis://127.0.0.1:${port}`;
+  const servers = [0, 1].map(() => tamperJoins(createServer({ logLevel: testLog(), redisUrl })));
+  const urls = [];
+  for (const s of servers) urls.push(`http://127.0.0.1:${(await s.listen(0, '127.0.0.1')).port}`);
+  return { redis, servers, urls };
+}
 const signalingServerPlugin = {
   name: 'paxos-video-signaling-server',
   async serverStart() {
@@ -61,22 +106,33 @@ const signalingServerPlugin = {
     signalingUrl = `http://127.0.0.1:${port}`;
     tokenServer = createSignalingServer({ logLevel: process.env.PAXOS_TEST_SERVER_LOG ?? 'warn', token: TEST_TOKEN });
     tokenUrl = `http://127.0.0.1:${(await tokenServer.listen(0, '127.0.0.1')).port}`;
-    outageServer = createSignalingServer({ logLevel: process.env.PAXOS_TEST_SERVER_LOG ?? 'warn' });
+    outageServer = tamperJoins(createSignalingServer({ logLevel: process.env.PAXOS_TEST_SERVER_LOG ?? 'warn' }));
     outagePort = (await outageServer.listen(0, '127.0.0.1')).port;
     console.log(`web-test-runner: signaling servers on ${signalingUrl}, with a token ${tokenUrl}, for outages :${outagePort}`);
   },
   async serverStop() {
-    await Promise.all([signaling?.close(), tokenServer?.close(), outageServer?.close()]);
+    await Promise.all([signaling?.close(), tokenServer?.close(), outageServer?.close(), ...(redisPair?.servers ?? []).map((s) => s.close())]);
+    redisPair?.redis.kill();
   },
-  async executeCommand({ command }) {
+  async executeCommand({ command, payload }) {
     if (command === 'outage-server-stop') {
       await outageServer?.close();
       outageServer = undefined;
       return true;
     }
+    if (command === 'outage-release-joins') {
+      heldJoins.clear();
+      return true;
+    }
+    if (command === 'redis-pair-start') {
+      redisPair ??= await startRedisPair();
+      for (const room of payload?.blindRooms ?? []) blindRooms.add(room);
+      return redisPair.urls;
+    }
     if (command === 'outage-server-start') {
+      for (const id of payload?.holdJoins ?? []) heldJoins.add(id);
       if (!outageServer) {
-        outageServer = createServer({ logLevel: process.env.PAXOS_TEST_SERVER_LOG ?? 'warn' });
+        outageServer = tamperJoins(createServer({ logLevel: process.env.PAXOS_TEST_SERVER_LOG ?? 'warn' }));
         await outageServer.listen(outagePort, '127.0.0.1');
       }
       return true;

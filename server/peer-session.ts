@@ -225,7 +225,7 @@ export class PeerSession {
     if (this.room !== undefined) {
       return this.reject('already-joined', ERROR_CODES.alreadyJoined, `already joined room "${this.room}"; leave first`, event, ack);
     }
-    const { room, nodeId, token } = parsed.output;
+    const { room, nodeId, token, history } = parsed.output;
     const auth = await this.authorize(room, token);
     if (!auth.ok) {
       // The reason goes to the log and the metric only: a client learns nothing about what it got wrong.
@@ -258,7 +258,9 @@ export class PeerSession {
     if (this.ctx.options.turn) reply.iceServers = turnIceServers(this.ctx.options.turn, nodeId);
     ack(reply);
     this.socket.to(roomChannel(room)).emit(SERVER_EVENTS.peerJoined, { nodeId });
-    this.ctx.logger.info({ socket: this.socket.id, ip: this.ip, room, nodeId, name: this.name, peers: outcome.peers.length }, 'join');
+    // The room history the tab is in (absent for a tab that has none yet): two of them under one room name
+    // in the log are two foundings that will meet (src/room/history.ts).
+    this.ctx.logger.info({ socket: this.socket.id, ip: this.ip, room, nodeId, history, name: this.name, peers: outcome.peers.length }, 'join');
   }
 
   private async onSignal(args: unknown[], ack: Ack | undefined, t0: number): Promise<void> {

@@ -40,6 +40,8 @@ export const PaxosEvents = {
   behind: 'paxos-behind',
   /** Something went wrong: bad attribute, unreachable server, wrong token or secret, ... */
   error: 'paxos-error',
+  /** This tab founded, joined or left a history of the room, or met another one (two foundings under one name). */
+  history: 'paxos-history',
 } as const;
 
 /** One of the event names. */
@@ -171,6 +173,20 @@ export interface PaxosErrorDetail {
   readonly message: string;
 }
 
+/** `paxos-history` */
+export interface PaxosHistoryDetail {
+  /** The id of the history this tab is in now. */
+  readonly history: string;
+  /**
+   * `founded`: this tab founded it (no stored state, no peer listed); `joined`: it is the first history
+   * this joining tab heard; `absorbed`: this tab met it, it wins over the tab's own (`other`), so the tab
+   * left `other` and catches up in it as a learner; `met`: this tab met `other`, which its own wins over.
+   */
+  readonly reason: 'founded' | 'joined' | 'absorbed' | 'met';
+  /** The other history: the one left (`absorbed`) or met (`met`). */
+  readonly other?: string;
+}
+
 /** Maps each event name to its `detail` type. */
 export interface PaxosEventDetailMap {
   'paxos-state': PaxosStateDetail;
@@ -188,6 +204,7 @@ export interface PaxosEventDetailMap {
   'paxos-resume': PaxosResumeDetail;
   'paxos-behind': PaxosBehindDetail;
   'paxos-error': PaxosErrorDetail;
+  'paxos-history': PaxosHistoryDetail;
 }
 
 /**
@@ -219,6 +236,7 @@ declare global {
     'paxos-resume': CustomEvent<PaxosResumeDetail>;
     'paxos-behind': CustomEvent<PaxosBehindDetail>;
     'paxos-error': CustomEvent<PaxosErrorDetail>;
+    'paxos-history': CustomEvent<PaxosHistoryDetail>;
   }
 }
 

@@ -66,6 +66,7 @@ const SYNC_EVENT_MS = 500;
  * @fires {CustomEvent<PaxosResumeDetail>} paxos-resume - The room waits for nobody any more: all tabs play again at one instant.
  * @fires {CustomEvent<PaxosBehindDetail>} paxos-behind - This tab is behind the room and gave up seeking to catch up.
  * @fires {CustomEvent<PaxosErrorDetail>} paxos-error - Bad attribute, unreachable server, wrong token or secret, ...
+ * @fires {CustomEvent<PaxosHistoryDetail>} paxos-history - This tab founded, joined or left a history of the room, or met another one.
  *
  * @csspart video - The video the element created from `src` (not a slotted one).
  * @csspart status - The status bar.
@@ -97,14 +98,14 @@ export class PaxosVideo extends ReactiveElement {
     name: { type: String },
     wait: { type: String },
     waitTimeout: { type: Number, attribute: 'wait-timeout' },
-    _status: { state: true },
-    _role: { state: true },
-    _peerCount: { state: true },
-    _drift: { state: true },
-    _autoplayBlocked: { state: true },
-    _errorMessage: { state: true },
-    _createVideo: { state: true },
-    _note: { state: true },
+    status_: { state: true },
+    role_: { state: true },
+    peerCount_: { state: true },
+    drift_: { state: true },
+    autoplayBlocked_: { state: true },
+    errorMessage_: { state: true },
+    createVideo_: { state: true },
+    note_: { state: true },
   };
 
   // ---- attributes --------------------------------------------------------------------------------------
@@ -175,21 +176,21 @@ export class PaxosVideo extends ReactiveElement {
   // ---- internal state (reactive: a change renders; the view reads it, see element/view.ts) ---------------
 
   /** @internal */
-  declare _status: PaxosStatus;
+  declare status_: PaxosStatus;
   /** @internal */
-  declare _role: PaxosRole;
+  declare role_: PaxosRole;
   /** @internal */
-  declare _peerCount: number;
+  declare peerCount_: number;
   /** @internal */
-  declare _drift: number;
+  declare drift_: number;
   /** @internal */
-  declare _autoplayBlocked: boolean;
+  declare autoplayBlocked_: boolean;
   /** @internal */
-  declare _errorMessage: string;
+  declare errorMessage_: string;
   /** @internal */
-  declare _createVideo: boolean;
+  declare createVideo_: boolean;
   /** @internal What the room is doing, in people's words ("Waiting for Ben (buffering)"), or empty. */
-  declare _note: string;
+  declare note_: string;
 
   constructor() {
     super();
@@ -200,14 +201,14 @@ export class PaxosVideo extends ReactiveElement {
     this.driftController = 'ours';
     this.wait = 'hold';
     this.waitTimeout = 8;
-    this._status = 'connecting';
-    this._role = 'learner';
-    this._peerCount = 0;
-    this._drift = 0;
-    this._autoplayBlocked = false;
-    this._errorMessage = '';
-    this._createVideo = false;
-    this._note = '';
+    this.status_ = 'connecting';
+    this.role_ = 'learner';
+    this.peerCount_ = 0;
+    this.drift_ = 0;
+    this.autoplayBlocked_ = false;
+    this.errorMessage_ = '';
+    this.createVideo_ = false;
+    this.note_ = '';
   }
 
   #room: Room | undefined;
@@ -218,7 +219,7 @@ export class PaxosVideo extends ReactiveElement {
   #generation = 0;
   /** Started and not stopped since (joining, joined, or failed). */
   #running = false;
-  #lastSyncEvent = Number.NEGATIVE_INFINITY;
+  #lastSyncEvent = -Infinity;
   /** The tabs the room waited for at the last decided state (none while it does not hold). */
   #held: readonly Waiter[] = [];
   /** Waits this tab (as leader) proposed to end, by waiter and since: proposed once each. */
@@ -236,7 +237,7 @@ export class PaxosVideo extends ReactiveElement {
   }
   /** This node's role in the room's consensus: `leader`, `acceptor` or `learner`. */
   get paxosRole(): PaxosRole {
-    return this._role;
+    return this.role_;
   }
   /** The leader's node id, or null while none is known. */
   get leader(): string | null {
@@ -248,7 +249,7 @@ export class PaxosVideo extends ReactiveElement {
   }
   /** `connecting` | `joined` | `synced` | `no-quorum` | `offline` | `error`. */
   get status(): PaxosStatus {
-    return this._status;
+    return this.status_;
   }
   /** Drift, clock offset and its error bound, decisions, rejected messages. */
   get stats(): PaxosVideoStats {
@@ -257,7 +258,7 @@ export class PaxosVideo extends ReactiveElement {
     return {
       drift: this.#driver?.drift ?? 0,
       clockOffset: room?.clock.offset ?? 0,
-      clockError: room?.clock.errorBound ?? Number.POSITIVE_INFINITY,
+      clockError: room?.clock.errorBound ?? Infinity,
       decisions: counters.decisions,
       rejected: counters.rejected,
     };
@@ -351,7 +352,8 @@ export class PaxosVideo extends ReactiveElement {
       this.#stop();
       void this.#start();
     }
-    if (changed.has('_createVideo') && this._createVideo) this.#attachVideo();
+    // Not `changed.has(...)`: the build shortens names that end in _; #attachVideo() does nothing once it has a driver.
+    if (this.createVideo_) this.#attachVideo();
   }
 
   async #start(): Promise<void> {
@@ -416,7 +418,7 @@ export class PaxosVideo extends ReactiveElement {
     if (!room || this.#driver) return;
     const video = this.video;
     if (!video) {
-      if (this.src) this._createVideo = true; // rendered, then updated() calls back here
+      if (this.src) this.createVideo_ = true; // rendered, then updated() calls back here
       return;
     }
     // A custom media element works once it is defined (upgraded): until then it has none of the interface.
@@ -426,30 +428,30 @@ export class PaxosVideo extends ReactiveElement {
       return;
     }
     this.#driver = new VideoDriver(video, {
-      id: room.id,
-      sharedNow: () => room.sharedNow(),
-      clockReady: () => room.clockReady,
-      controller: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
-      onUserIntent: (intent) => this.#onUserIntent(intent),
-      onSync: (report) => {
-        this._drift = report.driftMs;
+      id_: room.id,
+      sharedNow_: () => room.sharedNow(),
+      clockReady_: () => room.clockReady,
+      controller_: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
+      onUserIntent_: (intent) => this.#onUserIntent(intent),
+      onSync_: (report) => {
+        this.drift_ = report.driftMs;
         const now = performance.now();
         if (report.action !== 'none' || now - this.#lastSyncEvent >= SYNC_EVENT_MS) {
           this.#lastSyncEvent = now;
           this.#emit('paxos-sync', { drift: report.driftMs, action: report.action, rate: report.rate });
         }
       },
-      onAutoplayBlocked: (mutedFallback) => {
-        this._autoplayBlocked = true;
+      onAutoplayBlocked_: (mutedFallback) => {
+        this.autoplayBlocked_ = true;
         this.#emit('paxos-autoplay-blocked', { mutedFallback });
       },
-      onMediaError: (message) => this.#emit('paxos-error', { code: 'media-error', message }),
-      onStall: (reason, position) => {
+      onMediaError_: (message) => this.#emit('paxos-error', { code: 'media-error', message }),
+      onStall_: (reason, position) => {
         if (this.wait !== 'none' && this.waitTimeout > 0) this.#quietly(waitCommand(reason, position, Math.min(this.waitTimeout, 600) * 1000));
       },
-      onReady: (waiter) => this.#quietly(readyCommand(waiter)),
-      onBehind: (drift) => this.#emit('paxos-behind', { drift }),
-      loadSource: (src) => (this.loadSource ? this.loadSource(src) : (video.src = src)),
+      onReady_: (waiter) => this.#quietly(readyCommand(waiter)),
+      onBehind_: (drift) => this.#emit('paxos-behind', { drift }),
+      loadSource_: (src) => (this.loadSource ? this.loadSource(src) : (video.src = src)),
     });
     if (room.known) this.#driver.setState(room.state);
   }
@@ -465,19 +467,19 @@ export class PaxosVideo extends ReactiveElement {
         this.#onState(d.state!);
         break;
       case 'status':
-        this._status = d.status!;
+        this.status_ = d.status!;
         break;
       case 'config':
       case 'peer-join':
       case 'peer-leave':
-        this._peerCount = room.peers.length;
+        this.peerCount_ = room.peers.length;
         break;
       case 'error':
-        this._errorMessage = d.message!;
+        this.errorMessage_ = d.message!;
         break;
     }
     // The role can change with any of these (leader, configuration, status): read it back every time.
-    this._role = room.role;
+    this.role_ = room.role;
     this.#emit(`paxos-${name}`, detail as RoomEvents[keyof RoomEvents] as never);
   }
 
@@ -487,7 +489,7 @@ export class PaxosVideo extends ReactiveElement {
     const waiting = isHeld(state) ? state.wait.filter((w) => !w.dropped) : [];
     this.#held = waiting;
     this.#driver?.setState(state);
-    this._note = waiting.length
+    this.note_ = waiting.length
       ? `Waiting for ${waiting.map((w) => `${w.name || nodeLabel(w.id)} (${w.reason})`).join(', ')}`
       : state.paused && state.by
         ? `Paused by ${state.by}`
@@ -535,20 +537,20 @@ export class PaxosVideo extends ReactiveElement {
 
   #onUnmute(): void {
     this.#driver?.unmute();
-    this._autoplayBlocked = false;
+    this.autoplayBlocked_ = false;
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------
 
   #setStatus(status: PaxosStatus): void {
-    if (status === this._status) return;
-    const previous = this._status;
-    this._status = status;
+    if (status === this.status_) return;
+    const previous = this.status_;
+    this.status_ = status;
     this.#emit('paxos-status', { status, previous });
   }
 
   #fail(code: PaxosVideoError['code'], message: string): void {
-    this._errorMessage = message;
+    this.errorMessage_ = message;
     this.#emit('paxos-error', { code, message });
     this.#setStatus('error');
   }
@@ -576,7 +578,7 @@ export interface PaxosVideoStats {
   readonly clockError: number;
   /** Slots this node applied. */
   readonly decisions: number;
-  /** Malformed or invalid messages dropped (peers and server). */
+  /** Malformed or invalid messages dropped (peers and server), and messages of another room history. */
   readonly rejected: number;
 }
 

@@ -6,15 +6,15 @@
  */
 export class CatchUp {
   /** Highest slot known decided somewhere (-1 while nothing is known). */
-  frontier = -1;
+  frontier_ = -1;
   #source: string | undefined;
-  #last = Number.NEGATIVE_INFINITY;
+  #last = -Infinity;
   #turn = 0;
 
   /** `slot` is decided somewhere (`source` said so, if a peer did). */
-  note(slot: number, source?: string): void {
-    if (slot <= this.frontier) return;
-    this.frontier = slot;
+  note_(slot: number, source?: string): void {
+    if (slot <= this.frontier_) return;
+    this.frontier_ = slot;
     if (source !== undefined) this.#source = source;
   }
 
@@ -22,7 +22,7 @@ export class CatchUp {
    * Whom to ask now, or undefined (asked within `every` ticks, or nobody to ask). `candidates` in order of
    * preference; the frontier's source goes first.
    */
-  next(now: number, every: number, candidates: readonly (string | undefined)[], usable: (id: string) => boolean): string | undefined {
+  next_(now: number, every: number, candidates: readonly (string | undefined)[], usable: (id: string) => boolean): string | undefined {
     if (now - this.#last < every) return undefined;
     const targets = [...new Set([this.#source, ...candidates])].filter((id): id is string => id !== undefined && usable(id));
     const target = targets[this.#turn++ % Math.max(1, targets.length)];

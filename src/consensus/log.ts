@@ -38,7 +38,7 @@ export class Log<S, C> {
   #appliedSlot = -1;
   #acceptorsNow: readonly string[] = [];
   /** The proposer sessions after {@link applied}. */
-  sessions = new Sessions();
+  sessions_ = new Sessions();
 
   constructor(machine: StateMachine<S, C>) {
     this.#machine = machine;
@@ -55,7 +55,7 @@ export class Log<S, C> {
   }
 
   /** The slot a leader proposes next: every slot before it is decided and applied. */
-  get firstUndecided(): number {
+  get firstUndecided_(): number {
     return this.#appliedSlot + 1;
   }
 
@@ -65,7 +65,7 @@ export class Log<S, C> {
     return this.#current as S;
   }
 
-  /** Acceptors of {@link firstUndecided}; empty while unknown. */
+  /** Acceptors of {@link firstUndecided_}; empty while unknown. */
   get acceptors(): readonly string[] {
     return this.#acceptorsNow;
   }
@@ -75,13 +75,13 @@ export class Log<S, C> {
   }
 
   /** Replaces everything up to `snapshot.slot` by the snapshot, if it is ahead of this log. */
-  install(snapshot: Snapshot<S>): boolean {
+  install_(snapshot: Snapshot<S>): boolean {
     if (snapshot.slot <= this.#appliedSlot) return false;
     this.#snap = snapshot;
     this.#current = snapshot.state;
     this.#appliedSlot = snapshot.slot;
     this.#acceptorsNow = snapshot.acceptors;
-    this.sessions = new Sessions(snapshot.sessions);
+    this.sessions_ = new Sessions(snapshot.sessions);
     this.#dropThrough(snapshot.slot);
     return true;
   }
@@ -91,12 +91,12 @@ export class Log<S, C> {
   }
 
   /** Records that this acceptor accepted `value` in `ballot` (no-op for slots already decided). */
-  accept(slot: number, ballot: Ballot, value: SlotValue<C>): boolean {
+  accept_(slot: number, ballot: Ballot, value: SlotValue<C>): boolean {
     return this.#record(slot, { slot, value, ballot, decided: false });
   }
 
   /** Records `value` as decided for `slot` (keeping the ballot it was accepted in). False when already known. */
-  learn(slot: number, value: SlotValue<C>): boolean {
+  learn_(slot: number, value: SlotValue<C>): boolean {
     return this.#record(slot, { ...this.#entries.get(slot), slot, value, decided: true });
   }
 
@@ -111,7 +111,7 @@ export class Log<S, C> {
    * Applies every decided slot that directly follows the applied prefix, in order. `isCopy` says whether
    * a command must take no effect (the sessions' verdict; a planted bug replaces it).
    */
-  applyDecided(isCopy: (c: ProposedCommand<C>) => boolean): AppliedEntry<C, S>[] {
+  applyDecided_(isCopy: (c: ProposedCommand<C>) => boolean): AppliedEntry<C, S>[] {
     const applied: AppliedEntry<C, S>[] = [];
     for (let entry; this.known && (entry = this.#entries.get(this.#appliedSlot + 1))?.decided; ) {
       const slot = entry.slot;
@@ -121,7 +121,7 @@ export class Log<S, C> {
         let state = this.#current as S;
         for (const c of value.commands) {
           if (isCopy(c)) continue;
-          this.sessions.record(c, slot);
+          this.sessions_.record(c, slot);
           state = this.#machine.apply(state, c.command);
           effective.push(c);
         }
@@ -136,35 +136,35 @@ export class Log<S, C> {
   }
 
   /** Takes a snapshot at the applied slot and drops the entries it covers, once `every` slots piled up. */
-  compact(every: number): boolean {
+  compact_(every: number): boolean {
     if (this.#snap === undefined || this.#appliedSlot - this.#snap.slot < every) return false;
-    this.#snap = { slot: this.#appliedSlot, state: this.#current as S, acceptors: this.#acceptorsNow, sessions: this.sessions.snapshot() };
+    this.#snap = { slot: this.#appliedSlot, state: this.#current as S, acceptors: this.#acceptorsNow, sessions: this.sessions_.snapshot() };
     this.#dropThrough(this.#appliedSlot);
     return true;
   }
 
   /** Accepted but not (known) decided slots from `from` on, in slot order: what a promise must report. */
-  acceptedFrom(from: number): AcceptedEntry<C>[] {
-    return this.persistentEntries().flatMap(({ slot, ballot, value, decided }) => (slot >= from && !decided && ballot !== undefined ? [{ slot, ballot, value }] : []));
+  acceptedFrom_(from: number): AcceptedEntry<C>[] {
+    return this.persistentEntries_().flatMap(({ slot, ballot, value, decided }) => (slot >= from && !decided && ballot !== undefined ? [{ slot, ballot, value }] : []));
   }
 
   /**
    * Decided slots this log still holds from `from` on (applied or not), at most `limit`, in slot order.
    * (As the log holds them: a receiver's validation keeps `slot` and `value` only.)
    */
-  decidedFrom(from: number, limit: number): DecidedEntry<C>[] {
-    return this.persistentEntries()
+  decidedFrom_(from: number, limit: number): DecidedEntry<C>[] {
+    return this.persistentEntries_()
       .filter((e) => e.slot >= from && e.decided)
       .slice(0, limit);
   }
 
   /** Log entries for storage, in slot order. */
-  persistentEntries(): LogEntry<C>[] {
+  persistentEntries_(): LogEntry<C>[] {
     return [...this.#entries.values()].sort((a, b) => a.slot - b.slot);
   }
 
   /** Restores entries loaded from storage (after {@link install} of the stored snapshot). */
-  restoreEntries(entries: readonly LogEntry<C>[]): void {
+  restoreEntries_(entries: readonly LogEntry<C>[]): void {
     for (const e of entries) if (e.slot > this.#appliedSlot) this.#entries.set(e.slot, e);
   }
 }

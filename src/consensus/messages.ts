@@ -29,7 +29,7 @@ export const LIMITS = Object.freeze({ maxBatch: MAX_BATCH, maxEntries: MAX_ENTRI
  * and the snapshots' sessions; tabs of different versions refuse each other's messages (with the reason
  * `protocol version: ...`, counted in the node's stats) instead of misreading them.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * A message on the wire: `{v, m}`. A build that speaks version 1 sees no `type` in it and refuses it as

@@ -38,14 +38,14 @@ import { isQuorum, normalizeAcceptors, quorumSize } from './quorum.js';
 import { ReadOnly, type ReadRound } from './read-only.js';
 import type { StateMachine } from './state-machine.js';
 import { parsePersistentState, type PersistentState, type Storage } from './storage.js';
-import { sameCommand, type AcceptedEntry, type ProposedCommand, type SlotValue } from './values.js';
+import { sameCommand, sameValue, type AcceptedEntry, type ProposedCommand, type SlotValue } from './values.js';
 
 /** A read of this node's, until it is answered. */
 interface PendingRead {
-  readonly deadline: number;
-  lastSent: number;
+  readonly deadline_: number;
+  lastSent_: number;
   /** The read index the leader confirmed; the read answers once it is applied. */
-  index: number | undefined;
+  index_: number | undefined;
 }
 
 /** The part this node plays as a proposer, in the order of an election. */
@@ -59,14 +59,18 @@ type Step<S, C> = (from: string, m: Message<S, C>) => void;
 
 const PENDING = 'this id is already pending';
 
+const tallyKey = (slot: number, b: Ballot): string => `${slot} ${b.round} ${b.node}`;
+
 /** Why `id` cannot name a proposal or a read, if it cannot. */
 const badId = (id: unknown): string | undefined =>
   typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? undefined : `an id is 1-${MAX_ID_LENGTH} characters`;
 
 export class PaxosNode<S, C> {
   readonly id: string;
-  protected readonly machine: StateMachine<S, C>;
-  protected readonly log: Log<S, C>;
+  // A member whose name ends in `_` is internal to the core (never on the wire, never stored): the widget
+  // build shortens such names (rollup.config.mjs). The protected ones are the simulator's seams.
+  protected readonly machine_: StateMachine<S, C>;
+  protected readonly log_: Log<S, C>;
   readonly #storage: Storage<S, C>;
   readonly #random: () => number;
   #options: PaxosNodeOptions<S, C>;
@@ -94,15 +98,15 @@ export class PaxosNode<S, C> {
   #leaderBallot: Ballot | undefined;
   #leaderSince = 0;
   /** Tick this node last heard a leader (its heartbeat, accept or decide): the pre-vote's lease. */
-  #leaderHeard = Number.NEGATIVE_INFINITY;
+  #leaderHeard = -Infinity;
   #electionElapsed = 0;
   #electionTimeout: number;
   #heartbeatElapsed = 0;
   #heartbeatSeq = 0;
   /** Who would promise this node's pre-vote ballot. */
   readonly #votes = new Set<string>();
-  protected phase1: Phase1<C> | undefined;
-  protected phase2: Phase2<C> | undefined;
+  protected phase1_: Phase1<C> | undefined;
+  protected phase2_: Phase2<C> | undefined;
   #askedAcceptors = '';
   #plannedAt = -1;
   /** Commands waiting for the next slot (the leader's, or a candidate's until it leads). */
@@ -113,6 +117,8 @@ export class PaxosNode<S, C> {
 
   // The learner.
   readonly #catchUp = new CatchUp();
+  /** `slot round node acceptor`: the acceptors that reported accepting the next slot in a ballot, the learner's tally. */
+  readonly #tally = new Set<string>();
 
   // This node as a client of the room: its proposals and reads.
   readonly #proposals = new Proposals<C>(0);
@@ -129,28 +135,28 @@ export class PaxosNode<S, C> {
   constructor(options: PaxosNodeOptions<S, C>) {
     assertNodeId(options.id, 'id');
     this.id = options.id;
-    this.machine = options.stateMachine;
+    this.machine_ = options.stateMachine;
     this.#storage = options.storage;
     this.#random = options.random;
     this.#eligible = options.eligible ?? true;
     this.#options = options;
     this.#timing = resolveTiming(options);
     this.#electionTimeout = this.#randomElectionTimeout();
-    this.log = new Log(this.machine);
+    this.log_ = new Log(this.machine_);
 
     const saved = this.#storage.load();
     if (saved !== undefined) {
       // A reload: the acceptor's promise, and the log as it was saved (applied again from the snapshot).
-      const { promised, seq, snapshot, entries } = parsePersistentState(saved, this.machine);
+      const { promised, seq, snapshot, entries } = parsePersistentState(saved, this.machine_);
       this.promised = this.#highestSeen = promised;
       this.#proposals.seq = seq;
       if (snapshot !== undefined) this.#installSnapshot(snapshot);
-      this.log.restoreEntries(entries);
-      for (const e of entries) if (e.decided) this.#catchUp.note(e.slot);
+      this.log_.restoreEntries_(entries);
+      for (const e of entries) if (e.decided) this.#catchUp.note_(e.slot);
       this.#applyAndReport();
     } else if (options.bootstrap !== undefined) {
       const acceptors = checkedAcceptors(options.bootstrap, this.#timing.maxAcceptors, 'bootstrap');
-      this.#installSnapshot({ slot: 0, state: this.machine.initial(), acceptors, sessions: [] });
+      this.#installSnapshot({ slot: 0, state: this.machine_.initial(), acceptors, sessions: [] });
     }
     this.#reportStatus();
   }
@@ -165,12 +171,12 @@ export class PaxosNode<S, C> {
   step(from: string, raw: unknown): StepResult<Message<S, C>> {
     if (!isNodeId(from)) return this.#refuse('sender is not a node id');
     if (from === this.id) return this.#refuse('a message from this node itself');
-    const parsed = parseWire(raw, from, this.machine);
+    const parsed = parseWire(raw, from, this.machine_);
     if (!parsed.ok) return this.#refuse(parsed.reason);
     this.stats.received++;
     const m = parsed.value;
-    const peer = this.#peers.get(from);
-    peer.lastHeard = this.#now;
+    const peer = this.#peers.get_(from);
+    peer.lastHeard_ = this.#now;
     switch (m.type) {
       // Every node of the configuration is an acceptor, whatever part it plays as a proposer.
       case 'pre-prepare':
@@ -186,6 +192,15 @@ export class PaxosNode<S, C> {
         this.#onHeartbeat(from, m.ballot, m.seq, m.applied);
         break;
       // Every node is a learner.
+      case 'accepted':
+        // The leader counts its own way (phase 2 in flight); the others count for the next slot they need.
+        if (this.#part !== LEADER && m.slot === this.log_.firstUndecided_) {
+          this.#tally.add(`${tallyKey(m.slot, m.ballot)} ${from}`);
+          this.#learnIfChosen(m.slot);
+          this.#applyAndAdvance();
+        }
+        this.#step(from, m);
+        break;
       case 'decide':
         this.#noteLeader(m.ballot);
         this.#learnFrom(m.slot, m.value);
@@ -202,15 +217,19 @@ export class PaxosNode<S, C> {
       // Every node is a client of the leader.
       case 'read-index': {
         const read = this.#reads.get(m.readId);
-        if (read !== undefined && read.index === undefined) read.index = m.slot;
+        if (read !== undefined && read.index_ === undefined) read.index_ = m.slot;
         this.#answerReads();
         break;
       }
       // The proposer's messages go to the part this node plays.
       case 'ack':
-        peer.eligible = m.eligible;
-        peer.applied = m.applied;
+        peer.eligible_ = m.eligible;
+        peer.applied_ = m.applied;
         this.#step(from, m);
+        // A leader that missed slots (deaf while another leader decided them) learns of them from its
+        // followers' progress, and catches up: nothing else would tell it.
+        if (this.log_.known) this.#catchUp.note_(m.applied, from);
+        this.#catchUpIfBehind();
         break;
       default:
         this.#step(from, m);
@@ -222,7 +241,7 @@ export class PaxosNode<S, C> {
   tick(): void {
     this.#now++;
     this.#checkQuorum();
-    if (this.log.known) this.#tick();
+    if (this.log_.known) this.#tick();
     this.#catchUpIfBehind();
     this.#retryProposals();
     this.#retryReads();
@@ -234,17 +253,17 @@ export class PaxosNode<S, C> {
    * if the room decided it again), or failed with a code. Every proposal settles exactly once.
    */
   propose(command: C, proposalId: string): void {
-    const refusal = badId(proposalId) ?? (this.#proposals.pending.has(proposalId) ? PENDING : undefined);
+    const refusal = badId(proposalId) ?? (this.#proposals.pending_.has(proposalId) ? PENDING : undefined);
     if (refusal !== undefined) return this.#fail(String(proposalId), 'invalid', refusal);
     let parsed: C;
     try {
-      parsed = this.machine.parseCommand(command);
+      parsed = this.machine_.parseCommand(command);
     } catch (error) {
       return this.#fail(proposalId, 'invalid', `invalid command: ${(error as Error).message}`);
     }
     // The next sequence number is saved before the proposal leaves (drain persists first).
     this.#dirty = true;
-    this.#submit(this.#proposals.add(proposalId, parsed, this.#now + this.#timing.proposalTimeoutTicks, this.#now));
+    this.#submit(this.#proposals.add_(proposalId, parsed, this.#now + this.#timing.proposalTimeoutTicks, this.#now));
     this.#advance();
   }
 
@@ -256,7 +275,7 @@ export class PaxosNode<S, C> {
   read(readId: string): void {
     const refusal = badId(readId) ?? (this.#reads.has(readId) ? PENDING : undefined);
     if (refusal !== undefined) return void this.#out.reads.push({ id: String(readId), ok: false, code: 'invalid', reason: refusal });
-    const read: PendingRead = { deadline: this.#now + this.#timing.readTimeoutTicks, lastSent: this.#now, index: undefined };
+    const read: PendingRead = { deadline_: this.#now + this.#timing.readTimeoutTicks, lastSent_: this.#now, index_: undefined };
     this.#reads.set(readId, read);
     this.#submitRead(readId, read);
   }
@@ -265,24 +284,31 @@ export class PaxosNode<S, C> {
   peerJoined(peer: string): void {
     const view = this.#peerView(peer);
     if (view === undefined) return;
-    view.left = false;
-    view.reachable = true;
+    view.left_ = false;
+    view.reachable_ = true;
   }
 
   /** The host saw `peer` leave the room for good: a leader replaces it if it was an acceptor. */
   peerLeft(peer: string): void {
     const view = this.#peerView(peer);
     if (view === undefined) return;
-    view.left = true;
-    view.reachable = false;
+    view.left_ = true;
+    view.reachable_ = false;
     this.#plannedAt = -1;
+    // The leader left (its tab closed or crashed): no need to sit out an election timeout that follows the
+    // room's round trips. Its lease is over here, so this node grants pre-votes and may campaign at the next
+    // tick; a leader that is in fact alive still holds the others' lease, and their refusals.
+    if (this.#part === FOLLOWER && peer === this.leader) {
+      this.#leaderHeard = -Infinity;
+      this.#electionElapsed = this.#electionTimeout;
+    }
     this.#advance();
   }
 
   /** The host's view of the link to `peer` (data channel open or not). */
   peerReachable(peer: string, reachable: boolean): void {
     const view = this.#peerView(peer);
-    if (view !== undefined) view.reachable = reachable;
+    if (view !== undefined) view.reachable_ = reachable;
   }
 
   /**
@@ -316,10 +342,10 @@ export class PaxosNode<S, C> {
    * deciding, the room's history can fork. Use only when they cannot come back.
    */
   forceReconfigure(acceptors?: readonly string[]): void {
-    if (!this.log.known) throw new Error('forceReconfigure: no room state yet');
+    if (!this.log_.known) throw new Error('forceReconfigure: no room state yet');
     if (!this.#eligible) throw new Error('forceReconfigure: a hidden tab may not lead');
-    const value: SlotValue<C> = { kind: 'config', acceptors: acceptorsAfterForce(this.id, acceptors, this.#peers.ids(false), this.#timing.maxAcceptors) };
-    const slot = this.log.firstUndecided;
+    const value: SlotValue<C> = { kind: 'config', acceptors: acceptorsAfterForce(this.id, acceptors, this.#peers.ids_(false), this.#timing.maxAcceptors) };
+    const slot = this.log_.firstUndecided_;
     this.#learn(slot, value);
     this.#applyAndReport();
     this.#campaign();
@@ -347,22 +373,22 @@ export class PaxosNode<S, C> {
 
   /** The state after {@link applied}. Throws while the node has not received the room's state. */
   get state(): S {
-    return this.log.state;
+    return this.log_.state;
   }
 
   /** Last applied slot (-1 while the node has no state). */
   get applied(): number {
-    return this.log.applied;
+    return this.log_.applied;
   }
 
   /** Whether the node holds the room's state. */
   get known(): boolean {
-    return this.log.known;
+    return this.log_.known;
   }
 
   get role(): Role {
     if (this.#part === LEADER) return 'leader';
-    return this.log.acceptors.includes(this.id) ? 'acceptor' : 'learner';
+    return this.log_.acceptors.includes(this.id) ? 'acceptor' : 'learner';
   }
 
   /** The node this node believes leads, if any. */
@@ -374,7 +400,7 @@ export class PaxosNode<S, C> {
 
   /** Acceptors of the next undecided slot. */
   get acceptors(): readonly string[] {
-    return this.log.acceptors;
+    return this.log_.acceptors;
   }
 
   /** The highest ballot this node has promised. */
@@ -384,57 +410,57 @@ export class PaxosNode<S, C> {
 
   /** Proposals of this node still waiting to settle. */
   get pendingProposals(): number {
-    return this.#proposals.pending.size;
+    return this.#proposals.pending_.size;
   }
 
   // ---- rules that the simulator's planted bugs replace --------------------------------------------
 
   /** Whether the members of `acceptors` that `voted` are a quorum: a majority (quorum.ts). */
-  protected isQuorum(acceptors: readonly string[], voted: (id: string) => boolean): boolean {
+  protected isQuorum_(acceptors: readonly string[], voted: (id: string) => boolean): boolean {
     return isQuorum(acceptors, voted);
   }
 
   /** P2c: the value a leader must propose at `slot`, from the promises of `promisers`, if any. */
-  protected recoveredValue(phase1: Phase1<C>, slot: number, promisers: readonly string[]): AcceptedEntry<C> | undefined {
-    return phase1.highestAccepted(slot, promisers);
+  protected recoveredValue_(phase1: Phase1<C>, slot: number, promisers: readonly string[]): AcceptedEntry<C> | undefined {
+    return phase1.highestAccepted_(slot, promisers);
   }
 
   /** The acceptors of the slot in flight: those fixed by the slots before it (alpha = 1). */
-  protected acceptorsForProposal(_slot: number, _value: SlotValue<C>): readonly string[] {
-    return this.log.acceptors;
+  protected acceptorsForProposal_(_slot: number, _value: SlotValue<C>): readonly string[] {
+    return this.log_.acceptors;
   }
 
   /** Records an accepted value in the log (the acceptor's durable memory). */
-  protected recordAccepted(slot: number, ballot: Ballot, value: SlotValue<C>): boolean {
-    return this.log.accept(slot, ballot, value);
+  protected recordAccepted_(slot: number, ballot: Ballot, value: SlotValue<C>): boolean {
+    return this.log_.accept_(slot, ballot, value);
   }
 
   /** Whether a command must take no effect: the sessions remember it (sessions.ts). */
-  protected isCopy(c: ProposedCommand<C>): boolean {
-    return this.log.sessions.isCopy(c);
+  protected isCopy_(c: ProposedCommand<C>): boolean {
+    return this.log_.sessions_.isCopy(c);
   }
 
   /** Rule 2 of read-only.ts: a majority of the round's acceptors promised this ballot and acked after it began. */
-  protected readConfirmed(round: ReadRound, acked: (id: string) => boolean): boolean {
-    return this.isQuorum(round.acceptors, (a) => acked(a) && !!this.phase1?.hasPromised(a, round.index + 1));
+  protected readConfirmed_(round: ReadRound, acked: (id: string) => boolean): boolean {
+    return this.isQuorum_(round.acceptors, (a) => acked(a) && !!this.phase1_?.hasPromised_(a, round.index_ + 1));
   }
 
   // ---- the acceptor ----------------------------------------------------------------------------------
 
   /** Pre-vote (acceptor.ts): would this node promise `ballot`? Answering changes nothing here. */
   #onPrePrepare(from: string, ballot: Ballot): void {
-    if (!this.log.known) return;
+    if (!this.log_.known) return;
     // Heard within the election timeout, a leader is live. (Not a campaign: pre-candidates back to
     // following after a refusal would refuse each other for a whole timeout, and nobody would win.)
     const liveLeader = this.#part === LEADER || this.#now - this.#leaderHeard < this.#timing.electionTicks;
     if (wouldPromise(this.promised, ballot, liveLeader)) this.#send(from, { type: 'pre-promise', ballot });
-    else this.#nack(from, ballot, this.log.firstUndecided);
+    else this.#nack(from, ballot, this.log_.firstUndecided_);
   }
 
   /** Phase 1b: promise `ballot` and report what was accepted and decided from `slot` on. */
   #onPrepare(from: string, ballot: Ballot, slot: number): void {
     this.#observe(ballot);
-    if (!this.log.known) return; // a joining node holds no acceptor state yet
+    if (!this.log_.known) return; // a joining node holds no acceptor state yet
     if (!mayPromise(this.promised, ballot)) return this.#nack(from, ballot, slot);
     this.#promise(ballot);
     // Whoever promises another proposer's ballot stops proposing.
@@ -444,37 +470,40 @@ export class PaxosNode<S, C> {
       type: 'promise',
       ballot,
       slot,
-      applied: this.log.applied,
-      accepted: this.log.acceptedFrom(slot),
-      decided: this.log.decidedFrom(slot, MAX_ENTRIES),
+      applied: this.log_.applied,
+      accepted: this.log_.acceptedFrom_(slot),
+      decided: this.log_.decidedFrom_(slot, MAX_ENTRIES),
     });
     // A proposer behind our snapshot cannot learn the compacted slots from the promise: send them.
-    if (slot <= (this.log.snapshot?.slot ?? -1)) this.#sendEntries(from, slot);
+    if (slot <= (this.log_.snapshot?.slot ?? -1)) this.#sendEntries(from, slot);
   }
 
   /** Phase 2b: accept `value` at `slot` unless a higher ballot is promised. */
   #onAccept(from: string, ballot: Ballot, slot: number, value: SlotValue<C>): void {
     this.#observe(ballot);
-    if (!this.log.known) return;
+    if (!this.log_.known) return;
     if (!mayAccept(this.promised, ballot)) return this.#nack(from, ballot, slot);
     this.#promise(ballot);
     this.#noteLeader(ballot);
-    if (this.recordAccepted(slot, ballot, value)) this.#dirty = true;
-    this.#send(from, { type: 'accepted', ballot, slot });
+    if (this.recordAccepted_(slot, ballot, value)) this.#dirty = true;
+    // Phase 2b goes to the leader and to every other acceptor of the slot, so that each learns the slot
+    // from the acceptors (one message delay before the leader's decide would reach it).
+    for (const to of new Set([from, ...this.acceptorsForProposal_(slot, value)])) if (to !== this.id) this.#send(to, { type: 'accepted', ballot, slot });
+    this.#learnIfChosen(slot);
     this.#applyAndReport();
   }
 
   /** A leader's heartbeat: acked (with this node's progress) unless a higher ballot is promised. */
   #onHeartbeat(from: string, ballot: Ballot, seq: number, applied: number): void {
     this.#observe(ballot);
-    const refused = this.log.known && compareBallots(ballot, this.promised) < 0;
-    if (refused) this.#nack(from, ballot, this.log.firstUndecided);
+    const refused = this.log_.known && compareBallots(ballot, this.promised) < 0;
+    if (refused) this.#nack(from, ballot, this.log_.firstUndecided_);
     // A learner follows a live leader whatever it promised when it was an acceptor (it still does not
     // ack: an ack says "nothing higher promised"); an acceptor that promised a higher ballot does not.
-    if (refused && this.log.acceptors.includes(this.id)) return;
+    if (refused && this.log_.acceptors.includes(this.id)) return;
     this.#noteLeader(ballot);
-    this.#catchUp.note(applied, from);
-    if (!refused) this.#send(from, { type: 'ack', ballot, seq, applied: this.log.applied, eligible: this.#eligible });
+    this.#catchUp.note_(applied, from);
+    if (!refused) this.#send(from, { type: 'ack', ballot, seq, applied: this.log_.applied, eligible: this.#eligible });
     this.#catchUpIfBehind();
   }
 
@@ -494,7 +523,7 @@ export class PaxosNode<S, C> {
   #stepFollower(_from: string, m: Message<S, C>): void {
     if (m.type !== 'handoff') return;
     this.#observe(m.ballot);
-    if (this.#eligible && this.log.known) this.#campaign();
+    if (this.#eligible && this.log_.known) this.#campaign();
   }
 
   /**
@@ -506,7 +535,7 @@ export class PaxosNode<S, C> {
       case 'pre-promise':
         if (this.#part !== PRE_CANDIDATE || !ballotEquals(m.ballot, this.#ballot)) return;
         this.#votes.add(from);
-        if (this.isQuorum(this.log.acceptors, (a) => this.#votes.has(a))) this.#campaign();
+        if (this.isQuorum_(this.log_.acceptors, (a) => this.#votes.has(a))) this.#campaign();
         return;
       case 'promise':
         return this.#onPromise(from, m);
@@ -516,7 +545,7 @@ export class PaxosNode<S, C> {
         for (const c of m.commands) this.#enqueue(c);
         return this.#advance();
       case 'read':
-        this.#readOnly.add(from, m.readId);
+        this.#readOnly.add_(from, m.readId);
         return this.#startReadRound();
       default:
         return this.#stepFollower(from, m);
@@ -526,8 +555,8 @@ export class PaxosNode<S, C> {
   /** Leader: phase 2 and read confirmations; promises still come from new acceptors after a change. */
   #stepLeader(from: string, m: Message<S, C>): void {
     if (m.type === 'accepted') {
-      if (!ballotEquals(m.ballot, this.#ballot) || this.phase2?.slot !== m.slot) return;
-      this.phase2.acks.add(from);
+      if (!ballotEquals(m.ballot, this.#ballot) || this.phase2_?.slot !== m.slot) return;
+      this.phase2_.acks_.add(from);
       this.#advance();
     } else if (m.type === 'ack') {
       if (!ballotEquals(m.ballot, this.#ballot)) return;
@@ -567,7 +596,7 @@ export class PaxosNode<S, C> {
     // A node cut off from a majority could never win: campaigning would only raise its ballot and, once
     // the partition heals, depose a leader that was doing fine (the "disruptive rejoin" problem).
     if (!this.#eligible || this.#quorumLost) return false;
-    const acceptors = this.log.acceptors;
+    const acceptors = this.log_.acceptors;
     // A lone acceptor with no leader in sight needs nobody's promise: it leads at once.
     if (acceptors.length === 1 && acceptors[0] === this.id && this.#leaderBallot === undefined) return true;
     // Learners wait longer, so that an acceptor usually wins.
@@ -583,21 +612,21 @@ export class PaxosNode<S, C> {
   #preCampaign(): void {
     this.#become(PRE_CANDIDATE, this.#stepCandidate, this.#tickCandidate);
     this.#ballot = nextBallot(maxBallot(this.promised, this.#highestSeen), this.id);
-    const acceptors = this.log.acceptors;
+    const acceptors = this.log_.acceptors;
     if (acceptors.includes(this.id)) this.#votes.add(this.id);
-    if (this.isQuorum(acceptors, (a) => this.#votes.has(a))) return this.#campaign();
+    if (this.isQuorum_(acceptors, (a) => this.#votes.has(a))) return this.#campaign();
     for (const a of acceptors) if (a !== this.id) this.#send(a, { type: 'pre-prepare', ballot: this.#ballot });
   }
 
   /** Phase 1a: a new ballot above every ballot seen, promised to itself first. */
   #campaign(): void {
-    if (!this.#eligible || !this.log.known) return;
+    if (!this.#eligible || !this.log_.known) return;
     this.#become(CANDIDATE, this.#stepCandidate, this.#tickCandidate);
     this.promised = this.#highestSeen = this.#ballot = nextBallot(maxBallot(this.promised, this.#highestSeen), this.id);
     this.#dirty = true;
-    const phase1 = (this.phase1 = new Phase1(this.#ballot));
-    const slot = this.log.firstUndecided;
-    if (this.log.acceptors.includes(this.id)) phase1.record(this.id, slot, this.log.applied, this.log.acceptedFrom(slot));
+    const phase1 = (this.phase1_ = new Phase1(this.#ballot));
+    const slot = this.log_.firstUndecided_;
+    if (this.log_.acceptors.includes(this.id)) phase1.record_(this.id, slot, this.log_.applied, this.log_.acceptedFrom_(slot));
     this.#advance();
   }
 
@@ -617,8 +646,8 @@ export class PaxosNode<S, C> {
     this.#part = part;
     this.#step = step;
     this.#tick = tick;
-    this.phase1 = undefined;
-    this.phase2 = undefined;
+    this.phase1_ = undefined;
+    this.phase2_ = undefined;
     this.#queue = [];
     this.#readOnly.reset();
     this.#acks.clear();
@@ -632,23 +661,23 @@ export class PaxosNode<S, C> {
   /** A refusal: another ballot is promised. Only an acceptor of this node's configuration can defeat its ballot. */
   #onNack(from: string, ballot: Ballot, promised: Ballot): void {
     this.#observe(promised);
-    if (ballotEquals(ballot, this.#ballot) && this.log.acceptors.includes(from)) this.#becomeFollower();
+    if (ballotEquals(ballot, this.#ballot) && this.log_.acceptors.includes(from)) this.#becomeFollower();
   }
 
   #onPromise(from: string, m: PromiseMessage<C>): void {
     this.#observe(m.ballot);
-    if (this.phase1 === undefined || !ballotEquals(m.ballot, this.#ballot)) return;
-    this.phase1.record(from, m.slot, m.applied, m.accepted);
+    if (this.phase1_ === undefined || !ballotEquals(m.ballot, this.#ballot)) return;
+    this.phase1_.record_(from, m.slot, m.applied, m.accepted);
     for (const e of m.decided) this.#learnFrom(e.slot, e.value);
-    this.#catchUp.note(m.applied, from);
+    this.#catchUp.note_(m.applied, from);
     this.#applyAndAdvance();
   }
 
   /** Asks the most suitable eligible peer to take over now, instead of waiting for an election timeout. */
   #handOff(): void {
     // A live, eligible peer that holds the state; an acceptor if there is one (it needs no promotion).
-    const ready = [...this.#peers.entries()].filter(([id, p]) => p.eligible && p.applied >= 0 && this.#peerAlive(id)).map(([id]) => id);
-    const best = ready.find((id) => this.log.acceptors.includes(id)) ?? ready[0];
+    const ready = [...this.#peers.entries_()].filter(([id, p]) => p.eligible_ && p.applied_ >= 0 && this.#peerAlive(id)).map(([id]) => id);
+    const best = ready.find((id) => this.log_.acceptors.includes(id)) ?? ready[0];
     if (best !== undefined) this.#send(best, { type: 'handoff', ballot: this.#ballot });
   }
 
@@ -682,17 +711,17 @@ export class PaxosNode<S, C> {
   }
 
   #advanceSlots(): void {
-    for (let phase1; (phase1 = this.phase1) !== undefined; ) {
-      const slot = this.log.firstUndecided;
-      const inFlight = this.phase2;
+    for (let phase1; (phase1 = this.phase1_) !== undefined; ) {
+      const slot = this.log_.firstUndecided_;
+      const inFlight = this.phase2_;
       if (inFlight !== undefined) {
         if (inFlight.slot < slot) {
           // Decided while in flight (possibly with another ballot's value): re-queue what did not make it.
-          this.phase2 = undefined;
+          this.phase2_ = undefined;
           if (inFlight.value.kind === 'commands') for (const c of inFlight.value.commands) this.#enqueue(c);
           continue;
         }
-        if (!this.isQuorum(this.acceptorsForProposal(inFlight.slot, inFlight.value), (a) => inFlight.acks.has(a))) return;
+        if (!this.isQuorum_(this.acceptorsForProposal_(inFlight.slot, inFlight.value), (a) => inFlight.acks_.has(a))) return;
         this.#decide(inFlight);
         continue;
       }
@@ -700,12 +729,12 @@ export class PaxosNode<S, C> {
       // acceptor that had already applied the slot may have compacted it away: this node learns the slot
       // from it (catch-up, driven by the frontier its promise raised) or does without its report.
       if (!this.#phase1Covers(slot)) {
-        if (this.log.acceptors.join() === this.#askedAcceptors) return; // waiting for promises
+        if (this.log_.acceptors.join() === this.#askedAcceptors) return; // waiting for promises
         this.#sendPrepares(); // a new acceptor set: phase 1 on it
         if (!this.#phase1Covers(slot)) return;
       }
       if (this.#part === CANDIDATE) this.#becomeLeader();
-      const recovered = this.recoveredValue(phase1, slot, this.log.acceptors.filter((a) => phase1.covers(a, slot)));
+      const recovered = this.recoveredValue_(phase1, slot, this.log_.acceptors.filter((a) => phase1.covers_(a, slot)));
       const value = recovered?.value ?? this.#freshValue(slot);
       if (value === undefined) return;
       this.#startPhase2(slot, value);
@@ -714,7 +743,7 @@ export class PaxosNode<S, C> {
 
   /** Whether a quorum of the acceptors of `slot` promised this ballot with complete reports of it. */
   #phase1Covers(slot: number): boolean {
-    return this.isQuorum(this.log.acceptors, (a) => !!this.phase1?.covers(a, slot));
+    return this.isQuorum_(this.log_.acceptors, (a) => !!this.phase1_?.covers_(a, slot));
   }
 
   /** What a leader proposes at a slot where phase 1 found nothing: membership first, then commands. */
@@ -723,10 +752,10 @@ export class PaxosNode<S, C> {
       // Liveness of peers changes with time and hints, not with every message: plan once per tick.
       this.#plannedAt = this.#now;
       const acceptors = planAcceptors({
-        acceptors: this.log.acceptors,
+        acceptors: this.log_.acceptors,
         maxAcceptors: this.#timing.maxAcceptors,
         self: this.id,
-        peers: this.#peers.statuses(this.log.acceptors, (id) => this.#peerAlive(id)),
+        peers: this.#peers.statuses_(this.log_.acceptors, (id) => this.#peerAlive(id)),
       });
       if (acceptors !== undefined) return { kind: 'config', acceptors };
     }
@@ -734,68 +763,68 @@ export class PaxosNode<S, C> {
     const batch: ProposedCommand<C>[] = [];
     while (this.#queue.length > 0 && batch.length < this.#timing.maxBatch) {
       const c = this.#queue.shift() as ProposedCommand<C>;
-      if (!this.isCopy(c) && !batch.some((b) => sameCommand(b, c))) batch.push(c);
+      if (!this.isCopy_(c) && !batch.some((b) => sameCommand(b, c))) batch.push(c);
     }
     if (batch.length > 0) return { kind: 'commands', commands: batch };
     // Phase 1 found values past this slot: fill the gap so they can be decided.
-    if ((this.phase1?.maxReportedSlot ?? 0) > slot) return { kind: 'noop' };
+    if ((this.phase1_?.maxReportedSlot_ ?? 0) > slot) return { kind: 'noop' };
     return undefined;
   }
 
   #startPhase2(slot: number, value: SlotValue<C>): void {
-    this.#sendAccepts((this.phase2 = { slot, value, acks: new Set(), sentAt: 0 }));
+    this.#sendAccepts((this.phase2_ = { slot, value, acks_: new Set(), sentAt_: 0 }));
   }
 
   /** Phase 2a: asks the acceptors of the slot that have not accepted yet (this node accepts at once). */
   #sendAccepts(p: Phase2<C>): void {
     const { slot, value } = p;
-    p.sentAt = this.#now;
-    for (const a of this.acceptorsForProposal(slot, value)) {
-      if (p.acks.has(a)) continue;
+    p.sentAt_ = this.#now;
+    for (const a of this.acceptorsForProposal_(slot, value)) {
+      if (p.acks_.has(a)) continue;
       if (a !== this.id) {
         this.#send(a, { type: 'accept', ballot: this.#ballot, slot, value });
       } else if (mayAccept(this.promised, this.#ballot)) {
-        if (this.recordAccepted(slot, this.#ballot, value)) this.#dirty = true;
-        p.acks.add(a);
+        if (this.recordAccepted_(slot, this.#ballot, value)) this.#dirty = true;
+        p.acks_.add(a);
       }
     }
   }
 
   #decide(phase2: Phase2<C>): void {
-    this.phase2 = undefined;
+    this.phase2_ = undefined;
     this.#broadcast({ type: 'decide', ballot: this.#ballot, slot: phase2.slot, value: phase2.value });
     this.#learn(phase2.slot, phase2.value);
     this.#applyAndReport();
   }
 
   #sendPrepares(): void {
-    const phase1 = this.phase1;
+    const phase1 = this.phase1_;
     if (phase1 === undefined) return;
-    const slot = this.log.firstUndecided;
-    const acceptors = this.log.acceptors;
+    const slot = this.log_.firstUndecided_;
+    const acceptors = this.log_.acceptors;
     // A leader that has just become an acceptor (it led as a learner) promises to itself like any other.
-    if (acceptors.includes(this.id) && !phase1.hasPromised(this.id, slot) && mayPromise(this.promised, this.#ballot)) {
-      phase1.record(this.id, slot, this.log.applied, this.log.acceptedFrom(slot));
+    if (acceptors.includes(this.id) && !phase1.hasPromised_(this.id, slot) && mayPromise(this.promised, this.#ballot)) {
+      phase1.record_(this.id, slot, this.log_.applied, this.log_.acceptedFrom_(slot));
     }
     for (const a of acceptors) {
-      if (a !== this.id && !phase1.hasPromised(a, slot)) this.#send(a, { type: 'prepare', ballot: this.#ballot, slot });
+      if (a !== this.id && !phase1.hasPromised_(a, slot)) this.#send(a, { type: 'prepare', ballot: this.#ballot, slot });
     }
-    phase1.sentAt = this.#now;
+    phase1.sentAt_ = this.#now;
     this.#askedAcceptors = acceptors.join();
   }
 
   /** Re-sends unanswered prepares and accepts (messages get lost). */
   #retransmit(): void {
-    if (this.phase1 !== undefined && this.phase2 === undefined && this.#now - this.phase1.sentAt >= this.#timing.retryTicks) {
-      if (!this.#phase1Covers(this.log.firstUndecided)) this.#sendPrepares();
+    if (this.phase1_ !== undefined && this.phase2_ === undefined && this.#now - this.phase1_.sentAt_ >= this.#timing.retryTicks) {
+      if (!this.#phase1Covers(this.log_.firstUndecided_)) this.#sendPrepares();
     }
-    const inFlight = this.phase2;
-    if (inFlight !== undefined && this.#now - inFlight.sentAt >= this.#timing.retryTicks) this.#sendAccepts(inFlight);
+    const inFlight = this.phase2_;
+    if (inFlight !== undefined && this.#now - inFlight.sentAt_ >= this.#timing.retryTicks) this.#sendAccepts(inFlight);
   }
 
   #sendHeartbeats(): void {
     this.#heartbeatElapsed = 0;
-    this.#broadcast({ type: 'heartbeat', ballot: this.#ballot, seq: ++this.#heartbeatSeq, applied: this.log.applied });
+    this.#broadcast({ type: 'heartbeat', ballot: this.#ballot, seq: ++this.#heartbeatSeq, applied: this.log_.applied });
     this.#confirmReads();
   }
 
@@ -803,8 +832,8 @@ export class PaxosNode<S, C> {
 
   /** Hands a pending proposal to the leader: into the queue if this node proposes, else forwarded. */
   #submit(p: PendingProposal<C>): void {
-    p.lastSent = this.#now;
-    const c = this.#proposals.wire(p, this.id);
+    p.lastSent_ = this.#now;
+    const c = this.#proposals.wire_(p, this.id);
     // A proposer queues it (the caller then advances: becoming leader re-submits from inside the loop).
     if (this.#proposing()) {
       this.#enqueue(c);
@@ -825,28 +854,28 @@ export class PaxosNode<S, C> {
   /** Queues a command for the next slot, unless it took effect already or is queued or in flight. */
   #enqueue(c: ProposedCommand<C>): void {
     // This node's own proposals go in only while pending: one reported failed stays withdrawn.
-    if (c.proposer === this.id && !this.#proposals.pending.has(c.id)) return;
-    if (this.isCopy(c) || this.#queue.some((q) => sameCommand(q, c))) return;
-    const inFlight = this.phase2?.value;
+    if (c.proposer === this.id && !this.#proposals.pending_.has(c.id)) return;
+    if (this.isCopy_(c) || this.#queue.some((q) => sameCommand(q, c))) return;
+    const inFlight = this.phase2_?.value;
     if (inFlight?.kind === 'commands' && inFlight.commands.some((q) => sameCommand(q, c))) return;
     this.#queue.push(c);
   }
 
   #resubmit(): void {
-    for (const p of this.#proposals.pending.values()) this.#submit(p);
-    for (const [id, r] of this.#reads) if (r.index === undefined) this.#submitRead(id, r);
+    for (const p of this.#proposals.pending_.values()) this.#submit(p);
+    for (const [id, r] of this.#reads) if (r.index_ === undefined) this.#submitRead(id, r);
   }
 
   #retryProposals(): void {
-    for (const p of this.#proposals.pending.values()) {
-      if (this.#now >= p.deadline) {
-        this.#proposals.pending.delete(p.id);
+    for (const p of this.#proposals.pending_.values()) {
+      if (this.#now >= p.deadline_) {
+        this.#proposals.pending_.delete(p.id);
         // A failed proposal is withdrawn from this node's own queue, so that a later leadership of this
         // node cannot decide it after its proposer was told it failed. (One already in an accept round may
         // still take effect, until this node's next command does: see sessions.ts.)
         this.#queue = this.#queue.filter((c) => !(c.proposer === this.id && c.id === p.id));
         this.#out.proposals.push(this.#giveUp(p.id, 'decided'));
-      } else if (this.#now - p.lastSent >= 2 * this.#timing.retryTicks) {
+      } else if (this.#now - p.lastSent_ >= 2 * this.#timing.retryTicks) {
         this.#submit(p);
       }
     }
@@ -857,11 +886,11 @@ export class PaxosNode<S, C> {
    * the room decided a copy again, or when this node skipped that slot with a snapshot.
    */
   #settleProposals(): void {
-    const sessions = this.log.sessions;
-    for (const p of this.#proposals.pending.values()) {
-      const slot = sessions.firstEffect(this.id, p.seq);
+    const sessions = this.log_.sessions_;
+    for (const p of this.#proposals.pending_.values()) {
+      const slot = sessions.firstEffect_(this.id, p.seq);
       if (slot === undefined) continue;
-      this.#proposals.pending.delete(p.id);
+      this.#proposals.pending_.delete(p.id);
       this.#out.proposals.push({ id: p.id, ok: true, slot });
     }
   }
@@ -879,9 +908,9 @@ export class PaxosNode<S, C> {
   // ---- reads (the leader's side: read-only.ts) -------------------------------------------------------
 
   #submitRead(id: string, read: PendingRead): void {
-    read.lastSent = this.#now;
+    read.lastSent_ = this.#now;
     if (this.#proposing()) {
-      this.#readOnly.add(this.id, id);
+      this.#readOnly.add_(this.id, id);
       this.#startReadRound();
     } else {
       this.#toLeader({ type: 'read', readId: id });
@@ -890,29 +919,31 @@ export class PaxosNode<S, C> {
 
   /** Fixes the index of the waiting reads, once rule 1 of read-only.ts holds, and asks for a confirmation round. */
   #startReadRound(): void {
-    const phase1 = this.phase1;
-    const slot = this.log.firstUndecided;
+    const phase1 = this.phase1_;
+    const slot = this.log_.firstUndecided_;
+    const inFlight = this.phase2_;
     if (
-      !this.#readOnly.waiting ||
+      !this.#readOnly.waiting_ ||
       this.#part !== LEADER ||
       phase1 === undefined ||
-      phase1.maxReportedSlot >= slot ||
-      !this.#phase1Covers(slot)
+      phase1.maxReportedSlot_ >= slot ||
+      !this.#phase1Covers(slot) ||
+      inFlight?.value.kind === 'config'
     ) {
       return;
     }
-    this.#readOnly.start(this.log.applied, this.log.acceptors, this.#heartbeatSeq + 1);
+    this.#readOnly.start_(inFlight?.slot ?? this.log_.applied, this.log_.acceptors, this.#heartbeatSeq + 1);
     this.#sendHeartbeats();
   }
 
   /** Answers the reads of every confirmed round (rule 2 of read-only.ts). */
   #confirmReads(): void {
     const acked = (seq: number) => (a: string) => a === this.id || (this.#acks.get(a) ?? -1) >= seq;
-    for (const round of this.#readOnly.advance((r) => this.readConfirmed(r, acked(r.seq)))) {
+    for (const round of this.#readOnly.advance_((r) => this.readConfirmed_(r, acked(r.seq)))) {
       for (const { requester, readId } of round.requests) {
         const read = requester === this.id ? this.#reads.get(readId) : undefined;
-        if (read !== undefined) read.index = round.index;
-        else if (requester !== this.id) this.#send(requester, { type: 'read-index', readId, slot: round.index });
+        if (read !== undefined) read.index_ = round.index_;
+        else if (requester !== this.id) this.#send(requester, { type: 'read-index', readId, slot: round.index_ });
       }
     }
     this.#answerReads();
@@ -920,18 +951,18 @@ export class PaxosNode<S, C> {
 
   #answerReads(): void {
     for (const [id, read] of this.#reads) {
-      if (read.index === undefined || this.log.applied < read.index) continue;
+      if (read.index_ === undefined || this.log_.applied < read.index_) continue;
       this.#reads.delete(id);
-      this.#out.reads.push({ id, ok: true, slot: this.log.applied, state: this.log.state });
+      this.#out.reads.push({ id, ok: true, slot: this.log_.applied, state: this.log_.state });
     }
   }
 
   #retryReads(): void {
     for (const [id, read] of this.#reads) {
-      if (this.#now >= read.deadline) {
+      if (this.#now >= read.deadline_) {
         this.#reads.delete(id);
         this.#out.reads.push(this.#giveUp(id, 'confirmed'));
-      } else if (read.index === undefined && this.#now - read.lastSent >= 2 * this.#timing.retryTicks) {
+      } else if (read.index_ === undefined && this.#now - read.lastSent_ >= 2 * this.#timing.retryTicks) {
         this.#submitRead(id, read);
       }
     }
@@ -941,20 +972,32 @@ export class PaxosNode<S, C> {
 
   /** Records a decided value; false when it was known. */
   #learn(slot: number, value: SlotValue<C>): boolean {
-    if (!this.log.learn(slot, value)) return false;
+    if (!this.log_.learn_(slot, value)) return false;
     this.#dirty = true;
-    if (this.log.known) this.#catchUp.note(slot);
+    if (this.log_.known) this.#catchUp.note_(slot);
     return true;
   }
 
   /**
    * Records a value another node says was decided. Rule 3 of read-only.ts: a leader decides every slot
    * from its first undecided one itself, so one decided by another proposer means its ballot is no longer
-   * the newest: it steps down.
+   * the newest: it steps down. Its own slot in flight is not such a slot: the acceptors tell each other
+   * what they accepted, so a follower may learn it chosen, and tell the leader, before the leader counts
+   * the acceptances itself.
    */
   #learnFrom(slot: number, value: SlotValue<C>): void {
-    const ahead = slot >= this.log.firstUndecided;
-    if (this.#learn(slot, value) && ahead && this.#part === LEADER) this.#becomeFollower();
+    const ahead = slot >= this.log_.firstUndecided_;
+    const own = this.phase2_?.slot === slot && sameValue(this.phase2_.value, value);
+    if (this.#learn(slot, value) && ahead && !own && this.#part === LEADER) this.#becomeFollower();
+  }
+
+  /**
+   * The value this node accepted for `slot` is chosen once a majority of the slot's acceptors accepted it in
+   * the same ballot (one value per slot and ballot: the ballot's leader proposed it); then it is learned.
+   */
+  #learnIfChosen(slot: number): void {
+    const mine = this.log_.acceptedFrom_(slot)[0];
+    if (mine?.slot === slot && this.isQuorum_(this.acceptorsForProposal_(slot, mine.value), (a) => a === this.id || this.#tally.has(`${tallyKey(slot, mine.ballot)} ${a}`))) this.#learnFrom(slot, mine.value);
   }
 
   #applyAndAdvance(): void {
@@ -963,8 +1006,9 @@ export class PaxosNode<S, C> {
   }
 
   #applyAndReport(): void {
-    const applied = this.log.applyDecided((c) => this.isCopy(c));
+    const applied = this.log_.applyDecided_((c) => this.isCopy_(c));
     if (applied.length === 0) return;
+    this.#tally.clear(); // the slots it counted are decided
     for (const entry of applied) {
       this.#out.applied.push(entry);
       if (entry.value.kind === 'config') {
@@ -972,18 +1016,18 @@ export class PaxosNode<S, C> {
         this.#reportConfig(entry.slot + 1);
       }
     }
-    if (this.log.compact(this.#timing.snapshotEvery)) this.#dirty = true;
+    if (this.log_.compact_(this.#timing.snapshotEvery)) this.#dirty = true;
     this.#reportStatus();
     this.#settleProposals();
     this.#answerReads();
   }
 
   #installSnapshot(snapshot: Snapshot<S>): void {
-    if (snapshot.slot <= this.log.applied) return;
+    if (snapshot.slot <= this.log_.applied) return;
     if (this.#part === LEADER) this.#becomeFollower(); // others decided past this leader: rule 3
-    this.log.install({ ...snapshot, acceptors: normalizeAcceptors(snapshot.acceptors) });
+    this.log_.install_({ ...snapshot, acceptors: normalizeAcceptors(snapshot.acceptors) });
     this.#dirty = true;
-    this.#catchUp.note(snapshot.slot);
+    this.#catchUp.note_(snapshot.slot);
     this.#out.events.push({ type: 'restored', slot: snapshot.slot, state: snapshot.state });
     this.#reportConfig(snapshot.slot + 1);
     this.#reportStatus();
@@ -992,10 +1036,10 @@ export class PaxosNode<S, C> {
 
   /** Sends the decided slots from `slot` on, with the snapshot when `slot` is behind it. */
   #sendEntries(to: string, slot: number): void {
-    const snap = this.log.snapshot;
+    const snap = this.log_.snapshot;
     if (snap === undefined) return;
     const withSnapshot = slot <= snap.slot;
-    const entries = this.log.decidedFrom(withSnapshot ? snap.slot + 1 : slot, MAX_ENTRIES);
+    const entries = this.log_.decidedFrom_(withSnapshot ? snap.slot + 1 : slot, MAX_ENTRIES);
     if (!withSnapshot && entries.length === 0) return;
     this.#send(to, withSnapshot ? { type: 'entries', snapshot: snap, entries } : { type: 'entries', entries });
   }
@@ -1005,23 +1049,23 @@ export class PaxosNode<S, C> {
    * joining node, for the room's state.
    */
   #catchUpIfBehind(): void {
-    const known = this.log.known;
-    if (known && this.#catchUp.frontier <= this.log.applied) return;
-    const peers = known ? [...this.log.acceptors, ...this.#peers.ids(true)] : this.#peers.ids(false);
-    const to = this.#catchUp.next(this.#now, this.#timing.retryTicks, [this.leader, ...peers], (id) => id !== this.id && (!known || this.#peerAlive(id)));
-    if (to !== undefined) this.#send(to, { type: 'catchup', slot: known ? this.log.firstUndecided : 0 });
+    const known = this.log_.known;
+    if (known && this.#catchUp.frontier_ <= this.log_.applied) return;
+    const peers = known ? [...this.log_.acceptors, ...this.#peers.ids_(true)] : this.#peers.ids_(false);
+    const to = this.#catchUp.next_(this.#now, this.#timing.retryTicks, [this.leader, ...peers], (id) => id !== this.id && (!known || this.#peerAlive(id)));
+    if (to !== undefined) this.#send(to, { type: 'catchup', slot: known ? this.log_.firstUndecided_ : 0 });
   }
 
   // ---- membership and quorum -------------------------------------------------------------------------
 
   /** Reachable per the host; for a leader, also heard from within suspectTicks (since it took over). */
   #peerAlive(id: string): boolean {
-    return this.#peers.alive(id, this.#now, this.#timing.suspectTicks, this.#part === LEADER ? this.#leaderSince : undefined);
+    return this.#peers.alive_(id, this.#now, this.#timing.suspectTicks, this.#part === LEADER ? this.#leaderSince : undefined);
   }
 
   #checkQuorum(): void {
-    if (!this.log.known) return;
-    const acceptors = this.log.acceptors;
+    if (!this.log_.known) return;
+    const acceptors = this.log_.acceptors;
     const needed = quorumSize(acceptors.length);
     const reachable = acceptors.filter((a) => a === this.id || this.#peerAlive(a)).length;
     const lost = reachable < needed;
@@ -1032,7 +1076,7 @@ export class PaxosNode<S, C> {
 
   #peerView(peer: string) {
     assertNodeId(peer, 'peer');
-    return peer === this.id ? undefined : this.#peers.get(peer);
+    return peer === this.id ? undefined : this.#peers.get_(peer);
   }
 
   // ---- plumbing --------------------------------------------------------------------------------------
@@ -1047,8 +1091,8 @@ export class PaxosNode<S, C> {
 
   /** Sends to every node of the room this node knows: acceptors and learners. */
   #broadcast(message: Message<S, C>): void {
-    const targets = new Set<string>(this.log.acceptors);
-    for (const id of this.#peers.ids(true)) targets.add(id);
+    const targets = new Set<string>(this.log_.acceptors);
+    for (const id of this.#peers.ids_(true)) targets.add(id);
     targets.delete(this.id);
     for (const to of targets) this.#send(to, message);
   }
@@ -1080,14 +1124,14 @@ export class PaxosNode<S, C> {
   }
 
   #reportConfig(slot: number): void {
-    const acceptors = this.log.acceptors;
-    const learners = this.#peers.ids(true).filter((id) => !acceptors.includes(id)).sort();
+    const acceptors = this.log_.acceptors;
+    const learners = this.#peers.ids_(true).filter((id) => !acceptors.includes(id)).sort();
     if (!acceptors.includes(this.id)) learners.unshift(this.id);
     this.#out.events.push({ type: 'config', slot, acceptors, learners });
   }
 
   #persistentState(): PersistentState<S, C> {
     // Without a snapshot yet, `snapshot` is undefined: JSON leaves it out.
-    return { version: 2, promised: this.promised, seq: this.#proposals.seq, snapshot: this.log.snapshot as Snapshot<S>, entries: this.log.persistentEntries() };
+    return { version: 2, promised: this.promised, seq: this.#proposals.seq, snapshot: this.log_.snapshot as Snapshot<S>, entries: this.log_.persistentEntries_() };
   }
 }

@@ -8,7 +8,7 @@ export interface Phase2<C> {
   readonly slot: number;
   readonly value: SlotValue<C>;
   /** The acceptors of the slot that accepted it in this ballot. */
-  readonly acks: Set<string>;
+  readonly acks_: Set<string>;
   /** Tick at which accepts were last sent, for retransmission. */
-  sentAt: number;
+  sentAt_: number;
 }

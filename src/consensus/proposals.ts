@@ -12,14 +12,14 @@ export interface PendingProposal<C> {
   readonly seq: number;
   readonly command: C;
   /** Tick at which it fails if not decided. */
-  readonly deadline: number;
+  readonly deadline_: number;
   /** Tick at which it was last handed to a leader. */
-  lastSent: number;
+  lastSent_: number;
 }
 
 export class Proposals<C> {
   /** By proposal id, in the order of their numbers. */
-  readonly pending = new Map<string, PendingProposal<C>>();
+  readonly pending_ = new Map<string, PendingProposal<C>>();
   /** The next sequence number. */
   seq: number;
 
@@ -27,15 +27,15 @@ export class Proposals<C> {
     this.seq = seq;
   }
 
-  add(id: string, command: C, deadline: number, now: number): PendingProposal<C> {
-    const p = { id, seq: this.seq++, command, deadline, lastSent: now };
-    this.pending.set(id, p);
+  add_(id: string, command: C, deadline: number, now: number): PendingProposal<C> {
+    const p = { id, seq: this.seq++, command, deadline_: deadline, lastSent_: now };
+    this.pending_.set(id, p);
     return p;
   }
 
   /** `p` as it travels through the log, with the lowest number this node still waits on. */
-  wire(p: PendingProposal<C>, proposer: string): ProposedCommand<C> {
-    const lowest = (this.pending.values().next().value as PendingProposal<C> | undefined)?.seq ?? p.seq;
+  wire_(p: PendingProposal<C>, proposer: string): ProposedCommand<C> {
+    const lowest = (this.pending_.values().next().value as PendingProposal<C> | undefined)?.seq ?? p.seq;
     return { id: p.id, proposer, seq: p.seq, lowest: Math.min(lowest, p.seq), command: p.command };
   }
 }

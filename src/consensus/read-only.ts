@@ -8,12 +8,15 @@
  *    ballot b, phase 1 in b covers its first undecided slot s with complete reports from a majority of the
  *    acceptors of s, and none of them reported a value accepted at s or later (so nothing can have been
  *    chosen there in a lower ballot: one acceptor of that choice would be among them). The index is s − 1,
- *    its last applied slot, and the round keeps the acceptors of s: the configuration in force at the index.
+ *    its last applied slot, or s itself while s is in flight: acceptors tell each other what they accepted,
+ *    so another node may learn s chosen (and its proposer see its command complete) before the leader
+ *    does. The round keeps the acceptors of s: the configuration in force at the index (a configuration
+ *    change in flight at s would change it for s + 1, so the index waits until it is decided).
  * 2. A round is confirmed when a majority of exactly those acceptors promised b and acked a heartbeat of b
  *    sent after the round began. An ack says "nothing above b promised", so no ballot above b had a
  *    majority of them accept anything when the read began: nobody but this leader can have decided slot s
- *    before the read began (and it had not: s is undecided here), nor any later slot, since a leader
- *    proposes a slot only once every slot before it is decided.
+ *    before the read began (its value in flight, at most, which the index covers), nor any later slot,
+ *    since a leader proposes a slot only once every slot before it is decided.
  *    (Counting the configuration in force when the acks arrive instead, a leader that learned a newer
  *    configuration could be confirmed by acceptors that never promised anyone: issue 14's stale read.)
  * 3. A leader that learns a slot at or past s decided by another proposer steps down (node.ts): its
@@ -29,8 +32,8 @@ export interface ReadRequest {
 /** Reads whose index is fixed, confirmed together by one heartbeat round. */
 export interface ReadRound {
   readonly requests: readonly ReadRequest[];
-  /** Every slot up to it is decided and known to the leader. */
-  readonly index: number;
+  /** Every slot before it is decided and known to the leader; it is too, or is the leader's slot in flight. */
+  readonly index_: number;
   /** The acceptors of slot index + 1: the configuration whose majority must confirm the round. */
   readonly acceptors: readonly string[];
   /** The heartbeat that confirms the round, and every later one. */
@@ -42,23 +45,23 @@ export class ReadOnly {
   #rounds: ReadRound[] = [];
 
   /** Adds a read. (A request sent again joins the next round too; its reader takes the first answer.) */
-  add(requester: string, readId: string): void {
+  add_(requester: string, readId: string): void {
     this.#waiting.push({ requester, readId });
   }
 
   /** Whether reads wait for an index. */
-  get waiting(): boolean {
+  get waiting_(): boolean {
     return this.#waiting.length > 0;
   }
 
   /** Fixes the index of every waiting read (rule 1 holds): one round, confirmed by heartbeat `seq`. */
-  start(index: number, acceptors: readonly string[], seq: number): void {
-    this.#rounds.push({ requests: this.#waiting, index, acceptors, seq });
+  start_(index: number, acceptors: readonly string[], seq: number): void {
+    this.#rounds.push({ requests: this.#waiting, index_: index, acceptors, seq });
     this.#waiting = [];
   }
 
   /** Removes and returns the rounds that `confirmed` (rule 2) says are confirmed. */
-  advance(confirmed: (round: ReadRound) => boolean): ReadRound[] {
+  advance_(confirmed: (round: ReadRound) => boolean): ReadRound[] {
     const done: ReadRound[] = [];
     this.#rounds = this.#rounds.filter((r) => !(confirmed(r) && done.push(r)));
     return done;

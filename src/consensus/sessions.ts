@@ -50,11 +50,11 @@ export class Sessions {
   /** Whether `c` must take no effect: it took effect already, or its proposer has settled it. */
   isCopy(c: CommandId): boolean {
     const s = this.#get(c.proposer);
-    return s !== undefined && (c.seq < s.below || this.firstEffect(c.proposer, c.seq) !== undefined);
+    return s !== undefined && (c.seq < s.below || this.firstEffect_(c.proposer, c.seq) !== undefined);
   }
 
   /** The slot where command `seq` of `proposer` first took effect, if the room remembers it. */
-  firstEffect(proposer: string, seq: number): number | undefined {
+  firstEffect_(proposer: string, seq: number): number | undefined {
     return this.#get(proposer)?.done.find((d) => d[0] === seq)?.[1];
   }
 

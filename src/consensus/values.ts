@@ -44,3 +44,10 @@ export interface AcceptedEntry<C> {
 export function sameCommand(a: { proposer: string; seq: number }, b: { proposer: string; seq: number }): boolean {
   return a.seq === b.seq && a.proposer === b.proposer;
 }
+
+/** Whether two slot values are the same value (the same commands of the same proposers, or the same configuration). */
+export function sameValue<C>(a: SlotValue<C>, b: SlotValue<C>): boolean {
+  if (a.kind === 'commands') return b.kind === 'commands' && a.commands.length === b.commands.length && a.commands.every((c, i) => sameCommand(c, b.commands[i]!));
+  if (a.kind === 'config') return b.kind === 'config' && a.acceptors.join() === b.acceptors.join();
+  return a.kind === b.kind;
+}

@@ -32,9 +32,8 @@ const MIN_LEAD_MS = 120;
 const MAX_LEAD_MS = 1000;
 
 /** How far ahead a play or seek is scheduled: enough for the slowest peer to learn of it in time. */
-export function leadMs(room: Pick<Room, 'peers'>): number {
-  const worst = Math.max(0, ...room.peers.map((p) => p.rtt ?? 0));
-  return Math.min(MAX_LEAD_MS, MIN_LEAD_MS + 3 * worst);
+export function leadMs(room: Pick<Room, 'worstRtt'>): number {
+  return Math.min(MAX_LEAD_MS, MIN_LEAD_MS + 3 * room.worstRtt);
 }
 
 export const playCommand: CommandOf = (room) => makePlay(room.state, room.sharedNow(), leadMs(room));

@@ -7,20 +7,20 @@ import type { PaxosRole, PaxosStatus } from '../events.js';
 
 /** What the view shows: the element's reactive state, read as it renders. */
 export interface ViewState {
-  readonly _status: PaxosStatus;
-  readonly _peerCount: number;
-  readonly _role: PaxosRole;
+  readonly status_: PaxosStatus;
+  readonly peerCount_: number;
+  readonly role_: PaxosRole;
   /** Last measured drift, ms (shown while synced). */
-  readonly _drift: number;
+  readonly drift_: number;
   /** Shown instead of the figures while the status is `error`. */
-  readonly _errorMessage: string;
+  readonly errorMessage_: string;
   /** What the room is doing in people's words ("Paused by Ana"), shown instead of "In sync". */
-  readonly _note: string;
+  readonly note_: string;
   /** The element makes its own video, from `src`. */
-  readonly _createVideo: boolean;
+  readonly createVideo_: boolean;
   readonly src: string | undefined;
   /** Show the unmute button. */
-  readonly _autoplayBlocked: boolean;
+  readonly autoplayBlocked_: boolean;
   /** Show the inspector (when it is loaded). */
   readonly inspector: boolean;
 }
@@ -69,17 +69,18 @@ export class ElementView {
   render(s: ViewState): void {
     const root = this.#root;
     const bar = this.#bar;
-    const status = s._status;
+    const status = s.status_;
     bar.dataset['status'] = status;
-    this.#label.data = (status === 'synced' && s._note) || STATUS_LABELS[status];
-    const peers = `${s._peerCount} peer${s._peerCount === 1 ? '' : 's'}`;
-    const drift = status === 'synced' ? ` · drift ${Math.round(s._drift)} ms` : '';
-    this.#detail.textContent = status === 'error' ? s._errorMessage : `${peers} · ${s._role}${drift}`;
+    this.#label.data = (status === 'synced' && s.note_) || STATUS_LABELS[status];
+    // Without WebRTC every peer is reached through the signaling server's relay (net/mesh.ts): say so.
+    const peers = `${s.peerCount_} peer${s.peerCount_ === 1 ? '' : 's'}${typeof RTCPeerConnection == 'function' ? '' : ' via the server (no WebRTC)'}`;
+    const drift = status === 'synced' ? ` · drift ${Math.round(s.drift_)} ms` : '';
+    this.#detail.textContent = status === 'error' ? s.errorMessage_ : `${peers} · ${s.role_}${drift}`;
 
-    const src = s._createVideo ? s.src : undefined;
+    const src = s.createVideo_ ? s.src : undefined;
     const video = (this.#video = toggle(this.#video, !!src, () => el('video', { part: 'video', playsinline: '', controls: '' }), (v) => root.insertBefore(v, bar)));
     if (video && src && video.getAttribute('src') !== src) video.src = src;
-    this.#unmute = toggle(this.#unmute, s._autoplayBlocked, () => {
+    this.#unmute = toggle(this.#unmute, s.autoplayBlocked_, () => {
       const button = el('button', { part: 'unmute', type: 'button' }, ['Unmute (playing muted to stay in sync)']);
       button.addEventListener('click', this.#onUnmute);
       return button;

@@ -92,8 +92,8 @@ export class MessageQueue {
 
   #pending: Pending[] = [];
   #active: Active[] = [];
-  #nextStart = Number.NEGATIVE_INFINITY;
-  #nextChatter = Number.NEGATIVE_INFINITY;
+  #nextStart = -Infinity;
+  #nextChatter = -Infinity;
   #nextId = 1;
 
   constructor(options: MessageQueueOptions = {}) {
@@ -168,8 +168,8 @@ export class MessageQueue {
   clear(): void {
     this.#pending = [];
     this.#active = [];
-    this.#nextStart = Number.NEGATIVE_INFINITY;
-    this.#nextChatter = Number.NEGATIVE_INFINITY;
+    this.#nextStart = -Infinity;
+    this.#nextChatter = -Infinity;
   }
 
   /** Starts as many of `entries` as `maxActive` allows (in order); returns how many started. */

@@ -45,28 +45,28 @@ export interface SyncReport {
 /** Callbacks and clocks of a {@link VideoDriver}. */
 export interface VideoDriverOptions {
   /** This tab's node id: its entry in the room's waiting list is its own. */
-  readonly id: string;
+  readonly id_: string;
   /** Shared-clock time now, ms. */
-  readonly sharedNow: () => number;
-  readonly controller: DriftController;
-  readonly onUserIntent: (intent: UserIntent) => void;
-  readonly onSync: (report: SyncReport) => void;
+  readonly sharedNow_: () => number;
+  readonly controller_: DriftController;
+  readonly onUserIntent_: (intent: UserIntent) => void;
+  readonly onSync_: (report: SyncReport) => void;
   /** The browser refused to play with sound; `mutedFallback`: playing muted worked. */
-  readonly onAutoplayBlocked: (mutedFallback: boolean) => void;
-  readonly onMediaError: (message: string) => void;
+  readonly onAutoplayBlocked_: (mutedFallback: boolean) => void;
+  readonly onMediaError_: (message: string) => void;
   /** The video cannot play where the room is (stopped at `position`): the room may wait for it. */
-  readonly onStall: (reason: WaitReason, position: number) => void;
+  readonly onStall_: (reason: WaitReason, position: number) => void;
   /** The video can play again, while the room waits for it (`waiter`). */
-  readonly onReady: (waiter: Waiter) => void;
+  readonly onReady_: (waiter: Waiter) => void;
   /** The video is behind the room and gave up seeking to catch up; `driftMs` is how far (negative: behind). */
-  readonly onBehind: (driftMs: number) => void;
+  readonly onBehind_: (driftMs: number) => void;
   /** Loads a source the room switched to (default: sets the video's `src`). */
-  readonly loadSource?: (src: string) => void;
+  readonly loadSource_?: (src: string) => void;
   /**
    * Whether the shared clock is good enough to play by (default: always). Until it is, a playing state is
    * not started; call {@link VideoDriver.resync} once it is.
    */
-  readonly clockReady?: () => boolean;
+  readonly clockReady_?: () => boolean;
 }
 
 /** How long an expectation waits for its media event before it is forgotten. */
@@ -98,9 +98,9 @@ type Expectation = 'play' | 'pause' | 'seek';
 
 /** A change the driver made and whose media event it awaits; a seek also remembers its target. */
 interface Expected {
-  readonly kind: Expectation;
-  readonly until: number;
-  readonly position?: number;
+  readonly kind_: Expectation;
+  readonly until_: number;
+  readonly position_?: number;
 }
 
 export class VideoDriver {
@@ -121,7 +121,7 @@ export class VideoDriver {
   /** How far ahead a catch-up aims: the time a seek of this source took here, with a margin (learned), ms. */
   #catchUpLeadMs = CATCH_UP_LEAD_MS;
   /** The catch-up in progress: its seek's end is awaited (see `#startCatchUp`). */
-  #catchUp: { readonly state: VideoState; readonly startedAt: number; readonly target: number } | undefined;
+  #catchUp: { readonly state_: VideoState; readonly startedAt_: number; readonly target_: number } | undefined;
   /**
    * Catch-up seeks left: a few for a start, one after a stall, refilled while the video plays in step. None
    * left, the video plays on where it is, behind, instead of seeking again and again.
@@ -171,7 +171,7 @@ export class VideoDriver {
     this.#state = state;
     const timelineChanged = !previous || !sameTimeline(previous, state);
     if (timelineChanged) {
-      this.#o.controller.reset();
+      this.#o.controller_.reset();
       this.#behind = false;
       this.#seeks = MAX_CATCH_UP_ATTEMPTS;
     }
@@ -227,20 +227,20 @@ export class VideoDriver {
       // A new source: how long its seeks take is learned anew.
       this.#catchUpLeadMs = CATCH_UP_LEAD_MS;
       // Setting `src` starts loading; loadedmetadata calls #follow again.
-      (this.#o.loadSource ?? ((src) => (video.src = src)))(state.src);
+      (this.#o.loadSource_ ?? ((src) => (video.src = src)))(state.src);
     }
     if (video.readyState < HTMLMediaElement.HAVE_METADATA) return this.#checkReady();
     clearTimeout(this.#startTimer);
     this.#startTimer = undefined;
     this.#catchUp = undefined;
     this.#setRate(state.rate);
-    if (!state.paused && this.#o.clockReady?.() === false) {
+    if (!state.paused && this.#o.clockReady_?.() === false) {
       // Where the room is now depends on the clock: a start by a rough first estimate would land off by
       // as much as that estimate's error and then have to be undone.
       this.#hold();
       return;
     }
-    const now = this.#o.sharedNow();
+    const now = this.#o.sharedNow_();
     if (!isRunningAt(state, now)) {
       // Paused, held for a tab that is not ready, or a play scheduled into the future: hold its (first)
       // frame; a scheduled play starts on time.
@@ -261,13 +261,13 @@ export class VideoDriver {
     const state = this.#state;
     const video = this.#video;
     if (!state || state.paused) return;
-    const mine = state.wait.find((w) => w.id === this.#o.id);
+    const mine = state.wait.find((w) => w.id === this.#o.id_);
     if (mine) {
       if (!mine.dropped && mine.since !== this.#readyFor && !video.seeking && video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA && this.#buffered(video.currentTime)) {
         this.#readyFor = mine.since;
-        this.#o.onReady(mine);
+        this.#o.onReady_(mine);
       }
-    } else if (!isHeld(state) && (this.#o.sharedNow() < state.anchor || (video.paused && this.#o.sharedNow() < state.anchor + LATE_START_MS)) && !this.#buffered(state.position)) {
+    } else if (!isHeld(state) && (this.#o.sharedNow_() < state.anchor || (video.paused && this.#o.sharedNow_() < state.anchor + LATE_START_MS)) && !this.#buffered(state.position)) {
       // Not buffered where a start is scheduled, or where one began a moment ago and this video has not
       // started yet (on a busy machine the decision can reach it after the anchor): the room holds there.
       this.#stall(video.readyState < HTMLMediaElement.HAVE_METADATA ? 'loading' : 'seeking', state.position);
@@ -289,11 +289,11 @@ export class VideoDriver {
   /** The video cannot play where the room is: say so, once per timeline, and allow one seek to catch up. */
   #stall(reason: WaitReason, position: number): void {
     const anchor = this.#state!.anchor;
-    this.#lastStallAt = this.#o.sharedNow();
+    this.#lastStallAt = this.#o.sharedNow_();
     this.#seeks = Math.min(this.#seeks, 1);
     if (this.#stallFor === anchor) return;
     this.#stallFor = anchor;
-    this.#o.onStall(reason, position);
+    this.#o.onStall_(reason, position);
   }
 
   /** The video ran out of data while playing (not while seeking: that is a catch-up's own business). */
@@ -301,7 +301,7 @@ export class VideoDriver {
     const state = this.#state;
     const video = this.#video;
     // A `waiting` with data buffered ahead is the decoder catching its breath at a start, not a stall.
-    if (state && !video.seeking && this.#ahead(video.currentTime) < STALL_AHEAD_S && isRunningAt(state, this.#o.sharedNow()) && !state.wait.some((w) => w.id === this.#o.id)) {
+    if (state && !video.seeking && this.#ahead(video.currentTime) < STALL_AHEAD_S && isRunningAt(state, this.#o.sharedNow_()) && !state.wait.some((w) => w.id === this.#o.id_)) {
       this.#stall('buffering', video.currentTime);
     }
   }
@@ -324,7 +324,7 @@ export class VideoDriver {
     const state = this.#state;
     if (!state || state.paused || isHeld(state) || this.#destroyed) return;
     const video = this.#video;
-    const off = video.currentTime - positionAt(state, this.#o.sharedNow());
+    const off = video.currentTime - positionAt(state, this.#o.sharedNow_());
     // Far off: a paused video (a joiner, a late catch-up) or a playing one beyond the controller's seek
     // threshold (it woke up, or stalled) catches up while it has seeks left; out of seeks, it plays on where
     // it is and says it is behind. Small errors are the drift controller's job.
@@ -333,8 +333,8 @@ export class VideoDriver {
       if (Math.abs(off) > SEEK_S && !this.#behind) {
         this.#behind = true;
         // The retry (see #measure) waits a quiet stretch from now, too.
-        this.#lastStallAt = this.#o.sharedNow();
-        this.#o.onBehind(off * 1000);
+        this.#lastStallAt = this.#o.sharedNow_();
+        this.#o.onBehind_(off * 1000);
       }
     }
     if (video.paused) this.#play();
@@ -351,10 +351,10 @@ export class VideoDriver {
   #startCatchUp(state: VideoState): void {
     this.#seeks--;
     this.#hold();
-    this.#o.controller.reset();
-    const startedAt = this.#o.sharedNow();
+    this.#o.controller_.reset();
+    const startedAt = this.#o.sharedNow_();
     const target = startedAt + this.#catchUpLeadMs;
-    this.#catchUp = { state, startedAt, target };
+    this.#catchUp = { state_: state, startedAt_: startedAt, target_: target };
     this.#seek(positionAt(state, target));
   }
 
@@ -362,12 +362,12 @@ export class VideoDriver {
     const c = this.#catchUp;
     if (!c || this.#destroyed) return;
     this.#catchUp = undefined;
-    if (!this.#state || !sameTimeline(c.state, this.#state)) return; // a newer decision took over
-    const now = this.#o.sharedNow();
-    const took = now - c.startedAt;
+    if (!this.#state || !sameTimeline(c.state_, this.#state)) return; // a newer decision took over
+    const now = this.#o.sharedNow_();
+    const took = now - c.startedAt_;
     this.#catchUpLeadMs = Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
-    this.#startAt(c.target - now);
+    this.#startAt(c.target_ - now);
   }
 
   #play(): void {
@@ -390,7 +390,7 @@ export class VideoDriver {
   #reportAutoplay(mutedFallback: boolean): void {
     if (this.#autoplayReported) return;
     this.#autoplayReported = true;
-    this.#o.onAutoplayBlocked(mutedFallback);
+    this.#o.onAutoplayBlocked_(mutedFallback);
   }
 
   #pause(): void {
@@ -443,18 +443,18 @@ export class VideoDriver {
   #measure(): void {
     const state = this.#state;
     const video = this.#video;
-    const at = this.#o.sharedNow();
+    const at = this.#o.sharedNow_();
     if (!state || !isRunningAt(state, at) || video.paused) return;
     if (this.#behind) {
       this.#lastDrift = (video.currentTime - positionAt(state, at)) * 1000;
-      this.#o.onSync({ action: 'none', driftMs: this.#lastDrift, rate: video.playbackRate });
+      this.#o.onSync_({ action: 'none', driftMs: this.#lastDrift, rate: video.playbackRate });
       // Played a quiet stretch since the last stall: it may keep up now (a lower rendition): one more try.
       if (at - this.#lastStallAt < RETRY_BEHIND_MS) return;
       this.#behind = false;
       this.#seeks = 1;
-      this.#o.controller.reset();
+      this.#o.controller_.reset();
     }
-    const decision = this.#o.controller.update({
+    const decision = this.#o.controller_.update({
       at,
       expected: positionAt(state, at),
       actual: video.currentTime,
@@ -466,7 +466,7 @@ export class VideoDriver {
     // In step: the next stall may cost one catch-up again.
     if (Math.abs(decision.driftMs) < SEEK_S * 1000) this.#seeks = 1;
     if (decision.action !== 'none') this.#setRate(decision.rate);
-    this.#o.onSync({ ...decision, rate: video.playbackRate });
+    this.#o.onSync_({ ...decision, rate: video.playbackRate });
     // A seek is made as a catch-up: aimed ahead by the seek time learned here, started on time.
     if (decision.action === 'seek') this.#startPlaying();
   }
@@ -474,7 +474,7 @@ export class VideoDriver {
   // ---- media events: ours or the user's? -------------------------------------------------------------
 
   #expectEvent(kind: Expectation, position?: number): void {
-    this.#expect.push({ kind, until: performance.now() + EXPECT_MS, position });
+    this.#expect.push({ kind_: kind, until_: performance.now() + EXPECT_MS, position_: position });
   }
 
   /**
@@ -483,13 +483,13 @@ export class VideoDriver {
    */
   #wasExpected(kind: Expectation, position?: number): boolean {
     const now = performance.now();
-    this.#expect = this.#expect.filter((e) => e.until > now);
-    const near = (e: Expected) => position === undefined || e.position === undefined || Math.abs(e.position - position) < 0.002;
-    let i = this.#expect.findIndex((e) => e.kind === kind && near(e));
+    this.#expect = this.#expect.filter((e) => e.until_ > now);
+    const near = (e: Expected) => position === undefined || e.position_ === undefined || Math.abs(e.position_ - position) < 0.002;
+    let i = this.#expect.findIndex((e) => e.kind_ === kind && near(e));
     if (kind === 'seek') {
       // Seeks made in a row each fire their own `seeking`, but every one of those events reports where the
       // last seek goes: when that matches the newest seek made, the event is the oldest one's.
-      const seeks = this.#expect.filter((e) => e.kind === 'seek');
+      const seeks = this.#expect.filter((e) => e.kind_ === 'seek');
       const newest = seeks[seeks.length - 1];
       if (newest && near(newest)) i = this.#expect.indexOf(seeks[0]!);
     }
@@ -509,7 +509,7 @@ export class VideoDriver {
     // The user pressed play: hold the first frame until the room decides, so every tab starts together. A
     // play while the room waits for a tab means: go on without it.
     this.#pause();
-    this.#o.onUserIntent({ type: 'play' });
+    this.#o.onUserIntent_({ type: 'play' });
   }
 
   #onPause(): void {
@@ -522,7 +522,7 @@ export class VideoDriver {
     }
     const state = this.#state;
     if (this.#video.ended || !state || state.paused) return;
-    this.#o.onUserIntent({ type: 'pause', position: this.#video.currentTime });
+    this.#o.onUserIntent_({ type: 'pause', position: this.#video.currentTime });
   }
 
   #onSeeking(): void {
@@ -530,8 +530,8 @@ export class VideoDriver {
     if (this.#wasExpected('seek', position)) return;
     const state = this.#state;
     if (!state) return;
-    if (Math.abs(position - positionAt(state, this.#o.sharedNow())) <= SAME_POSITION_S) return;
-    this.#o.onUserIntent({ type: 'seek', position });
+    if (Math.abs(position - positionAt(state, this.#o.sharedNow_())) <= SAME_POSITION_S) return;
+    this.#o.onUserIntent_({ type: 'seek', position });
   }
 
   #onRateChange(): void {
@@ -540,18 +540,18 @@ export class VideoDriver {
     const state = this.#state;
     if (state && Math.abs(rate - state.rate) < 1e-9) return;
     this.#rateSet = rate;
-    this.#o.onUserIntent({ type: 'rate', rate });
+    this.#o.onUserIntent_({ type: 'rate', rate });
   }
 
   #onError(): void {
     const error = this.#video.error;
-    this.#o.onMediaError(error ? `media error ${error.code}: ${error.message || 'cannot play the source'}` : 'media error');
+    this.#o.onMediaError_(error ? `media error ${error.code}: ${error.message || 'cannot play the source'}` : 'media error');
   }
 
   readonly #onVisibility = (): void => {
     // A tab coming back to the foreground may have slept through decisions and drifted: resync at once.
     if (document.visibilityState === 'visible') {
-      this.#o.controller.reset();
+      this.#o.controller_.reset();
       this.#follow();
     }
   };

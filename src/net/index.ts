@@ -4,7 +4,7 @@
  */
 export { SignalingClient, SignalingError } from './signaling-client.js';
 export type { SignalingClientEvents, SignalingClientOptions, SignalingErrorCode, TimeSample } from './signaling-client.js';
-export { Mesh, MeshError, MAX_RELAY_FRAME_BYTES } from './mesh.js';
+export { Mesh, MeshError } from './mesh.js';
 export type { MeshErrorCode, MeshEvents, MeshOptions, MeshPeerInfo, MeshSignaling, MeshStats } from './mesh.js';
 export { ConnectionBudget, tabConnectionBudget } from './connection-budget.js';
 export type { BudgetDecision, ConnectionBudgetOptions } from './connection-budget.js';

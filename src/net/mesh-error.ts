@@ -1,7 +1,7 @@
 /** What the mesh reports through its `error` event (never thrown into the page). */
 
 /** Codes of {@link MeshError}. */
-export type MeshErrorCode = 'wrong-secret' | 'connection-budget' | 'relay-too-large' | 'signal-failed';
+export type MeshErrorCode = 'wrong-secret' | 'connection-budget' | 'signal-failed';
 
 /** A problem the mesh reports through its `error` event (never thrown into the page). */
 export class MeshError extends Error {

@@ -1,12 +1,14 @@
 /**
  * Frames on a mesh data channel (and inside relayed signals): `{m: message}` carries one application
  * message, `{c: "bye"}` says the sender's mesh is closing for good (so the receiver drops the peer at once
- * instead of trying to reconnect). Everything else is malformed.
+ * instead of trying to reconnect), and `{c: "relay"}`, sent through the relay, says the sender has no
+ * WebRTC (so the receiver reaches it through the relay at once, and stops offering it a connection).
+ * Everything else is malformed.
  */
 import { decodeMessage, encodeMessage, type MalformedReason, type MeshMessage } from './peer-codec.js';
 
 /** A decoded frame. */
-export type MeshFrame = { kind: 'message'; message: MeshMessage } | { kind: 'bye' };
+export type MeshFrame = { kind: 'message'; message: MeshMessage } | { kind: 'bye' } | { kind: 'relay' };
 
 /** Result of {@link decodeFrame}. */
 export type FrameResult = { ok: true; frame: MeshFrame } | { ok: false; reason: MalformedReason | 'bad-frame' };
@@ -18,6 +20,8 @@ export function encodeMessageFrame(message: object): string {
 
 /** The `bye` frame. */
 export const BYE_FRAME = '{"c":"bye"}';
+/** The `relay` frame: "I have no WebRTC, reach me through the relay". */
+export const RELAY_FRAME = '{"c":"relay"}';
 
 /** Decodes a received frame. Never throws. */
 export function decodeFrame(raw: unknown): FrameResult {
@@ -30,6 +34,7 @@ export function decodeFrame(raw: unknown): FrameResult {
   if (keys[0] === 'm' && m !== null && typeof m === 'object' && !Array.isArray(m)) {
     return { ok: true, frame: { kind: 'message', message: m as MeshMessage } };
   }
-  if (keys[0] === 'c' && value['c'] === 'bye') return { ok: true, frame: { kind: 'bye' } };
+  const c = value['c'];
+  if (keys[0] === 'c' && (c === 'bye' || c === 'relay')) return { ok: true, frame: { kind: c } };
   return { ok: false, reason: 'bad-frame' };
 }

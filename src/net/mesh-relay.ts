@@ -8,13 +8,17 @@
  *   late, up to two minutes; a link that keeps failing dies after its restarts run out and is replaced.
  * - A channel that closes, or ICE that goes down under an open channel, relays at once (mesh.ts).
  * - The relay is usable while the peer is in the room, has our secret, and we are joined to the server.
+ * - A frame longer than {@link RELAY_PART_CHARS} (a catch-up for a tab that relays everything, say) goes in
+ *   parts, each but the last marked `p`, reassembled by the receiver: signals to one peer keep their order.
  */
-import { MeshError } from './mesh-error.js';
-import { utf8Length } from './plain-json.js';
-import type { LinkIds, MeshSignals, SignalPeer } from './mesh-signals.js';
+import { MAX_MESSAGE_BYTES } from './peer-codec.js';
+import type { LinkIds, MeshSignals, RelaySignal, SignalPeer } from './mesh-signals.js';
 
-/** Largest frame sent through the relay: sealing and JSON escaping must still fit the server's 16 KiB. */
-export const MAX_RELAY_FRAME_BYTES = 8 * 1024;
+/**
+ * Characters of a frame in one relayed signal: at 3 bytes of UTF-8 each at most, sealed (base64, 4/3) or
+ * JSON-escaped, a part stays under the server's 16 KiB for `signal.data`.
+ */
+export const RELAY_PART_CHARS = 4000;
 /** Time a new link has to open before messages go through the relay, ms (MeshOptions.directTimeoutMs). */
 export const DIRECT_TIMEOUT_MS = 10_000;
 /** The longest wait between two retries of a direct path that does not open, ms. */
@@ -27,59 +31,70 @@ export interface RelayPeer extends SignalPeer {
   /** The signaling server lists it in the room. */
   inRoom: boolean;
   /** Its last signal could not be opened with our secret: not even the relay reaches it. */
-  wrongSecret: boolean;
+  wrongSecret_: boolean;
   /** Pending check of its direct path. */
-  directTimer?: ReturnType<typeof setTimeout> | undefined;
+  directTimer_?: ReturnType<typeof setTimeout> | undefined;
+  /** The parts received so far of a frame that came in parts. */
+  parts_?: string | undefined;
 }
 
 export class MeshRelay {
   /** Frames sent and received through the relay. */
   sent = 0;
-  received = 0;
+  received_ = 0;
   readonly #signals: MeshSignals;
   readonly #joined: () => boolean;
   readonly #sender: (peer: RelayPeer) => LinkIds | null | undefined;
-  readonly #onError: (error: MeshError) => void;
 
   /**
    * @param joined whether this node is joined to the signaling server now
    * @param sender the link whose ids stamp a relayed frame to `peer` (see MeshSignals.send)
-   * @param onError a frame too large for the relay (`relay-too-large`)
    */
-  constructor(signals: MeshSignals, joined: () => boolean, sender: (peer: RelayPeer) => LinkIds | null | undefined, onError: (error: MeshError) => void) {
+  constructor(signals: MeshSignals, joined: () => boolean, sender: (peer: RelayPeer) => LinkIds | null | undefined) {
     this.#signals = signals;
     this.#joined = joined;
     this.#sender = sender;
-    this.#onError = onError;
   }
 
   /** Whether messages to `peer` can go through the relay now. */
-  usable(peer: RelayPeer): boolean {
-    return peer.relayed && peer.inRoom && !peer.wrongSecret && this.#joined();
+  usable_(peer: RelayPeer): boolean {
+    return peer.relayed && peer.inRoom && !peer.wrongSecret_ && this.#joined();
   }
 
-  /** Sends `frame` to `peer` through the relay; false, with a `relay-too-large` error, when it does not fit. */
-  send(peer: RelayPeer, frame: string): boolean {
-    if (utf8Length(frame) > MAX_RELAY_FRAME_BYTES) {
-      this.#onError(new MeshError('relay-too-large', `a ${frame.length}-byte message cannot go through the relay to ${peer.id}`, peer.id));
-      return false;
-    }
+  /** Sends `frame` to `peer` through the relay, in parts if it is long. */
+  send(peer: RelayPeer, frame: string): true {
     this.sent += 1;
-    this.#signals.send(peer, { k: 'relay', m: frame }, () => this.#sender(peer));
+    // A part may end between the halves of a surrogate pair: JSON.stringify (sealing, the wire) writes a
+    // lone half as an escape, and the receiver's concatenation puts the pair together again.
+    for (let i = 0; i < frame.length; i += RELAY_PART_CHARS) {
+      const part: RelaySignal = { k: 'relay', m: frame.slice(i, i + RELAY_PART_CHARS) };
+      if (i + RELAY_PART_CHARS < frame.length) part.p = 1;
+      this.#signals.send(peer, part, () => this.#sender(peer));
+    }
     return true;
+  }
+
+  /**
+   * Takes a relayed signal from `peer`: the whole frame once its last part is in, else undefined. Parts
+   * beyond a message's largest size are dropped (a peer's bug or malice spoils its own frames only).
+   */
+  receive(peer: RelayPeer, body: RelaySignal): string | undefined {
+    const frame = (peer.parts_ ?? '') + body.m;
+    peer.parts_ = body.p && frame.length <= MAX_MESSAGE_BYTES ? frame : undefined;
+    return body.p ? undefined : frame;
   }
 
   /**
    * While `isOpen()` stays false: after `delay`, `fallBack()` (relay meanwhile, retry the direct path), then
    * check again twice as late. `stillWatched()` ends the watch (the link was replaced).
    */
-  watchDirect(peer: RelayPeer, delay: number, stillWatched: () => boolean, isOpen: () => boolean, fallBack: () => void): void {
-    clearTimeout(peer.directTimer);
-    peer.directTimer = setTimeout(() => {
-      peer.directTimer = undefined;
+  watchDirect_(peer: RelayPeer, delay: number, stillWatched: () => boolean, isOpen: () => boolean, fallBack: () => void): void {
+    clearTimeout(peer.directTimer_);
+    peer.directTimer_ = setTimeout(() => {
+      peer.directTimer_ = undefined;
       if (!stillWatched() || isOpen()) return;
       fallBack();
-      if (stillWatched()) this.watchDirect(peer, Math.min(delay * 2, MAX_DIRECT_RETRY_MS), stillWatched, isOpen, fallBack);
+      if (stillWatched()) this.watchDirect_(peer, Math.min(delay * 2, MAX_DIRECT_RETRY_MS), stillWatched, isOpen, fallBack);
     }, delay);
   }
 }

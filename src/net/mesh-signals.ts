@@ -18,20 +18,20 @@ import type { SignalingClient } from './signaling-client.js';
 /** The part of {@link SignalingClient} the mesh uses. */
 export type MeshSignaling = Pick<SignalingClient, 'on' | 'signal' | 'joined' | 'peers' | 'iceServers'>;
 
-/** A frame relayed through the server (see mesh-relay.ts). */
-export type RelaySignal = { k: 'relay'; m: string };
+/** A frame, or a part of one (`p`: more parts follow), relayed through the server (see mesh-relay.ts). */
+export type RelaySignal = { k: 'relay'; m: string; p?: 1 | undefined };
 
 /** A link's incarnation ids: its own, and the remote one's once known. */
 export interface LinkIds {
-  readonly localId: string;
-  readonly remoteId: string | undefined;
+  readonly localId_: string;
+  readonly remoteId_: string | undefined;
 }
 
 /** What signals keep per peer: one chain each way, so that everything is sent and handled in order. */
 export interface SignalPeer {
   readonly id: string;
-  inbound: Promise<void>;
-  outbound: Promise<void>;
+  inbound_: Promise<void>;
+  outbound_: Promise<void>;
 }
 
 /** Where a description or candidate from a peer belongs, given our current link to it. */
@@ -40,8 +40,8 @@ export type Route = 'stale' | 'replace' | 'new' | 'current';
 /** Routes `body` by incarnation: see the module comment. */
 export function routeSignal(link: LinkIds | undefined, body: { readonly s: string; readonly r?: string | undefined }): Route {
   if (!link) return 'new';
-  if (body.r !== undefined && body.r !== link.localId) return 'stale';
-  if (link.remoteId !== undefined && body.s !== link.remoteId) return 'replace';
+  if (body.r !== undefined && body.r !== link.localId_) return 'stale';
+  if (link.remoteId_ !== undefined && body.s !== link.remoteId_) return 'replace';
   return 'current';
 }
 
@@ -73,10 +73,10 @@ export class MeshSignals {
    * connected, too large) is reported as `signal-failed`.
    */
   send(peer: SignalPeer, signal: LinkSignal | RelaySignal, sender: () => LinkIds | null | undefined): void {
-    peer.outbound = peer.outbound.then(async () => {
+    peer.outbound_ = peer.outbound_.then(async () => {
       const link = sender();
       if (link === null) return;
-      const body = { ...signal, s: link?.localId ?? this.#relayLinkId, ...(link?.remoteId ? { r: link.remoteId } : {}) } as SignalBody;
+      const body = { ...signal, s: link?.localId_ ?? this.#relayLinkId, ...(link?.remoteId_ ? { r: link.remoteId_ } : {}) } as SignalBody;
       const data = await (await this.#envelope).wrap(peer.id, body);
       try {
         this.#signaling.signal(peer.id, data);
@@ -92,7 +92,7 @@ export class MeshSignals {
    * (while `live()` still holds: the peer may have been dropped meanwhile).
    */
   receive(peer: SignalPeer, data: unknown, live: () => boolean, handle: (result: UnwrapResult) => Promise<void> | void): void {
-    peer.inbound = peer.inbound.then(async () => {
+    peer.inbound_ = peer.inbound_.then(async () => {
       if (!live()) return;
       await handle(await (await this.#envelope).unwrap(peer.id, data));
     }, () => undefined);

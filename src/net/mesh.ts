@@ -18,6 +18,10 @@
  * - Left the room (`peer-left`) with its channel closed, or said `bye`: dropped. A peer that left the
  *   signaling server while its channel is still open is kept: the mesh keeps working while the signaling
  *   server is down.
+ * - Without WebRTC (no `RTCPeerConnection`: Debian's WebKit, or WebRTC disabled by a policy or an
+ *   extension) every peer is reached through the relay from the start: no link is made, and each peer is
+ *   told so by a `relay` frame, when it is discovered and whenever it offers a connection, so that it
+ *   relays to this tab at once too and stops offering (a peer without WebRTC is `noRtc` on the other side).
  *
  * Background tabs: message delivery is event-driven (data channel and socket events are not throttled like
  * timers). Only the relay timeout, retries and RTT refresh use timers, and they tolerate the 1 s (or 1 min)
@@ -26,7 +30,7 @@
 import { Backoff } from './backoff.js';
 import { tabConnectionBudget, type ConnectionBudget } from './connection-budget.js';
 import { checkSecret } from './crypto.js';
-import { BYE_FRAME, decodeFrame, encodeMessageFrame } from './mesh-frame.js';
+import { BYE_FRAME, decodeFrame, encodeMessageFrame, RELAY_FRAME } from './mesh-frame.js';
 import { MeshError } from './mesh-error.js';
 import { DIRECT_TIMEOUT_MS, MeshRelay, type RelayPeer } from './mesh-relay.js';
 import { MeshSignals, routeSignal, type MeshSignaling } from './mesh-signals.js';
@@ -36,7 +40,6 @@ import { newLinkId, type SignalBody } from './signal-envelope.js';
 import { TypedEventTarget } from './typed-events.js';
 
 export { MeshError, type MeshErrorCode } from './mesh-error.js';
-export { MAX_RELAY_FRAME_BYTES } from './mesh-relay.js';
 export type { MeshSignaling } from './mesh-signals.js';
 
 /** Options of {@link Mesh}. */
@@ -114,16 +117,18 @@ export interface MeshStats {
 }
 
 interface PeerEntry extends RelayPeer {
-  link?: PeerLink | undefined;
-  reported: string; // last emitted peer-state, to emit only on change
-  reachable: boolean;
-  recreateTimer?: ReturnType<typeof setTimeout> | undefined;
-  recreate: Backoff;
+  link_?: PeerLink | undefined;
+  reported_: string; // last emitted peer-state, to emit only on change
+  reachable_: boolean;
+  recreateTimer_?: ReturnType<typeof setTimeout> | undefined;
+  recreate_: Backoff;
   /** Links made in a row that never opened; past a few, stop until something changes. */
-  failedLinks: number;
-  openedAt: number;
+  failedLinks_: number;
+  openedAt_: number;
   /** The RTT of its last link, reported until the current one has measured its own. */
   rtt?: number | undefined;
+  /** It said it has no WebRTC (a `relay` frame): reached through the relay only, no link is made. */
+  noRtc_?: boolean;
 }
 
 const MAX_FAILED_LINKS = 3;
@@ -146,6 +151,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   readonly #counters = { badSignals: 0, staleSignals: 0, connectionsCreated: 0, iceRestarts: 0, glare: 0 };
   readonly #unsubscribe: Array<() => void> = [];
   readonly #statsTimer: ReturnType<typeof setInterval>;
+  /** This browser has WebRTC (see the class comment for a tab without it). */
+  readonly #rtc = typeof RTCPeerConnection == 'function';
   #budgetReported = false;
   #closed = false;
 
@@ -163,7 +170,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#budget = options.budget ?? tabConnectionBudget;
     const onError = (error: MeshError): void => this.emit('error', { error });
     this.#signals = new MeshSignals(this.selfId, options.room, options.secret, s, onError);
-    this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link), onError);
+    this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link_));
     this.#unsubscribe.push(
       s.on('joined', ({ peers }) => this.#onRoomList(peers)),
       s.on('peer-joined', ({ nodeId }) => this.#onPeerJoined(nodeId)),
@@ -188,7 +195,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   /**
-   * Sends `msg` (a plain JSON object, at most 64 KiB encoded; 8 KiB through the relay) to peer `to`.
+   * Sends `msg` (a plain JSON object, at most 64 KiB encoded) to peer `to`.
    * Returns true when it was handed to the direct channel or the relay, false when the peer is unknown or
    * unreachable. Delivery is not acknowledged: consensus retransmits.
    * @throws {MessageEncodeError} when `msg` is not a sendable object (too large, cyclic values aside, or with
@@ -198,8 +205,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const frame = encodeMessageFrame(msg);
     const e = this.#entries.get(to);
     if (!e || this.#closed) return false;
-    if (e.link?.open) return e.link.send(frame);
-    return this.#relay.usable(e) && this.#relay.send(e, frame);
+    if (e.link_?.open) return e.link_.send(frame);
+    return this.#relay.usable_(e) && this.#relay.send(e, frame);
   }
 
   /** Every known peer, reachable or not. */
@@ -209,7 +216,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   /** The current link to `peerId`, if any: for diagnostics, and for tests that reach below the mesh. */
   link(peerId: string): PeerLink | undefined {
-    return this.#entries.get(peerId)?.link;
+    return this.#entries.get(peerId)?.link_;
   }
 
   /** Counters for the element's `stats`. */
@@ -217,13 +224,13 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const stats = {
       ...this.#counters,
       relayedSent: this.#relay.sent,
-      relayedReceived: this.#relay.received,
+      relayedReceived: this.#relay.received_,
       malformed: this.#malformed.total,
       malformedByReason: { ...this.#malformed.byReason },
     };
     for (const e of this.#entries.values()) {
-      stats.iceRestarts += e.link?.iceRestarts ?? 0;
-      stats.glare += e.link?.glare ?? 0;
+      stats.iceRestarts += e.link_?.iceRestarts ?? 0;
+      stats.glare += e.link_?.glare ?? 0;
     }
     return stats;
   }
@@ -235,7 +242,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     clearInterval(this.#statsTimer);
     for (const off of this.#unsubscribe) off();
     for (const e of this.#entries.values()) {
-      e.link?.send(BYE_FRAME);
+      e.link_?.send(BYE_FRAME);
       this.#dropLink(e);
       this.#clearTimers(e);
     }
@@ -254,7 +261,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       const e = this.#ensureEntry(id);
       e.inRoom = true;
       // Signaling is back: links that are down get a fresh chance (their signals may have been lost).
-      if (existed && !e.link?.open) this.#reconnectSoon(e, true);
+      if (existed && !e.link_?.open) this.#reconnectSoon(e, true);
       this.#update(e);
     }
     for (const e of [...this.#entries.values()]) if (!listed.has(e.id)) this.#leftRoom(e);
@@ -268,7 +275,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     // A peer that joins again after we gave up on it gets a fresh start. A link that exists is left alone:
     // if the peer is a new incarnation (a reload), its first signal carries a new link id and the link is
     // replaced then (see onBody); if only its socket came back, the link is still good.
-    if (existed && !e.link) this.#reconnectSoon(e, true);
+    if (existed && !e.link_) this.#reconnectSoon(e, true);
     this.#update(e);
   }
 
@@ -280,7 +287,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   /** The server no longer lists the peer: keep it while its channel is open (see the class comment). */
   #leftRoom(e: PeerEntry): void {
     e.inRoom = false;
-    if (e.link?.open) this.#update(e);
+    if (e.link_?.open) this.#update(e);
     else this.#removeEntry(e, 'left');
   }
 
@@ -291,14 +298,14 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       id,
       relayed: false,
       inRoom: true,
-      reported: '',
-      reachable: false,
-      recreate: new Backoff({ initialMs: 1_000, maxMs: 60_000 }),
-      failedLinks: 0,
-      openedAt: 0,
-      inbound: Promise.resolve(),
-      outbound: Promise.resolve(),
-      wrongSecret: false,
+      reported_: '',
+      reachable_: false,
+      recreate_: new Backoff(1_000, 60_000),
+      failedLinks_: 0,
+      openedAt_: 0,
+      inbound_: Promise.resolve(),
+      outbound_: Promise.resolve(),
+      wrongSecret_: false,
     };
     this.#entries.set(id, e);
     this.#makeLink(e);
@@ -309,8 +316,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#dropLink(e);
     this.#clearTimers(e);
     this.#entries.delete(e.id);
-    if (e.reachable) this.emit('peer-close', { peer: e.id, reason });
-    e.reachable = false;
+    if (e.reachable_) this.emit('peer-close', { peer: e.id, reason });
+    e.reachable_ = false;
     this.emit('peer-state', { ...this.#info(e), connected: false });
   }
 
@@ -319,15 +326,21 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   #makeLink(e: PeerEntry): PeerLink | undefined {
     if (this.#closed) return undefined;
-    clearTimeout(e.recreateTimer);
-    e.recreateTimer = undefined;
+    clearTimeout(e.recreateTimer_);
+    e.recreateTimer_ = undefined;
     this.#dropLink(e);
+    if (!this.#rtc || e.noRtc_) {
+      // No link can exist: tell the peer when WebRTC is what this side lacks, so that it relays too.
+      if (!this.#rtc) this.#relay.send(e, RELAY_FRAME);
+      this.#fallBackToRelay(e);
+      return undefined;
+    }
     const decision = this.#budget.acquire();
     if (!decision.ok) {
       if (decision.reason === 'rate') {
-        e.recreateTimer = setTimeout(() => {
-          e.recreateTimer = undefined;
-          if (!e.link && this.#entries.get(e.id) === e) this.#makeLink(e);
+        e.recreateTimer_ = setTimeout(() => {
+          e.recreateTimer_ = undefined;
+          if (!e.link_ && this.#entries.get(e.id) === e) this.#makeLink(e);
         }, decision.retryInMs);
       } else if (!this.#budgetReported) {
         this.#budgetReported = true;
@@ -340,67 +353,67 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     }
     this.#counters.connectionsCreated += 1;
     const link: PeerLink = new PeerLink({
-      polite: this.selfId > e.id,
+      polite_: this.selfId > e.id,
       // The TURN credentials of the latest join plus the page's servers. A policy left out (undefined)
       // takes WebRTC's default, `all`.
-      rtcConfig: { iceServers: this.#signaling.iceServers.concat(this.#opts.iceServers ?? []), iceTransportPolicy: this.#opts.iceTransportPolicy },
-      localId: newLinkId(),
-      gatherTimeoutMs: this.#opts.gatherTimeoutMs,
-      sendSignal: (signal) => this.#sendSignal(e, link, signal),
-      onOpen: () => this.#onLinkOpen(e, link),
-      onData: (data) => this.#onFrame(e, data, false),
-      onDead: (reason) => this.#onLinkDead(e, link, reason),
-      onStateChange: () => this.#onLinkState(e, link),
+      rtcConfig_: { iceServers: this.#signaling.iceServers.concat(this.#opts.iceServers ?? []), iceTransportPolicy: this.#opts.iceTransportPolicy },
+      localId_: newLinkId(),
+      gatherTimeoutMs_: this.#opts.gatherTimeoutMs,
+      sendSignal_: (signal) => this.#sendSignal(e, link, signal),
+      onOpen_: () => this.#onLinkOpen(e, link),
+      onData_: (data) => this.#onFrame(e, data, false),
+      onDead_: (reason) => this.#onLinkDead(e, link, reason),
+      onStateChange_: () => this.#onLinkState(e, link),
     });
-    e.link = link;
-    this.#relay.watchDirect(
+    e.link_ = link;
+    this.#relay.watchDirect_(
       e,
       this.#opts.directTimeoutMs ?? DIRECT_TIMEOUT_MS,
-      () => e.link === link,
+      () => e.link_ === link,
       () => link.open,
       () => {
         this.#fallBackToRelay(e);
-        link.retryDirect();
+        link.retryDirect_();
       },
     );
     return link;
   }
 
   #dropLink(e: PeerEntry): void {
-    const link = e.link;
+    const link = e.link_;
     if (!link) return;
     this.#counters.iceRestarts += link.iceRestarts;
     this.#counters.glare += link.glare;
     e.rtt = link.rtt ?? e.rtt;
-    e.link = undefined;
+    e.link_ = undefined;
     link.close();
   }
 
   #onLinkOpen(e: PeerEntry, link: PeerLink): void {
-    if (e.link !== link) return;
-    clearTimeout(e.directTimer);
-    e.directTimer = undefined;
-    e.openedAt = Date.now();
-    e.failedLinks = 0;
+    if (e.link_ !== link) return;
+    clearTimeout(e.directTimer_);
+    e.directTimer_ = undefined;
+    e.openedAt_ = Date.now();
+    e.failedLinks_ = 0;
     e.relayed = false;
     this.#update(e);
-    void link.refreshRtt();
+    void link.refreshRtt_();
   }
 
   /** ICE went down under an open channel (relay meanwhile) or came back (direct again). */
   #onLinkState(e: PeerEntry, link: PeerLink): void {
-    if (e.link !== link || !link.everOpened) return;
+    if (e.link_ !== link || !link.everOpened_) return;
     e.relayed = !link.open;
     this.#update(e);
   }
 
   #onLinkDead(e: PeerEntry, link: PeerLink, _reason: LinkDeathReason): void {
-    if (e.link !== link) return;
-    const wasStable = link.everOpened && Date.now() - e.openedAt > STABLE_LINK_MS;
-    if (!link.everOpened) e.failedLinks += 1;
+    if (e.link_ !== link) return;
+    const wasStable = link.everOpened_ && Date.now() - e.openedAt_ > STABLE_LINK_MS;
+    if (!link.everOpened_) e.failedLinks_ += 1;
     this.#dropLink(e);
     if (!e.inRoom) return this.#removeEntry(e, 'left');
-    if (wasStable) e.recreate.reset();
+    if (wasStable) e.recreate_.reset();
     this.#fallBackToRelay(e);
     this.#reconnectSoon(e, false);
   }
@@ -412,24 +425,24 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   #reconnectSoon(e: PeerEntry, fresh: boolean): void {
     if (this.#closed || this.#entries.get(e.id) !== e) return;
     if (fresh) {
-      e.failedLinks = 0;
-      e.recreate.reset();
-      if (e.link && !e.link.open) {
-        e.link.restartIce(); // reuse the connection first
+      e.failedLinks_ = 0;
+      e.recreate_.reset();
+      if (e.link_ && !e.link_.open) {
+        e.link_.restartIce(); // reuse the connection first
         return;
       }
     }
-    if (e.link || e.recreateTimer !== undefined) return;
-    if (e.failedLinks >= MAX_FAILED_LINKS) return; // wait for something to change (see class comment)
-    e.recreateTimer = setTimeout(() => {
-      e.recreateTimer = undefined;
-      if (!e.link && this.#entries.get(e.id) === e && e.inRoom) this.#makeLink(e);
-    }, e.recreate.next());
+    if (e.link_ || e.recreateTimer_ !== undefined) return;
+    if (e.failedLinks_ >= MAX_FAILED_LINKS) return; // wait for something to change (see class comment)
+    e.recreateTimer_ = setTimeout(() => {
+      e.recreateTimer_ = undefined;
+      if (!e.link_ && this.#entries.get(e.id) === e && e.inRoom) this.#makeLink(e);
+    }, e.recreate_.next());
   }
 
   /** Re-kicks every link that is down (network back online, tab visible again). */
   #kick(): void {
-    for (const e of this.#entries.values()) if (!e.link?.open && e.inRoom) this.#reconnectSoon(e, true);
+    for (const e of this.#entries.values()) if (!e.link_?.open && e.inRoom) this.#reconnectSoon(e, true);
     this.#refreshRtts();
   }
 
@@ -442,7 +455,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   // Signals (mesh-signals.ts).
 
   #sendSignal(e: PeerEntry, link: PeerLink, signal: LinkSignal): void {
-    this.#signals.send(e, signal, () => (this.#closed || e.link !== link ? null : link));
+    this.#signals.send(e, signal, () => (this.#closed || e.link_ !== link ? null : link));
   }
 
   #onSignal(from: string, data: unknown): void {
@@ -452,15 +465,15 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#signals.receive(e, data, () => !this.#closed && this.#entries.get(from) === e, async (result) => {
       if (!result.ok) {
         this.#counters.badSignals += 1;
-        if (result.reason === 'wrong-secret' && !e.wrongSecret) {
-          e.wrongSecret = true;
+        if (result.reason === 'wrong-secret' && !e.wrongSecret_) {
+          e.wrongSecret_ = true;
           this.#update(e, 'wrong-secret');
           this.emit('error', { error: new MeshError('wrong-secret', result.error.message, from) });
         }
         return;
       }
-      if (e.wrongSecret) {
-        e.wrongSecret = false;
+      if (e.wrongSecret_) {
+        e.wrongSecret_ = false;
         this.#update(e);
       }
       await this.#onBody(e, result.body);
@@ -469,16 +482,22 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   async #onBody(e: PeerEntry, body: SignalBody): Promise<void> {
     if (body.k === 'relay') {
-      this.#onFrame(e, body.m, true);
+      const frame = this.#relay.receive(e, body);
+      if (frame !== undefined) this.#onFrame(e, frame, true);
       return;
     }
-    let link = e.link;
+    // Without WebRTC, an offer gets the answer that there will be no connection (see the class comment).
+    if (!this.#rtc) {
+      if (body.k == 'desc') this.#makeLink(e);
+      return;
+    }
+    let link = e.link_;
     switch (routeSignal(link, body)) {
       case 'stale':
         this.#counters.staleSignals += 1; // meant for a connection of ours that is gone
         return;
       case 'new':
-        e.failedLinks = 0;
+        e.failedLinks_ = 0;
         link = this.#makeLink(e);
         break;
       case 'replace':
@@ -488,8 +507,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
         break;
     }
     if (!link) return;
-    if (link.remoteId === undefined) link.remoteId = body.s;
-    await link.handleSignal(body);
+    if (link.remoteId_ === undefined) link.remoteId_ = body.s;
+    await link.handleSignal_(body);
   }
 
   // -----------------------------------------------------------------------------------------------------
@@ -506,7 +525,16 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       this.#removeEntry(e, 'bye');
       return;
     }
-    if (relayed) this.#relay.received += 1;
+    if (r.frame.kind === 'relay') {
+      // The peer has no WebRTC: drop the link to it and relay from now on (never answered, or two tabs
+      // without WebRTC would echo it).
+      e.noRtc_ = true;
+      this.#clearTimers(e);
+      this.#dropLink(e);
+      this.#fallBackToRelay(e);
+      return;
+    }
+    if (relayed) this.#relay.received_ += 1;
     this.emit('message', { from: e.id, data: r.frame.message, relayed });
   }
 
@@ -514,11 +542,11 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   // State reporting.
 
   #info(e: PeerEntry): MeshPeerInfo {
-    const direct = e.link?.open ?? false;
-    const rtt = e.link?.rtt ?? e.rtt;
+    const direct = e.link_?.open ?? false;
+    const rtt = e.link_?.rtt ?? e.rtt;
     return {
       id: e.id,
-      connected: direct || this.#relay.usable(e),
+      connected: direct || this.#relay.usable_(e),
       relayed: !direct && e.relayed,
       rtt: direct && rtt !== undefined ? rtt : null,
       inRoom: e.inRoom,
@@ -529,14 +557,14 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   #update(e: PeerEntry, closeReason = 'unreachable'): void {
     if (this.#entries.get(e.id) !== e) return;
     const info = this.#info(e);
-    if (info.connected !== e.reachable) {
-      e.reachable = info.connected;
+    if (info.connected !== e.reachable_) {
+      e.reachable_ = info.connected;
       if (info.connected) this.emit('peer-open', { peer: e.id, relayed: info.relayed });
       else this.emit('peer-close', { peer: e.id, reason: closeReason });
     }
     const key = `${info.connected}|${info.relayed}|${info.inRoom}`;
-    if (key !== e.reported) {
-      e.reported = key;
+    if (key !== e.reported_) {
+      e.reported_ = key;
       this.emit('peer-state', info);
     }
   }
@@ -547,12 +575,12 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
 
   /** Each open link measures its RTT (kept on the link; {@link dropLink} saves the last one on the entry). */
   #refreshRtts(): void {
-    for (const e of this.#entries.values()) if (e.link?.open) void e.link.refreshRtt();
+    for (const e of this.#entries.values()) if (e.link_?.open) void e.link_.refreshRtt_();
   }
 
   #clearTimers(e: PeerEntry): void {
-    clearTimeout(e.directTimer);
-    clearTimeout(e.recreateTimer);
-    e.directTimer = e.recreateTimer = undefined;
+    clearTimeout(e.directTimer_);
+    clearTimeout(e.recreateTimer_);
+    e.directTimer_ = e.recreateTimer_ = undefined;
   }
 }

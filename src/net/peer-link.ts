@@ -40,23 +40,23 @@ export type LinkDeathReason = 'channel-closed' | 'ice-failed' | 'connection-fail
 /** Options of {@link PeerLink}. */
 export interface PeerLinkOptions {
   /** Whether this side yields on glare. */
-  polite: boolean;
+  polite_: boolean;
   /** ICE servers and policy. */
-  rtcConfig: RTCConfiguration;
+  rtcConfig_: RTCConfiguration;
   /** This incarnation's id (see signal-envelope.ts). */
-  localId: string;
+  localId_: string;
   /** Sends a signal to the remote peer through the signaling server. */
-  sendSignal: (signal: LinkSignal) => void;
+  sendSignal_: (signal: LinkSignal) => void;
   /** The data channel opened. */
-  onOpen: () => void;
+  onOpen_: () => void;
   /** A text or binary message arrived on the data channel (unparsed). */
-  onData: (data: unknown) => void;
+  onData_: (data: unknown) => void;
   /** The link cannot carry traffic any more and will not recover by itself. */
-  onDead: (reason: LinkDeathReason) => void;
+  onDead_: (reason: LinkDeathReason) => void;
   /** ICE or signaling state changed. */
-  onStateChange: () => void;
+  onStateChange_: () => void;
   /** Time for a first local candidate once both descriptions are set, before the link is declared dead, ms. Default 4000. */
-  gatherTimeoutMs?: number | undefined;
+  gatherTimeoutMs_?: number | undefined;
 }
 
 /** Grace before restarting ICE on `disconnected`, ms. */
@@ -66,7 +66,7 @@ const MAX_ICE_RESTARTS = 5;
 /** How long the polite side waits for the remote's first offer before offering itself, ms. */
 const INITIAL_OFFER_DELAY_MS = 1_500;
 
-/** The fields of a `getStats()` entry that {@link PeerLink.refreshRtt} reads. */
+/** The fields of a `getStats()` entry that {@link PeerLink.refreshRtt_} reads. */
 interface Stat {
   type?: string;
   selectedCandidatePairId?: string;
@@ -83,9 +83,9 @@ export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** One peer connection with its data channel. */
 export class PeerLink {
   /** This incarnation's id. */
-  readonly localId: string;
+  readonly localId_: string;
   /** The remote incarnation this link talks to, once known. */
-  remoteId: string | undefined;
+  remoteId_: string | undefined;
   /** ICE restarts made. */
   iceRestarts = 0;
   /** Offer collisions seen (glare). */
@@ -93,12 +93,12 @@ export class PeerLink {
   /** Latest round-trip time of the selected candidate pair, ms. */
   rtt: number | undefined;
   /** Whether the channel ever opened. */
-  everOpened = false;
+  everOpened_ = false;
 
   readonly #pc: RTCPeerConnection;
   readonly #dc: RTCDataChannel;
   readonly #opts: PeerLinkOptions;
-  readonly #restartBackoff = new Backoff({ initialMs: 1_000, maxMs: 15_000 });
+  readonly #restartBackoff = new Backoff(1_000, 15_000);
   #makingOffer = false;
   #ignoreOffer = false;
   #settingRemoteAnswerPending = false;
@@ -113,8 +113,8 @@ export class PeerLink {
 
   constructor(opts: PeerLinkOptions) {
     this.#opts = opts;
-    this.localId = opts.localId;
-    this.#pc = new RTCPeerConnection(opts.rtcConfig);
+    this.localId_ = opts.localId_;
+    this.#pc = new RTCPeerConnection(opts.rtcConfig_);
     this.#dc = this.#pc.createDataChannel('paxos-video', { negotiated: true, id: DATA_CHANNEL_ID, ordered: true });
     this.#pc.onnegotiationneeded = () => {
       if (this.#awaitingFirstOffer) this.#waitForFirstOffer();
@@ -124,7 +124,7 @@ export class PeerLink {
       // A null candidate marks the end of gathering; nothing to send for it.
       if (!candidate || this.#closed || !candidate.candidate) return;
       this.#localCandidates += 1;
-      this.#opts.sendSignal({
+      this.#opts.sendSignal_({
         k: 'ice',
         candidate: candidate.candidate,
         sdpMid: candidate.sdpMid,
@@ -138,20 +138,20 @@ export class PeerLink {
     this.#pc.oniceconnectionstatechange = () => this.#onIceState();
     this.#pc.onconnectionstatechange = () => {
       if (this.#pc.connectionState === 'failed' && this.#restartAttempts >= MAX_ICE_RESTARTS) this.#die('connection-failed');
-      this.#opts.onStateChange();
+      this.#opts.onStateChange_();
     };
     this.#pc.onsignalingstatechange = () => {
       this.#watchGathering();
-      this.#opts.onStateChange();
+      this.#opts.onStateChange_();
     };
     this.#dc.onopen = () => {
       if (this.#closed) return;
-      this.everOpened = true;
-      this.#opts.onOpen();
+      this.everOpened_ = true;
+      this.#opts.onOpen_();
     };
     this.#dc.onclose = () => this.#die('channel-closed');
     this.#dc.onmessage = (event) => {
-      if (!this.#closed) this.#opts.onData(event.data);
+      if (!this.#closed) this.#opts.onData_(event.data);
     };
   }
 
@@ -188,7 +188,7 @@ export class PeerLink {
   }
 
   /** Applies a signal from the remote peer (perfect negotiation). Never throws. */
-  async handleSignal(signal: LinkSignal): Promise<void> {
+  async handleSignal_(signal: LinkSignal): Promise<void> {
     if (this.#closed) return;
     try {
       if (signal.k === 'desc') {
@@ -196,7 +196,7 @@ export class PeerLink {
         const readyForOffer = !this.#makingOffer && (this.#pc.signalingState === 'stable' || this.#settingRemoteAnswerPending);
         const collision = signal.type === 'offer' && !readyForOffer;
         if (collision) this.glare += 1;
-        this.#ignoreOffer = !this.#opts.polite && collision;
+        this.#ignoreOffer = !this.#opts.polite_ && collision;
         if (this.#ignoreOffer) return;
         this.#settingRemoteAnswerPending = signal.type === 'answer';
         // An answer that arrives when no offer is pending (a duplicate or a late one) is stale.
@@ -238,7 +238,7 @@ export class PeerLink {
    * The channel has not opened in time: restart ICE (at once the first time, then with backoff), or give up
    * and report the link dead once its restarts are used up.
    */
-  retryDirect(): void {
+  retryDirect_(): void {
     if (!this.#closed && !this.open) this.#scheduleRestart(true);
   }
 
@@ -246,7 +246,7 @@ export class PeerLink {
    * Refreshes {@link rtt} from `getStats()`: the selected candidate pair's `currentRoundTripTime`, in ms
    * (unchanged while there is no selected pair). Never rejects.
    */
-  async refreshRtt(): Promise<void> {
+  async refreshRtt_(): Promise<void> {
     if (this.#closed) return;
     try {
       const report = await this.#pc.getStats();
@@ -287,7 +287,7 @@ export class PeerLink {
 
   /** Polite, and no description either way yet: the remote's first offer is expected (see the file comment). */
   get #awaitingFirstOffer(): boolean {
-    return this.#opts.polite && this.#pc.signalingState === 'stable' && !this.#pc.remoteDescription && !this.#pc.localDescription;
+    return this.#opts.polite_ && this.#pc.signalingState === 'stable' && !this.#pc.remoteDescription && !this.#pc.localDescription;
   }
 
   #waitForFirstOffer(): void {
@@ -315,7 +315,7 @@ export class PeerLink {
       this.#gatherTimer = undefined;
       if (this.#closed || this.#iceUp) return;
       if (this.#localCandidates === 0 && this.#pc.iceGatheringState !== 'complete') this.#die('gathering-stalled');
-    }, this.#opts.gatherTimeoutMs ?? 4_000);
+    }, this.#opts.gatherTimeoutMs_ ?? 4_000);
   }
 
   async #negotiate(): Promise<void> {
@@ -335,7 +335,7 @@ export class PeerLink {
   #sendLocalDescription(): void {
     const d = this.#pc.localDescription;
     if (this.#closed || !d || (d.type !== 'offer' && d.type !== 'answer')) return;
-    this.#opts.sendSignal({ k: 'desc', type: d.type, sdp: d.sdp });
+    this.#opts.sendSignal_({ k: 'desc', type: d.type, sdp: d.sdp });
   }
 
   #onIceState(): void {
@@ -353,7 +353,7 @@ export class PeerLink {
     } else if (state === 'failed') {
       this.#scheduleRestart(true);
     }
-    this.#opts.onStateChange();
+    this.#opts.onStateChange_();
   }
 
   /** Restarts ICE after a backoff delay (the first one at once), or gives up after too many. */
@@ -380,7 +380,7 @@ export class PeerLink {
   #die(reason: LinkDeathReason): void {
     if (this.#closed) return;
     this.close();
-    this.#opts.onDead(reason);
+    this.#opts.onDead_(reason);
   }
 
   #clearTimers(): void {

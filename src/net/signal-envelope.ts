@@ -41,11 +41,12 @@ const CandidateBodySchema = v.strictObject({
   usernameFragment: v.nullish(v.pipe(v.string(), v.maxLength(256))),
 });
 
-/** A mesh frame (peer-codec text) relayed through the server. */
+/** A mesh frame (peer-codec text) relayed through the server, or a part of one (`p`: more parts follow). */
 const RelayBodySchema = v.strictObject({
   ...Common,
   k: v.literal('relay'),
   m: v.pipe(v.string(), v.maxLength(MAX_FIELD)),
+  p: v.optional(v.literal(1)),
 });
 
 /** What a peer can send another through the signaling server. */

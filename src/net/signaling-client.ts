@@ -82,7 +82,7 @@ interface QueuedSignal {
 interface PendingJoin {
   resolve: (peers: string[]) => void;
   reject: (error: SignalingError) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer_: ReturnType<typeof setTimeout>;
 }
 
 const defaultNow = (): number => performance.timeOrigin + performance.now();
@@ -107,7 +107,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   readonly #now: () => number;
   readonly #joinTimeoutMs: number;
   readonly #ackTimeoutMs: number;
-  readonly #retry = new Backoff({ initialMs: 500, maxMs: 10_000 });
+  readonly #retry = new Backoff(500, 10_000);
   #membership: JoinRequest | undefined;
   #pendingJoin: PendingJoin | undefined;
   #peerSet = new Set<string>();
@@ -141,6 +141,11 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     return this.#socket.connected;
   }
 
+  /** The room history this node is in (src/room/history.ts), sent with every join from now on. */
+  set history(h: string | undefined) {
+    if (this.#membership) this.#membership.history = h;
+  }
+
   /** The other peers in the room as last reported by the server. */
   get peers(): string[] {
     return [...this.#peerSet];
@@ -153,10 +158,10 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
    * within the join timeout (the client keeps trying, and emits `joined` when it gets through),
    * `already-joined` when this client has a membership already (call `leave()` first).
    */
-  join(room: string, nodeId: string, token?: string): Promise<string[]> {
+  join(room: string, nodeId: string, token?: string, history?: string): Promise<string[]> {
     if (this.#closed) return refuse('closed', 'the signaling client is closed');
-    // The server's own check of the request (an undefined token is left out of the JSON).
-    const request = { room, nodeId, token };
+    // The server's own check of the request (an undefined token or history is left out of the JSON).
+    const request = { room, nodeId, token, history };
     const parsed = v.safeParse(JoinRequestSchema, request);
     if (!parsed.success) return refuse('bad-request', describeIssues(parsed.issues));
     if (this.#membership) return refuse('already-joined', `already in room ${this.#membership.room}`);
@@ -168,7 +173,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
         const why = this.#lastConnectError ? `: ${this.#lastConnectError}` : '';
         reject(new SignalingError('unreachable', `no join within ${this.#joinTimeoutMs} ms${why}; still trying`));
       }, this.#joinTimeoutMs);
-      this.#pendingJoin = { resolve, reject, timer };
+      this.#pendingJoin = { resolve, reject, timer_: timer };
       if (this.#socket.connected) this.#sendJoin();
       else this.#socket.connect(); // no-op while connecting: the connect handler joins
     });
@@ -192,12 +197,18 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     return true;
   }
 
-  /** One clock sample through the `time` ack. Rejects with `disconnected` or `timeout`. */
+  /**
+   * One clock sample through the `time` ack. Rejects with `disconnected` or `timeout` (after 2 s: a sample
+   * that slow is worth nothing). A server that said nothing at all meanwhile is taken for gone: the
+   * socket is dropped and made again at once (a cut link is noticed in seconds, not at the ping timeout).
+   */
   timeSample(): Promise<TimeSample> {
     return new Promise((resolve, reject) => {
       const t0 = this.#now();
-      this.#socket.request(CLIENT_EVENTS.time, [], this.#ackTimeoutMs, (err, serverTime) => {
+      const sent = Date.now();
+      this.#socket.request(CLIENT_EVENTS.time, [], 2000, (err, serverTime) => {
         const t1 = this.#now();
+        if (err?.code === 'timeout') this.#socket.silentSince_(sent);
         if (err) return reject(err);
         const parsed = v.safeParse(TimeAckSchema, serverTime);
         if (!parsed.success) {
@@ -244,8 +255,9 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       this.#isJoined = false;
       if (wasJoined) this.#hasJoinedBefore = true;
       this.emit('disconnect', { reason });
-      // Whatever the loss (a kick, a flood cut-off, a restart, a dead network), we reconnect.
-      this.#scheduleRetry();
+      // Whatever the loss (a kick, a flood cut-off, a restart, a dead network), we reconnect: at once after
+      // a dead socket (the server may be fine, the path to it back), else after the backoff.
+      this.#scheduleRetry(reason === 'ping timeout' ? 0 : undefined);
     });
     s.on('malformed', ({ reason }) => this.invalid.count(`frame-${reason}`));
     s.on('event', ({ name, args: [payload] }) => {
@@ -352,7 +364,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   /** Ends the pending `join()` promise's wait, and returns it to be settled (if there was one). */
   #settleJoin(): PendingJoin | undefined {
     const pending = this.#pendingJoin;
-    clearTimeout(pending?.timer);
+    clearTimeout(pending?.timer_);
     this.#pendingJoin = undefined;
     return pending;
   }
@@ -377,14 +389,14 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
    * connection (the connect handler joins), else re-send the join. One timer serves every cause, so a
    * retry pending for one reason never hides another.
    */
-  #scheduleRetry(): void {
+  #scheduleRetry(delay?: number): void {
     if (this.#closed || this.#retryTimer !== undefined) return;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (this.#closed) return;
       if (!this.#socket.active) this.#socket.connect();
       else if (this.#socket.connected && this.#membership && !this.#isJoined) this.#sendJoin();
-    }, this.#retry.next());
+    }, delay ?? this.#retry.next());
   }
 
   #clearRetry(): void {

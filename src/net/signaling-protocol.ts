@@ -51,6 +51,8 @@ export const LIMITS = {
   roomPattern: /^[A-Za-z0-9_.-]{1,64}$/,
   /** Node ids: 8–64 of `[A-Za-z0-9_-]`. */
   nodeIdPattern: /^[A-Za-z0-9_-]{8,64}$/,
+  /** A room history's id: founding time (base 36) and a random part (base64url), src/room/history.ts. */
+  historyPattern: /^[\da-z]{9}\.[\w-]{16}$/,
   /** Longest accepted join token, in characters (a signed room token is a few hundred). */
   maxTokenLength: 4096,
   /** `signal.data`, serialized as JSON, in UTF-8 bytes. */
@@ -146,8 +148,10 @@ export const JoinRequestSchema = v.strictObject({
   room: RoomSchema,
   nodeId: NodeIdSchema,
   token: v.optional(TokenSchema),
+  /** The room history the node is in (src/room/history.ts), once it has one. */
+  history: v.optional(v.pipe(v.string(), v.regex(LIMITS.historyPattern))),
 });
-/** `join` payload: enter `room` as `nodeId`, presenting `token` when the server requires one. */
+/** `join` payload: enter `room` as `nodeId` of `history`, presenting `token` when the server requires one. */
 export type JoinRequest = v.InferOutput<typeof JoinRequestSchema>;
 
 /** `signal` payload. Extra fields (including a spoofed `from`) are rejected. */

@@ -13,7 +13,8 @@
  *
  * The server is a trust boundary: a malformed frame (see `decodeFrame`) is dropped and reported as a
  * `malformed` event; nothing the server sends can make this throw. A server that stops pinging for
- * pingInterval + pingTimeout is taken as gone (`ping timeout`), which also notices a silently dropped network.
+ * pingInterval + pingTimeout is taken as gone (`ping timeout`), which also notices a silently dropped network;
+ * so is, when the caller says so (`silentSince_`), one that has said nothing since a request went unanswered.
  *
  * Disconnect reasons are socket.io's: `io server disconnect` (the server sent DISCONNECT: a kick),
  * `io client disconnect` (our `disconnect()`), `ping timeout`, `transport close` (the WebSocket or the engine
@@ -67,8 +68,8 @@ export interface WireSocketEvents {
 export type AckCallback = (error: SignalingError | undefined, reply?: unknown) => void;
 
 interface PendingAck {
-  done: AckCallback;
-  timer: ReturnType<typeof setTimeout>;
+  done_: AckCallback;
+  timer_: ReturnType<typeof setTimeout>;
 }
 
 const OPEN = 1; // WebSocket.OPEN, the same in every implementation
@@ -82,6 +83,8 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
   #pingDeadlineMs = 0;
+  /** When the server was last heard from (Date.now()). */
+  #heardAt = 0;
   #nextId = 0;
   readonly #acks = new Map<number, PendingAck>();
 
@@ -138,6 +141,7 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
     return this.#connected && this.#write(encodeEvent(name, args));
   }
 
+
   /**
    * Sends EVENT `name` asking for an ack, and calls `done` once: with the ack's first argument, or with a
    * {@link SignalingError}, `disconnected` when not connected or lost before the ack, `timeout` after
@@ -150,13 +154,22 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
       this.#acks.delete(id);
       done(new SignalingError('timeout', `no reply to ${name} within ${timeoutMs} ms`));
     }, timeoutMs);
-    this.#acks.set(id, { done, timer });
+    this.#acks.set(id, { done_: done, timer_: timer });
     this.#write(encodeEvent(name, args, id));
+  }
+
+  /**
+   * Ends the connection as dead (`ping timeout`) if the server has sent nothing since `since` (a Date.now()):
+   * for a caller whose request went unanswered, when the path to the server is cut whatever TCP still thinks.
+   */
+  silentSince_(since: number): void {
+    if (this.#heardAt <= since) this.#lost('ping timeout');
   }
 
   // -----------------------------------------------------------------------------------------------------
 
   #onFrame(data: unknown): void {
+    this.#heardAt = Date.now();
     const f = decodeFrame(data, this.#o.maxFrameChars);
     if (typeof f === 'string') return this.emit('malformed', { reason: f });
     switch (f.type) {
@@ -191,8 +204,8 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
         // An unknown id is a reply that came after its timeout: late, not malformed.
         if (!pending) return;
         this.#acks.delete(f.id);
-        clearTimeout(pending.timer);
-        pending.done(undefined, f.args[0]);
+        clearTimeout(pending.timer_);
+        pending.done_(undefined, f.args[0]);
       }
     }
   }
@@ -232,8 +245,8 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#pingTimer);
     for (const pending of this.#acks.values()) {
-      clearTimeout(pending.timer);
-      pending.done(new SignalingError('disconnected', `connection lost (${reason}) before the reply`));
+      clearTimeout(pending.timer_);
+      pending.done_(new SignalingError('disconnected', `connection lost (${reason}) before the reply`));
     }
     this.#acks.clear();
     if (wasConnected) this.emit('disconnect', { reason });

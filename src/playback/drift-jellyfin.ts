@@ -52,7 +52,7 @@ export class JellyfinDriftController implements DriftController {
   readonly preset = 'jellyfin' as const;
   readonly #o: JellyfinDriftOptions;
   #lastCheckAt: number | undefined;
-  #enabledAt = Number.NEGATIVE_INFINITY;
+  #enabledAt = -Infinity;
   #speedUntil: number | undefined;
 
   constructor(options: Partial<JellyfinDriftOptions> = {}) {
@@ -62,7 +62,7 @@ export class JellyfinDriftController implements DriftController {
 
   reset(): void {
     this.#lastCheckAt = undefined;
-    this.#enabledAt = Number.NEGATIVE_INFINITY;
+    this.#enabledAt = -Infinity;
     this.#speedUntil = undefined;
   }
 

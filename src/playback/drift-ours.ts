@@ -17,6 +17,13 @@
  *    It is folded into a small trim of the base rate, so corrections become rare instead of periodic. Only
  *    quiet periods teach it: integrating the nudge while correcting (a PI controller) was tried and dropped,
  *    since it learns a start error as a rate error, which then creeps back.
+ * 5. Learn what a rate change costs. WebKit's GStreamer ports (WebKitGTK, WPE) apply a new playbackRate by a
+ *    flushing seek: the picture freezes 12-40 ms and the video falls that far behind, at every change.
+ *    Nudged every 250 ms as above, such a video never catches up (it settled 45-100 ms behind). So each
+ *    change is checked against where the drift should be without it, and a cost beyond three `engageMs`
+ *    (at most 40 ms is believed) changes the corrections: they start only beyond the cost, take one rate for
+ *    the whole correction, and end at a drift of +cost, which the closing change's own freeze brings back
+ *    to zero. On Chromium and Firefox changes cost nothing measurable, and rules 1-4 act alone.
  *
  * The defaults are what the element ships (element/drift-presets.ts creates the controller with none
  * changed), so the closed-loop tests (test/playback/drift-closed-loop.test.ts) run the shipped tuning. The
@@ -90,7 +97,7 @@ export const OURS_DRIFT_DEFAULTS: Readonly<OursDriftOptions> = Object.freeze({
 interface Measurement {
   readonly at: number;
   /** actual - expected, seconds. */
-  readonly drift: number;
+  readonly drift_: number;
 }
 
 /** See the module comment. */
@@ -102,24 +109,25 @@ export class OursDriftController implements DriftController {
   #engaged!: boolean;
   #lastRateChangeAt!: number;
   #lastSeekAt!: number;
-  /** Set while a seek settles: samples before `settleUntil` are ignored, the first settled drift is learned from. */
-  #pendingSeek: { readonly settleUntil: number } | undefined;
+  /** Set while a seek settles: samples before `settleUntil_` are ignored, the first settled drift is learned from. */
+  #pendingSeek: { readonly settleUntil_: number } | undefined;
   /** Start of the current quiet period (not correcting, at base rate), for learning the trim. */
   #quiet: Measurement | undefined;
-  #lastAt = Number.NEGATIVE_INFINITY;
+  #lastAt = -Infinity;
   #seekLatencyMs: number;
   #trim = 0;
+  /** What a rate change sets the video back, seconds (learned; 0 where changes are free). */
+  #rateCost = 0;
+  /** The last rate change, until its cost is measured: when, the drift then, and the drift's slope it set. */
+  #change: Measurement & { readonly slope_: number } | undefined;
   /** Running mean of |raw drift - filtered drift|, seconds: how noisy the measurements are. */
   #noise = 0;
 
   constructor(options: Partial<OursDriftOptions> = {}) {
     const o = (this.#o = { ...OURS_DRIFT_DEFAULTS, ...options });
     checkOptions('ours drift controller', o);
-    if (o.minSamples < 1 || o.filterSamples < o.minSamples) {
-      throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples');
-    }
-    if (o.releaseMs > o.engageMs || o.engageMs > o.seekThresholdMs) {
-      throw new RangeError('ours drift controller: need releaseMs <= engageMs <= seekThresholdMs');
+    if (o.minSamples < 1 || o.filterSamples < o.minSamples || o.releaseMs > o.engageMs || o.engageMs > o.seekThresholdMs) {
+      throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples and releaseMs <= engageMs <= seekThresholdMs');
     }
     this.#seekLatencyMs = o.initialSeekLatencyMs;
     this.reset();
@@ -135,6 +143,11 @@ export class OursDriftController implements DriftController {
     return this.#trim;
   }
 
+  /** The learned cost of a rate change: how far it sets the video back, in ms. */
+  get rateChangeCostMs(): number {
+    return this.#rateCost * 1000;
+  }
+
   reset(): void {
     // The noise of the measurements before a seek, a stall or a new timeline says nothing of those after
     // it: kept, a stall's jumps held the engage threshold up and delayed correction by seconds.
@@ -142,83 +155,109 @@ export class OursDriftController implements DriftController {
     this.#window = [];
     this.#engaged = false;
     this.#pendingSeek = undefined;
-    this.#quiet = undefined;
-    this.#lastRateChangeAt = Number.NEGATIVE_INFINITY;
-    this.#lastSeekAt = Number.NEGATIVE_INFINITY;
+    this.#quiet = this.#change = undefined;
+    this.#lastRateChangeAt = this.#lastSeekAt = -Infinity;
   }
 
   update(sample: DriftSample): DriftDecision {
     checkDriftSample(sample);
+    const { at, currentRate, decidedRate } = sample;
     // A clock that went backwards makes every stored time meaningless: start over (keeping what was learned).
-    if (sample.at < this.#lastAt) this.reset();
-    this.#lastAt = sample.at;
+    if (at < this.#lastAt) this.reset();
+    this.#lastAt = at;
     const o = this.#o;
     const raw = sample.actual - sample.expected;
     if (sample.seeking === true) return none(raw);
-    if (this.#pendingSeek !== undefined && sample.at < this.#pendingSeek.settleUntil) return none(raw);
+    if (this.#pendingSeek !== undefined && at < this.#pendingSeek.settleUntil_) return none(raw);
 
-    this.#window.push({ at: sample.at, drift: raw });
+    this.#window.push({ at, drift_: raw });
     if (this.#window.length > o.filterSamples) this.#window.shift();
     if (this.#window.length < o.minSamples) return none(raw);
     // The median sample, with its own time: a drift trend is then measured without the filter's lag.
     const filtered = median(this.#window);
-    const drift = filtered.drift;
+    const drift = filtered.drift_;
     const driftMs = drift * 1000;
     this.#noise += NOISE_WEIGHT * (Math.abs(raw - drift) - this.#noise);
+    const change = this.#change;
+    if (change && filtered.at - change.at >= COST_AFTER_MS) {
+      // Where the drift would be had the change been free, minus where it is.
+      this.#change = undefined;
+      const observed = change.drift_ + (change.slope_ * (filtered.at - change.at)) / 1000 - drift;
+      this.#rateCost = clamp(this.#rateCost + COST_GAIN * (observed - this.#rateCost), 0, MAX_COST);
+    }
     const engageMs = Math.max(o.engageMs, o.noiseFactor * this.#noise * 1000);
+    // A cost within three dead bands is noise, or a rate applied late (a real one is 12-40 ms): changes are free.
+    const cost = this.#rateCost * 1000 > 3 * o.engageMs ? this.#rateCost : 0;
 
     if (this.#pendingSeek !== undefined) {
       this.#pendingSeek = undefined;
-      this.#learnSeekLatency(drift, sample.decidedRate);
+      this.#learnSeekLatency(drift, decidedRate);
     }
 
-    if (Math.abs(driftMs) >= o.seekThresholdMs && sample.at - this.#lastSeekAt >= o.seekHoldMs) {
+    if (Math.abs(driftMs) >= o.seekThresholdMs && at - this.#lastSeekAt >= o.seekHoldMs) {
       return this.#seek(sample, driftMs);
     }
 
-    const base = sample.decidedRate * (1 + this.#trim);
+    const base = decidedRate * (1 + this.#trim);
     if (!this.#engaged) {
-      if (Math.abs(driftMs) <= engageMs) {
-        if (this.#quiet === undefined && nearlyEqual(sample.currentRate, base)) this.#quiet = filtered;
+      // With costly changes, nothing starts before the last change shows in the filtered drift.
+      if (Math.abs(driftMs) <= Math.max(engageMs, cost * 1000) || (cost && this.#change)) {
+        if (this.#quiet === undefined && nearlyEqual(currentRate, base)) this.#quiet = filtered;
         // Adopt a changed base (a new decided rate or trim) without waiting for drift to build up.
-        if (!nearlyEqual(sample.currentRate, base) && sample.at - this.#lastRateChangeAt >= o.holdMs) {
-          return this.#nudge(sample, base, driftMs);
+        if (!nearlyEqual(currentRate, base) && at - this.#lastRateChangeAt >= o.holdMs) {
+          return this.#nudge(sample, base, filtered);
         }
-        return { action: 'none', driftMs };
+        return none(drift);
       }
       this.#engaged = true;
       this.#learnTrim(sample, filtered, base);
     }
 
-    const baseNow = sample.decidedRate * (1 + this.#trim);
-    if (Math.abs(driftMs) <= o.releaseMs) {
+    const baseNow = decidedRate * (1 + this.#trim);
+    const nudged = !nearlyEqual(currentRate, baseNow);
+    // Where the correction aims: +cost, which the closing change's freeze takes back to zero (rule 5). Not
+    // +2 cost before it starts, counting on its first change's freeze as well: where changes turned out
+    // cheaper than learned, that left the video 2 costs off with nothing to correct and nothing to learn from
+    // (48 ms ahead in the cross-engine test).
+    const off = drift - cost;
+    // With costly changes, a correction also ends when it passed its aim.
+    if (Math.abs(off * 1000) <= o.releaseMs || (cost && nudged && off > 0 == currentRate > baseNow)) {
       this.#engaged = false;
-      this.#quiet = filtered;
+      this.#quiet = { at: filtered.at, drift_: drift - cost };
       // Releasing is always applied at once: staying off the base rate would overshoot.
-      return nearlyEqual(sample.currentRate, baseNow) ? { action: 'none', driftMs } : this.#nudge(sample, baseNow, driftMs);
+      return nudged ? this.#nudge(sample, baseNow, filtered) : none(drift);
     }
-    const low = sample.decidedRate * (1 - o.maxNudge);
-    const high = sample.decidedRate * (1 + o.maxNudge);
-    const target = clamp(baseNow - (sample.decidedRate * drift) / (o.horizonMs / 1000), low, high);
-    const bigEnough = Math.abs(target - sample.currentRate) >= o.minRateStep * sample.decidedRate;
-    if (bigEnough && sample.at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, driftMs);
-    return { action: 'none', driftMs };
+    // Costly changes: one rate for the whole correction.
+    if (cost && nudged) return none(drift);
+    const low = decidedRate * (1 - o.maxNudge);
+    const high = decidedRate * (1 + o.maxNudge);
+    const target = clamp(baseNow - (decidedRate * off) / (o.horizonMs / 1000), low, high);
+    const bigEnough = Math.abs(target - currentRate) >= o.minRateStep * decidedRate;
+    if (bigEnough && at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, filtered);
+    return none(drift);
   }
 
-  #nudge(sample: DriftSample, rate: number, driftMs: number): DriftDecision {
-    this.#lastRateChangeAt = sample.at;
-    return { action: 'nudge', driftMs, rate };
+  /** Sets the rate, and keeps what the drift was then, and the slope the new rate sets, to learn its cost. */
+  #nudge(sample: DriftSample, rate: number, filtered: Measurement): DriftDecision {
+    const { at, currentRate, decidedRate } = sample;
+    const base = decidedRate * (1 + this.#trim);
+    // The filtered drift is a few samples old: carried forward to now at the rate in force till now.
+    const drift = filtered.drift_ + ((currentRate - base) * (at - filtered.at)) / 1000;
+    this.#change = { at, drift_: drift, slope_: rate - base };
+    this.#lastRateChangeAt = at;
+    return { action: 'nudge', driftMs: filtered.drift_ * 1000, rate };
   }
 
   #seek(sample: DriftSample, driftMs: number): DriftDecision {
     const o = this.#o;
+    const { at, decidedRate } = sample;
     // Aim where the timeline will be when the seek lands.
-    const position = Math.max(0, sample.expected + (this.#seekLatencyMs / 1000) * sample.decidedRate);
-    const rate = sample.decidedRate * (1 + this.#trim);
+    const position = Math.max(0, sample.expected + (this.#seekLatencyMs / 1000) * decidedRate);
+    const rate = decidedRate * (1 + this.#trim);
     // A seek starts the measurements over.
     this.reset();
-    this.#lastSeekAt = this.#lastRateChangeAt = sample.at;
-    this.#pendingSeek = { settleUntil: sample.at + this.#seekLatencyMs + o.seekSettleMs };
+    this.#lastSeekAt = this.#lastRateChangeAt = at;
+    this.#pendingSeek = { settleUntil_: at + this.#seekLatencyMs + o.seekSettleMs };
     return { action: 'seek', driftMs, position, rate };
   }
 
@@ -245,13 +284,22 @@ export class OursDriftController implements DriftController {
     if (quiet === undefined || !nearlyEqual(sample.currentRate, base)) return;
     const elapsedMs = end.at - quiet.at;
     if (elapsedMs < o.minQuietMs) return;
-    const slope = (end.drift - quiet.drift) / (elapsedMs / 1000) / sample.decidedRate;
+    const slope = (end.drift_ - quiet.drift_) / (elapsedMs / 1000) / sample.decidedRate;
     this.#trim = clamp(this.#trim - o.trimGain * slope, -o.maxTrim, o.maxTrim);
   }
 }
 
 /** Weight of one sample in the noise estimate (a time constant of about 50 samples). */
 const NOISE_WEIGHT = 0.02;
+/** A rate change's cost is measured once the filtered drift is this far past it, ms (rate latency, freeze). */
+const COST_AFTER_MS = 150;
+/** Weight of the newest observation in the rate-change cost. */
+const COST_GAIN = 0.3;
+/**
+ * Most a rate change is taken to cost, s: WebKit's are 12-40 ms. The cost is also the dead band of costly
+ * corrections, so a bad estimate (a buffering stall right after a change) may not widen it further.
+ */
+const MAX_COST = 0.04;
 
 function none(drift: number): DriftDecision {
   return { action: 'none', driftMs: drift * 1000 };
@@ -259,12 +307,12 @@ function none(drift: number): DriftDecision {
 
 /** The median measurement by drift (for an even count, the mean of the middle two, drift and time). */
 function median(window: readonly Measurement[]): Measurement {
-  const sorted = [...window].sort((a, b) => a.drift - b.drift);
+  const sorted = [...window].sort((a, b) => a.drift_ - b.drift_);
   const mid = sorted.length >> 1;
   if (sorted.length % 2 === 1) return sorted[mid]!;
   const low = sorted[mid - 1]!;
   const high = sorted[mid]!;
-  return { at: (low.at + high.at) / 2, drift: (low.drift + high.drift) / 2 };
+  return { at: (low.at + high.at) / 2, drift_: (low.drift_ + high.drift_) / 2 };
 }
 
 function clamp(x: number, low: number, high: number): number {

@@ -76,8 +76,8 @@ export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
   burstIntervalMs: 1_000,
   resyncIntervalMs: 60_000,
   resyncSamples: 1,
-  maxRttMs: Number.POSITIVE_INFINITY,
-  maxAgeMs: Number.POSITIVE_INFINITY,
+  maxRttMs: Infinity,
+  maxAgeMs: Infinity,
   driftPpm: 0,
   toleranceMs: 0,
   jumpConfirmSamples: 0,
@@ -210,7 +210,7 @@ export class SharedClock {
   /** {@link errorBound} as it is at local time `localMs`. */
   errorBoundAt(localMs: number): number {
     const best = this.#best;
-    return best === undefined ? Number.POSITIVE_INFINITY : this.#errorOf(best, localMs);
+    return best === undefined ? Infinity : this.#errorOf(best, localMs);
   }
 
   /**
@@ -232,8 +232,8 @@ export class SharedClock {
     this.#best = undefined;
     this.#settled = false;
     this.#burstRemaining = this.#options.burstSamples;
-    this.#lastSampleAt = Number.NEGATIVE_INFINITY;
-    this.#burstEndedAt = Number.NEGATIVE_INFINITY;
+    this.#lastSampleAt = -Infinity;
+    this.#burstEndedAt = -Infinity;
   }
 
   /**
@@ -309,7 +309,7 @@ export class SharedClock {
     const { windowSize, maxAgeMs } = this.#options;
     this.#window = this.#window.filter((s) => localMs - s.t1 <= maxAgeMs).slice(-windowSize);
     let best: ClockSample | undefined;
-    let bestError = Number.POSITIVE_INFINITY;
+    let bestError = Infinity;
     for (const s of this.#window) {
       const error = this.#errorOf(s, localMs);
       if (error < bestError) {
@@ -323,8 +323,8 @@ export class SharedClock {
 
 /** Whether the uncertainty intervals of `samples` share a point (within `toleranceMs`). */
 function agree(samples: readonly ClockSample[], toleranceMs: number): boolean {
-  let low = Number.NEGATIVE_INFINITY;
-  let high = Number.POSITIVE_INFINITY;
+  let low = -Infinity;
+  let high = Infinity;
   for (const s of samples) {
     low = Math.max(low, s.offset - s.rtt / 2);
     high = Math.min(high, s.offset + s.rtt / 2);

@@ -10,6 +10,7 @@
  */
 
 import { isNodeId } from '../consensus/index.js';
+import { newLinkId } from '../net/signal-envelope.js';
 
 const IDS_KEY = (room: string) => `paxos-video:ids:${room}`;
 const LOCK_NAME = (room: string, id: string) => `paxos-video:node:${room}:${id}`;
@@ -22,13 +23,8 @@ export interface ClaimedIdentity {
   release(): void;
 }
 
-/** A fresh random node id: 16 URL-safe characters (96 bits). */
-export function newNodeId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_');
-}
+/** A fresh random node id: 16 URL-safe characters (96 bits), made as the mesh makes its link ids. */
+export const newNodeId = newLinkId;
 
 function readIds(storage: Storage | undefined, room: string): string[] {
   try {

@@ -58,6 +58,12 @@ export interface RoomEvents {
   'quorum-lost': { readonly reachable: number; readonly needed: number };
   'quorum-restored': { readonly reachable: number; readonly needed: number };
   status: { readonly status: RoomStatus; readonly previous: RoomStatus };
+  /**
+   * This tab's history of the room (history.ts): it `founded` one, `joined` the first one it heard, was
+   * `absorbed` into `history` when it met a history that wins over its own (`other`, which it left: it now
+   * catches up as a learner), or `met` a history `other` that its own wins over (that one's tabs come over).
+   */
+  history: { readonly history: string; readonly reason: 'founded' | 'joined' | 'absorbed' | 'met'; readonly other?: string };
   /** A problem worth showing; after a fatal one the status is `error`. */
   error: { readonly code: RoomErrorCode; readonly message: string };
 }

@@ -11,8 +11,10 @@ type Subscribe<M> = <K extends keyof M & string>(type: K, listener: (detail: M[K
 /** The signaling server as the room sees it. */
 export interface RoomSignaling {
   readonly on: Subscribe<SignalingClientEvents>;
-  /** Joins `room` as `nodeId`; resolves with the peers already there. Rejects with a SignalingError. */
-  join(room: string, nodeId: string, token?: string): Promise<string[]>;
+  /** Joins `room` as `nodeId` of `history`; resolves with the peers already there. Rejects with a SignalingError. */
+  join(room: string, nodeId: string, token?: string, history?: string): Promise<string[]>;
+  /** The room history this node is in, told to the server from the next (re-)join on. */
+  history: string | undefined;
   /** A clock sample of the server, for the shared clock. */
   timeSample(): Promise<TimeSample>;
   leave(): void;

@@ -9,7 +9,8 @@
  * or the `<video>`: the element listens to `state` and asks for proposals. The network comes in through a
  * {@link RoomTransport} (the real one by default), so the room can be tested on its own.
  */
-import { PaxosNode, summarizeMessage, toWire, type Message, type NodeEvent, type Output, type Role } from '../consensus/index.js';
+import { PaxosNode, summarizeMessage, type Message, type NodeEvent, type Output, type Role } from '../consensus/index.js';
+import { compareHistories, historyOf, newHistory, seal } from './history.js';
 import { type RoomMesh, type RoomTransport, webRtcTransport } from './room-transport.js';
 import type { SignalingError } from '../net/signaling-error.js';
 import { SharedClock, type SharedClockOptions } from '../playback/shared-clock.js';
@@ -17,7 +18,9 @@ import { type VideoCommand, type VideoState, atSlot, initialVideoState, videoSta
 import { meshErrorCode, outcomeError, signalingError, signalingFailure } from './room-errors.js';
 import { type DecidedCommand, type RoomErrorCode, type RoomEventSink, type RoomEvents, type RoomStatus, RoomError } from './room-events.js';
 import { deriveStatus } from './room-status.js';
+import { timingFor } from './room-timing.js';
 import { SessionStore } from './session-store.js';
+import { newLinkId } from '../net/signal-envelope.js';
 
 /** How a room is set up. */
 export interface RoomOptions {
@@ -67,12 +70,14 @@ export interface PeerInfo {
 }
 
 const DEFAULT_TICK_MS = 50;
+/** Ticks between two updates of the consensus timeouts from the measured round trips (the mesh measures every 2 s). */
+const RETIME_TICKS = 40;
 
 /** A random request id: proposal ids must stay unique across reloads of the same node id. */
-function requestId(prefix: string, n: number): string {
-  const r = crypto.getRandomValues(new Uint32Array(2));
-  return `${prefix}${n.toString(36)}-${r[0]!.toString(36)}${r[1]!.toString(36)}`;
-}
+const requestId = (prefix: string, n: number): string => `${prefix}${n.toString(36)}-${newLinkId()}`;
+
+/** Whether the tab is visible (a hidden tab's timers are throttled: it must not lead). */
+const visible = (): boolean => globalThis.document?.visibilityState !== 'hidden';
 
 /** What a command or read gets before the room is joined, or after it is closed. */
 const notInRoom = (): RoomError => new RoomError('not-connected', 'not in a room yet');
@@ -84,6 +89,13 @@ export class Room {
   readonly #transport: RoomTransport;
   #mesh: RoomMesh | undefined;
   #node: PaxosNode<VideoState, VideoCommand> | undefined;
+  #store: SessionStore<VideoState, VideoCommand> | undefined;
+  /** The last slot decided in this tab's history as far as it knows (its own, or what its peers say). */
+  #height = -1;
+  /** The other history last met and reported (history.ts). */
+  #met: string | undefined;
+  /** Messages of other histories (and envelopes with malformed history fields) refused. */
+  #foreign = 0;
   #state: VideoState = initialVideoState();
   #known = false;
   #status: RoomStatus = 'connecting';
@@ -92,8 +104,8 @@ export class Room {
   #leader: string | null = null;
   #acceptors: readonly string[] = [];
   #counter = 0;
-  readonly #proposals = new Map<string, { resolve: (slot: number) => void; reject: (e: Error) => void }>();
-  readonly #reads = new Map<string, { resolve: (s: VideoState) => void; reject: (e: Error) => void }>();
+  /** Pending proposals (resolved with their slot) and reads (with a state), by request id. */
+  readonly #pending = new Map<string, { resolve: (result: never) => void; reject: (e: Error) => void }>();
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   #clockTimer: ReturnType<typeof setTimeout> | undefined;
   /** A time request is awaiting its reply. */
@@ -101,12 +113,14 @@ export class Room {
   #clockWaitTimer: ReturnType<typeof setTimeout> | undefined;
   #clockReady = false;
   #closed = false;
+  readonly #tickMs: number;
   #decisions = 0;
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(options: RoomOptions) {
     this.#o = options;
     this.id = options.id;
+    this.#tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     this.#clock = new SharedClock(options.localNow, options.clockOptions);
     this.#transport = options.transport ?? webRtcTransport(options.signalingUrl, options.localNow);
   }
@@ -157,11 +171,15 @@ export class Room {
       rtt: p.rtt,
     }));
   }
-  /** Slots applied, and malformed messages dropped (from peers, the node, and the server). */
+  /** The worst round trip to a peer with a direct channel, ms (0 while none is measured). */
+  get worstRtt(): number {
+    return Math.max(0, ...this.peers.map((p) => p.rtt ?? 0));
+  }
+  /** Slots applied, and messages dropped: malformed (from peers, the node, and the server) or of another history. */
   get counters(): { decisions: number; rejected: number } {
     return {
       decisions: this.#decisions,
-      rejected: (this.#node?.stats.rejected ?? 0) + (this.#mesh?.stats.malformed ?? 0) + this.#transport.signaling.invalid.total,
+      rejected: (this.#node?.stats.rejected ?? 0) + (this.#mesh?.stats.malformed ?? 0) + this.#transport.signaling.invalid.total + this.#foreign,
     };
   }
 
@@ -174,11 +192,7 @@ export class Room {
     const s = this.#transport.signaling;
     this.#unsubscribe.push(
       // Connected: sample the clock at once rather than at the next poll.
-      s.on('joined', () => {
-        if (this.#clockInFlight) return;
-        clearTimeout(this.#clockTimer);
-        this.#syncClock();
-      }),
+      s.on('joined', () => this.#sampleNow()),
       s.on('error', ({ error }) => this.#onSignalingError(error)),
       s.on('disconnect', () => this.#updateStatus()),
       s.on('reconnect', () => this.#updateStatus()),
@@ -193,9 +207,10 @@ export class Room {
         this.#flush();
       }),
     );
+    const store = (this.#store = new SessionStore(this.#o.storage, this.#o.room, this.id, videoStateMachine));
     let peers: string[];
     try {
-      peers = await s.join(this.#o.room, this.id, this.#o.token);
+      peers = await s.join(this.#o.room, this.id, this.#o.token, store.history);
     } catch (error) {
       throw signalingError(error as SignalingError, this.#o.signalingUrl);
     }
@@ -205,23 +220,15 @@ export class Room {
   }
 
   #startNode(peers: string[]): void {
-    const store = new SessionStore(this.#o.storage, this.#o.room, this.id, videoStateMachine);
+    const tickMs = this.#tickMs;
+    const store = this.#store!;
     const stored = store.load();
-    if (store.discarded) this.#report('protocol', `stored consensus state dropped: ${store.discarded}`);
-    // The first node of an empty room founds it; any other joins as a learner and catches up.
-    const bootstrap = !stored && peers.length === 0 ? [this.id] : undefined;
-    const node = new PaxosNode<VideoState, VideoCommand>({
-      id: this.id,
-      stateMachine: videoStateMachine,
-      storage: store,
-      random: Math.random,
-      maxAcceptors: this.#o.maxAcceptors,
-      proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / (this.#o.tickMs ?? DEFAULT_TICK_MS)),
-      eligible: globalThis.document?.visibilityState !== 'hidden',
-      ...(bootstrap ? { bootstrap } : {}),
-    });
-    this.#node = node;
-    for (const p of peers) node.peerJoined(p);
+    if (store.discarded_) this.#report('protocol', `stored consensus state dropped: ${store.discarded_}`);
+    // The first node of an empty room founds a history (explicitly: see history.ts for why that is safe);
+    // any other joins as a learner and catches up.
+    const found = !stored && peers.length === 0;
+    if (found) this.#enter(newHistory(this.#clock.now()), 'founded');
+    this.#newNode(peers, found);
 
     const mesh = this.#transport.mesh({
       selfId: this.id,
@@ -233,24 +240,88 @@ export class Room {
     this.#unsubscribe.push(
       mesh.on('message', ({ from, data }) => this.#onMessage(from, data)),
       mesh.on('peer-open', ({ peer }) => {
-        node.peerReachable(peer, true);
+        this.#node!.peerReachable(peer, true);
         this.#flush();
       }),
       mesh.on('peer-close', ({ peer }) => {
-        node.peerReachable(peer, false);
+        this.#node!.peerReachable(peer, false);
         this.#flush();
       }),
-      mesh.on('peer-state', () => this.#updateStatus()),
+      mesh.on('peer-state', ({ relayed }) => {
+        // Messages now go through the server: make sure it is there. A time request doubles as a probe, and
+        // one unanswered from a silent server ends the socket (wire-socket.ts), so a tab cut off from
+        // everything stops counting its peers as reachable through it within seconds.
+        if (relayed) this.#sampleNow();
+        this.#updateStatus();
+      }),
       mesh.on('error', ({ error }) => this.#report(meshErrorCode(error.code), error.message)),
     );
+    let ticks = 0;
     this.#tickTimer = setInterval(() => {
-      node.tick();
+      // Timeouts follow the round trips measured (room-timing.ts); the node stays deterministic: it is an input.
+      if (++ticks % RETIME_TICKS === 0) this.#node!.setTiming(timingFor(this.worstRtt, tickMs));
+      this.#node!.tick();
       this.#flush();
       this.#o.onTick?.();
-    }, this.#o.tickMs ?? DEFAULT_TICK_MS);
+    }, tickMs);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
     // The first drain reports the state the node starts from: founded, or recovered from storage.
     this.#flush();
+  }
+
+  /** A consensus node in this tab's history: its founder, or a learner that recovers or catches up. */
+  #newNode(peers: readonly string[], found?: boolean): void {
+    const node = new PaxosNode<VideoState, VideoCommand>({
+      id: this.id,
+      stateMachine: videoStateMachine,
+      storage: this.#store!,
+      random: Math.random,
+      maxAcceptors: this.#o.maxAcceptors,
+      proposalTimeoutTicks: Math.ceil((this.#o.proposalTimeoutMs ?? 5000) / this.#tickMs),
+      eligible: visible(),
+      bootstrap: found ? [this.id] : undefined,
+    });
+    this.#node = node;
+    for (const p of peers) node.peerJoined(p);
+  }
+
+  /** Enters history `h` (durably, and in the signaling server's records on the next join). */
+  #enter(h: string, reason: RoomEvents['history']['reason'], other?: string): void {
+    this.#store!.history = h;
+    this.#transport.signaling.history = h;
+    this.#emit('history', { history: h, reason, other });
+  }
+
+  /**
+   * A message of history `other`, whose sender has applied slot `applied`, reached this tab: the meeting
+   * rule (history.ts) says which history stays. If it is the other, this tab leaves its own (its state
+   * stays stored under the old history, see session-store.ts) and joins the winner as a new learner, which
+   * catches up like any joining tab; its pending proposals and reads fail.
+   */
+  #meet(other: string, applied: number): void {
+    const node = this.#node!;
+    const mine = this.#store!.history!;
+    this.#height = Math.max(this.#height, node.applied);
+    if (compareHistories({ id: other, applied }, { id: mine, applied: this.#height }) <= 0) {
+      if (this.#met !== other) this.#emit('history', { history: mine, reason: 'met', other });
+      this.#met = other;
+      return;
+    }
+    this.#settle(new RoomError('not-connected', 'the tab left for another history'));
+    this.#enter(other, 'absorbed', mine);
+    this.#height = applied;
+    // (The new node reports its leader and configuration once it has caught up.)
+    this.#known = this.#quorumLost = false;
+    const peers = this.#mesh!.peers();
+    this.#newNode(peers.map((p) => p.id));
+    for (const p of peers) this.#node!.peerReachable(p.id, p.connected);
+    this.#updateStatus();
+  }
+
+  /** Fails every pending proposal and read with `error`. */
+  #settle(error: RoomError): void {
+    for (const p of this.#pending.values()) p.reject(error);
+    this.#pending.clear();
   }
 
   /** Leaves the room: tells the peers (so the configuration drops this node) and stops every timer. */
@@ -262,11 +333,7 @@ export class Room {
     clearTimeout(this.#clockWaitTimer);
     globalThis.document?.removeEventListener('visibilitychange', this.#onVisibility);
     for (const off of this.#unsubscribe) off();
-    const gone = new RoomError('not-connected', 'the element left the room');
-    for (const p of this.#proposals.values()) p.reject(gone);
-    for (const r of this.#reads.values()) r.reject(gone);
-    this.#proposals.clear();
-    this.#reads.clear();
+    this.#settle(new RoomError('not-connected', 'the element left the room'));
     this.#mesh?.close();
     this.#transport.signaling.leave();
     this.#transport.signaling.close();
@@ -276,24 +343,22 @@ export class Room {
 
   /** Proposes a command; resolves with its slot once decided (and applied here). */
   propose(command: VideoCommand): Promise<number> {
-    const node = this.#node;
-    if (!node || this.#closed) return Promise.reject(notInRoom());
-    const id = requestId('p', ++this.#counter);
-    return new Promise<number>((resolve, reject) => {
-      this.#proposals.set(id, { resolve, reject });
-      node.propose(command, id);
-      this.#flush();
-    });
+    return this.#request('p', (node, id) => node.propose(command, id));
   }
 
   /** A linearizable read: the state as of a slot a majority of the acceptors confirmed. */
   read(): Promise<VideoState> {
+    return this.#request('r', (node, id) => node.read(id));
+  }
+
+  /** Hands the node a proposal or read under a new request id; settles with its outcome (see #flush). */
+  #request<T>(prefix: string, ask: (node: PaxosNode<VideoState, VideoCommand>, id: string) => void): Promise<T> {
     const node = this.#node;
     if (!node || this.#closed) return Promise.reject(notInRoom());
-    const id = requestId('r', ++this.#counter);
-    return new Promise<VideoState>((resolve, reject) => {
-      this.#reads.set(id, { resolve, reject });
-      node.read(id);
+    const id = requestId(prefix, ++this.#counter);
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      ask(node, id);
       this.#flush();
     });
   }
@@ -308,8 +373,22 @@ export class Room {
   // ---- the host loop ----------------------------------------------------------------------------------
 
   #onMessage(from: string, data: unknown): void {
+    if (!this.#node || this.#closed) return;
+    // The history first: a message of another history never reaches the node (history.ts).
+    const w = historyOf(data);
+    const mine = this.#store!.history;
+    if (w?.h && w.h !== mine) {
+      // A tab with no history yet takes the first it hears (it has no state to lose).
+      if (mine) {
+        this.#foreign++;
+        this.#meet(w.h, w.a!);
+        return this.#flush();
+      }
+      this.#enter(w.h, 'joined');
+    }
+    if (!w) return void this.#foreign++;
+    if (w.h) this.#height = Math.max(this.#height, w.a!);
     const node = this.#node;
-    if (!node || this.#closed) return;
     const result = node.step(from, data);
     if (result.ok) {
       this.#reportMessage('receive', from, this.id, result.message);
@@ -331,7 +410,7 @@ export class Room {
     }
     for (const event of out.events) this.#onNodeEvent(event);
     for (const { to, message } of out.messages) {
-      this.#mesh?.send(to, toWire(message));
+      this.#mesh?.send(to, seal(message, this.#store!.history, node.applied));
       this.#reportMessage('send', this.id, to, message);
     }
     for (const entry of out.applied) {
@@ -342,19 +421,13 @@ export class Room {
       this.#decisions++;
       this.#adopt(state, entry.slot, commands);
     }
-    for (const p of out.proposals) {
-      const pending = this.#proposals.get(p.id);
+    for (const o of [...out.proposals, ...out.reads]) {
+      const pending = this.#pending.get(o.id);
       if (!pending) continue;
-      this.#proposals.delete(p.id);
-      if (p.ok) pending.resolve(p.slot);
-      else pending.reject(outcomeError(p.code, p.reason));
-    }
-    for (const r of out.reads) {
-      const pending = this.#reads.get(r.id);
-      if (!pending) continue;
-      this.#reads.delete(r.id);
-      if (r.ok) pending.resolve(atSlot(r.state, r.slot));
-      else pending.reject(outcomeError(r.code, r.reason));
+      this.#pending.delete(o.id);
+      // A proposal settles with its slot, a read with the state at its slot.
+      if (o.ok) pending.resolve(('state' in o ? atSlot(o.state as VideoState, o.slot) : o.slot) as never);
+      else pending.reject(outcomeError(o.code, o.reason));
     }
   }
 
@@ -431,12 +504,18 @@ export class Room {
     if (failure.fatal) this.#setStatus('error');
   }
 
+  #sampleNow(): void {
+    if (this.#clockInFlight) return;
+    clearTimeout(this.#clockTimer);
+    this.#syncClock(0);
+  }
+
   /** NTP-style sampling of the server clock, paced by the estimator (burst at start, then periodic). */
-  #syncClock(): void {
+  #syncClock(now?: number): void {
     if (this.#closed) return;
     // While the server is unreachable, try again every second (a sample needs it).
     const signaling = this.#transport.signaling;
-    const delay = signaling.connected ? this.#clock.nextSampleDelay() : 1000;
+    const delay = signaling.connected ? (now ?? this.#clock.nextSampleDelay()) : 1000;
     this.#clockTimer = setTimeout(() => {
       if (!signaling.connected) return this.#syncClock();
       this.#clockInFlight = true;
@@ -466,7 +545,7 @@ export class Room {
 
   readonly #onVisibility = (): void => {
     // A hidden tab's timers are throttled to once a second or less: it must not lead.
-    this.#node?.setEligible(globalThis.document.visibilityState !== 'hidden');
+    this.#node?.setEligible(visible());
     this.#flush();
   };
 }

@@ -10,7 +10,9 @@ describe('acceptor', () => {
     const { node } = makeNode(A, [A, B, C]);
     node.drain();
     const v = commands('x');
-    assert.equal(ofType(exchange(node, B, { type: 'accept', ballot: ballot(1, B), slot: 1, value: v }), 'accepted').length, 1);
+    // Phase 2b to the leader and to every other acceptor (each learns the slot from a majority of them).
+    const out = exchange(node, B, { type: 'accept', ballot: ballot(1, B), slot: 1, value: v });
+    assert.deepEqual(out.filter((e) => e.message.type === 'accepted').map((e) => e.to), [B, C]);
     const [promise] = ofType(exchange(node, C, { type: 'prepare', ballot: ballot(2, C), slot: 1 }), 'promise');
     assert.deepEqual(promise?.ballot, ballot(2, C));
     assert.deepEqual(promise?.accepted, [{ slot: 1, ballot: ballot(1, B), value: v }]);
@@ -32,7 +34,7 @@ describe('acceptor', () => {
     const { node } = makeNode(A, [A, B, C]);
     exchange(node, B, { type: 'prepare', ballot: ballot(3, B), slot: 1 });
     assert.equal(ofType(exchange(node, B, { type: 'prepare', ballot: ballot(3, B), slot: 1 }), 'promise').length, 1);
-    assert.equal(ofType(exchange(node, B, { type: 'accept', ballot: ballot(3, B), slot: 1, value: commands('z') }), 'accepted').length, 1);
+    assert.equal(ofType(exchange(node, B, { type: 'accept', ballot: ballot(3, B), slot: 1, value: commands('z') }), 'accepted').length, 2);
   });
 
   it('persists a promise before the promise can leave: drain saves first, and a failed save releases nothing', () => {

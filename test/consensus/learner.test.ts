@@ -27,7 +27,7 @@ describe('learner', () => {
     const cluster = new Cluster(nodeIds(3), { seed: 4 });
     const leader = cluster.awaitLeader();
     const lagging = cluster.up().find((id) => id !== leader) as string;
-    cluster.drop = (s) => s.to === lagging && s.message.type === 'decide';
+    cluster.drop = (s) => s.to === lagging && (s.message.type === 'decide' || s.message.type === 'accepted');
     for (let i = 0; i < 5; i++) cluster.propose(leader, `t${i}`);
     cluster.drop = undefined;
     assert.deepEqual(cluster.tags(lagging), []);

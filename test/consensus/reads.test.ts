@@ -31,4 +31,23 @@ describe('reads', () => {
     cluster.tickUntil(() => cluster.member(leader).reads.length > 0, 30);
     assert.deepEqual(cluster.member(leader).reads[0], { id: 'r-alone', ok: false, code: 'no-quorum', reason: 'a majority of the acceptors is unreachable' });
   });
+
+  it("covers the leader's slot in flight: a follower may have learned it chosen (and its proposer completed) before the leader did", () => {
+    const cluster = new Cluster(nodeIds(3), { seed: 43 });
+    const leader = cluster.awaitLeader();
+    const [follower] = cluster.up().filter((id) => id !== leader) as [string];
+    // The leader can neither count the slot's acceptances nor catch up on it from the follower that learned it.
+    cluster.drop = (s) => (s.message.type === 'accepted' || s.message.type === 'entries') && s.to === leader;
+    cluster.propose(follower, 'w1');
+    const done = cluster.outcome(follower, 'w1');
+    assert.ok(done?.ok, 'the proposer saw its command complete, from the acceptors');
+    cluster.act(leader, (n) => n.read('r-after'));
+    cluster.tick(3);
+    assert.equal(cluster.member(leader).reads.length, 0, 'no answer before the leader has the slot');
+    cluster.drop = undefined;
+    cluster.tickUntil(() => cluster.member(leader).reads.length > 0, 40, 'the read');
+    const read = cluster.member(leader).reads[0];
+    assert.ok(read?.ok, 'the read answered');
+    assert.ok(read.slot >= done.slot, `read slot ${read.slot}, the command completed at slot ${done.slot}`);
+  });
 });

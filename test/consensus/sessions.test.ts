@@ -12,7 +12,7 @@ describe('sessions', () => {
     assert.equal(s.isCopy(cmd(A, 0)), false);
     s.record(cmd(A, 0), 5);
     assert.equal(s.isCopy(cmd(A, 0)), true);
-    assert.equal(s.firstEffect(A, 0), 5);
+    assert.equal(s.firstEffect_(A, 0), 5);
     assert.equal(s.isCopy(cmd(A, 1)), false, 'the next command of the same proposer is new');
     assert.equal(s.isCopy(cmd(B, 0)), false, 'numbers are per proposer');
   });
@@ -24,7 +24,7 @@ describe('sessions', () => {
     s.record(cmd(A, 2, 2), 3); // A waits on nothing below 2: 0 and 1 settled
     assert.deepEqual(s.snapshot(), [{ proposer: A, below: 2, done: [[2, 3]] }]);
     assert.equal(s.isCopy(cmd(A, 0)), true, 'a very old copy is refused by `below` alone');
-    assert.equal(s.firstEffect(A, 0), undefined);
+    assert.equal(s.firstEffect_(A, 0), undefined);
   });
 
   it('stay bounded: past the bound the earliest go and count as settled; the least recently active session goes', () => {
@@ -36,7 +36,7 @@ describe('sessions', () => {
     assert.equal(s.isCopy(cmd(A, 0)), true);
     for (let i = 0; i < MAX_SESSIONS; i++) s.record(cmd(`node-${String(i).padStart(4, '0')}`, 0), 100 + i);
     assert.equal(s.snapshot().length, MAX_SESSIONS);
-    assert.equal(s.firstEffect(A, 5), undefined, "A's session, the least recently active, was dropped");
+    assert.equal(s.firstEffect_(A, 5), undefined, "A's session, the least recently active, was dropped");
   });
 
   it('travel in snapshots: a node that installs one agrees with those that applied every slot', () => {
@@ -46,7 +46,7 @@ describe('sessions', () => {
     const copy = new Sessions(JSON.parse(JSON.stringify(s.snapshot())));
     assert.deepEqual(copy.snapshot(), s.snapshot());
     assert.equal(copy.isCopy(cmd(A, 3)), true);
-    assert.equal(copy.firstEffect(B, 0), 8);
+    assert.equal(copy.firstEffect_(B, 0), 8);
   });
 
   it('a command decided twice takes effect once, and its proposer is told the first slot', () => {

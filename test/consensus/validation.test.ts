@@ -80,23 +80,23 @@ describe('protocol version', () => {
   it('puts every message in an envelope with the version, which a version-1 build refuses (no type)', () => {
     const envelope = toWire(v1Prepare as never);
     assert.deepEqual(envelope, { v: PROTOCOL_VERSION, m: v1Prepare });
-    assert.equal(PROTOCOL_VERSION, 2);
+    assert.equal(PROTOCOL_VERSION, 3);
     // What a build of version 1 checks first: a known `type` at the top level.
     assert.equal((envelope as { type?: unknown }).type, undefined);
   });
 
   it('refuses a message of an older or newer build with a reason that says so, and counts it', () => {
-    assert.deepEqual(parseWire(v1Prepare, B, digestMachine), { ok: false, reason: 'protocol version: got 1, this build speaks 2' });
-    assert.deepEqual(parseWire({ v: 3, m: v1Prepare }, B, digestMachine), { ok: false, reason: 'protocol version: got 3, this build speaks 2' });
+    assert.deepEqual(parseWire(v1Prepare, B, digestMachine), { ok: false, reason: 'protocol version: got 1, this build speaks 3' });
+    assert.deepEqual(parseWire({ v: 2, m: v1Prepare }, B, digestMachine), { ok: false, reason: 'protocol version: got 2, this build speaks 3' });
     const { node, storage } = makeNode(A, [A, B, C]);
     node.drain();
     const before = JSON.stringify(storage.load());
     assert.equal(node.step(B, v1Prepare).ok, false);
-    assert.equal(node.step(B, { v: 3, m: v1Prepare }).ok, false);
+    assert.equal(node.step(B, { v: 2, m: v1Prepare }).ok, false);
     assert.deepEqual(node.drain().messages, []);
     assert.equal(JSON.stringify(storage.load()), before, 'nothing promised');
-    assert.equal(node.stats.rejectedByReason['protocol version: got 1, this build speaks 2'], 1);
-    assert.equal(node.stats.rejectedByReason['protocol version: got 3, this build speaks 2'], 1);
-    assert.equal(node.step(B, toWire(v1Prepare as never)).ok, true, 'the same message in a version-2 envelope is taken');
+    assert.equal(node.stats.rejectedByReason['protocol version: got 1, this build speaks 3'], 1);
+    assert.equal(node.stats.rejectedByReason['protocol version: got 2, this build speaks 3'], 1);
+    assert.equal(node.step(B, toWire(v1Prepare as never)).ok, true, 'the same message in a version-3 envelope is taken');
   });
 });

@@ -27,9 +27,9 @@ test('a storm is rate limited and says when to retry', () => {
 });
 
 test('backoff: equal jitter (each delay in [ceiling/2, ceiling]), the ceiling doubles up to the cap, reset starts over', () => {
-  const lo = new Backoff({ initialMs: 100, maxMs: 1000, random: () => 0 });
+  const lo = new Backoff(100, 1000, () => 0);
   assert.deepEqual([lo.next(), lo.next(), lo.next(), lo.next(), lo.next()], [50, 100, 200, 400, 500]);
-  const hi = new Backoff({ initialMs: 100, maxMs: 1000, random: () => 0.999999 });
+  const hi = new Backoff(100, 1000, () => 0.999999);
   const delays = Array.from({ length: 8 }, () => hi.next());
   assert.ok(delays.every((d) => d <= 1000));
   assert.ok(delays[7]! > 990);

@@ -313,3 +313,28 @@ test('malformed frames are dropped and counted as frame-<reason>; the session ca
   assert.deepEqual(c.invalid.byReason, { 'frame-not-json': 1, 'frame-namespace': 1, 'frame-binary': 1, 'frame-too-large': 1 });
   assert.equal(c.joined, true);
 });
+
+test('a time sample unanswered by a server that says nothing at all: the socket is taken for dead and made again at once', async () => {
+  let answerTime = false;
+  // Pings far apart (60 s): without this rule the socket would be trusted for a minute.
+  const raw = await rawServer({
+    open: openFrame(30_000, 30_000),
+    onFrame: (frame, ws) => {
+      ackJoin(frame, ws);
+      const m = /^42(\d+)\["time"/.exec(frame);
+      if (m && answerTime) ws.send(`43${m[1]}[${Date.now()}]`);
+    },
+  });
+  servers.push(raw);
+  const c = client(raw.url, { ackTimeoutMs: 300 });
+  await c.join(room(), id('probe'));
+  const disconnected = next<{ reason: string }>(c, 'disconnect', 5_000);
+  const rejoined = next<{ peers: string[] }>(c, 'reconnect', 5_000);
+  assert.equal((await refusal(c.timeSample())).code, 'timeout');
+  const lost = Date.now();
+  assert.equal((await disconnected).reason, 'ping timeout');
+  await rejoined;
+  assert.ok(Date.now() - lost < 1_000, `re-joined ${Date.now() - lost} ms after the loss: at once, not after a backoff`);
+  answerTime = true;
+  assert.equal(typeof (await c.timeSample()).serverTime, 'number');
+});

@@ -73,6 +73,26 @@ describe('closed loop: ours, as the element ships it (its defaults)', () => {
     }
   });
 
+  it('learns what a rate change costs where each freezes the picture (WebKit\'s GStreamer ports): corrections become rare and hold', () => {
+    // WebKitGTK measured here: every playbackRate change is a flushing seek that sets the video back ~20 ms.
+    // Nudged as on the other engines (a change every 250 ms), the video stays 55 ms behind with ~145 changes
+    // a minute (the shipped controller before rule 5 did exactly that, here and in the cross-engine test).
+    for (const seed of SEEDS) {
+      for (const initialDriftMs of [0, 100, -250]) {
+        const label = `seed ${seed}, initial drift ${initialDriftMs} ms`;
+        const controller = new OursDriftController();
+        const steps = runClosedLoop(controller, { seed, initialDriftMs, rateStallMs: 25, rateStallJitterMs: 10 });
+        assert.ok(Math.abs(controller.rateChangeCostMs - 25) <= 10, `${label}: learned a cost of ${controller.rateChangeCostMs} ms, true 25±10`);
+        const steady = summarize(steps, FRAME_MS, 10_000);
+        // Within the dead band of costly corrections (the cost, at most 40 ms), mostly within two frames.
+        assert.ok(steady.maxAbsDriftMs <= 40, `${label}: max ${steady.maxAbsDriftMs} ms`);
+        assert.ok(steady.p95AbsDriftMs <= 2 * FRAME_MS, `${label}: p95 ${steady.p95AbsDriftMs} ms`);
+        assert.ok(steady.nudges <= 10, `${label}: ${steady.nudges} rate changes in 50 s`);
+        assert.equal(steady.seeks, 0, `${label}: seeks`);
+      }
+    }
+  });
+
   it('learns the seek latency: each recovery from a stall lands closer', () => {
     const controller = new OursDriftController();
     const stalls = [10_000, 20_000, 30_000, 40_000].map((at) => ({ at, durationMs: 500 }));

@@ -2,7 +2,8 @@
  * A deterministic stand-in for a playing `<video>` and its frame callbacks, for closed-loop tests of the
  * drift controllers. It is a model of the parts that matter to them, with the imperfections of a real one:
  * - its real speed differs from the commanded rate by `rateError` (a device clock against the shared one);
- * - a rate change takes effect `rateLatencyMs` later;
+ * - a rate change takes effect `rateLatencyMs` later, and may freeze the picture meanwhile for a while
+ *   (`rateStallMs`: WebKit's GStreamer ports apply a rate by a flushing seek, about 12-40 ms);
  * - a seek holds the picture for a latency drawn per seek, then plays on from the target;
  * - it may stall (buffering) at given times;
  * - measurements carry uniform jitter and occasional outliers (a late callback, a dropped frame).
@@ -30,6 +31,9 @@ export interface LoopConditions {
   seekLatencyJitterMs: number;
   /** Delay before a rate change takes effect. */
   rateLatencyMs: number;
+  /** Time the picture freezes when a rate change takes effect, and its spread (uniform ±). */
+  rateStallMs: number;
+  rateStallJitterMs: number;
   /** Interval between measurements (a frame callback per video frame). */
   sampleIntervalMs: number;
   /** Uniform measurement jitter, ± ms. */
@@ -51,6 +55,8 @@ export const DEFAULT_CONDITIONS: LoopConditions = {
   seekLatencyMs: 120,
   seekLatencyJitterMs: 15,
   rateLatencyMs: 20,
+  rateStallMs: 0,
+  rateStallJitterMs: 0,
   sampleIntervalMs: 1000 / 30,
   jitterMs: 3,
   outlierProbability: 0.02,
@@ -83,6 +89,7 @@ export function runClosedLoop(controller: DriftController, partial: Partial<Loop
   let effectiveRate = c.decidedRate;
   let pendingRate: { rate: number; at: number } | undefined;
   let seek: { target: number; landsAt: number } | undefined;
+  const stalls = [...c.stalls];
 
   const steps: LoopStep[] = [];
   let nextSampleAt = 0;
@@ -97,7 +104,7 @@ export function runClosedLoop(controller: DriftController, partial: Partial<Loop
       position = seek.target;
       seek = undefined;
     }
-    const stalled = c.stalls.some((x) => t >= x.at && t < x.at + x.durationMs);
+    const stalled = stalls.some((x) => t >= x.at && t < x.at + x.durationMs);
     if (seek === undefined && !stalled && t > 0) {
       position += (stepMs / 1000) * effectiveRate * (1 + c.rateError);
     }
@@ -118,6 +125,9 @@ export function runClosedLoop(controller: DriftController, partial: Partial<Loop
     });
     steps.push({ at: t, trueDriftMs: (position - expected) * 1000, seeking, rate: commandedRate, decision });
     if (decision.action === 'nudge' || decision.action === 'seek') {
+      if (decision.action === 'nudge' && decision.rate !== commandedRate && c.rateStallMs > 0) {
+        stalls.push({ at: t + c.rateLatencyMs, durationMs: c.rateStallMs + spread(c.rateStallJitterMs) });
+      }
       commandedRate = decision.rate;
       pendingRate = { rate: decision.rate, at: t + c.rateLatencyMs };
     }

@@ -62,9 +62,15 @@ export class MemoryHub {
 
   // ---- what the memory signaling and mesh call -------------------------------------------------------
 
+  /**
+   * Joins from now on are told of no peers while true, as when the server restarted under a room whose
+   * tabs have not re-joined yet, or two first joins raced on two server processes: each founds a history.
+   */
+  blind = false;
+
   /** @internal */
   joined(s: MemorySignaling, id: string): string[] {
-    const peers = [...this.#signaling.keys()];
+    const peers = this.blind ? [] : [...this.#signaling.keys()];
     this.#signaling.set(id, s);
     for (const other of this.#signaling.values()) if (other !== s) other.hear('peer-joined', { nodeId: id });
     return peers;
@@ -94,6 +100,8 @@ export class MemoryHub {
 export class MemorySignaling extends TypedEventTarget<SignalingClientEvents> implements RoomSignaling {
   joined = false;
   connected = true;
+  /** The history told to the server (the last join's, or set since). */
+  history: string | undefined;
   readonly invalid = { total: 0 };
   #id: string | undefined;
   readonly #hub: MemoryHub;
@@ -103,11 +111,12 @@ export class MemorySignaling extends TypedEventTarget<SignalingClientEvents> imp
     this.#hub = hub;
   }
 
-  async join(_room: string, nodeId: string): Promise<string[]> {
+  async join(_room: string, nodeId: string, _token?: string, history?: string): Promise<string[]> {
     await Promise.resolve();
     const refused = this.#hub.refuse.get(nodeId);
     if (refused) throw refused;
     this.#id = nodeId;
+    this.history = history;
     const peers = this.#hub.joined(this, nodeId);
     this.joined = true;
     this.emit('joined', { peers, rejoin: false });
@@ -208,5 +217,28 @@ export class MemoryMesh extends TypedEventTarget<MeshEvents> implements RoomMesh
     this.#open.add(peer);
     this.emit('peer-open', { peer, relayed: false });
     this.emit('peer-state', { id: peer, connected: true, relayed: false, rtt: 1, inRoom: true });
+  }
+}
+
+/** sessionStorage as Node has none: a Map behind the Storage interface. */
+export class MemoryStorage implements Storage {
+  readonly #items = new Map<string, string>();
+  get length(): number {
+    return this.#items.size;
+  }
+  clear(): void {
+    this.#items.clear();
+  }
+  getItem(key: string): string | null {
+    return this.#items.get(key) ?? null;
+  }
+  key(index: number): string | null {
+    return [...this.#items.keys()][index] ?? null;
+  }
+  removeItem(key: string): void {
+    this.#items.delete(key);
+  }
+  setItem(key: string, value: string): void {
+    this.#items.set(key, value);
   }
 }

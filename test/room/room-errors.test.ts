@@ -39,7 +39,7 @@ test('which signaling failures the room rides out, reports, or stops on', () => 
 
 test('mesh problems and consensus failures', () => {
   assert.equal(meshErrorCode('wrong-secret'), 'wrong-secret');
-  for (const code of ['connection-budget', 'relay-too-large', 'signal-failed'] as const) assert.equal(meshErrorCode(code), 'protocol');
+  for (const code of ['connection-budget', 'signal-failed'] as const) assert.equal(meshErrorCode(code), 'protocol');
   assert.deepEqual([outcomeError('no-quorum', 'r').code, outcomeError('timeout', 'r').code, outcomeError('invalid', 'r').code], ['no-quorum', 'timeout', 'bad-argument']);
   assert.equal(outcomeError('invalid', 'bad seek').message, 'bad seek');
 });

@@ -12,30 +12,7 @@ import { type VideoState, makePause, makePlay, makeSeek } from '../../src/playba
 import { type RoomEvents, RoomError } from '../../src/room/room-events.js';
 import { Room } from '../../src/room/room.js';
 import { waitFor } from '../support/wait.js';
-import { MemoryHub } from './memory-hub.js';
-
-/** sessionStorage as Node has none: a Map behind the Storage interface. */
-class MemoryStorage implements Storage {
-  readonly #items = new Map<string, string>();
-  get length(): number {
-    return this.#items.size;
-  }
-  clear(): void {
-    this.#items.clear();
-  }
-  getItem(key: string): string | null {
-    return this.#items.get(key) ?? null;
-  }
-  key(index: number): string | null {
-    return [...this.#items.keys()][index] ?? null;
-  }
-  removeItem(key: string): void {
-    this.#items.delete(key);
-  }
-  setItem(key: string, value: string): void {
-    this.#items.set(key, value);
-  }
-}
+import { MemoryHub, MemoryStorage } from './memory-hub.js';
 
 type Logged = { [K in keyof RoomEvents]: { name: K; detail: RoomEvents[K] } }[keyof RoomEvents];
 
@@ -227,12 +204,12 @@ describe('Room', () => {
     const a = makeRoom(hub);
     await a.room.start();
     hub.meshOf(a.room.id).error(new MeshError('wrong-secret', 'the secrets differ', 'x'));
-    hub.meshOf(a.room.id).error(new MeshError('relay-too-large', 'too large', 'x'));
+    hub.meshOf(a.room.id).error(new MeshError('signal-failed', 'not sent', 'x'));
     assert.deepEqual(
       a.events.filter((x) => x.name === 'error').map((x) => x.detail),
       [
         { code: 'wrong-secret', message: 'the secrets differ' },
-        { code: 'protocol', message: 'too large' },
+        { code: 'protocol', message: 'not sent' },
       ],
     );
   });

@@ -86,6 +86,9 @@ describe('validation', () => {
     ['nodeId too long', { room: 'v', nodeId: 'c'.repeat(65) }, 'invalid'],
     ['token not a string', { room: 'v', nodeId: 'carol-valid', token: 5 }, 'invalid'],
     ['extra field', { room: 'v', nodeId: 'carol-valid', admin: true }, 'invalid'],
+    ['history not an id', { room: 'v', nodeId: 'carol-valid', history: 'Not.A-History' }, 'invalid'],
+    ['history too long', { room: 'v', nodeId: 'carol-valid', history: `${'1'.repeat(11)}.abcd` }, 'invalid'],
+    ['history not a string', { room: 'v', nodeId: 'carol-valid', history: 12 }, 'invalid'],
     ['__proto__ key', JSON.parse('{"room":"v","nodeId":"carol-valid","__proto__":{"admin":true}}'), 'proto-key'],
     ['binary room', { room: Buffer.from('v'), nodeId: 'carol-valid' }, 'binary'],
   ];
@@ -103,6 +106,14 @@ describe('validation', () => {
       s.close();
     });
   }
+
+  test('a join with a history id (src/room/history.ts) is taken', async () => {
+    const s = await connect(url);
+    sockets.push(s);
+    const ack = await within(s.emitWithAck('join', { room: 'v-history', nodeId: 'carol-history', history: '0miu9r0yo.x1Q-7dZ0b2kT_a3P' }), 'join ack');
+    assert.equal(ack.ok, true, JSON.stringify(ack));
+    s.close();
+  });
 
   test('join without an ack → error event', async () => {
     const s = await connect(url);

@@ -25,7 +25,7 @@ const forgetPromise: Mutant = {
 };
 
 class IgnoresAcceptedValues extends PaxosNode<Digest, AppendCommand> {
-  protected override recoveredValue(): AcceptedEntry<AppendCommand> | undefined {
+  protected override recoveredValue_(): AcceptedEntry<AppendCommand> | undefined {
     return undefined;
   }
 }
@@ -38,7 +38,7 @@ const ignoreAccepted: Mutant = {
 };
 
 class DecidesWithoutMajority extends PaxosNode<Digest, AppendCommand> {
-  protected override isQuorum(acceptors: readonly string[], voted: (id: string) => boolean): boolean {
+  protected override isQuorum_(acceptors: readonly string[], voted: (id: string) => boolean): boolean {
     return acceptors.filter(voted).length >= Math.max(1, Math.floor(acceptors.length / 2));
   }
 }
@@ -51,8 +51,8 @@ const minorityQuorum: Mutant = {
 };
 
 class EarlyConfiguration extends PaxosNode<Digest, AppendCommand> {
-  protected override acceptorsForProposal(slot: number, value: SlotValue<AppendCommand>): readonly string[] {
-    return value.kind === 'config' ? value.acceptors : super.acceptorsForProposal(slot, value);
+  protected override acceptorsForProposal_(slot: number, value: SlotValue<AppendCommand>): readonly string[] {
+    return value.kind === 'config' ? value.acceptors : super.acceptorsForProposal_(slot, value);
   }
 }
 
@@ -64,10 +64,10 @@ const earlyConfig: Mutant = {
 };
 
 class LearnsOnAccept extends PaxosNode<Digest, AppendCommand> {
-  protected override recordAccepted(slot: number, ballot: Ballot, value: SlotValue<AppendCommand>): boolean {
-    const changed = super.recordAccepted(slot, ballot, value);
+  protected override recordAccepted_(slot: number, ballot: Ballot, value: SlotValue<AppendCommand>): boolean {
+    const changed = super.recordAccepted_(slot, ballot, value);
     // The bug: treat "I accepted it" as "it is chosen".
-    (this.log as unknown as { learn(slot: number, value: SlotValue<AppendCommand>): boolean }).learn(slot, value);
+    (this.log_ as unknown as { learn_(slot: number, value: SlotValue<AppendCommand>): boolean }).learn_(slot, value);
     return changed;
   }
 }
@@ -98,7 +98,7 @@ const breakPromise: Mutant = {
 };
 
 class NoDedupe extends PaxosNode<Digest, AppendCommand> {
-  protected override isCopy(_c: ProposedCommand<AppendCommand>): boolean {
+  protected override isCopy_(_c: ProposedCommand<AppendCommand>): boolean {
     return false;
   }
 }
@@ -111,9 +111,9 @@ const noDedupe: Mutant = {
 };
 
 class ReadOverNewerConfiguration extends PaxosNode<Digest, AppendCommand> {
-  protected override readConfirmed(_round: ReadRound, acked: (id: string) => boolean): boolean {
+  protected override readConfirmed_(_round: ReadRound, acked: (id: string) => boolean): boolean {
     // The bug: acks counted over the configuration in force now, not the one at the read index.
-    return this.isQuorum(this.log.acceptors, acked);
+    return this.isQuorum_(this.log_.acceptors, acked);
   }
 }
 

@@ -33,8 +33,8 @@ export interface LogEntry {
   detail: any;
 }
 
-/** How a command called in the page settled. */
-export type CommandResult = { ok: true; state: PaxosVideoState } | { ok: false; code: string | null; message: string };
+/** How a command called in the page settled; `ms`: from the call to its decision, in the page. */
+export type CommandResult = { ok: true; state: PaxosVideoState; ms: number } | { ok: false; code: string | null; message: string };
 
 /**
  * Waits until `check` (evaluated in the tabs' pages) returns something truthy, polling every 100 ms; on

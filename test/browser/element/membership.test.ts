@@ -59,7 +59,8 @@ describe('<paxos-video> membership', () => {
     const target = els.find((e) => e.paxosRole === 'acceptor')!;
     const room = target.getAttribute('room')!;
     const id = target.nodeId;
-    const key = `paxos-video:acceptor:${room}:${id}`;
+    // The acceptor state is stored per history; the key without one names the history the tab is in.
+    const key = `paxos-video:acceptor:${room}:${id}:${sessionStorage.getItem(`paxos-video:acceptor:${room}:${id}`)}`;
     const before = JSON.parse(sessionStorage.getItem(key)!) as { promised: { round: number; node: string } };
     expect(before.promised.round).to.be.above(0);
     target.remove(); // like a reload: the tab goes away with its sessionStorage intact...

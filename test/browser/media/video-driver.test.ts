@@ -42,16 +42,16 @@ describe('VideoDriver', () => {
     const v = video;
     v.addEventListener('seeking', () => seeks.push(v.currentTime));
     driver = new VideoDriver(v, {
-      id: 'node-aaaaaaaa',
-      sharedNow: () => performance.now(),
-      onStall: () => undefined,
-      onReady: () => undefined,
-      onBehind: () => undefined,
-      controller: new OursDriftController(),
-      onUserIntent: (intent) => intents.push(intent),
-      onSync: () => undefined,
-      onAutoplayBlocked: () => undefined,
-      onMediaError: (message) => {
+      id_: 'node-aaaaaaaa',
+      sharedNow_: () => performance.now(),
+      onStall_: () => undefined,
+      onReady_: () => undefined,
+      onBehind_: () => undefined,
+      controller_: new OursDriftController(),
+      onUserIntent_: (intent) => intents.push(intent),
+      onSync_: () => undefined,
+      onAutoplayBlocked_: () => undefined,
+      onMediaError_: (message) => {
         throw new Error(message);
       },
     });
