@@ -172,6 +172,7 @@ describe(`a room of ${TABS} tabs in the lab (continent, one tab asymmetric): iss
       `back in sync ${c.recoverMs?.toFixed(0) ?? 'never'} ms after its link returned (goal 2000); applied the missed seek after ${c.appliedMissedMs?.toFixed(0) ?? 'never'} ms; ` +
         `leader changes ${c.leaderChanges}; seeks/pauses on the others ${c.seeksOnOthers}/${c.pausesOnOthers}`,
     );
+    t.diagnostic(`after its link returned (ms): ${c.afterReturn || 'no event'}`);
     const failures: string[] = [];
     if (c.recoverMs === null) failures.push('never back in sync');
     if (c.seeksOnOthers + c.pausesOnOthers > 0) failures.push(`${c.seeksOnOthers} seeks and ${c.pausesOnOthers} pauses reached the others`);
