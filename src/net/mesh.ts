@@ -449,7 +449,9 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   #fallBackToRelay(e: PeerEntry): void {
-    e.relayed = true;
+    // A fallback relays whether or not the peer was heard yet (it may have no link to signal from); a wrong
+    // secret still shows, as wrongSecret_, in its first signal.
+    e.relayed = e.heard_ = true;
     this.#update(e);
   }
 
@@ -474,8 +476,9 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
         }
         return;
       }
-      if (e.wrongSecret_) {
+      if (e.wrongSecret_ || !e.heard_) {
         e.wrongSecret_ = false;
+        e.heard_ = true;
         this.#update(e);
       }
       await this.#onBody(e, result.body);
