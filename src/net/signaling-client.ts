@@ -98,6 +98,8 @@ const MAX_QUEUED = 256;
 /** Oldest queued payload still sent after a re-join, ms. */
 const MAX_QUEUED_AGE_MS = 30_000;
 
+const NETWORK_EVENTS = ['online', 'offline'];
+
 const refuse = (code: SignalingErrorCode, message: string): Promise<never> => Promise.reject(new SignalingError(code, message));
 
 /** A socket.io signaling connection for one room membership at a time. */
@@ -135,7 +137,20 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.#socket = new WireSocket(url, { connectTimeoutMs: options.connectTimeoutMs ?? 4_000, WebSocket: options.WebSocket });
     this.#listen();
+    for (const type of NETWORK_EVENTS) globalThis.addEventListener?.(type, this.#onNetwork);
   }
+
+  /**
+   * The browser knows first when the network goes or comes back: the socket is dead (offline), or may be
+   * (online: a new address, an attempt stuck in TCP's retries), so it is dropped at once, as socket.io's
+   * own client does, and made again now (online) or after the backoff, which starts over.
+   */
+  readonly #onNetwork = ({ type }: Event): void => {
+    if (!this.#membership) return;
+    this.#socket.disconnect();
+    this.#clearRetry();
+    this.#scheduleRetry(type === 'online' ? 0 : undefined);
+  };
 
   /** Whether the socket is connected and joined to the room. */
   get joined(): boolean {
@@ -241,6 +256,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     if (this.#closed) return;
     this.leave();
     this.#closed = true;
+    for (const type of NETWORK_EVENTS) globalThis.removeEventListener?.(type, this.#onNetwork);
     this.#socket.disconnect();
   }
 

@@ -366,3 +366,27 @@ test('a connection attempt that gets no answer at all is given up after connectT
   const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
   assert.ok(Math.max(...gaps) < 2_000, `gaps between attempts: ${gaps.join(', ')} ms`);
 });
+
+test("the browser's offline event drops the socket at once; online makes it again", async () => {
+  // Node has no window events: a stand-in target plays the browser's global one.
+  const target = new EventTarget();
+  const g = globalThis as unknown as Record<string, unknown>;
+  g['addEventListener'] = target.addEventListener.bind(target);
+  g['removeEventListener'] = target.removeEventListener.bind(target);
+  try {
+    const { url } = await startServer();
+    const c = client(url);
+    await c.join(room(), id('net'));
+    const down = next<{ reason: string }>(c, 'disconnect', 2_000);
+    target.dispatchEvent(new Event('offline'));
+    assert.equal((await down).reason, 'io client disconnect');
+    assert.equal(c.joined, false);
+    const back = next<{ peers: string[] }>(c, 'reconnect', 5_000);
+    target.dispatchEvent(new Event('online'));
+    await back;
+    assert.equal(c.joined, true);
+  } finally {
+    delete g['addEventListener'];
+    delete g['removeEventListener'];
+  }
+});
