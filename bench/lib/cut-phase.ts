@@ -46,6 +46,8 @@ export interface CutResult {
   /** Seeks and pauses on the other tabs after the link returned that no command asked for. */
   seeksOnOthers: number;
   pausesOnOthers: number;
+  /** The tab's `paxos-*` events (but `paxos-sync`) from its link's return until it applied the missed seek, ms after the return: where the recovery's time went. */
+  afterReturn: string;
   problem: string | null;
 }
 
@@ -115,7 +117,7 @@ async function decideOn(issuer: BenchPage, pages: readonly BenchPage[], kind: Co
 }
 
 /** Measures how the tab comes back after `restoredAt`. */
-async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, restoredAt: number, missed: Decided, timeoutMs: number, base: Omit<CutResult, 'recoverMs' | 'appliedMissedMs' | 'statusSyncedMs' | 'statusesWhileCut' | 'leaderChanges' | 'seeksOnOthers' | 'pausesOnOthers' | 'problem'>): Promise<CutResult> {
+async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, restoredAt: number, missed: Decided, timeoutMs: number, base: Omit<CutResult, 'recoverMs' | 'appliedMissedMs' | 'statusSyncedMs' | 'statusesWhileCut' | 'leaderChanges' | 'seeksOnOthers' | 'pausesOnOthers' | 'afterReturn' | 'problem'>): Promise<CutResult> {
   const subject = room.members.indexOf(victim);
   // Without a missed decision the tab has nothing to catch up on: its recovery says little.
   let problem: string | null = missed.problem;
@@ -157,6 +159,10 @@ async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, resto
     leaderChanges: leaderChanges(room.members, cutAt, end),
     seeksOnOthers: count('seeking'),
     pausesOnOthers: count('pause'),
+    afterReturn: victim.events
+      .filter((e) => e.kind === 'paxos' && e.type !== 'paxos-sync' && e.t >= restoredAt && e.t <= (applied?.t ?? end))
+      .map((e) => `${Math.round(e.t - restoredAt)} ${e.type.slice(6)}${statusOf(e) ? ` ${statusOf(e)}` : ''}`)
+      .join(', '),
     problem,
   };
 }

@@ -226,10 +226,9 @@ export class PaxosNode<S, C> {
         peer.eligible_ = m.eligible;
         peer.applied_ = m.applied;
         this.#step(from, m);
-        // A leader that missed slots (deaf while another leader decided them) learns of them from its
-        // followers' progress, and catches up: nothing else would tell it.
-        if (this.log_.known) this.#catchUp.note_(m.applied, from);
-        this.#catchUpIfBehind();
+        // A leader that missed slots (deaf while they were chosen) learns of them from its followers'
+        // progress, and catches up at its next tick: nothing else would tell it.
+        this.#catchUp.note_(m.applied, from);
         break;
       default:
         this.#step(from, m);

@@ -7,7 +7,8 @@
  *   restart (fresh candidates: the network may have changed since it was made), and checked again twice as
  *   late, up to two minutes; a link that keeps failing dies after its restarts run out and is replaced.
  * - A channel that closes, or ICE that goes down under an open channel, relays at once (mesh.ts).
- * - The relay is usable while the peer is in the room, has our secret, and we are joined to the server.
+ * - The relay is usable while the peer is in the room, has shown it has our secret (a signal of it opened),
+ *   and we are joined to the server.
  * - A frame longer than {@link RELAY_PART_CHARS} (a catch-up for a tab that relays everything, say) goes in
  *   parts, each but the last marked `p`, reassembled by the receiver: signals to one peer keep their order.
  */
@@ -32,6 +33,11 @@ export interface RelayPeer extends SignalPeer {
   inRoom: boolean;
   /** Its last signal could not be opened with our secret: not even the relay reaches it. */
   wrongSecret_: boolean;
+  /**
+   * A signal of it opened with our secret (it is of the room), or the relay was made its path (a fallback):
+   * before either, a peer relayed only while its first link opens is not counted reachable.
+   */
+  heard_?: boolean;
   /** Pending check of its direct path. */
   directTimer_?: ReturnType<typeof setTimeout> | undefined;
   /** The parts received so far of a frame that came in parts. */
@@ -58,7 +64,7 @@ export class MeshRelay {
 
   /** Whether messages to `peer` can go through the relay now. */
   usable_(peer: RelayPeer): boolean {
-    return peer.relayed && peer.inRoom && !peer.wrongSecret_ && this.#joined();
+    return peer.relayed && peer.inRoom && !!peer.heard_ && !peer.wrongSecret_ && this.#joined();
   }
 
   /** Sends `frame` to `peer` through the relay, in parts if it is long. */

@@ -8,8 +8,8 @@
  * - Discovered from the signaling server (the join's peer list, `peer-joined`, or a first signal from it),
  *   a link is made at once on both sides. The side with the lexicographically LARGER node id is polite: it
  *   lets the other offer first, and perfect negotiation sorts out any later collision (peer-link.ts).
- * - If the channel is not open within `directTimeoutMs`, messages to it go through the server's relay while
- *   the link keeps trying; once the channel opens, traffic moves back to it (mesh-relay.ts).
+ * - Until its channel opens, messages to it go through the server's relay; once the channel opens, traffic
+ *   moves to it. If it is not open within `directTimeoutMs`, the link is retried (mesh-relay.ts).
  * - A channel that closes (or ICE that will not recover) while the peer is still in the room: relay at once,
  *   and a new connection after a backoff. New connections come from the tab's {@link ConnectionBudget}
  *   (Chrome's 500-connections-per-tab cap): ICE restarts come first since they reuse the connection, repeated
@@ -296,7 +296,9 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (e) return e;
     e = {
       id,
-      relayed: false,
+      // Relayed until its channel opens: a tab that joins, or comes back after its links died, reaches the
+      // room through the server at once instead of waiting for ICE and DTLS (a second or more on slow paths).
+      relayed: true,
       inRoom: true,
       reported_: '',
       reachable_: false,
@@ -447,7 +449,9 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   #fallBackToRelay(e: PeerEntry): void {
-    e.relayed = true;
+    // A fallback relays whether or not the peer was heard yet (it may have no link to signal from); a wrong
+    // secret still shows, as wrongSecret_, in its first signal.
+    e.relayed = e.heard_ = true;
     this.#update(e);
   }
 
@@ -472,8 +476,9 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
         }
         return;
       }
-      if (e.wrongSecret_) {
+      if (e.wrongSecret_ || !e.heard_) {
         e.wrongSecret_ = false;
+        e.heard_ = true;
         this.#update(e);
       }
       await this.#onBody(e, result.body);

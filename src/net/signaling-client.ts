@@ -44,6 +44,12 @@ export interface SignalingClientOptions {
   joinTimeoutMs?: number;
   /** How long a request waits for the server's ack. Default 5 s. */
   ackTimeoutMs?: number;
+  /**
+   * How long one connection attempt may take before it is given up and made again at once, ms. Default 4 s:
+   * an attempt made while the network is down waits on the operating system's connection retries (1 s,
+   * then 2 s, then 4 s apart), so a fresh one notices a network that came back sooner.
+   */
+  connectTimeoutMs?: number;
   /** The WebSocket implementation (e.g. the `ws` package in Node). Default `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructor;
 }
@@ -92,6 +98,8 @@ const MAX_QUEUED = 256;
 /** Oldest queued payload still sent after a re-join, ms. */
 const MAX_QUEUED_AGE_MS = 30_000;
 
+const NETWORK_EVENTS = ['online', 'offline'];
+
 const refuse = (code: SignalingErrorCode, message: string): Promise<never> => Promise.reject(new SignalingError(code, message));
 
 /** A socket.io signaling connection for one room membership at a time. */
@@ -127,9 +135,22 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#now = options.now ?? defaultNow;
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
-    this.#socket = new WireSocket(url, { connectTimeoutMs: this.#joinTimeoutMs, WebSocket: options.WebSocket });
+    this.#socket = new WireSocket(url, { connectTimeoutMs: options.connectTimeoutMs ?? 4_000, WebSocket: options.WebSocket });
     this.#listen();
+    for (const type of NETWORK_EVENTS) globalThis.addEventListener?.(type, this.#onNetwork);
   }
+
+  /**
+   * The browser knows first when the network goes or comes back: the socket is dead (offline), or may be
+   * (online: a new address, an attempt stuck in TCP's retries), so it is dropped at once, as socket.io's
+   * own client does, and made again now (online) or after the backoff, which starts over.
+   */
+  readonly #onNetwork = ({ type }: Event): void => {
+    if (!this.#membership) return;
+    this.#socket.disconnect();
+    this.#clearRetry();
+    this.#scheduleRetry(type === 'online' ? 0 : undefined);
+  };
 
   /** Whether the socket is connected and joined to the room. */
   get joined(): boolean {
@@ -235,6 +256,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     if (this.#closed) return;
     this.leave();
     this.#closed = true;
+    for (const type of NETWORK_EVENTS) globalThis.removeEventListener?.(type, this.#onNetwork);
     this.#socket.disconnect();
   }
 
@@ -248,7 +270,9 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     });
     s.on('connect_error', ({ message }) => {
       this.#lastConnectError = message;
-      this.#scheduleRetry();
+      // An attempt that got no answer at all never reached the server (the network is down): nothing to
+      // spare it from, so the next one starts at once. An answer (a refusal, a closed socket) backs off.
+      this.#scheduleRetry(message == 'timeout' ? 0 : undefined);
     });
     s.on('disconnect', ({ reason }) => {
       const wasJoined = this.#isJoined;

@@ -14,7 +14,8 @@
  * The server is a trust boundary: a malformed frame (see `decodeFrame`) is dropped and reported as a
  * `malformed` event; nothing the server sends can make this throw. A server that stops pinging for
  * pingInterval + pingTimeout is taken as gone (`ping timeout`), which also notices a silently dropped network;
- * so is, when the caller says so (`silentSince_`), one that has said nothing since a request went unanswered.
+ * so is one whose ping is overdue when something is sent (its timer may not have run on a sleeping device),
+ * and, when the caller says so (`silentSince_`), one that has said nothing since a request went unanswered.
  *
  * Disconnect reasons are socket.io's: `io server disconnect` (the server sent DISCONNECT: a kick),
  * `io client disconnect` (our `disconnect()`), `ping timeout`, `transport close` (the WebSocket or the engine
@@ -138,7 +139,16 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
 
   /** Sends EVENT `name` with `args`; false (nothing sent) when not connected. */
   send(name: string, ...args: unknown[]): boolean {
-    return this.#connected && this.#write(encodeEvent(name, args));
+    return this.#alive() && this.#write(encodeEvent(name, args));
+  }
+
+  /**
+   * Whether connected. A ping overdue already (a laptop lid closed, a phone locked: the timer that would
+   * have said so did not run) is a dead socket, not one to send into: it is lost now, and reported.
+   */
+  #alive(): boolean {
+    if (this.#connected && Date.now() > this.#heardAt + this.#pingDeadlineMs) this.#lost('ping timeout');
+    return this.#connected;
   }
 
 
@@ -148,7 +158,7 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
    * `timeoutMs`. A callback, not a Promise, so the ack is handled before any frame that follows it.
    */
   request(name: string, args: readonly unknown[], timeoutMs: number, done: AckCallback): void {
-    if (!this.#connected) return done(new SignalingError('disconnected', 'not connected to the signaling server'));
+    if (!this.#alive()) return done(new SignalingError('disconnected', 'not connected to the signaling server'));
     const id = this.#nextId++;
     const timer = setTimeout(() => {
       this.#acks.delete(id);

@@ -11,7 +11,8 @@ import type { RoomStatus } from './room-events.js';
  * @param signalingJoined the signaling server lists this node in the room now
  * @param anyPeerUp some peer is reachable (direct channel or relay)
  * @param quorumLost the node reported that it cannot reach a majority of the acceptors
- * @param known the node holds the room's state (it founded the room, recovered it, or caught up)
+ * @param known the node holds the room's state (it founded the room, recovered it, or caught up) and has
+ *   applied every slot its peers say they applied
  */
 export function deriveStatus(started: boolean, signalingJoined: boolean, anyPeerUp: boolean, quorumLost: boolean, known: boolean): Exclude<RoomStatus, 'error'> {
   // Peers still reachable over the mesh keep a room going while the signaling server is away.

@@ -100,6 +100,8 @@ export class Room {
   #known = false;
   #status: RoomStatus = 'connecting';
   #quorumLost = false;
+  /** Cut off from a majority since it last heard a peer of its history: it may have missed slots it cannot know of. */
+  #stale = false;
   #role: Role = 'learner';
   #leader: string | null = null;
   #acceptors: readonly string[] = [];
@@ -262,6 +264,8 @@ export class Room {
       if (++ticks % RETIME_TICKS === 0) this.#node!.setTiming(timingFor(this.worstRtt, tickMs));
       this.#node!.tick();
       this.#flush();
+      // Once a tick, after everything received was applied: is a peer ahead of this tab (see #updateStatus)?
+      this.#updateStatus();
       this.#o.onTick?.();
     }, tickMs);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
@@ -311,7 +315,7 @@ export class Room {
     this.#enter(other, 'absorbed', mine);
     this.#height = applied;
     // (The new node reports its leader and configuration once it has caught up.)
-    this.#known = this.#quorumLost = false;
+    this.#known = this.#quorumLost = this.#stale = false;
     const peers = this.#mesh!.peers();
     this.#newNode(peers.map((p) => p.id));
     for (const p of peers) this.#node!.peerReachable(p.id, p.connected);
@@ -388,6 +392,7 @@ export class Room {
     }
     if (!w) return void this.#foreign++;
     if (w.h) this.#height = Math.max(this.#height, w.a!);
+    this.#stale = false;
     const node = this.#node;
     const result = node.step(from, data);
     if (result.ok) {
@@ -448,6 +453,7 @@ export class Room {
       case 'quorum-lost':
       case 'quorum-restored':
         this.#quorumLost = event.type === 'quorum-lost';
+        this.#stale ||= this.#quorumLost;
         this.#emit(event.type, { reachable: event.reachable, needed: event.needed });
         this.#updateStatus();
         break;
@@ -482,7 +488,10 @@ export class Room {
   #updateStatus(): void {
     if (this.#status === 'error' || this.#closed) return;
     const anyPeerUp = (this.#mesh?.peers() ?? []).some((p) => p.connected);
-    this.#setStatus(deriveStatus(this.#node !== undefined, this.#transport.signaling.joined, anyPeerUp, this.#quorumLost, this.#known));
+    // Synced only once it applied every slot a peer said it applied, and, back from a cut, once a peer told it
+    // how far the room got: a tab is not in sync with the room before it caught up on what it missed.
+    const current = this.#known && !this.#stale && this.#height <= this.#node!.applied;
+    this.#setStatus(deriveStatus(this.#node !== undefined, this.#transport.signaling.joined, anyPeerUp, this.#quorumLost, current));
   }
 
   #setStatus(next: RoomStatus): void {

@@ -34,7 +34,10 @@ async function turnPair(origin: string, room: string, directTimeoutMs: number): 
     for (const p of peers) await p.client.join(room, p.id);
     const deadline = performance.now() + 60_000;
     const views = () => peers.map((p, i) => p.mesh.peers().find((x) => x.id === ids[1 - i]));
-    while (!views().every((v) => v?.connected) && performance.now() < deadline) await sleep(50);
+    // A peer is reached through the signaling relay until its direct channel opens: wait for the channel,
+    // or for the direct path's time to run out (with credentials coturn refuses, it never opens).
+    const directBy = performance.now() + directTimeoutMs;
+    while (!views().every((v) => v?.connected && (!v.relayed || performance.now() > directBy)) && performance.now() < deadline) await sleep(50);
     const relayed = views().map((v) => v?.relayed ?? true);
     peers[0]!.mesh.send(ids[1]!, { n: 1 });
     peers[1]!.mesh.send(ids[0]!, { n: 2 });

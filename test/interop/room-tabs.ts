@@ -177,11 +177,16 @@ export async function describeTabs(tabs: RoomTab[]): Promise<string> {
       try {
         const s = await t.snapshot();
         const peers = s.peers.map((p) => `${names.get(p.id) ?? p.id.slice(0, 8)}:${p.connected ? (p.relayed ? 'relayed' : 'direct') : 'down'}`).join(' ');
+        // The drift controller's last decisions (paxos-sync, throttled to one every 500 ms while it does nothing).
+        const syncs = (await t.log())
+          .filter((e) => e.type === 'paxos-sync')
+          .slice(-6)
+          .map((e) => `${Math.round(e.t - performance.timeOrigin - performance.now())} ms ${e.detail.action} ${Number(e.detail.drift).toFixed(1)} x${Number(e.detail.rate).toFixed(3)}`);
         return (
           `${t.name}: ${s.visibility} ${s.status} ${s.role} leader=${names.get(s.leader ?? '') ?? s.leader?.slice(0, 8) ?? '-'} slot=${s.state.slot} ` +
           `paused=${s.state.paused} position=${s.state.position} rate=${s.state.rate} peers=[${peers}] ` +
           `video=${s.video.currentTime.toFixed(3)}${s.video.paused ? ' (paused)' : ''} x${s.playbackRate.toFixed(3)} offset=${(s.offset * 1000).toFixed(1)} ms ` +
-          `drift=${s.drift.toFixed(1)} ms clockOffset=${s.clockOffset.toFixed(1)} ms`
+          `drift=${s.drift.toFixed(1)} ms clockOffset=${s.clockOffset.toFixed(1)} ms; last paxos-sync: ${syncs.join(', ') || 'none'}`
         );
       } catch (error) {
         return `${t.name}: no snapshot (${String(error)})`;

@@ -338,3 +338,55 @@ test('a time sample unanswered by a server that says nothing at all: the socket 
   answerTime = true;
   assert.equal(typeof (await c.timeSample()).serverTime, 'number');
 });
+
+test('a connection attempt that gets no answer at all is given up after connectTimeoutMs and made again at once, not after a growing backoff', async () => {
+  // A black hole: it accepts TCP connections and never says a word (as a network that drops everything would,
+  // once the connection is made). Every attempt times out.
+  const { createServer: createTcpServer } = await import('node:net');
+  const attempts: number[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const hole = createTcpServer((socket) => {
+    attempts.push(Date.now());
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+  servers.push({
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        hole.close(() => resolve());
+      }),
+  });
+  const c = client(`http://127.0.0.1:${(hole.address() as AddressInfo).port}`, { connectTimeoutMs: 300, joinTimeoutMs: 20_000 });
+  void c.join(room(), id('hole')).catch(() => undefined);
+  // Five attempts: with the backoff between them (0.25-0.5 s, then 0.5-1 s, 1-2 s, 2-4 s) they would need at
+  // least 5.25 s; made again at once, about 1.5 s.
+  await waitFor(() => attempts.length >= 5, 'five connection attempts', 5_000);
+  const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+  assert.ok(Math.max(...gaps) < 2_000, `gaps between attempts: ${gaps.join(', ')} ms`);
+});
+
+test("the browser's offline event drops the socket at once; online makes it again", async () => {
+  // Node has no window events: a stand-in target plays the browser's global one.
+  const target = new EventTarget();
+  const g = globalThis as unknown as Record<string, unknown>;
+  g['addEventListener'] = target.addEventListener.bind(target);
+  g['removeEventListener'] = target.removeEventListener.bind(target);
+  try {
+    const { url } = await startServer();
+    const c = client(url);
+    await c.join(room(), id('net'));
+    const down = next<{ reason: string }>(c, 'disconnect', 2_000);
+    target.dispatchEvent(new Event('offline'));
+    assert.equal((await down).reason, 'io client disconnect');
+    assert.equal(c.joined, false);
+    const back = next<{ peers: string[] }>(c, 'reconnect', 5_000);
+    target.dispatchEvent(new Event('online'));
+    await back;
+    assert.equal(c.joined, true);
+  } finally {
+    delete g['addEventListener'];
+    delete g['removeEventListener'];
+  }
+});

@@ -224,6 +224,21 @@ test('answers pings with pongs and stays connected; a server that stops pinging 
   assert.equal(s.active, false);
 });
 
+test('a ping overdue when something is sent (its timer could not run: a sleeping device) is a dead socket, not a send into nothing', async () => {
+  const raw = await startRaw({ open: openFrame(100, 100) }); // connected, then never pings
+  const s = wire(raw.url);
+  await connected(s);
+  const disconnected = next(s, 'disconnect');
+  // Hold the event loop past the 200 ms the next ping may take, as a suspended tab's timers are held.
+  const until = Date.now() + 300;
+  while (Date.now() < until);
+  assert.equal(s.send('after-sleep'), false);
+  assert.equal((await disconnected).reason, 'ping timeout');
+  assert.ok(!raw.received.includes('42["after-sleep"]'));
+  const err = await rejection(request(s, 'echo'));
+  assert.equal(err.code, 'disconnected');
+});
+
 test('no ping at all after the open, before CONNECT is answered, is a connect_error', async () => {
   const raw = await startRaw({ open: openFrame(100, 100), answerConnect: false });
   const s = wire(raw.url);

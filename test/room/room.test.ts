@@ -174,8 +174,14 @@ describe('Room', () => {
     // The majority goes on.
     await others[0]!.room.propose(makeSeek(others[0]!.room.state, 9, others[0]!.room.sharedNow(), 0));
     for (const o of others) hub.partition(minority.room.id, o.room.id, false);
+    const healedAt = minority.events.length;
     await waitFor(() => minority.room.status === 'synced' && minority.room.state.position === 9, 'the minority back and caught up', 10_000);
     assert.ok(minority.events.some((e) => e.name === 'quorum-restored'));
+    // It says it is synced again only once it applied the seek decided without it.
+    const after = minority.events.slice(healedAt);
+    const caughtUp = after.findIndex((e) => e.name === 'state' && e.detail.state.position === 9);
+    const synced = after.findIndex((e) => e.name === 'status' && e.detail.status === 'synced');
+    assert.ok(caughtUp >= 0 && synced > caughtUp, `synced again at event ${synced}, applied the missed seek at event ${caughtUp}: ${after.map((e) => (e.name === 'status' ? e.detail.status : e.name)).join(', ')}`);
   });
 
   test('a refused join rejects start in the room\'s words; a fatal server error stops it; a passing one is ignored', async () => {
