@@ -34,11 +34,21 @@ const ts = (extra = {}) =>
 // `_` (a lower-case name: `expects_`, never `__proto__`), the project's mark for an internal property that
 // appears all over the bundle (src/schema/: every schema's `expects_` and `run_`). terser then compresses,
 // in two passes (the second folds what the first inlined, about 0.15 KB gzip).
-// Besides the `_` mark, a few internal names the tests set or read by name (timing options, peer and link
-// bookkeeping, the mesh's counters, which the room never passes on):
-// listed here rather than renamed, each checked to never go on the wire, into storage, to another bundle, or
-// to be looked up by a string.
-const INTERNAL_PROPERTY = /^(?:[a-z][A-Za-z0-9]*_|electionTicks|retryTicks|heartbeatTicks|proposalTimeoutTicks|readTimeoutTicks|inRoom|rejectedByReason|caughtUp|peerReachable|iceRestarts|glare)$/;
+// Besides the `_` mark, internal names the tests set or read by name, listed here rather than renamed, each
+// checked to never go on the wire, into storage, to another bundle (the inspector and the baselines are
+// shortened on their own), or to be looked up by a string:
+const INTERNAL_NAMES = [
+  // the consensus core's options (not `suspectTicks`: its default is looked up by name), membership input, methods
+  'electionTicks', 'retryTicks', 'heartbeatTicks', 'proposalTimeoutTicks', 'readTimeoutTicks', 'snapshotEvery', 'maxBatch', 'caughtUp', 'peerReachable', 'known',
+  // the room's options and methods; the mesh's peer and link bookkeeping, and its counters, which the room never passes on
+  'signalingUrl', 'sharedNow', 'selfId', 'inRoom', 'iceRestarts', 'glare', 'rejectedByReason', 'byReason',
+  // src/schema/'s results (valibot's names; no schema describes data with such a key), and a playback error's list
+  'success', 'output', 'issues',
+  // the `ours` drift controller's tuning: the widget makes it with its defaults (the baselines bring their own)
+  'filterSamples', 'minSamples', 'engageMs', 'noiseFactor', 'releaseMs', 'horizonMs', 'maxNudge', 'minRateStep', 'holdMs',
+  'seekThresholdMs', 'seekHoldMs', 'seekSettleMs', 'initialSeekLatencyMs', 'maxSeekLatencyMs', 'seekLatencyGain', 'trimGain', 'maxTrim', 'minQuietMs',
+];
+const INTERNAL_PROPERTY = new RegExp(`^(?:[a-z][A-Za-z0-9]*_|${INTERNAL_NAMES.join('|')})$`);
 const shortNames = () => ({
   name: 'short-names',
   async renderChunk(code) {
