@@ -16,10 +16,28 @@ const publicApiOnly = () => ({
   },
 });
 
+/**
+ * Gives an attribute the default of its property: `<paxos-video>` sets its defaults in the constructor, where
+ * the analyzer finds them for the properties only (a lit element's `static properties` got both).
+ */
+const attributeDefaults = () => ({
+  name: 'attribute-defaults',
+  packageLinkPhase({ customElementsManifest }) {
+    for (const mod of customElementsManifest.modules) {
+      for (const d of mod.declarations ?? []) {
+        for (const a of d.attributes ?? []) {
+          const field = d.members?.find((m) => m.name === a.fieldName);
+          if (a.default === undefined && field?.default !== undefined) a.default = field.default;
+        }
+      }
+    }
+  },
+});
+
 export default {
   globs: ['src/index.ts', 'src/paxos-video.ts', 'src/events.ts', 'src/inspector/*.ts'],
   outdir: '.',
   litelement: true,
   packagejson: false,
-  plugins: [publicApiOnly()],
+  plugins: [publicApiOnly(), attributeDefaults()],
 };

@@ -64,9 +64,10 @@ const shortNames = () => ({
 const compress = { passes: 3, unsafe: true, pure_getters: true, unsafe_arrows: true, unsafe_methods: true, keep_fargs: false };
 const minify = () => [shortNames(), terser({ ecma: 2020, module: true, compress, format: { comments: false } })];
 
-// The stylesheets' template literals (src/**/styles.ts: css`...` or unsafeCSS(`...`), no `${}` in them) lose
-// their indentation and the spaces CSS does not need. Spaces between selectors stay (they are combinators).
-const CSS_LITERAL = /\b(css\s*|unsafeCSS\()`([^`$]*)`/g;
+// The stylesheets' template literals (src/**/styles.ts: css`...`, unsafeCSS(`...`) or a plain literal marked
+// /* css */, no `${}` in them) lose their indentation and the spaces CSS does not need. Spaces between
+// selectors stay (they are combinators).
+const CSS_LITERAL = /(\bcss\s*|\bunsafeCSS\(|\/\* css \*\/ )`([^`$]*)`/g;
 export const minifyCss = (text) =>
   text
     .replace(/\s+/g, ' ')

@@ -6,7 +6,8 @@
  */
 import { PaxosVideo } from './paxos-video.js';
 
-if (!customElements.get('paxos-video')) customElements.define('paxos-video', PaxosVideo);
+// Without a custom element registry (Node, unless a server-side renderer's DOM shim put one there), importing registers nothing.
+if (globalThis.customElements && !customElements.get('paxos-video')) customElements.define('paxos-video', PaxosVideo);
 
 export { PaxosVideo, type PaxosVideoStats } from './paxos-video.js';
 export * from './events.js';

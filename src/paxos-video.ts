@@ -4,10 +4,9 @@
  * moves the video, and its own parts are in element/: attribute checks (config.ts), commands
  * (commands.ts), the fixed shadow DOM (view.ts), styles and drift-controller presets.
  */
-import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
 import { paxosEvent, type PaxosVideoError, type PaxosEventDetailMap, type PaxosEventName, type PaxosRole, type PaxosStatus } from './events.js';
 import { attributeProblems, connectionConfig } from './element/config.js';
-import { styles } from './element/styles.js';
+import { defineReactive } from './element/reactive.js';
 import { claimIdentity, safeSessionStorage, type ClaimedIdentity } from './room/identity.js';
 import { Room, type PeerInfo, type RoomOptions } from './room/room.js';
 import { VideoDriver, type UserIntent } from './media/video-driver.js';
@@ -19,6 +18,37 @@ import { ElementView } from './element/view.js';
 
 /** `paxos-sync` is throttled to this period. */
 const SYNC_EVENT_MS = 500;
+/** A change of the property is a new room membership (a connection setting). */
+const REJOIN = 1;
+/** The attributes whose text is a number; `inspector` is a boolean (present or not), the others are text. */
+const NUMBER_ATTRIBUTES = ['max-acceptors'];
+/**
+ * The element's reactive properties (element/reactive.ts), defined on its prototype after the class: those of
+ * the attributes and the internal state the view shows. A change asks for one update, which renders and acts
+ * on the flags of what changed (#updated).
+ */
+const REACTIVE_PROPERTIES = {
+  signaling: REJOIN,
+  room: REJOIN,
+  secret: REJOIN,
+  iceServers: REJOIN,
+  maxAcceptors: REJOIN,
+  token: REJOIN,
+  driftController: REJOIN,
+  src: 0,
+  inspector: 0,
+  status_: 0,
+  role_: 0,
+  peerCount_: 0,
+  drift_: 0,
+  autoplayBlocked_: 0,
+  errorMessage_: 0,
+  createVideo_: 0,
+};
+
+// Where there is no HTMLElement (Node: server-side rendering), the element extends a stand-in, so that
+// importing the module never throws.
+const { HTMLElement = class {} as typeof globalThis.HTMLElement } = globalThis;
 
 /**
  * `<paxos-video>`: every tab with the same `room` on the same signaling server plays the same frame at the
@@ -61,53 +91,61 @@ const SYNC_EVENT_MS = 500;
  * @cssprop [--paxos-video-error-color=#e74c3c] - Dot color on error or offline.
  * @cssprop [--paxos-video-accent=#3b82f6] - Color of the unmute button.
  */
-export class PaxosVideo extends ReactiveElement {
-  static override styles = styles;
-
-  static override properties = {
-    signaling: { type: String },
-    room: { type: String },
-    secret: { type: String },
-    iceServers: { type: String, attribute: 'ice-servers' },
-    maxAcceptors: { type: Number, attribute: 'max-acceptors' },
-    src: { type: String },
-    inspector: { type: Boolean, reflect: true },
-    token: { type: String },
-    driftController: { type: String, attribute: 'drift-controller' },
-    status_: { state: true },
-    role_: { state: true },
-    peerCount_: { state: true },
-    drift_: { state: true },
-    autoplayBlocked_: { state: true },
-    errorMessage_: { state: true },
-    createVideo_: { state: true },
-  };
-
+export class PaxosVideo extends HTMLElement {
   // ---- attributes --------------------------------------------------------------------------------------
+
+  /** The attributes: each sets the property of its name in camelCase (`ice-servers` sets `iceServers`). */
+  static observedAttributes = ['signaling', 'room', 'secret', 'ice-servers', 'max-acceptors', 'src', 'inspector', 'token', 'drift-controller'];
+
+  // The properties of the attributes, and the internal state below, are reactive: see REACTIVE_PROPERTIES.
 
   /**
    * URL of the signaling server; its path is where the server lives (`https://site.example/watch/` connects
    * to `/watch/socket.io/`). Default: the origin this script was loaded from.
+   * @attr
    */
   declare signaling: string | undefined;
-  /** Room name (1-64 of `[A-Za-z0-9_.-]`). Default: derived from the page's address. */
+  /**
+   * Room name (1-64 of `[A-Za-z0-9_.-]`). Default: derived from the page's address.
+   * @attr
+   */
   declare room: string | undefined;
-  /** Room secret: signaling payloads are end-to-end encrypted with it; peers without it cannot connect. */
+  /**
+   * Room secret: signaling payloads are end-to-end encrypted with it; peers without it cannot connect.
+   * @attr
+   */
   declare secret: string | undefined;
-  /** JSON array of RTCIceServer (STUN/TURN), e.g. `[{"urls":"stun:stun.example.org"}]`. */
+  /**
+   * JSON array of RTCIceServer (STUN/TURN), e.g. `[{"urls":"stun:stun.example.org"}]`.
+   * @attr ice-servers
+   */
   declare iceServers: string | undefined;
-  /** Most acceptors in the room; the other tabs are learners. Default 5. */
+  /**
+   * Most acceptors in the room; the other tabs are learners. Default 5.
+   * @attr max-acceptors
+   */
   declare maxAcceptors: number;
-  /** Video source, used when no `<video>` is slotted (the element creates one). */
+  /**
+   * Video source, used when no `<video>` is slotted (the element creates one).
+   * @attr
+   */
   declare src: string | undefined;
-  /** Shows the consensus inspector (`<paxos-inspector>`) under the video, when it is loaded. */
+  /**
+   * Shows the consensus inspector (`<paxos-inspector>`) under the video, when it is loaded.
+   * @attr
+   * @reflect
+   */
   declare inspector: boolean;
-  /** Join token, when the signaling server requires one: its shared `--token`, or a signed room token. */
+  /**
+   * Join token, when the signaling server requires one: its shared `--token`, or a signed room token.
+   * @attr
+   */
   declare token: string | undefined;
   /**
    * Drift controller: `ours` (default), or a registered preset: `jellyfin` / `syncplay` once
    * `paxos-video-baselines.js` (`paxos-video/baselines`) is loaded, which reproduce those projects' published
    * defaults for side-by-side benchmarks. An unknown name is a `bad-attribute` error.
+   * @attr drift-controller
    */
   declare driftController: string;
 
@@ -145,8 +183,11 @@ export class PaxosVideo extends ReactiveElement {
 
   constructor() {
     super();
-    // Reactive properties are declared above and initialized here, so that no compiler's class-field
-    // semantics can shadow Lit's accessors.
+    // Properties a page set before this script defined the element are the element's own, hiding the
+    // accessors: they come out here and go back in over the defaults. The reactive properties are declared
+    // above and initialized here, so that no compiler's class-field semantics can shadow their accessors.
+    const early = { ...this };
+    for (const key in early) delete this[key as keyof this];
     this.maxAcceptors = 5;
     this.inspector = false;
     this.driftController = 'ours';
@@ -157,17 +198,23 @@ export class PaxosVideo extends ReactiveElement {
     this.autoplayBlocked_ = false;
     this.errorMessage_ = '';
     this.createVideo_ = false;
+    Object.assign(this, early);
+    this.#view = new ElementView(this.attachShadow({ mode: 'open' }), this, () => this.#attachVideo(), () => this.#onUnmute());
   }
 
   #room: Room | undefined;
   #identity: ClaimedIdentity | undefined;
   #driver: VideoDriver | undefined;
-  #view: ElementView | undefined;
+  readonly #view: ElementView;
   /** Counts starts and stops: a start that finds it changed was overtaken and gives up. */
   #generation = 0;
   /** Started and not stopped since (joining, joined, or failed). */
   #running = false;
   #lastSyncEvent = -Infinity;
+  /** The flags of the changes since the last update (REJOIN). */
+  #effects = 0;
+  /** The update asked for, until it ran. */
+  #updating: Promise<boolean> | undefined;
 
   // ---- read-only properties ------------------------------------------------------------------------------
 
@@ -209,7 +256,14 @@ export class PaxosVideo extends ReactiveElement {
   }
   /** The `<video>` being kept in sync (slotted, or created from `src`). */
   get video(): HTMLVideoElement | null {
-    return this.querySelector(':scope > video') ?? this.#view?.video ?? null;
+    return this.querySelector(':scope > video') ?? this.#view.video ?? null;
+  }
+  /**
+   * Resolves once the element has shown and acted on the properties set before (at the next microtask): with
+   * true, or false when that update changed properties again.
+   */
+  get updateComplete(): Promise<boolean> {
+    return this.#updating ?? Promise.resolve(true);
   }
 
   // ---- methods -------------------------------------------------------------------------------------------
@@ -262,33 +316,54 @@ export class PaxosVideo extends ReactiveElement {
 
   // ---- lifecycle -----------------------------------------------------------------------------------------
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // The inspector is a separate bundle that may load after this element rendered: show it when it does.
-    if (!customElements.get('paxos-inspector')) {
-      void customElements.whenDefined('paxos-inspector').then(() => this.requestUpdate());
-    }
-    // The first start waits for the first update, so attributes set right after the element is created
-    // are in; an element put back in the page after it left its room starts again at once.
-    if (this.hasUpdated && !this.#running) void this.#start();
+  attributeChangedCallback(name: string, _previous: string | null, value: string | null): void {
+    const property = name.replace(/-(.)/g, (_, letter: string) => letter.toUpperCase());
+    (this as unknown as Record<string, unknown>)[property] = name === 'inspector' ? value !== null : value !== null && NUMBER_ATTRIBUTES.includes(name) ? Number(value) : value;
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
+  connectedCallback(): void {
+    // The inspector is a separate bundle that may load after this element rendered: show it when it does.
+    if (!customElements.get('paxos-inspector')) {
+      void customElements.whenDefined('paxos-inspector').then(() => this.requestUpdate_(0));
+    }
+    // An update starts the element (#updated): the first one comes after the attributes set right after the
+    // element was created; an element put back in the page after it left its room starts again.
+    this.requestUpdate_(0);
+  }
+
+  disconnectedCallback(): void {
     // Moving the element in the page (a framework reordering children, a portal) disconnects and connects
     // it again in one task: it leaves the room only if it is still out of the page after that task, so the
     // room sees no leave, re-join and reconfiguration for a move.
     setTimeout(() => this.isConnected || this.#stop());
   }
 
-  protected override updated(changed: PropertyValues): void {
-    // Any change of a connection setting means a new room membership.
-    const connection = ['signaling', 'room', 'secret', 'iceServers', 'maxAcceptors', 'token', 'driftController'];
-    if (this.isConnected && (this.#generation === 0 || connection.some((k) => changed.has(k)))) {
+  /**
+   * Asks for an update at the next microtask: one for all the changes made until then, whose `effects` flags
+   * it gathers. The reactive properties call it (element/reactive.ts).
+   * @internal
+   */
+  requestUpdate_(effects: number): void {
+    this.#effects |= effects;
+    this.#updating ??= Promise.resolve().then(() => {
+      const changed = this.#effects;
+      this.#effects = 0;
+      this.#updating = undefined;
+      this.#updated(changed);
+      return !this.#updating;
+    });
+  }
+
+  /** Shows the changes, then acts on them: `changed` holds the flags of what changed. */
+  #updated(changed: number): void {
+    this.#render();
+    // A connected element that is not running starts; any change of a connection setting means a new room
+    // membership.
+    if (this.isConnected && (!this.#running || changed & REJOIN)) {
       this.#stop();
       void this.#start();
     }
-    // Not `changed.has(...)`: the build shortens names that end in _; #attachVideo() does nothing once it has a driver.
+    // #attachVideo() does nothing once it has a driver.
     if (this.createVideo_) this.#attachVideo();
   }
 
@@ -353,7 +428,7 @@ export class PaxosVideo extends ReactiveElement {
     if (!room || this.#driver) return;
     const video = this.video;
     if (!video) {
-      if (this.src) this.createVideo_ = true; // rendered, then updated() calls back here
+      if (this.src) this.createVideo_ = true; // rendered, then #updated() calls back here
       return;
     }
     this.#driver = new VideoDriver(video, {
@@ -439,12 +514,16 @@ export class PaxosVideo extends ReactiveElement {
 
   // ---- render --------------------------------------------------------------------------------------------
 
-  protected override update(changed: PropertyValues): void {
-    super.update(changed);
-    this.#view ??= new ElementView(this.renderRoot, this, () => this.#attachVideo(), () => this.#onUnmute());
+  /** Reflects `inspector` to its attribute and patches the shadow DOM to show the element's state. */
+  #render(): void {
+    this.toggleAttribute('inspector', this.inspector);
     this.#view.render(this);
   }
 }
+
+// After the class, not in a static block: a compiler that lowers class fields (esbuild, with this project's
+// useDefineForClassFields: false) runs static blocks before the class binding they would use is set.
+defineReactive(PaxosVideo.prototype, REACTIVE_PROPERTIES);
 
 /** Counters and clock figures of one element, for dashboards and the benchmark. */
 export interface PaxosVideoStats {

@@ -206,12 +206,9 @@ describe('npm package', { timeout: 180_000 }, () => {
       };
       walk(join(installed, entry));
       assert.ok(seen.size > 1, `${entry} imports its modules`);
-      // The element needs only lit's ReactiveElement (no template engine); the inspector renders with lit.
-      const [file, specifier] =
-        entry === 'dist/index.js'
-          ? ['dist/paxos-video-element.js', /from ['"]@lit\/reactive-element['"]/]
-          : ['dist/inspector/paxos-inspector.js', /from ['"]lit['"]/];
-      assert.match(readFileSync(join(installed, file), 'utf8'), specifier);
+      // The inspector renders with lit; the element is a plain HTMLElement and imports no lit at all.
+      if (entry === 'dist/inspector/index.js') assert.match(readFileSync(join(installed, 'dist/inspector/paxos-inspector.js'), 'utf8'), /from ['"]lit['"]/);
+      else for (const file of seen) assert.doesNotMatch(readFileSync(file, 'utf8'), /from ['"]@?lit\b/, `${file.slice(installed.length + 1)} imports no lit`);
     }
     // Static imports and re-exports start a statement, and nothing between the keyword and the specifier is
     // quoted; a dynamic import is `import(` and a string.
@@ -235,12 +232,30 @@ describe('npm package', { timeout: 180_000 }, () => {
     assert.match(readFileSync(join(installed, 'dist/paxos-video-baselines.js'), 'utf8'), /minDelaySpeedToSync/);
   });
 
+  it('imports the element in Node, without a DOM: it loads, and registers nothing', async () => {
+    const script = join(consumer, 'check-bare-import.mjs');
+    writeFileSync(
+      script,
+      `
+      const element = await import('paxos-video');
+      console.log(JSON.stringify({ element: Object.keys(element).sort(), registry: typeof globalThis.customElements }));
+      `,
+    );
+    const { stdout } = await run(process.execPath, [script], { cwd: consumer, env: cleanEnv(), timeout: 30_000 });
+    const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as { element: string[]; registry: string };
+    assert.ok(r.element.includes('PaxosVideo'), 'paxos-video exports PaxosVideo in Node');
+    assert.equal(r.registry, 'undefined', 'importing the element defines no custom element registry');
+  });
+
   it('resolves and imports the element, the inspector and the server from the installed package', async () => {
-    // Run from the consumer folder, as a user's code would; lit's Node build provides customElements there.
+    // Run from the consumer folder, as a user's code would. A server-side renderer installs a DOM shim first
+    // (lit's SSR: @lit-labs/ssr-dom-shim, a dependency of lit): the element registers in its registry.
     const script = join(consumer, 'check-imports.mjs');
     writeFileSync(
       script,
       `
+      const shim = await import('@lit-labs/ssr-dom-shim');
+      globalThis.customElements ??= shim.customElements;
       const resolved = {};
       for (const s of ['paxos-video', 'paxos-video/inspector', 'paxos-video/baselines', 'paxos-video/server', 'paxos-video/paxos-video.js', 'paxos-video/paxos-inspector.js', 'paxos-video/paxos-video-baselines.js', 'paxos-video/custom-elements.json']) {
         resolved[s] = new URL(import.meta.resolve(s)).pathname;
