@@ -211,8 +211,17 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
         what,
         10_000,
       );
-    // The stray one enters its namespace a moment after the owner printed its pid (nsenter, then exec).
-    await waitUntil('the owner lab to run: two holders, the spawned sleep and the stray one', () => processesIn(theirs).length >= 4);
+    try {
+      // The stray one enters its namespace a moment after the owner printed its pid (nsenter, then exec).
+      await waitUntil('the owner lab to run: two holders, the spawned sleep and the stray one', () => processesIn(theirs).length >= 4);
+    } catch (error) {
+      // Leave nothing running behind a failure (the owner's lab would keep this test file alive).
+      const gone = new Promise((r) => owner.once('exit', r));
+      owner.kill('SIGKILL');
+      await gone;
+      cleanupLabs();
+      throw error;
+    }
     owner.kill('SIGKILL');
     await waitUntil('the killed owner lab to take its emulator, holders and spawned process down', () => {
       const left = processesIn(theirs);
