@@ -513,7 +513,19 @@ export class Room {
   #sampleNow(): void {
     if (this.#clockInFlight) return;
     clearTimeout(this.#clockTimer);
+    // The first burst does not wait for each reply: the clock, which the video's start waits for, is ready one
+    // round trip after the join instead of eight.
+    for (const delay of this.#clock.pipeline()) setTimeout(() => this.#sampleOnce(), delay);
     this.#syncClock(0);
+  }
+
+  /** One request of the pipelined first burst: its reply counts, it schedules nothing. */
+  #sampleOnce(): void {
+    if (this.#closed || !this.#transport.signaling.connected) return;
+    this.#transport.signaling.timeSample().then(({ t0, serverTime, t1 }) => {
+      this.#clock.addSample(t0, serverTime, t1);
+      this.#checkClockReady();
+    }, () => undefined);
   }
 
   /** NTP-style sampling of the server clock, paced by the estimator (burst at start, then periodic). */
