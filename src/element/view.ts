@@ -51,9 +51,8 @@ export class ElementView {
 
   /**
    * Builds the fixed part and the styles into `root`; `onSlotChange` hears of a new slotted video, `onUnmute`
-   * of a press. The styles are a constructed stylesheet, not a `<style>`: a page's Content-Security-Policy
-   * `style-src` does not apply to it. Chrome 73, Safari 16.4 and Firefox 101 have them (the bundle needs
-   * Chrome 94, Safari 16.4 and Firefox 93 anyway, for its class static blocks).
+   * of a press. The styles are one constructed stylesheet, adopted by every element's shadow root (no
+   * `style-src` of a page's Content-Security-Policy applies to it): Chromium 73, Firefox 101, Safari 16.4 and later.
    */
   constructor(root: ShadowRoot, host: HTMLElement, onSlotChange: () => void, onUnmute: () => void) {
     this.#root = root;

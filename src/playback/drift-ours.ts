@@ -11,7 +11,7 @@
  * 3. Nudge small drift with the playback rate, proportionally (correct the drift over `horizonMs`), capped at
  *    `maxNudge`, changed at most every `holdMs` and only by at least `minRateStep`. Hysteresis: correction
  *    starts beyond `engageMs` and stops within `releaseMs`, so a drift sitting at a threshold cannot flap;
- *    the start threshold widens with the measured noise, so noise alone does not start corrections.
+ *    the start threshold widens with the measured noise (up to 30 ms), so noise alone does not start corrections.
  * 4. Learn the device's rate error: between corrections the video runs at its base rate, and how fast the
  *    drift creeps back out of the dead band is this device's playback-rate error against the shared clock.
  *    It is folded into a small trim of the base rate, so corrections become rare instead of periodic. Only
@@ -185,7 +185,9 @@ export class OursDriftController implements DriftController {
       const observed = change.drift_ + (change.slope_ * (filtered.at - change.at)) / 1000 - drift;
       this.#rateCost = clamp(this.#rateCost + COST_GAIN * (observed - this.#rateCost), 0, MAX_COST);
     }
-    const engageMs = Math.max(o.engageMs, o.noiseFactor * this.#noise * 1000);
+    // Noise widens the dead band, up to a cap: a drift beyond it is real whatever the noise (a tab's media
+    // clock read unevenly, as WebKit's may be on a loaded machine, had widened it past a 74 ms offset).
+    const engageMs = Math.max(o.engageMs, Math.min(o.noiseFactor * this.#noise * 1000, MAX_NOISE_ENGAGE_MS));
     // A cost within three dead bands is noise, or a rate applied late (a real one is 12-40 ms): changes are free.
     const cost = this.#rateCost * 1000 > 3 * o.engageMs ? this.#rateCost : 0;
 
@@ -289,6 +291,8 @@ export class OursDriftController implements DriftController {
   }
 }
 
+/** The most the measured noise widens the start threshold, ms. */
+const MAX_NOISE_ENGAGE_MS = 30;
 /** Weight of one sample in the noise estimate (a time constant of about 50 samples). */
 const NOISE_WEIGHT = 0.02;
 /** A rate change's cost is measured once the filtered drift is this far past it, ms (rate latency, freeze). */

@@ -139,6 +139,8 @@ export class SharedClock {
   #lastSampleAt!: number;
   #burstEndedAt!: number;
   #stats = { accepted: 0, rejected: 0, outliers: 0, steps: 0 };
+  /** The first burst was handed out for pipelining ({@link pipeline}). */
+  #pipelined = false;
 
   /**
    * @param localNow this tab's clock in ms, e.g. `() => performance.timeOrigin + performance.now()`
@@ -190,6 +192,19 @@ export class SharedClock {
   /** Counters of accepted, rejected, outlier samples and detected clock steps. */
   get stats(): SharedClockStats {
     return { ...this.#stats };
+  }
+
+  /**
+   * The first time it is asked, while the clock has no sample yet: the delays, ms from now, of the rest of the
+   * first burst, whose requests may go out `burstIntervalMs` apart without waiting for each reply (the burst
+   * then ends one round trip after it began, not one round trip per sample); else none. Their replies count
+   * like any other.
+   */
+  pipeline(): number[] {
+    const o = this.#options;
+    if (this.#pipelined || this.#stats.accepted + this.#stats.rejected + this.#stats.outliers) return [];
+    this.#pipelined = true;
+    return Array.from({ length: o.burstSamples - 1 }, (_, k) => (k + 1) * o.burstIntervalMs);
   }
 
   /** The samples in the window, oldest first. */

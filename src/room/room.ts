@@ -391,8 +391,11 @@ export class Room {
       this.#enter(w.h, 'joined');
     }
     if (!w) return void this.#foreign++;
-    if (w.h) this.#height = Math.max(this.#height, w.a!);
-    this.#stale = false;
+    // A peer of this history says how far it got (and, back from a cut, that the room is heard again).
+    if (w.h) {
+      this.#height = Math.max(this.#height, w.a!);
+      this.#stale = false;
+    }
     const node = this.#node;
     const result = node.step(from, data);
     if (result.ok) {
@@ -516,7 +519,18 @@ export class Room {
   #sampleNow(): void {
     if (this.#clockInFlight) return;
     clearTimeout(this.#clockTimer);
+    // The first burst does not wait for each reply: the clock, which the video's start waits for, is ready one
+    // round trip after the join instead of eight.
+    for (const delay of this.#clock.pipeline()) setTimeout(() => this.#closed || this.#askTime().catch(() => undefined), delay);
     this.#syncClock(0);
+  }
+
+  /** One time request; its reply feeds the clock. (The pipelined requests of the first burst schedule nothing more.) */
+  #askTime(): Promise<void> {
+    return this.#transport.signaling.timeSample().then(({ t0, serverTime, t1 }) => {
+      this.#clock.addSample(t0, serverTime, t1);
+      this.#checkClockReady();
+    });
   }
 
   /** NTP-style sampling of the server clock, paced by the estimator (burst at start, then periodic). */
@@ -528,18 +542,12 @@ export class Room {
     this.#clockTimer = setTimeout(() => {
       if (!signaling.connected) return this.#syncClock();
       this.#clockInFlight = true;
-      signaling.timeSample().then(
-        ({ t0, serverTime, t1 }) => {
-          this.#clockInFlight = false;
-          this.#clock.addSample(t0, serverTime, t1);
-          this.#checkClockReady();
-          this.#syncClock();
-        },
-        () => {
+      this.#askTime()
+        .catch(() => undefined)
+        .then(() => {
           this.#clockInFlight = false;
           this.#syncClock();
-        },
-      );
+        });
     }, delay);
   }
 

@@ -151,9 +151,13 @@ export class RoomTab {
     return this.page.evaluate(() => {
       const w = window as unknown as ProbeWindow & { __corrections: Record<string, number> };
       w.__corrections = { none: 0, nudge: 0, seek: 0 };
+      const last: unknown[] = ((w as unknown as { __lastSyncs: unknown[] }).__lastSyncs = []);
       w.__tab.el.addEventListener('paxos-sync', (e) => {
-        const action = (e as CustomEvent<{ action: string }>).detail.action;
-        w.__corrections[action] = (w.__corrections[action] ?? 0) + 1;
+        const detail = (e as CustomEvent<{ action: string; drift: number; rate: number }>).detail;
+        w.__corrections[detail.action] = (w.__corrections[detail.action] ?? 0) + 1;
+        // The last few, for a failure message (paxos-sync is not in the probe's log).
+        last.push({ t: performance.timeOrigin + performance.now(), ...detail });
+        if (last.length > 6) last.shift();
       });
     }, undefined);
   }
@@ -178,10 +182,8 @@ export async function describeTabs(tabs: RoomTab[]): Promise<string> {
         const s = await t.snapshot();
         const peers = s.peers.map((p) => `${names.get(p.id) ?? p.id.slice(0, 8)}:${p.connected ? (p.relayed ? 'relayed' : 'direct') : 'down'}`).join(' ');
         // The drift controller's last decisions (paxos-sync, throttled to one every 500 ms while it does nothing).
-        const syncs = (await t.log())
-          .filter((e) => e.type === 'paxos-sync')
-          .slice(-6)
-          .map((e) => `${Math.round(e.t - performance.timeOrigin - performance.now())} ms ${e.detail.action} ${Number(e.detail.drift).toFixed(1)} x${Number(e.detail.rate).toFixed(3)}`);
+        const recent = await t.page.evaluate(() => (window as unknown as { __lastSyncs?: { t: number; action: string; drift: number; rate: number }[] }).__lastSyncs ?? [], undefined);
+        const syncs = recent.map((e) => `${Math.round(e.t - performance.timeOrigin - performance.now())} ms ${e.action} ${Number(e.drift).toFixed(1)} x${Number(e.rate).toFixed(3)}`);
         return (
           `${t.name}: ${s.visibility} ${s.status} ${s.role} leader=${names.get(s.leader ?? '') ?? s.leader?.slice(0, 8) ?? '-'} slot=${s.state.slot} ` +
           `paused=${s.state.paused} position=${s.state.position} rate=${s.state.rate} peers=[${peers}] ` +

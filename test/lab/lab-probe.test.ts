@@ -203,8 +203,6 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
     const line = await within(new Promise<string>((resolve) => createInterface({ input: owner.stdout! }).once('line', resolve)), 'the owner to start its lab', 30_000);
     const started = JSON.parse(line) as { namespaces: string[]; dir: string; spawned: number; stray: number };
     const theirs = new Set(started.namespaces);
-    assert.ok(processesIn(theirs).length >= 4, 'the owner lab runs: two holders, the spawned sleep and the stray one');
-    owner.kill('SIGKILL');
     const waitUntil = async (what: string, done: () => boolean) =>
       within(
         (async () => {
@@ -213,6 +211,18 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
         what,
         10_000,
       );
+    try {
+      // The stray one enters its namespace a moment after the owner printed its pid (nsenter, then exec).
+      await waitUntil('the owner lab to run: two holders, the spawned sleep and the stray one', () => processesIn(theirs).length >= 4);
+    } catch (error) {
+      // Leave nothing running behind a failure (the owner's lab would keep this test file alive).
+      const gone = new Promise((r) => owner.once('exit', r));
+      owner.kill('SIGKILL');
+      await gone;
+      cleanupLabs();
+      throw error;
+    }
+    owner.kill('SIGKILL');
     await waitUntil('the killed owner lab to take its emulator, holders and spawned process down', () => {
       const left = processesIn(theirs);
       return left.length === 1 && left[0] === started.stray;

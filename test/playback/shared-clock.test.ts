@@ -116,6 +116,16 @@ describe('shared clock: the estimate', () => {
     assert.equal(clock.offset, 100); // 2 + 5 ms of aged error loses against 3 ms
   });
 
+  it('hands out the rest of its first burst for pipelining once, before any sample, and never again', () => {
+    const local = manualClock();
+    const clock = new SharedClock(local.now);
+    assert.deepEqual(clock.pipeline(), [10, 20, 30, 40, 50, 60, 70]);
+    assert.deepEqual(clock.pipeline(), [], 'once');
+    const other = new SharedClock(local.now, { burstSamples: 4, burstIntervalMs: 1000 });
+    other.addSample(local.now() - 10, local.now() + 5, local.now());
+    assert.deepEqual(other.pipeline(), [], 'not once a sample is in');
+  });
+
   it('keeps at most windowSize samples, and none older than maxAgeMs', () => {
     const local = manualClock(0);
     const clock = new SharedClock(local.now, { windowSize: 4, maxAgeMs: 1000, driftPpm: 0 });

@@ -15,6 +15,11 @@ import { PartitionedMesh } from '../support/partitioned-mesh.js';
 export class MemoryHub {
   /** The server's clock (the shared clock the rooms estimate). */
   now: () => number = () => Date.now();
+  /** How long a time request takes to be answered, ms (0: at once). */
+  timeDelayMs = 0;
+  /** Time requests waiting for their answer now, and the most there ever were at once. */
+  timeInFlight = 0;
+  maxTimeInFlight = 0;
   /** A join refusal, by node id: the error `join` rejects with. */
   readonly refuse = new Map<string, SignalingError>();
   readonly #signaling = new Map<string, MemorySignaling>();
@@ -125,8 +130,16 @@ export class MemorySignaling extends TypedEventTarget<SignalingClientEvents> imp
 
   async timeSample(): Promise<TimeSample> {
     if (!this.connected) throw new SignalingError('disconnected', 'not connected');
-    const t = this.#hub.now();
-    return { t0: t, serverTime: t, t1: t };
+    const hub = this.#hub;
+    const t0 = hub.now();
+    hub.maxTimeInFlight = Math.max(hub.maxTimeInFlight, ++hub.timeInFlight);
+    try {
+      if (hub.timeDelayMs > 0) await new Promise((r) => setTimeout(r, hub.timeDelayMs));
+    } finally {
+      hub.timeInFlight--;
+    }
+    const t1 = hub.now();
+    return { t0, serverTime: (t0 + t1) / 2, t1 };
   }
 
   leave(): void {

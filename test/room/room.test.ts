@@ -158,6 +158,16 @@ describe('Room', () => {
     assert.equal((await rejection(a.room.read())).code, 'not-connected');
   });
 
+  test("sends its clock's first burst without waiting for each reply: the clock is ready about one round trip after the join", async () => {
+    const hub = new MemoryHub();
+    hub.timeDelayMs = 100;
+    const r = makeRoom(hub);
+    await r.room.start();
+    await waitFor(() => r.room.clockReady, 'the clock ready', 5_000);
+    // One at a time, the eight samples of the burst would have taken eight round trips, one in flight at a time.
+    assert.ok(hub.maxTimeInFlight >= 4, `time requests in flight at once: at most ${hub.maxTimeInFlight}`);
+  });
+
   test('a node cut off from a majority reports it, decides nothing, and comes back when healed', async () => {
     const hub = new MemoryHub();
     const all = await formRoom(hub, 3);

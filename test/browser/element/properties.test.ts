@@ -49,7 +49,7 @@ describe('<paxos-video> properties', () => {
     const { PaxosVideo: defined } = await import('../../../src/index.js');
     expect(el).to.be.instanceOf(defined);
     expect(Object.hasOwn(el, 'room') || Object.hasOwn(el, 'maxAcceptors'), 'the accessors are no longer hidden').to.equal(false);
-    expect([el.room, el.maxAcceptors, el.wait, el.waitTimeout]).to.deep.equal([room, 3, 'hold', 8]);
+    expect([el.room, el.maxAcceptors, el.driftController, el.wait, el.waitTimeout]).to.deep.equal([room, 3, 'ours', 'hold', 8]);
     await waitFor(() => made.length === 1, 'the element to make its room');
     expect([made[0]!.room, made[0]!.maxAcceptors]).to.deep.equal([room, 3]);
     await waitFor(() => el.status === 'synced', 'the element to join with them', 20_000);
