@@ -111,6 +111,8 @@ export class VideoDriver {
   /** The playbackRate the driver set last: a ratechange to anything else is the user's. */
   #rateSet: number;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Takes a rate change's state at its anchor (see setState). */
+  #rateTimer: ReturnType<typeof setTimeout> | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #frameHandle: number | undefined;
   #destroyed = false;
@@ -168,6 +170,15 @@ export class VideoDriver {
   /** Follow a newly decided state. */
   setState(state: VideoState): void {
     const previous = this.#state;
+    clearTimeout(this.#rateTimer);
+    const now = this.#o.sharedNow_();
+    // A rate change of a playing room continues the timeline that runs now: the video plays on at the old
+    // rate until the anchor, then takes the new one, with no hold, no seek and no frozen picture (a hold
+    // also made a user's pause pressed during it a press on an already paused video: no event, lost).
+    if (previous && !this.#video.paused && isRunningAt(previous, now) && isRunningAt(state, state.anchor) && now < state.anchor && state.src === previous.src && Math.abs(positionAt(previous, state.anchor) - state.position) < SAME_POSITION_S) {
+      this.#rateTimer = setTimeout(() => this.setState(state), state.anchor - now);
+      return;
+    }
     this.#state = state;
     const timelineChanged = !previous || !sameTimeline(previous, state);
     if (timelineChanged) {
@@ -210,6 +221,7 @@ export class VideoDriver {
     for (const [type, fn] of this.#listeners) this.#video.removeEventListener(type, fn);
     document.removeEventListener('visibilitychange', this.#onVisibility);
     clearTimeout(this.#startTimer);
+    clearTimeout(this.#rateTimer);
     clearInterval(this.#pollTimer);
     if (this.#frameHandle !== undefined && 'cancelVideoFrameCallback' in this.#video) {
       this.#video.cancelVideoFrameCallback(this.#frameHandle);
@@ -541,6 +553,8 @@ export class VideoDriver {
     if (state && Math.abs(rate - state.rate) < 1e-9) return;
     this.#rateSet = rate;
     this.#o.onUserIntent_({ type: 'rate', rate });
+    // The room decides: until it does, the video keeps the room's rate (it would run ahead of every tab).
+    if (state) this.#setRate(state.rate);
   }
 
   #onError(): void {
