@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { requireChrome } from './scripts/find-chrome.mjs';
+import { ensureHlsLadder } from './test/support/hls-ladder.mjs';
+import { startPacedMediaServer } from './test/support/paced-media.mjs';
 
 const root = new URL('.', import.meta.url).pathname;
 const serverModule = new URL('./dist/server/index.js', import.meta.url);
@@ -139,6 +141,38 @@ const signalingServerPlugin = {
   },
 };
 
+// Streaming: the HLS ladder (made by ffmpeg on first use, then cached) from a media server that paces each
+// tab's delivery (test/support/paced-media.mjs). Commands: `paxos-media-setup` answers {url} (or {error}: no
+// ffmpeg), `paxos-media-pace` {key, bps} sets a tab's link (bits/s, 0 stops it, null lifts the cap),
+// `paxos-media-stats` {key} answers what that key fetched.
+// The ladder is made (or found in the cache) before the tests start: a command may take 20 s at most.
+let media;
+let mediaError;
+const mediaPlugin = {
+  name: 'paxos-video-media',
+  async serverStart() {
+    try {
+      media = await startPacedMediaServer({ root: await ensureHlsLadder() });
+    } catch (error) {
+      mediaError = error.message;
+    }
+  },
+  async serverStop() {
+    await media?.close();
+  },
+  async executeCommand({ command, payload }) {
+    if (command === 'paxos-media-setup') {
+      return media ? { url: media.url } : { error: mediaError, ci: process.env.CI === 'true' || process.env.CI === '1' };
+    }
+    if (command === 'paxos-media-pace') {
+      media.setPace(payload.key, payload.bps);
+      return true;
+    }
+    if (command === 'paxos-media-stats') return media.stats(payload.key);
+    return undefined;
+  },
+};
+
 // A real network change for the ICE tests: `executeServerCommand('paxos-netns-addresses', { up })` removes
 // or restores the veth addresses of the private network namespace (scripts/netns.sh), the only ones
 // WebRTC can use there. Answers false outside that namespace (no pv0), so such a test can skip.
@@ -188,7 +222,7 @@ export default {
     hasAutoplayBlocked && !filesFromCli
       ? [{ name: 'autoplay-blocked', files: `test/browser/**/*${AUTOPLAY_BLOCKED}`, browsers: [chrome(BASE_FLAGS)] }]
       : [],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }), signalingServerPlugin, netnsPlugin],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }), signalingServerPlugin, netnsPlugin, mediaPlugin],
   testFramework: { config: { timeout: 60_000 } },
   testsFinishTimeout: 10 * 60_000,
   browserStartTimeout: 60_000,

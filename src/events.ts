@@ -5,7 +5,7 @@
  * All are `CustomEvent`s with `bubbles: true, composed: true`, so a page can listen on `document` for every
  * room on it, and `<paxos-inspector>` can follow an element from outside its shadow root.
  */
-import type { VideoState } from './playback/video-state.js';
+import type { VideoState, Waiter } from './playback/video-state.js';
 import type { RoomErrorCode, RoomEvents } from './room/room-events.js';
 
 /** Event names, by role. The values are what `addEventListener` takes. */
@@ -32,6 +32,12 @@ export const PaxosEvents = {
   status: 'paxos-status',
   /** The browser refused to autoplay with sound: the video was muted to keep in sync, and a prompt is shown. */
   autoplayBlocked: 'paxos-autoplay-blocked',
+  /** The room holds every tab on one frame while it waits for tabs that are not ready (or who it waits for changed). */
+  wait: 'paxos-wait',
+  /** The room waits for nobody any more: every tab plays again from the held frame at one instant. */
+  resume: 'paxos-resume',
+  /** This tab is behind the room and gave up seeking to catch up (its video cannot keep up). */
+  behind: 'paxos-behind',
   /** Something went wrong: bad attribute, unreachable server, wrong token or secret, ... */
   error: 'paxos-error',
   /** This tab founded, joined or left a history of the room, or met another one (two foundings under one name). */
@@ -63,7 +69,7 @@ export interface PaxosStateDetail {
   /** The slot just applied. */
   readonly slot: number;
   /** The commands of that slot, with who proposed them (empty for a no-op or configuration slot). */
-  readonly commands: ReadonlyArray<{ readonly type: string; readonly proposer: string; readonly id: string }>;
+  readonly commands: ReadonlyArray<{ readonly type: string; readonly proposer: string; readonly id: string; readonly by?: string }>;
 }
 
 /** `paxos-message` */
@@ -130,6 +136,30 @@ export interface PaxosAutoplayBlockedDetail {
   readonly mutedFallback: boolean;
 }
 
+/** `paxos-wait` */
+export interface PaxosWaitDetail {
+  /** The tabs the room waits for, with their names, why and since when (`since`, shared-clock ms). */
+  readonly waiting: readonly Waiter[];
+  /** The held position, seconds: every tab shows this frame. */
+  readonly position: number;
+}
+
+/** `paxos-resume` */
+export interface PaxosResumeDetail {
+  /** The position playback resumes from, seconds. */
+  readonly position: number;
+  /** Shared-clock time, ms, at which every tab starts again (a lead into the future). */
+  readonly anchor: number;
+  /** The tabs the room went on without (`dropped`: `timeout` or `gone`); they catch up on their own. */
+  readonly dropped: readonly Waiter[];
+}
+
+/** `paxos-behind` */
+export interface PaxosBehindDetail {
+  /** How far this tab's video is from the room's timeline, ms (negative: behind). */
+  readonly drift: number;
+}
+
 /**
  * Error codes of `paxos-error` and of rejected method promises: the room's (`bad-argument`,
  * `signaling-unreachable`, `unauthorized`, `room-full`, `id-taken`, `wrong-secret`, `no-quorum`, `timeout`,
@@ -170,6 +200,9 @@ export interface PaxosEventDetailMap {
   'paxos-sync': PaxosSyncDetail;
   'paxos-status': PaxosStatusDetail;
   'paxos-autoplay-blocked': PaxosAutoplayBlockedDetail;
+  'paxos-wait': PaxosWaitDetail;
+  'paxos-resume': PaxosResumeDetail;
+  'paxos-behind': PaxosBehindDetail;
   'paxos-error': PaxosErrorDetail;
   'paxos-history': PaxosHistoryDetail;
 }
@@ -199,6 +232,9 @@ declare global {
     'paxos-sync': CustomEvent<PaxosSyncDetail>;
     'paxos-status': CustomEvent<PaxosStatusDetail>;
     'paxos-autoplay-blocked': CustomEvent<PaxosAutoplayBlockedDetail>;
+    'paxos-wait': CustomEvent<PaxosWaitDetail>;
+    'paxos-resume': CustomEvent<PaxosResumeDetail>;
+    'paxos-behind': CustomEvent<PaxosBehindDetail>;
     'paxos-error': CustomEvent<PaxosErrorDetail>;
     'paxos-history': CustomEvent<PaxosHistoryDetail>;
   }

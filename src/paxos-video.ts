@@ -5,23 +5,39 @@
  * (commands.ts), the fixed shadow DOM (view.ts), styles and drift-controller presets.
  */
 import { paxosEvent, type PaxosVideoError, type PaxosEventDetailMap, type PaxosEventName, type PaxosRole, type PaxosStatus } from './events.js';
-import { attributeProblems, connectionConfig } from './element/config.js';
+import { attributeProblems, connectionConfig, waitProblems } from './element/config.js';
 import { defineReactive } from './element/reactive.js';
 import { claimIdentity, safeSessionStorage, type ClaimedIdentity } from './room/identity.js';
 import { Room, type PeerInfo, type RoomOptions } from './room/room.js';
 import { VideoDriver, type UserIntent } from './media/video-driver.js';
 import { driftPreset, driftPresetProblem, registerDriftPreset, type DriftPreset } from './element/drift-presets.js';
-import { type VideoState, initialVideoState } from './playback/video-state.js';
+import { type VideoState, type Waiter, dueDrops, initialVideoState, isHeld } from './playback/video-state.js';
+import { nameProblem, nodeLabel } from './playback/display-name.js';
 import type { RoomError, RoomEvents } from './room/room-events.js';
-import { asElement, intentCommand, joinedRoom, loadCommand, pauseCommand, playCommand, propose, rateCommand, seekCommand } from './element/commands.js';
+import {
+  type CommandOf,
+  asElement,
+  intentCommand,
+  joinedRoom,
+  loadCommand,
+  pauseCommand,
+  playCommand,
+  propose,
+  rateCommand,
+  readyCommand,
+  seekCommand,
+  waitCommand,
+} from './element/commands.js';
 import { ElementView } from './element/view.js';
 
 /** `paxos-sync` is throttled to this period. */
 const SYNC_EVENT_MS = 500;
 /** A change of the property is a new room membership (a connection setting). */
 const REJOIN = 1;
+/** A change of the property is checked at once: who this tab is, how the room waits for it. */
+const RECHECK = 2;
 /** The attributes whose text is a number; `inspector` is a boolean (present or not), the others are text. */
-const NUMBER_ATTRIBUTES = ['max-acceptors'];
+const NUMBER_ATTRIBUTES = ['max-acceptors', 'wait-timeout'];
 /**
  * The element's reactive properties (element/reactive.ts), defined on its prototype after the class: those of
  * the attributes and the internal state the view shows. A change asks for one update, which renders and acts
@@ -35,6 +51,9 @@ const REACTIVE_PROPERTIES = {
   maxAcceptors: REJOIN,
   token: REJOIN,
   driftController: REJOIN,
+  name: RECHECK,
+  wait: RECHECK,
+  waitTimeout: RECHECK,
   src: 0,
   inspector: 0,
   status_: 0,
@@ -44,6 +63,7 @@ const REACTIVE_PROPERTIES = {
   autoplayBlocked_: 0,
   errorMessage_: 0,
   createVideo_: 0,
+  note_: 0,
 };
 
 // Where there is no HTMLElement (Node: server-side rendering), the element extends a stand-in, so that
@@ -56,12 +76,16 @@ const { HTMLElement = class {} as typeof globalThis.HTMLElement } = globalThis;
  * among the tabs over a WebRTC data-channel mesh; the signaling server only introduces them.
  *
  * Wrap the page's own `<video>` (it keeps its controls: a play, pause, seek or rate change on it becomes a
- * proposal to the room), or give `src` and the element creates one.
+ * proposal to the room), a custom media element with the same interface (`<hls-video>`, media-chrome's media
+ * elements), or a `<media-controller>` holding one; or give `src` and the element creates a `<video>`.
+ *
+ * When a tab cannot play where the room is (it is buffering, its seek or source is still loading), the room
+ * holds every tab on one frame and resumes them together once it is ready, `wait-timeout` seconds at most.
  *
  * @tag paxos-video
  * @summary A video that plays in lock-step in every tab of a room, agreed by Paxos.
  *
- * @slot - The `<video>` to keep in sync (light DOM, keeps its own controls).
+ * @slot - The media to keep in sync: a `<video>`, a custom media element (`<hls-video>`), or a `<media-controller>` around one (light DOM, keeps its own controls).
  *
  * @fires {CustomEvent<PaxosStateDetail>} paxos-state - A slot was decided and applied: the room's state changed.
  * @fires {CustomEvent<PaxosMessageDetail>} paxos-message - A protocol message was sent or received.
@@ -74,6 +98,9 @@ const { HTMLElement = class {} as typeof globalThis.HTMLElement } = globalThis;
  * @fires {CustomEvent<PaxosSyncDetail>} paxos-sync - Drift of the local video and what was done about it (throttled).
  * @fires {CustomEvent<PaxosStatusDetail>} paxos-status - The status changed.
  * @fires {CustomEvent<PaxosAutoplayBlockedDetail>} paxos-autoplay-blocked - Autoplay with sound was refused.
+ * @fires {CustomEvent<PaxosWaitDetail>} paxos-wait - The room holds every tab on one frame while it waits for tabs that are not ready.
+ * @fires {CustomEvent<PaxosResumeDetail>} paxos-resume - The room waits for nobody any more: all tabs play again at one instant.
+ * @fires {CustomEvent<PaxosBehindDetail>} paxos-behind - This tab is behind the room and gave up seeking to catch up.
  * @fires {CustomEvent<PaxosErrorDetail>} paxos-error - Bad attribute, unreachable server, wrong token or secret, ...
  * @fires {CustomEvent<PaxosHistoryDetail>} paxos-history - This tab founded, joined or left a history of the room, or met another one.
  *
@@ -95,7 +122,7 @@ export class PaxosVideo extends HTMLElement {
   // ---- attributes --------------------------------------------------------------------------------------
 
   /** The attributes: each sets the property of its name in camelCase (`ice-servers` sets `iceServers`). */
-  static observedAttributes = ['signaling', 'room', 'secret', 'ice-servers', 'max-acceptors', 'src', 'inspector', 'token', 'drift-controller'];
+  static observedAttributes = ['signaling', 'room', 'secret', 'ice-servers', 'max-acceptors', 'src', 'inspector', 'token', 'drift-controller', 'name', 'wait', 'wait-timeout'];
 
   // The properties of the attributes, and the internal state below, are reactive: see REACTIVE_PROPERTIES.
 
@@ -148,6 +175,25 @@ export class PaxosVideo extends HTMLElement {
    * @attr drift-controller
    */
   declare driftController: string;
+  /**
+   * This tab's display name (1-32 characters): it travels with the tab's commands and waits, so every tab can
+   * say "paused by Ana" or "waiting for Ben". Default: a short label from the node id ("Tab k3X9").
+   * @attr
+   */
+  declare name: string | undefined;
+  /**
+   * How the room treats this tab when it cannot play where the room is (buffering, a seek or source still
+   * loading): `hold` (default) holds every tab on one frame until it is ready (`wait-timeout` at most);
+   * `none` lets the room play on, and this tab catches up on its own (for a viewer on a poor link).
+   * @attr
+   */
+  declare wait: string;
+  /**
+   * The longest, in seconds, the room holds for this tab (default 8; 0 to 600, 0 is `wait="none"`). After it
+   * the room goes on without the tab, which catches up on its own with one aimed seek.
+   * @attr wait-timeout
+   */
+  declare waitTimeout: number;
 
   /**
    * Registers a drift-controller preset by name, for the `drift-controller` attribute (how the baselines
@@ -163,6 +209,12 @@ export class PaxosVideo extends HTMLElement {
    * shared clock is this plus the offset estimated against the server.
    */
   localClock: () => number = () => performance.timeOrigin + performance.now();
+
+  /**
+   * Loads a source the room switched to (`load()`), instead of setting the media element's `src`: set it when
+   * the page attaches a player library to a plain `<video>`, e.g. `el.loadSource = (src) => hls.loadSource(src)`.
+   */
+  loadSource: ((src: string) => void) | undefined;
 
   // ---- internal state (reactive: a change renders; the view reads it, see element/view.ts) ---------------
 
@@ -180,6 +232,8 @@ export class PaxosVideo extends HTMLElement {
   declare errorMessage_: string;
   /** @internal */
   declare createVideo_: boolean;
+  /** @internal What the room is doing, in people's words ("Waiting for Ben (buffering)"), or empty. */
+  declare note_: string;
 
   constructor() {
     super();
@@ -191,6 +245,8 @@ export class PaxosVideo extends HTMLElement {
     this.maxAcceptors = 5;
     this.inspector = false;
     this.driftController = 'ours';
+    this.wait = 'hold';
+    this.waitTimeout = 8;
     this.status_ = 'connecting';
     this.role_ = 'learner';
     this.peerCount_ = 0;
@@ -198,6 +254,7 @@ export class PaxosVideo extends HTMLElement {
     this.autoplayBlocked_ = false;
     this.errorMessage_ = '';
     this.createVideo_ = false;
+    this.note_ = '';
     Object.assign(this, early);
     this.#view = new ElementView(this.attachShadow({ mode: 'open' }), this, () => this.#attachVideo(), () => this.#onUnmute());
   }
@@ -211,7 +268,11 @@ export class PaxosVideo extends HTMLElement {
   /** Started and not stopped since (joining, joined, or failed). */
   #running = false;
   #lastSyncEvent = -Infinity;
-  /** The flags of the changes since the last update (REJOIN). */
+  /** The tabs the room waited for at the last decided state (none while it does not hold). */
+  #held: readonly Waiter[] = [];
+  /** Waits this tab (as leader) proposed to end, by waiter and since: proposed once each. */
+  readonly #ending = new Set<string>();
+  /** The flags of the changes since the last update (REJOIN, RECHECK). */
   #effects = 0;
   /** The update asked for, until it ran. */
   #updating: Promise<boolean> | undefined;
@@ -254,9 +315,12 @@ export class PaxosVideo extends HTMLElement {
       rejected: counters.rejected,
     };
   }
-  /** The `<video>` being kept in sync (slotted, or created from `src`). */
+  /**
+   * The media element being kept in sync: the first `<video>`, `<audio>` or custom media element (a tag
+   * ending in `-video` or `-audio`, such as `<hls-video>`) inside the element, or the `<video>` made from `src`.
+   */
   get video(): HTMLVideoElement | null {
-    return this.querySelector(':scope > video') ?? this.#view.video ?? null;
+    return ([...this.querySelectorAll('*')].find((e) => /^(video|audio)$|-(video|audio)$/.test(e.localName)) as HTMLVideoElement) ?? this.#view.video ?? null;
   }
   /**
    * Resolves once the element has shown and acted on the properties set before (at the next microtask): with
@@ -270,24 +334,24 @@ export class PaxosVideo extends HTMLElement {
 
   /** Plays, for the whole room, from where the room is. Resolves with the decided state. */
   play(): Promise<VideoState> {
-    return propose(this.#room, playCommand);
+    return this.#propose(playCommand);
   }
   /** Pauses the whole room. Resolves with the decided state. */
   pause(): Promise<VideoState> {
     this.#driver?.holdLocally();
-    return propose(this.#room, pauseCommand);
+    return this.#propose(pauseCommand);
   }
   /** Seeks the whole room to `seconds`. Rejects with `bad-argument` on a negative or non-finite position. */
   seek(seconds: number): Promise<VideoState> {
-    return propose(this.#room, seekCommand(seconds));
+    return this.#propose(seekCommand(seconds));
   }
   /** Sets the playback rate of the whole room (0.25 to 4). */
   setRate(rate: number): Promise<VideoState> {
-    return propose(this.#room, rateCommand(rate));
+    return this.#propose(rateCommand(rate));
   }
   /** Switches the whole room to another source (http(s), relative or blob URL). */
   load(src: string): Promise<VideoState> {
-    return propose(this.#room, loadCommand(src));
+    return this.#propose(loadCommand(src));
   }
   /**
    * A linearizable read of the room's state: resolves once a majority of the acceptors has confirmed the
@@ -357,6 +421,11 @@ export class PaxosVideo extends HTMLElement {
   /** Shows the changes, then acts on them: `changed` holds the flags of what changed. */
   #updated(changed: number): void {
     this.#render();
+    // Who this tab is and how the room waits for it change nothing of its membership: only check them.
+    if (this.#running && changed & RECHECK) {
+      const problems = waitProblems(this);
+      if (problems.length > 0) this.#emit('paxos-error', { code: 'bad-attribute', message: problems.join('; ') });
+    }
     // A connected element that is not running starts; any change of a connection setting means a new room
     // membership.
     if (this.isConnected && (!this.#running || changed & REJOIN)) {
@@ -371,7 +440,7 @@ export class PaxosVideo extends HTMLElement {
     const generation = ++this.#generation;
     this.#running = true;
     const config = connectionConfig(this);
-    const problems = attributeProblems(config);
+    const problems = [...attributeProblems(config), ...waitProblems(this)];
     const driftProblem = driftPresetProblem(this.driftController);
     if (driftProblem) problems.push(driftProblem);
     if (problems.length > 0) {
@@ -399,6 +468,7 @@ export class PaxosVideo extends HTMLElement {
       storage: safeSessionStorage(),
       onEvent: (name, detail) => this.#room === room && this.#onRoomEvent(name, detail),
       onClockReady: () => this.#driver?.resync(),
+      onTick: () => this.#endWaits(room),
     });
     this.#room = room;
     this.#attachVideo();
@@ -431,7 +501,14 @@ export class PaxosVideo extends HTMLElement {
       if (this.src) this.createVideo_ = true; // rendered, then #updated() calls back here
       return;
     }
+    // A custom media element works once it is defined (upgraded): until then it has none of the interface.
+    const tag = video.localName;
+    if (!customElements.get(tag) && tag.includes('-')) {
+      void customElements.whenDefined(tag).then(() => this.#attachVideo());
+      return;
+    }
     this.#driver = new VideoDriver(video, {
+      id_: room.id,
       sharedNow_: () => room.sharedNow(),
       clockReady_: () => room.clockReady,
       controller_: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
@@ -449,6 +526,12 @@ export class PaxosVideo extends HTMLElement {
         this.#emit('paxos-autoplay-blocked', { mutedFallback });
       },
       onMediaError_: (message) => this.#emit('paxos-error', { code: 'media-error', message }),
+      onStall_: (reason, position) => {
+        if (this.wait !== 'none' && this.waitTimeout > 0) this.#quietly(waitCommand(reason, position, Math.min(this.waitTimeout, 600) * 1000));
+      },
+      onReady_: (waiter) => this.#quietly(readyCommand(waiter)),
+      onBehind_: (drift) => this.#emit('paxos-behind', { drift }),
+      loadSource_: (src) => (this.loadSource ? this.loadSource(src) : (video.src = src)),
     });
     if (room.known) this.#driver.setState(room.state);
   }
@@ -461,7 +544,7 @@ export class PaxosVideo extends HTMLElement {
     const d = detail as Partial<RoomEvents['state'] & RoomEvents['status'] & RoomEvents['error']>;
     switch (name) {
       case 'state':
-        this.#driver?.setState(d.state!);
+        this.#onState(d.state!);
         break;
       case 'status':
         this.status_ = d.status!;
@@ -480,8 +563,52 @@ export class PaxosVideo extends HTMLElement {
     this.#emit(`paxos-${name}`, detail as RoomEvents[keyof RoomEvents] as never);
   }
 
+  /** A decided state: the video follows it, and the page hears when the room starts or stops waiting. */
+  #onState(state: VideoState): void {
+    const before = this.#driver ? this.#held : [];
+    const waiting = isHeld(state) ? state.wait.filter((w) => !w.dropped) : [];
+    this.#held = waiting;
+    this.#driver?.setState(state);
+    this.note_ = waiting.length
+      ? `Waiting for ${waiting.map((w) => `${w.name || nodeLabel(w.id)} (${w.reason})`).join(', ')}`
+      : state.paused && state.by
+        ? `Paused by ${state.by}`
+        : '';
+    if (waiting.length && waiting.map((w) => w.id).join() !== before.map((w) => w.id).join()) {
+      this.#emit('paxos-wait', { waiting, position: state.position });
+    } else if (before.length && !waiting.length && !state.paused) {
+      this.#emit('paxos-resume', { position: state.position, anchor: state.anchor, dropped: state.wait.filter((w) => w.dropped) });
+    }
+  }
+
+  /**
+   * On the leader, every tick: ends the room's waits for tabs that left or lost their link, and those that
+   * timed out (each proposed once; the decided state settles races with the tab's own `ready`).
+   */
+  #endWaits(room: Room): void {
+    if (room.role !== 'leader' || !room.state.wait.length) return this.#ending.clear();
+    const live = new Set([room.id, ...room.peers.filter((p) => p.connected).map((p) => p.id)]);
+    for (const [waiter, drop] of dueDrops(room.state, room.sharedNow(), (id) => live.has(id))) {
+      const key = waiter.id + waiter.since;
+      if (this.#ending.has(key)) continue;
+      this.#ending.add(key);
+      this.#quietly(readyCommand(waiter, drop));
+    }
+  }
+
+  /** Proposes `command` signed with this tab's name; resolves with the decided state. */
+  #propose(command: CommandOf): Promise<VideoState> {
+    const id = this.#room?.id ?? '';
+    return propose(this.#room, command, this.name && !nameProblem(this.name) ? this.name : nodeLabel(id));
+  }
+
+  /** A proposal nobody awaits (a wait or ready report): when it fails, the wait's timeout covers it. */
+  #quietly(command: CommandOf): void {
+    this.#propose(command).catch(() => undefined);
+  }
+
   #onUserIntent(intent: UserIntent): void {
-    propose(this.#room, intentCommand(intent)).catch((error: PaxosVideoError) => {
+    this.#propose(intentCommand(intent)).catch((error: PaxosVideoError) => {
       // The room did not take it: show why and put the video back where the room is.
       this.#driver?.resync();
       this.#emit('paxos-error', { code: error.code ?? 'protocol', message: error.message });

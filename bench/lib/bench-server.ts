@@ -21,6 +21,8 @@ export const WIDGET_PATH = join(ROOT, 'dist/paxos-video.js');
 const BASELINES_PATH = join(ROOT, 'dist/paxos-video-baselines.js');
 const PAGE = join(ROOT, 'bench/pages/sync.html');
 const VIDEO = join(ROOT, 'demo/test-pattern.webm');
+/** hls.js (a dev dependency), for the streaming benchmark's page. */
+const HLS_JS = join(ROOT, 'node_modules/hls.js/dist/hls.mjs');
 
 /** A running benchmark server. */
 export interface BenchServer {
@@ -75,6 +77,9 @@ export async function startBenchServer(
   const dir = mkdtempSync(join(tmpdir(), 'paxos-bench-'));
   symlinkSync(PAGE, join(dir, 'sync.html'));
   symlinkSync(VIDEO, join(dir, 'test-pattern.webm'));
+  // The streaming benchmark's page (bench/stream.ts) and the hls.js it plays the ladder with.
+  symlinkSync(join(ROOT, 'bench/pages/stream.html'), join(dir, 'stream.html'));
+  if (existsSync(HLS_JS)) symlinkSync(HLS_JS, join(dir, 'hls.mjs'));
   const widget = join(dir, 'paxos-video.js');
   copyFileSync(widgetPath, widget);
   copyFileSync(BASELINES_PATH, join(dir, 'paxos-video-baselines.js'));

@@ -72,6 +72,9 @@
     'paxos-sync',
     'paxos-status',
     'paxos-autoplay-blocked',
+    'paxos-wait',
+    'paxos-resume',
+    'paxos-behind',
     'paxos-error',
   ];
 

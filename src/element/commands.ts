@@ -6,7 +6,21 @@
  */
 import { PaxosVideoError } from '../events.js';
 import type { UserIntent } from '../media/video-driver.js';
-import { type VideoCommand, type VideoState, makeLoad, makePause, makePlay, makeRate, makeSeek, parseCommand } from '../playback/video-state.js';
+import {
+  type DropReason,
+  type VideoCommand,
+  type VideoState,
+  type WaitReason,
+  type Waiter,
+  makeLoad,
+  makePause,
+  makePlay,
+  makeRate,
+  makeReady,
+  makeSeek,
+  makeWait,
+  parseCommand,
+} from '../playback/video-state.js';
 import type { RoomError } from '../room/room-events.js';
 import type { Room } from '../room/room.js';
 
@@ -27,6 +41,11 @@ export const pauseCommand: CommandOf = (room) => makePause(room.state, room.shar
 export const seekCommand = (seconds: number): CommandOf => (room) => makeSeek(room.state, seconds, room.sharedNow(), leadMs(room));
 export const rateCommand = (rate: number): CommandOf => (room) => makeRate(room.state, rate, room.sharedNow(), leadMs(room));
 export const loadCommand = (src: string): CommandOf => () => makeLoad(src);
+/** This tab cannot play where the room is: the room may hold for it, `timeoutMs` at most. */
+export const waitCommand = (reason: WaitReason, position: number, timeoutMs: number): CommandOf => (room) =>
+  makeWait(room.state, room.id, reason, position, room.sharedNow(), timeoutMs);
+/** The room stops waiting for `waiter`: it is ready, or the room goes on without it (`drop`). */
+export const readyCommand = (waiter: Waiter, drop?: DropReason): CommandOf => (room) => makeReady(waiter, room.sharedNow(), leadMs(room), drop);
 
 /** What a user's action on the video asks the room for. */
 export function intentCommand(intent: UserIntent): CommandOf {
@@ -54,12 +73,12 @@ export function asElement<T>(promise: Promise<T>): Promise<T> {
   return promise.catch((error: RoomError) => Promise.reject(new PaxosVideoError(error.code, error.message)));
 }
 
-/** Proposes what `command` makes to `room`; resolves with the decided state. */
-export async function propose(room: Room | undefined, command: CommandOf): Promise<VideoState> {
+/** Proposes what `command` makes to `room`, signed `by` (a checked display name); resolves with the decided state. */
+export async function propose(room: Room | undefined, command: CommandOf, by: string): Promise<VideoState> {
   const joined = joinedRoom(room, true);
   let made: VideoCommand;
   try {
-    made = command(joined);
+    made = { ...command(joined), by };
   } catch (error) {
     throw new PaxosVideoError('bad-argument', (error as Error).message);
   }

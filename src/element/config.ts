@@ -2,6 +2,7 @@
  * The element's connection settings: defaults for the attributes a page may leave out, and the checks that
  * turn a bad attribute into a clear `bad-attribute` error instead of an exception in the page.
  */
+import { nameProblem } from '../playback/display-name.js';
 
 /** What the element connects with, after defaults. */
 export interface ConnectionConfig {
@@ -145,4 +146,24 @@ export function iceServersProblem(text: string): string | null {
     }
   }
   return null;
+}
+
+/** The attributes that say who this tab is and how the room waits for it. */
+export interface WaitAttributes {
+  readonly name: string | undefined;
+  readonly wait: string;
+  readonly waitTimeout: number;
+}
+
+/** Longest `wait-timeout`, seconds (the wait command's bound). */
+export const MAX_WAIT_TIMEOUT_S = 600;
+
+/** Everything wrong with `name`, `wait` and `wait-timeout`, as sentences; empty when they are fine. */
+export function waitProblems(el: WaitAttributes): string[] {
+  const problems: string[] = [];
+  const name = el.name === undefined ? null : nameProblem(el.name);
+  if (name) problems.push(`name="${el.name}" ${name}`);
+  if (el.wait !== 'hold' && el.wait !== 'none') problems.push(`wait="${el.wait}" must be hold or none`);
+  if (!(el.waitTimeout >= 0 && el.waitTimeout <= MAX_WAIT_TIMEOUT_S)) problems.push(`wait-timeout="${el.waitTimeout}" must be 0 to ${MAX_WAIT_TIMEOUT_S} seconds`);
+  return problems;
 }

@@ -15,6 +15,8 @@ export interface ViewState {
   readonly drift_: number;
   /** Shown instead of the figures while the status is `error`. */
   readonly errorMessage_: string;
+  /** What the room is doing in people's words ("Paused by Ana"), shown instead of "In sync". */
+  readonly note_: string;
   /** The element makes its own video, from `src`. */
   readonly createVideo_: boolean;
   readonly src: string | undefined;
@@ -79,7 +81,7 @@ export class ElementView {
     const bar = this.#bar;
     const status = s.status_;
     bar.dataset['status'] = status;
-    this.#label.data = STATUS_LABELS[status];
+    this.#label.data = (status === 'synced' && s.note_) || STATUS_LABELS[status];
     // Without WebRTC every peer is reached through the signaling server's relay (net/mesh.ts): say so.
     const peers = `${s.peerCount_} peer${s.peerCount_ === 1 ? '' : 's'}${typeof RTCPeerConnection == 'function' ? '' : ' via the server (no WebRTC)'}`;
     const drift = status === 'synced' ? ` · drift ${Math.round(s.drift_)} ms` : '';

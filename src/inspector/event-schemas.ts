@@ -43,7 +43,7 @@ const message = v.object({
   decidedThrough: v.optional(slot),
 });
 
-const command = v.object({ type: v.pipe(v.string(), v.maxLength(32)), proposer: id, id: v.pipe(v.string(), v.maxLength(128)) });
+const command = v.object({ type: v.pipe(v.string(), v.maxLength(32)), proposer: id, id: v.pipe(v.string(), v.maxLength(128)), by: v.optional(v.pipe(v.string(), v.maxLength(32))) });
 
 const schemas = {
   'paxos-message': message,

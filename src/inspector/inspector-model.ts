@@ -48,7 +48,7 @@ export interface SlotEntry {
   readonly kind: 'slot';
   readonly slot: number;
   readonly value: 'commands' | 'config' | 'noop' | 'snapshot';
-  readonly commands: readonly { readonly type: string; readonly proposer: string; readonly id: string }[];
+  readonly commands: readonly { readonly type: string; readonly proposer: string; readonly id: string; readonly by?: string | undefined }[];
   /** The new acceptors, for a configuration change. */
   readonly acceptors?: readonly string[];
 }

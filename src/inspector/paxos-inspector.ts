@@ -489,7 +489,7 @@ function makeQueue(flightMs: number): MessageQueue {
 function describeSlot(e: Extract<LogEntry, { kind: 'slot' }>): string {
   switch (e.value) {
     case 'commands':
-      return e.commands.map((c) => `${c.type} by ${shortId(c.proposer)}`).join(', ');
+      return e.commands.map((c) => `${c.type} by ${c.by ?? shortId(c.proposer)}`).join(', ');
     case 'config':
       return `configuration: acceptors ${(e.acceptors ?? []).map(shortId).join(', ')}`;
     case 'snapshot':

@@ -1,5 +1,6 @@
 /**
- * Makes one `<video>` follow the room's decided state, and turns what the user does to it into intents.
+ * Makes one `<video>` (or a custom media element with its interface, such as `<hls-video>`) follow the room's
+ * decided state, says when it cannot, and turns what the user does to it into intents.
  *
  * Following: on every decided state the driver sets the source, the pause state, the position and the rate;
  * a play scheduled into the future (`anchor` ahead of the shared clock) waits, seeked to its first frame,
@@ -10,6 +11,13 @@
  * the video should be at that instant, and the drift controller answers with nothing, a playbackRate nudge
  * or a seek.
  *
+ * Readiness: when a start is scheduled at a position this video has not buffered, or the video runs out of
+ * data while playing, the driver reports a stall (`onStall`) so the room can hold for it; while the room
+ * waits for it, it reports when it can play again (`onReady`). A video that is behind the room catches up on
+ * its own with one seek aimed ahead by the seek time it learned for this source; when that seek lands too
+ * late, or the video stalls again, it seeks no more and reports that it is behind (`onBehind`) instead of
+ * seeking again and again.
+ *
  * Telling the user apart from ourselves: every change the driver makes is recorded as an expectation
  * (a pause, a play, a seek, a rate) before it is made; a media event that matches an expectation is ours,
  * and any other `play`, `pause`, `seeking` or `ratechange` that disagrees with the decided state is the
@@ -18,7 +26,7 @@
  * Browser-only (DOM and timers); the arithmetic lives in the pure playback layer.
  */
 import type { DriftController, DriftDecision } from '../playback/drift-sample.js';
-import { type VideoState, positionAt } from '../playback/video-state.js';
+import { type VideoState, type WaitReason, type Waiter, isHeld, isRunningAt, positionAt } from '../playback/video-state.js';
 
 /** Something the user did to the video, to be proposed to the room. */
 export type UserIntent =
@@ -36,6 +44,8 @@ export interface SyncReport {
 
 /** Callbacks and clocks of a {@link VideoDriver}. */
 export interface VideoDriverOptions {
+  /** This tab's node id: its entry in the room's waiting list is its own. */
+  readonly id_: string;
   /** Shared-clock time now, ms. */
   readonly sharedNow_: () => number;
   readonly controller_: DriftController;
@@ -44,6 +54,14 @@ export interface VideoDriverOptions {
   /** The browser refused to play with sound; `mutedFallback`: playing muted worked. */
   readonly onAutoplayBlocked_: (mutedFallback: boolean) => void;
   readonly onMediaError_: (message: string) => void;
+  /** The video cannot play where the room is (stopped at `position`): the room may wait for it. */
+  readonly onStall_: (reason: WaitReason, position: number) => void;
+  /** The video can play again, while the room waits for it (`waiter`). */
+  readonly onReady_: (waiter: Waiter) => void;
+  /** The video is behind the room and gave up seeking to catch up; `driftMs` is how far (negative: behind). */
+  readonly onBehind_: (driftMs: number) => void;
+  /** Loads a source the room switched to (default: sets the video's `src`). */
+  readonly loadSource_?: (src: string) => void;
   /**
    * Whether the shared clock is good enough to play by (default: always). Until it is, a playing state is
    * not started; call {@link VideoDriver.resync} once it is.
@@ -61,8 +79,18 @@ const CATCH_UP_S = 0.05;
 const CATCH_UP_LEAD_MS = 350;
 const MIN_CATCH_UP_LEAD_MS = 120;
 const MAX_CATCH_UP_LEAD_MS = 4000;
-/** Catch-ups in a row that may land late before the video just seeks and plays. */
+/** Catch-up seeks a video may make before it says it is behind; one after a stall (see `#seeks`). */
 const MAX_CATCH_UP_ATTEMPTS = 3;
+/** Off the timeline by more than this while playing, a video catches up by a seek (the controller's threshold). */
+const SEEK_S = 0.2;
+/** A video is ready to (re)start when it has this much buffered ahead, or up to its end. */
+const READY_AHEAD_S = 2;
+/** A start this recent still waits for a video that has not begun it (a decision that arrived late), ms. */
+const LATE_START_MS = 1000;
+/** A `waiting` video with less than this buffered ahead has run dry. */
+const STALL_AHEAD_S = 0.5;
+/** A video that gave up catching up tries once more after playing this long without a stall, ms. */
+const RETRY_BEHIND_MS = 15_000;
 /** When rVFC is missing (or the tab is hidden), measure this often. */
 const POLL_MS = 250;
 
@@ -83,6 +111,8 @@ export class VideoDriver {
   /** The playbackRate the driver set last: a ratechange to anything else is the user's. */
   #rateSet: number;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Takes a rate change's state at its anchor (see setState). */
+  #rateTimer: ReturnType<typeof setTimeout> | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #frameHandle: number | undefined;
   #destroyed = false;
@@ -90,10 +120,25 @@ export class VideoDriver {
   #lastDrift = 0;
   /** A #follow is queued for the end of the current task (see setState). */
   #followQueued = false;
-  /** How far ahead a catch-up aims: the time a seek took here, with a margin (learned), ms. */
+  /** How far ahead a catch-up aims: the time a seek of this source took here, with a margin (learned), ms. */
   #catchUpLeadMs = CATCH_UP_LEAD_MS;
   /** The catch-up in progress: its seek's end is awaited (see `#startCatchUp`). */
-  #catchUp: { readonly state_: VideoState; readonly startedAt_: number; readonly target_: number; readonly attempt_: number } | undefined;
+  #catchUp: { readonly state_: VideoState; readonly startedAt_: number; readonly target_: number } | undefined;
+  /**
+   * Catch-up seeks left: a few for a start, one after a stall, refilled while the video plays in step. None
+   * left, the video plays on where it is, behind, instead of seeking again and again.
+   */
+  #seeks = MAX_CATCH_UP_ATTEMPTS;
+  /** Out of seeks and behind the room (reported): the drift controller rests until a retry or a new timeline. */
+  #behind = false;
+  /** Shared time of the last stall (for the retry after a quiet stretch). */
+  #lastStallAt = 0;
+  /** Anchor of the timeline a stall was reported on (one report per timeline). */
+  #stallFor: number | undefined;
+  /** `since` of the wait this video reported ready for (one report per wait). */
+  #readyFor: number | undefined;
+  /** The source the driver loaded last. */
+  #src: string | undefined;
   /** The browser paused the video while the tab was hidden; it resumes it itself when the tab is shown. */
   #pausedWhileHidden = false;
   readonly #listeners: [string, EventListener][];
@@ -109,6 +154,7 @@ export class VideoDriver {
       ['seeked', () => this.#onSeeked()],
       ['ratechange', () => this.#onRateChange()],
       ['loadedmetadata', () => this.#follow()],
+      ['waiting', () => this.#onWaiting()],
       ['error', () => this.#onError()],
     ];
     for (const [type, fn] of this.#listeners) video.addEventListener(type, fn);
@@ -124,9 +170,22 @@ export class VideoDriver {
   /** Follow a newly decided state. */
   setState(state: VideoState): void {
     const previous = this.#state;
+    clearTimeout(this.#rateTimer);
+    const now = this.#o.sharedNow_();
+    // A rate change of a playing room continues the timeline that runs now: the video plays on at the old
+    // rate until the anchor, then takes the new one, with no hold, no seek and no frozen picture (a hold
+    // also made a user's pause pressed during it a press on an already paused video: no event, lost).
+    if (previous && !this.#video.paused && isRunningAt(previous, now) && isRunningAt(state, state.anchor) && now < state.anchor && state.src === previous.src && Math.abs(positionAt(previous, state.anchor) - state.position) < SAME_POSITION_S) {
+      this.#rateTimer = setTimeout(() => this.setState(state), state.anchor - now);
+      return;
+    }
     this.#state = state;
     const timelineChanged = !previous || !sameTimeline(previous, state);
-    if (timelineChanged) this.#o.controller_.reset();
+    if (timelineChanged) {
+      this.#o.controller_.reset();
+      this.#behind = false;
+      this.#seeks = MAX_CATCH_UP_ATTEMPTS;
+    }
     // Same timeline (a membership change, say) while a start is under way: let it finish.
     else if (this.#catchUp !== undefined || this.#startTimer !== undefined) return;
     // A tab catching up applies many decided slots in one task: follow only the last of them.
@@ -162,6 +221,7 @@ export class VideoDriver {
     for (const [type, fn] of this.#listeners) this.#video.removeEventListener(type, fn);
     document.removeEventListener('visibilitychange', this.#onVisibility);
     clearTimeout(this.#startTimer);
+    clearTimeout(this.#rateTimer);
     clearInterval(this.#pollTimer);
     if (this.#frameHandle !== undefined && 'cancelVideoFrameCallback' in this.#video) {
       this.#video.cancelVideoFrameCallback(this.#frameHandle);
@@ -174,12 +234,14 @@ export class VideoDriver {
     const state = this.#state;
     if (!state || this.#destroyed) return;
     const video = this.#video;
-    if (state.src && !sameSource(video, state.src)) {
-      video.src = state.src;
-      video.load();
-      return; // loadedmetadata calls #follow again
+    if (state.src && state.src !== this.#src && !sameSource(video, state.src)) {
+      this.#src = state.src;
+      // A new source: how long its seeks take is learned anew.
+      this.#catchUpLeadMs = CATCH_UP_LEAD_MS;
+      // Setting `src` starts loading; loadedmetadata calls #follow again.
+      (this.#o.loadSource_ ?? ((src) => (video.src = src)))(state.src);
     }
-    if (video.readyState < HTMLMediaElement.HAVE_METADATA) return;
+    if (video.readyState < HTMLMediaElement.HAVE_METADATA) return this.#checkReady();
     clearTimeout(this.#startTimer);
     this.#startTimer = undefined;
     this.#catchUp = undefined;
@@ -191,14 +253,69 @@ export class VideoDriver {
       return;
     }
     const now = this.#o.sharedNow_();
-    if (state.paused || now < state.anchor) {
-      // Paused, or a play scheduled into the future: hold its (first) frame; a scheduled play starts on time.
+    if (!isRunningAt(state, now)) {
+      // Paused, held for a tab that is not ready, or a play scheduled into the future: hold its (first)
+      // frame; a scheduled play starts on time.
       this.#hold();
       if (Math.abs(video.currentTime - state.position) > SAME_POSITION_S) this.#seek(state.position);
-      if (!state.paused) this.#startAt(state.anchor - now);
+      if (!state.paused && !isHeld(state)) this.#startAt(state.anchor - now);
+      this.#checkReady();
       return;
     }
     this.#startPlaying();
+  }
+
+  /**
+   * Tells the room when this video cannot play where a start is scheduled (it has not buffered that
+   * position: its seek or source is still loading), and, while the room waits for it, when it can again.
+   */
+  #checkReady(): void {
+    const state = this.#state;
+    const video = this.#video;
+    if (!state || state.paused) return;
+    const mine = state.wait.find((w) => w.id === this.#o.id_);
+    if (mine) {
+      if (!mine.dropped && mine.since !== this.#readyFor && !video.seeking && video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA && this.#buffered(video.currentTime)) {
+        this.#readyFor = mine.since;
+        this.#o.onReady_(mine);
+      }
+    } else if (!isHeld(state) && (this.#o.sharedNow_() < state.anchor || (video.paused && this.#o.sharedNow_() < state.anchor + LATE_START_MS)) && !this.#buffered(state.position)) {
+      // Not buffered where a start is scheduled, or where one began a moment ago and this video has not
+      // started yet (on a busy machine the decision can reach it after the anchor): the room holds there.
+      this.#stall(video.readyState < HTMLMediaElement.HAVE_METADATA ? 'loading' : 'seeking', state.position);
+    }
+  }
+
+  /** Whether the video has {@link READY_AHEAD_S} buffered from `at` (or up to its end). */
+  #buffered(at: number): boolean {
+    return this.#ahead(at) >= Math.min(READY_AHEAD_S, this.#video.duration - at - 0.1);
+  }
+
+  /** Seconds buffered ahead of `at` (a range starting just after it counts: players step over a small gap). */
+  #ahead(at: number): number {
+    const { buffered } = this.#video;
+    for (let i = 0; i < buffered.length; i++) if (buffered.start(i) <= at + 0.25 && at < buffered.end(i)) return buffered.end(i) - at;
+    return 0;
+  }
+
+  /** The video cannot play where the room is: say so, once per timeline, and allow one seek to catch up. */
+  #stall(reason: WaitReason, position: number): void {
+    const anchor = this.#state!.anchor;
+    this.#lastStallAt = this.#o.sharedNow_();
+    this.#seeks = Math.min(this.#seeks, 1);
+    if (this.#stallFor === anchor) return;
+    this.#stallFor = anchor;
+    this.#o.onStall_(reason, position);
+  }
+
+  /** The video ran out of data while playing (not while seeking: that is a catch-up's own business). */
+  #onWaiting(): void {
+    const state = this.#state;
+    const video = this.#video;
+    // A `waiting` with data buffered ahead is the decoder catching its breath at a start, not a stall.
+    if (state && !video.seeking && this.#ahead(video.currentTime) < STALL_AHEAD_S && isRunningAt(state, this.#o.sharedNow_()) && !state.wait.some((w) => w.id === this.#o.id_)) {
+      this.#stall('buffering', video.currentTime);
+    }
   }
 
   /**
@@ -207,27 +324,31 @@ export class VideoDriver {
    * and the clock is what every tab steers by; the first frame reaches the screen a refresh or two later in
    * every tab alike.
    */
-  #startAt(wait: number, attempt = 0): void {
+  #startAt(wait: number): void {
     clearTimeout(this.#startTimer);
     this.#startTimer = setTimeout(() => {
       this.#startTimer = undefined;
-      this.#startPlaying(attempt);
+      this.#startPlaying();
     }, Math.max(0, wait));
   }
 
-  #startPlaying(attempt = 0): void {
+  #startPlaying(): void {
     const state = this.#state;
-    if (!state || state.paused || this.#destroyed) return;
+    if (!state || state.paused || isHeld(state) || this.#destroyed) return;
     const video = this.#video;
-    const expected = positionAt(state, this.#o.sharedNow_());
-    const off = Math.abs(video.currentTime - expected);
-    if (video.paused && off > CATCH_UP_S && attempt < MAX_CATCH_UP_ATTEMPTS) {
-      this.#startCatchUp(state, attempt);
-      return;
+    const off = video.currentTime - positionAt(state, this.#o.sharedNow_());
+    // Far off: a paused video (a joiner, a late catch-up) or a playing one beyond the controller's seek
+    // threshold (it woke up, or stalled) catches up while it has seeks left; out of seeks, it plays on where
+    // it is and says it is behind. Small errors are the drift controller's job.
+    if (Math.abs(off) > (video.paused ? CATCH_UP_S : SEEK_S)) {
+      if (this.#seeks > 0) return this.#startCatchUp(state);
+      if (Math.abs(off) > SEEK_S && !this.#behind) {
+        this.#behind = true;
+        // The retry (see #measure) waits a quiet stretch from now, too.
+        this.#lastStallAt = this.#o.sharedNow_();
+        this.#o.onBehind_(off * 1000);
+      }
     }
-    // Playing and far off (a tab waking up), or catch-ups keep landing late: jump to where the room is;
-    // small errors are the drift controller's job.
-    if (off > 0.25) this.#seek(expected);
     if (video.paused) this.#play();
     this.#watchFrames();
   }
@@ -237,12 +358,15 @@ export class VideoDriver {
    * the room is now and playing at once would land a decoder latency behind, then take seconds of rate
    * nudging to close the gap. Instead: seek to where the room will be one (learned) seek time from now,
    * wait for that frame (`seeked`), and start when the room reaches it, like a scheduled play. A seek that
-   * ends too late tries again with the lead it measured.
+   * ends too late tries again with the lead it measured, while it has seeks left (see `#seeks`).
    */
-  #startCatchUp(state: VideoState, attempt: number): void {
+  #startCatchUp(state: VideoState): void {
+    this.#seeks--;
+    this.#hold();
+    this.#o.controller_.reset();
     const startedAt = this.#o.sharedNow_();
     const target = startedAt + this.#catchUpLeadMs;
-    this.#catchUp = { state_: state, startedAt_: startedAt, target_: target, attempt_: attempt + 1 };
+    this.#catchUp = { state_: state, startedAt_: startedAt, target_: target };
     this.#seek(positionAt(state, target));
   }
 
@@ -255,7 +379,7 @@ export class VideoDriver {
     const took = now - c.startedAt_;
     this.#catchUpLeadMs = Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
-    this.#startAt(c.target_ - now, c.attempt_);
+    this.#startAt(c.target_ - now);
   }
 
   #play(): void {
@@ -321,9 +445,10 @@ export class VideoDriver {
     this.#frameHandle = video.requestVideoFrameCallback(onFrame);
   }
 
-  /** Fallback measurement where frame callbacks don't run (no rVFC, hidden tab). */
+  /** Fallback measurement where frame callbacks don't run (no rVFC, hidden tab); readiness. */
   #poll(): void {
     if (this.#frameHandle === undefined || document.visibilityState !== 'visible') this.#measure();
+    this.#checkReady();
   }
 
   /** Compares the media clock with the timeline now, and acts on the drift controller's decision. */
@@ -331,7 +456,16 @@ export class VideoDriver {
     const state = this.#state;
     const video = this.#video;
     const at = this.#o.sharedNow_();
-    if (!state || state.paused || at < state.anchor || video.paused) return;
+    if (!state || !isRunningAt(state, at) || video.paused) return;
+    if (this.#behind) {
+      this.#lastDrift = (video.currentTime - positionAt(state, at)) * 1000;
+      this.#o.onSync_({ action: 'none', driftMs: this.#lastDrift, rate: video.playbackRate });
+      // Played a quiet stretch since the last stall: it may keep up now (a lower rendition): one more try.
+      if (at - this.#lastStallAt < RETRY_BEHIND_MS) return;
+      this.#behind = false;
+      this.#seeks = 1;
+      this.#o.controller_.reset();
+    }
     const decision = this.#o.controller_.update({
       at,
       expected: positionAt(state, at),
@@ -341,9 +475,12 @@ export class VideoDriver {
       seeking: video.seeking,
     });
     this.#lastDrift = decision.driftMs;
+    // In step: the next stall may cost one catch-up again.
+    if (Math.abs(decision.driftMs) < SEEK_S * 1000) this.#seeks = 1;
     if (decision.action !== 'none') this.#setRate(decision.rate);
-    if (decision.action === 'seek') this.#seek(decision.position);
     this.#o.onSync_({ ...decision, rate: video.playbackRate });
+    // A seek is made as a catch-up: aimed ahead by the seek time learned here, started on time.
+    if (decision.action === 'seek') this.#startPlaying();
   }
 
   // ---- media events: ours or the user's? -------------------------------------------------------------
@@ -380,8 +517,9 @@ export class VideoDriver {
     // The browser resuming what it paused while the tab was hidden, not the user: follow the room.
     if (resumed) return this.#follow();
     const state = this.#state;
-    if (state && !state.paused) return;
-    // The user pressed play: hold the first frame until the room decides, so every tab starts together.
+    if (state && !state.paused && !isHeld(state)) return;
+    // The user pressed play: hold the first frame until the room decides, so every tab starts together. A
+    // play while the room waits for a tab means: go on without it.
     this.#pause();
     this.#o.onUserIntent_({ type: 'play' });
   }
@@ -415,6 +553,8 @@ export class VideoDriver {
     if (state && Math.abs(rate - state.rate) < 1e-9) return;
     this.#rateSet = rate;
     this.#o.onUserIntent_({ type: 'rate', rate });
+    // The room decides: until it does, the video keeps the room's rate (it would run ahead of every tab).
+    if (state) this.#setRate(state.rate);
   }
 
   #onError(): void {
@@ -431,14 +571,17 @@ export class VideoDriver {
   };
 }
 
-/** Whether two states put the video on the same timeline (they may differ in slot). */
+/** Whether two states put the video on the same timeline (they may differ in slot and in who is waited for). */
 function sameTimeline(a: VideoState, b: VideoState): boolean {
-  return a.src === b.src && a.paused === b.paused && a.position === b.position && a.anchor === b.anchor && a.rate === b.rate;
+  return a.src === b.src && a.paused === b.paused && a.position === b.position && a.anchor === b.anchor && a.rate === b.rate && isHeld(a) === isHeld(b);
 }
 
-/** Whether the video already plays `src` (compared as absolute URLs). */
+/**
+ * Whether the video already plays `src` (compared as absolute URLs). The `src` attribute first: a custom
+ * media element (`<hls-video>`) keeps the stream's URL there, while its `currentSrc` is a MediaSource's.
+ */
 function sameSource(video: HTMLVideoElement, src: string): boolean {
-  const current = video.currentSrc || video.getAttribute('src') || '';
+  const current = video.getAttribute('src') || video.currentSrc || '';
   try {
     return new URL(current, document.baseURI).href === new URL(src, document.baseURI).href;
   } catch {

@@ -149,6 +149,9 @@ export class OursDriftController implements DriftController {
   }
 
   reset(): void {
+    // The noise of the measurements before a seek, a stall or a new timeline says nothing of those after
+    // it: kept, a stall's jumps held the engage threshold up and delayed correction by seconds.
+    this.#noise = 0;
     this.#window = [];
     this.#engaged = false;
     this.#pendingSeek = undefined;

@@ -12,7 +12,7 @@ export const MAX_SRC_LENGTH = 2048;
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
 // C0 controls, DEL and C1 controls: browsers strip or choke on them, and they hide what a URL really says.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Why a source was refused, or null when it is acceptable. The empty string is refused (no source). */
 export function mediaSrcProblem(src: string): string | null {

@@ -7,6 +7,7 @@
  * finite numbers in range, a known `type`, an acceptable `src`. Unknown extra fields are dropped.
  */
 import * as v from '../schema/index.js';
+import { nameProblem } from './display-name.js';
 import { MAX_SRC_LENGTH, mediaSrcProblem } from './media-src.js';
 import { type PlaybackErrorCode, PlaybackInputError } from './playback-error.js';
 
@@ -19,8 +20,20 @@ export const MAX_POSITION = 366 * 24 * 3600;
 /** Largest shared-clock time accepted, in ms since the epoch (the largest valid `Date`). */
 export const MAX_ANCHOR = 8.64e15;
 
-/** Start (or resume) playing: position `position` s is on screen at shared time `anchor` ms. */
-export interface PlayCommand {
+/** Longest a room waits for one tab, ms (ten minutes: far beyond any sensible `wait-timeout`). */
+export const MAX_WAIT_MS = 600_000;
+
+/** What every command may carry besides its type and numbers. */
+export interface Stamped {
+  /** Display name of the tab that proposed it (see display-name.ts), for "paused by Ana". */
+  readonly by?: string;
+}
+
+/**
+ * Start (or resume) playing: position `position` s is on screen at shared time `anchor` ms. A play while the
+ * room waits for tabs that are not ready resumes at once without them (they catch up on their own).
+ */
+export interface PlayCommand extends Stamped {
   readonly type: 'play';
   /** Media position, in seconds, at `anchor`. */
   readonly position: number;
@@ -29,14 +42,14 @@ export interface PlayCommand {
 }
 
 /** Stop playing and hold `position`. */
-export interface PauseCommand {
+export interface PauseCommand extends Stamped {
   readonly type: 'pause';
   /** Media position, in seconds, to freeze at (computed by the proposer at the time of the pause). */
   readonly position: number;
 }
 
 /** Jump to `position`; if playing, `position` is on screen at shared time `anchor`. */
-export interface SeekCommand {
+export interface SeekCommand extends Stamped {
   readonly type: 'seek';
   /** Target media position, in seconds. */
   readonly position: number;
@@ -45,7 +58,7 @@ export interface SeekCommand {
 }
 
 /** Change the playback rate from shared time `anchor` on, where the position is `position`. */
-export interface RateCommand {
+export interface RateCommand extends Stamped {
   readonly type: 'rate';
   /** New playback rate, {@link MIN_RATE} to {@link MAX_RATE}. */
   readonly rate: number;
@@ -56,14 +69,53 @@ export interface RateCommand {
 }
 
 /** Switch the room to another video: paused at its start. */
-export interface LoadCommand {
+export interface LoadCommand extends Stamped {
   readonly type: 'load';
   /** The new source: http(s), blob: or relative URL, at most {@link MAX_SRC_LENGTH} characters. */
   readonly src: string;
 }
 
+/** Why a tab cannot play where the room is: it ran out of data, its seek is still loading, or its source is. */
+export type WaitReason = 'buffering' | 'seeking' | 'loading';
+
+/** Why the room stopped waiting for a tab that was not ready: its wait timed out, or it left or lost its link. */
+export type DropReason = 'timeout' | 'gone';
+
+/**
+ * Tab `id` cannot play where the room is: the room holds its timeline (every tab on one frame) until the tab
+ * is ready, or for `timeout` ms at most. Made on the timeline whose anchor is `anchor`: on any other (a
+ * seek or a resume was decided meanwhile) it is stale and changes nothing.
+ */
+export interface WaitCommand extends Stamped {
+  readonly type: 'wait';
+  /** Node id of the tab that is not ready (`by` is its name). */
+  readonly id: string;
+  readonly reason: WaitReason;
+  /** Media position, in seconds, to hold at, when this wait starts a hold: where that tab stopped. */
+  readonly position: number;
+  /** Anchor of the timeline the tab could not follow. */
+  readonly anchor: number;
+  /** Shared-clock time, in ms, of the report: the room waits until `since + timeout` at most. */
+  readonly since: number;
+  /** The longest the room waits for this tab, ms (its `wait-timeout`). */
+  readonly timeout: number;
+}
+
+/**
+ * The room stops waiting for tab `id` (its wait of `since`): the tab is ready, or, with `drop`, the room goes
+ * on without it. When the room then waits for nobody, its timeline runs again from shared time `anchor`.
+ */
+export interface ReadyCommand extends Stamped {
+  readonly type: 'ready';
+  readonly id: string;
+  readonly since: number;
+  /** Shared-clock time, in ms, at which the held position is on screen again (a lead into the future). */
+  readonly anchor: number;
+  readonly drop?: DropReason;
+}
+
 /** Any command a tab may propose. */
-export type VideoCommand = PlayCommand | PauseCommand | SeekCommand | RateCommand | LoadCommand;
+export type VideoCommand = PlayCommand | PauseCommand | SeekCommand | RateCommand | LoadCommand | WaitCommand | ReadyCommand;
 /** The `type` tags of {@link VideoCommand}. */
 export type VideoCommandType = VideoCommand['type'];
 
@@ -75,21 +127,29 @@ const anchorSchema = numberIn(0, MAX_ANCHOR);
 const rateSchema = numberIn(MIN_RATE, MAX_RATE);
 // mediaSrcProblem checks the length first (at most MAX_SRC_LENGTH), then the rest.
 const srcSchema = v.pipe(v.string('must be a string'), v.rawCheck(mediaSrcProblem));
+const nameSchema = v.pipe(v.string('must be a string'), v.rawCheck(nameProblem));
+const by = v.optional(nameSchema);
+/** A node id (the consensus core's pattern, restated: this layer does not depend on that one). */
+const idSchema = v.pipe(v.string('must be a string'), v.regex(/^[\w-]{8,64}$/, 'must be a node id'));
+const reasonSchema = v.picklist(['buffering', 'seeking', 'loading'] as const);
+const timeoutSchema = numberIn(0, MAX_WAIT_MS);
 
 /** Schemas of the pieces, shared with the state schema. */
-export const fieldSchemas = { position: positionSchema, anchor: anchorSchema, rate: rateSchema, src: srcSchema };
+export const fieldSchemas = { position: positionSchema, anchor: anchorSchema, rate: rateSchema, src: srcSchema, name: nameSchema, id: idSchema, reason: reasonSchema, timeout: timeoutSchema };
 
 /** Schema of {@link VideoCommand}. */
 export const videoCommandSchema = v.variant(
   'type',
   [
-    v.object({ type: v.literal('play'), position: positionSchema, anchor: anchorSchema }),
-    v.object({ type: v.literal('pause'), position: positionSchema }),
-    v.object({ type: v.literal('seek'), position: positionSchema, anchor: anchorSchema }),
-    v.object({ type: v.literal('rate'), rate: rateSchema, position: positionSchema, anchor: anchorSchema }),
-    v.object({ type: v.literal('load'), src: srcSchema }),
+    v.object({ type: v.literal('play'), position: positionSchema, anchor: anchorSchema, by }),
+    v.object({ type: v.literal('pause'), position: positionSchema, by }),
+    v.object({ type: v.literal('seek'), position: positionSchema, anchor: anchorSchema, by }),
+    v.object({ type: v.literal('rate'), rate: rateSchema, position: positionSchema, anchor: anchorSchema, by }),
+    v.object({ type: v.literal('load'), src: srcSchema, by }),
+    v.object({ type: v.literal('wait'), id: idSchema, reason: reasonSchema, position: positionSchema, anchor: anchorSchema, since: anchorSchema, timeout: timeoutSchema, by }),
+    v.object({ type: v.literal('ready'), id: idSchema, since: anchorSchema, anchor: anchorSchema, drop: v.optional(v.picklist(['timeout', 'gone'] as const)), by }),
   ],
-  'must be an object with type play, pause, seek, rate or load',
+  'must be an object with type play, pause, seek, rate, load, wait or ready',
 );
 
 /**

@@ -5,6 +5,10 @@
  * `position + (t - anchor) / 1000 * rate`, and before `anchor` it is `position` (a play scheduled a lead into
  * the future holds its first frame until then). While paused, the position is `position`.
  *
+ * The room holds its timeline (every tab on one frame) while it waits for a tab that is not ready (see
+ * {@link Waiter}); the waiting list is part of the state, so every tab, a joiner's snapshot and a reloaded
+ * tab know who the room waits for, since when and how long it may.
+ *
  * `apply` only copies numbers the proposer stamped into the command; it does no arithmetic, so every tab
  * computes bit-identical states from the same log. The builders (`makePlay`, ...) are where the arithmetic
  * happens, once, on the proposing tab.
@@ -12,12 +16,16 @@
 import * as v from '../schema/index.js';
 import { PlaybackInputError } from './playback-error.js';
 import {
+  type DropReason,
   type LoadCommand,
   type PauseCommand,
   type PlayCommand,
   type RateCommand,
+  type ReadyCommand,
   type SeekCommand,
   type VideoCommand,
+  type WaitCommand,
+  type WaitReason,
   MAX_POSITION,
   fieldSchemas,
   parseCommand,
@@ -40,7 +48,36 @@ export interface VideoState {
   readonly rate: number;
   /** The log slot this state results from; {@link NO_SLOT} before any. The host sets it (see {@link atSlot}). */
   readonly slot: number;
+  /**
+   * The tabs that were not ready, in the order they said so. While one of them is not `dropped`, a playing
+   * room holds at `position`. Emptied by a play, pause, seek or load.
+   */
+  readonly wait: readonly Waiter[];
+  /** Display name of the tab whose play, pause, seek, rate or load made this state (absent before any). */
+  readonly by?: string;
 }
+
+/** A tab the room waits for (or stopped waiting for, with `dropped`). */
+export interface Waiter {
+  /** Its node id. */
+  readonly id: string;
+  /** Its display name. */
+  readonly name: string;
+  /** Why it is not ready. */
+  readonly reason: WaitReason;
+  /** Shared-clock time, in ms, since when the room waits for it. */
+  readonly since: number;
+  /** The longest the room waits for it, ms. */
+  readonly timeout: number;
+  /**
+   * Set once the room goes on without it (`timeout`, or `gone`: it left or lost its link). It then catches up
+   * on its own, and the room does not wait for it again until it has said it is ready.
+   */
+  readonly dropped?: DropReason;
+}
+
+/** Most tabs a state lists as waited for (a bound on what a peer can make every tab hold). */
+export const MAX_WAITERS = 64;
 
 /** `slot` of a state no decided slot has touched yet. */
 export const NO_SLOT = -1;
@@ -62,8 +99,11 @@ export interface StateMachine<S, C> {
 
 /** The state of a room before anything was decided: the page's own video, paused at 0, rate 1. */
 export function initialVideoState(): VideoState {
-  return { src: '', paused: true, position: 0, anchor: 0, rate: 1, slot: NO_SLOT };
+  return { src: '', paused: true, position: 0, anchor: 0, rate: 1, slot: NO_SLOT, wait: [] };
 }
+
+/** Whether the room holds its timeline: playing, but waiting for a tab that is not ready. */
+export const isHeld = (state: VideoState): boolean => !state.paused && state.wait.some((w) => !w.dropped);
 
 /** Schema of {@link VideoState} (an empty `src` allowed: the page's own video). */
 export const videoStateSchema = v.object({
@@ -73,6 +113,24 @@ export const videoStateSchema = v.object({
   anchor: fieldSchemas.anchor,
   rate: fieldSchemas.rate,
   slot: v.pipe(v.number('must be a number'), v.safeInteger('must be an integer'), v.minValue(NO_SLOT, `must be >= ${NO_SLOT}`)),
+  // Optional: a state saved or sent by a build without waiting has none.
+  wait: v.optional(
+    v.pipe(
+      v.array(
+        v.object({
+          id: fieldSchemas.id,
+          name: v.union([v.literal(''), fieldSchemas.name]),
+          reason: fieldSchemas.reason,
+          since: fieldSchemas.anchor,
+          timeout: fieldSchemas.timeout,
+          dropped: v.optional(v.picklist(['timeout', 'gone'] as const)),
+        }),
+      ),
+      v.maxLength(MAX_WAITERS),
+      v.check((list) => new Set(list.map((w) => w.id)).size === list.length, 'lists a tab twice'),
+    ),
+  ),
+  by: v.optional(fieldSchemas.name),
 });
 
 /**
@@ -80,7 +138,8 @@ export const videoStateSchema = v.object({
  * @throws {PlaybackInputError} `invalid-state`, listing every problem, when it is not one.
  */
 export function parseState(raw: unknown): VideoState {
-  return parseInput(videoStateSchema, raw, 'invalid-state');
+  const state = parseInput(videoStateSchema, raw, 'invalid-state');
+  return { ...state, wait: state.wait ?? [] };
 }
 
 /**
@@ -93,19 +152,48 @@ export function parseState(raw: unknown): VideoState {
  * - `rate` sets rate, position and anchor together: the proposer computed `position` on the old timeline at
  *   `anchor`, so the new timeline continues the old one without a jump.
  * - `load` switches the source and resets to paused at 0; the rate is kept (a viewer's preference).
+ * - `play`, `pause`, `seek` and `load` empty the waiting list: every tab looks again at whether it can play
+ *   at the new start, and says so if not. A play while the room holds resumes at once, without waiting.
+ * - `wait` (on the timeline it names, in a playing room, from a tab not listed yet) lists the tab; the first
+ *   one the room waits for sets the held position.
+ * - `ready` takes the tab's wait off the list, or with `drop` marks it dropped; when that leaves nobody to
+ *   wait for, the timeline runs again from the held position at the command's anchor.
  */
 export function apply(state: VideoState, command: VideoCommand): VideoState {
-  // Every field of a command but its type is a field of the state, set as stamped (parseCommand dropped
-  // any other field).
+  const { wait } = state;
+  switch (command.type) {
+    case 'wait': {
+      const { id, by = '', reason, since, timeout } = command;
+      if (state.paused || command.anchor !== state.anchor || wait.length >= MAX_WAITERS || wait.some((w) => w.id === id)) return state;
+      return {
+        ...state,
+        position: isHeld(state) ? state.position : command.position,
+        wait: [...wait, { id, name: by, reason, since, timeout }],
+      };
+    }
+    case 'ready': {
+      const { id, since, drop } = command;
+      if (!wait.some((w) => w.id === id && w.since === since)) return state;
+      const next = {
+        ...state,
+        wait: wait.flatMap((w) => (w.id !== id ? [w] : drop ? [{ ...w, dropped: drop }] : [])),
+      };
+      return isHeld(state) && !isHeld(next) ? { ...next, anchor: command.anchor } : next;
+    }
+  }
+  // Every field of the other commands but their type is a field of the state, set as stamped (parseCommand
+  // dropped any other field).
   const { type, ...stamped } = command;
+  const cleared = { ...state, ...stamped, wait: [] };
   switch (type) {
     case 'play':
-      return state.paused ? { ...state, ...stamped, paused: false } : state;
+      return state.paused || isHeld(state) ? { ...cleared, paused: false } : state;
     case 'pause':
-      return state.paused ? state : { ...state, ...stamped, paused: true };
+      return state.paused ? state : { ...cleared, paused: true };
     case 'load':
-      return { ...state, ...stamped, paused: true, position: 0, anchor: 0 };
+      return { ...cleared, paused: true, position: 0, anchor: 0 };
     case 'seek':
+      return cleared;
     case 'rate':
       return { ...state, ...stamped };
   }
@@ -122,13 +210,13 @@ export function atSlot(state: VideoState, slot: number): VideoState {
  * state's anchor the position holds (playback has not started yet). Never negative.
  */
 export function positionAt(state: VideoState, sharedNowMs: number): number {
-  if (state.paused || sharedNowMs <= state.anchor) return state.position;
+  if (state.paused || isHeld(state) || sharedNowMs <= state.anchor) return state.position;
   return Math.min(MAX_POSITION, state.position + ((sharedNowMs - state.anchor) / 1000) * state.rate);
 }
 
-/** Whether a playing `state` has started at `sharedNowMs` (false while paused or before the anchor). */
+/** Whether a playing `state` has started at `sharedNowMs` (false while paused, held, or before the anchor). */
 export function isRunningAt(state: VideoState, sharedNowMs: number): boolean {
-  return !state.paused && sharedNowMs >= state.anchor;
+  return !state.paused && !isHeld(state) && sharedNowMs >= state.anchor;
 }
 
 /** The state machine the consensus core replicates for `<paxos-video>`. */
@@ -206,4 +294,29 @@ export function makeRate(state: VideoState, rate: number, sharedNow: number, lea
  */
 export function makeLoad(src: string): LoadCommand {
   return parseCommand({ type: 'load', src }) as LoadCommand;
+}
+
+/**
+ * Tab `id` cannot play where the room is, for `reason`: it stopped at `position` (its video's position),
+ * on the timeline of `state`. The room waits for it `timeoutMs` at most.
+ * @throws {PlaybackInputError} on an out-of-range number or a bad id.
+ */
+export function makeWait(state: VideoState, id: string, reason: WaitReason, position: number, sharedNow: number, timeoutMs: number): WaitCommand {
+  return parseCommand({ type: 'wait', id, reason, position, anchor: state.anchor, since: sharedNow, timeout: timeoutMs }) as WaitCommand;
+}
+
+/**
+ * The room stops waiting for `waiter` (ready, or `drop`ped); if nobody else holds the room, it plays on
+ * `leadMs` from now, so every tab starts again on the same frame.
+ */
+export function makeReady(waiter: Waiter, sharedNow: number, leadMs: number, drop?: DropReason): ReadyCommand {
+  return parseCommand({ type: 'ready', id: waiter.id, since: waiter.since, anchor: sharedNow + leadMs, ...(drop ? { drop } : {}) }) as ReadyCommand;
+}
+
+/**
+ * The waits the room should end at shared time `now`: of a tab that left or lost its link (`gone`: not
+ * `live`), and those that timed out. Pure; the room's leader proposes what it finds.
+ */
+export function dueDrops(state: VideoState, now: number, live: (id: string) => boolean): [Waiter, DropReason][] {
+  return state.wait.flatMap((w): [Waiter, DropReason][] => (w.dropped ? [] : !live(w.id) ? [[w, 'gone']] : now >= w.since + w.timeout ? [[w, 'timeout']] : []));
 }

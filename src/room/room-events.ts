@@ -38,6 +38,8 @@ export interface DecidedCommand {
   readonly type: string;
   readonly proposer: string;
   readonly id: string;
+  /** The proposer's display name, as stamped in the command. */
+  readonly by?: string | undefined;
 }
 
 /** The room's events, by name, with their detail. */

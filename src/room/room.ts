@@ -48,6 +48,8 @@ export interface RoomOptions {
   readonly onEvent: RoomEventSink;
   /** Called once, when {@link Room.clockReady} becomes true. */
   readonly onClockReady?: () => void;
+  /** Called after every tick of the node (the host's periodic duties, such as ending a room's overdue waits). */
+  readonly onTick?: () => void;
 }
 
 /** The longest a tab waits for its first clock burst before it plays on the best estimate it has, ms. */
@@ -264,6 +266,7 @@ export class Room {
       this.#flush();
       // Once a tick, after everything received was applied: is a peer ahead of this tab (see #updateStatus)?
       this.#updateStatus();
+      this.#o.onTick?.();
     }, tickMs);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
     // The first drain reports the state the node starts from: founded, or recovered from storage.
@@ -422,7 +425,7 @@ export class Room {
       const state = entry.state;
       if (this.#known && entry.slot <= this.#state.slot) continue; // covered by a snapshot taken in this drain
       const commands: DecidedCommand[] =
-        entry.value.kind === 'commands' ? entry.value.commands.map((c) => ({ type: c.command.type, proposer: c.proposer, id: c.id })) : [];
+        entry.value.kind === 'commands' ? entry.value.commands.map((c) => ({ type: c.command.type, proposer: c.proposer, id: c.id, by: c.command.by })) : [];
       this.#decisions++;
       this.#adopt(state, entry.slot, commands);
     }

@@ -52,6 +52,19 @@ describe('ours drift controller', () => {
     assert.ok(behind.action === 'nudge' && Math.abs(behind.rate - 1.02) < 1e-9, JSON.stringify(behind));
   });
 
+  it('forgets the noise of a stall after a seek: correction starts at once, not seconds later', () => {
+    const c = new OursDriftController();
+    // A stalling video: measurements jump by ±60 ms around a drift that grows to -5 s.
+    feed(c, { count: 300, driftMs: (i) => (i % 2 ? 60 : -60) });
+    const stall = feed(c, { start: 300 * FRAME, count: 3, driftMs: -5000 });
+    assert.equal(stall[2]!.action, 'seek');
+    // The seek lands 20 ms behind: well above the 3 ms engage threshold once the noise is forgotten (with it,
+    // 3 times ±60 ms of noise held the threshold near 180 ms and this drift was left alone for seconds).
+    const after = feed(c, { start: 400 * FRAME + 2000, count: 30, driftMs: -20 });
+    const first = after.findIndex((d) => d.action === 'nudge');
+    assert.ok(first >= 0 && first <= 5, `first nudge after ${first} samples: ${actions(after).join(' ')}`);
+  });
+
   it('caps the nudge at maxNudge', () => {
     const d = feed(new OursDriftController(), { count: 3, driftMs: -150 })[2]!;
     assert.ok(d.action === 'nudge' && Math.abs(d.rate - 1.08) < 1e-9, JSON.stringify(d));

@@ -54,10 +54,10 @@ describe('video state: parsing commands', () => {
 
   it('rejects malformed commands with the offending field named', () => {
     const cases: Array<[unknown, RegExp]> = [
-      [null, /type play, pause, seek, rate or load/],
-      ['play', /type play, pause, seek, rate or load/],
-      [[], /type play, pause, seek, rate or load/],
-      [{ type: 'stop' }, /type play, pause, seek, rate or load/],
+      [null, /type play, pause, seek, rate, load, wait or ready/],
+      ['play', /type play, pause, seek, rate, load, wait or ready/],
+      [[], /type play, pause, seek, rate, load, wait or ready/],
+      [{ type: 'stop' }, /type play, pause, seek, rate, load, wait or ready/],
       [{ type: 'play', position: 1 }, /anchor: is missing/],
       [{ type: 'play', position: Number.NaN, anchor: NOW }, /position: must be a number/],
       [{ type: 'seek', position: Number.POSITIVE_INFINITY, anchor: NOW }, /position: must be finite/],
@@ -83,7 +83,20 @@ describe('video state: parsing snapshots', () => {
   it('round-trips states through JSON', () => {
     const states: VideoState[] = [
       initialVideoState(),
-      { src: 'film.webm', paused: false, position: 42.25, anchor: NOW, rate: 1.5, slot: 17 },
+      { src: 'film.webm', paused: false, position: 42.25, anchor: NOW, rate: 1.5, slot: 17, wait: [] },
+      {
+        src: 'film.webm',
+        paused: false,
+        position: 42.25,
+        anchor: NOW,
+        rate: 1,
+        slot: 18,
+        by: 'Ana',
+        wait: [
+          { id: 'node-bbbbbbbb', name: 'Ben', reason: 'buffering', since: NOW + 10, timeout: 8000 },
+          { id: 'node-cccccccc', name: '', reason: 'seeking', since: NOW + 20, timeout: 5000, dropped: 'timeout' },
+        ],
+      },
     ];
     for (const state of states) assert.deepEqual(parseState(JSON.parse(JSON.stringify(state))), state);
   });
@@ -98,7 +111,7 @@ describe('video state: parsing snapshots', () => {
       [{ ...good, rate: 0 }, /rate: must be >= 0.25/],
       [{ ...good, src: 'data:video/webm,xx' }, /src: has the scheme "data:"/],
       [{ ...good, position: undefined }, /position: must be a number/],
-      [{ src: '', paused: true, anchor: 0, rate: 1, slot: 0 }, /position: is missing/],
+      [{ src: '', paused: true, anchor: 0, rate: 1, slot: 0, wait: [] }, /position: is missing/],
     ];
     for (const [raw, pattern] of cases) assertInputError(() => parseState(raw), 'invalid-state', pattern);
   });
@@ -106,7 +119,7 @@ describe('video state: parsing snapshots', () => {
 
 describe('video state: apply', () => {
   it('starts paused at 0 with the page’s own video and no slot', () => {
-    assert.deepEqual(initialVideoState(), { src: '', paused: true, position: 0, anchor: 0, rate: 1, slot: NO_SLOT });
+    assert.deepEqual(initialVideoState(), { src: '', paused: true, position: 0, anchor: 0, rate: 1, slot: NO_SLOT, wait: [] });
     assert.deepEqual(videoStateMachine.initial(), initialVideoState());
   });
 
@@ -206,7 +219,7 @@ describe('video state: apply', () => {
       .map((c) => videoStateMachine.parseCommand(JSON.parse(JSON.stringify(c))))
       .reduce(videoStateMachine.apply, videoStateMachine.parseState(JSON.parse(JSON.stringify(initialVideoState()))));
     assert.deepEqual(a, b);
-    assert.deepEqual(a, { src: 'film.webm', paused: false, position: 100, anchor: NOW + 9500, rate: 1.25, slot: NO_SLOT });
+    assert.deepEqual(a, { src: 'film.webm', paused: false, position: 100, anchor: NOW + 9500, rate: 1.25, slot: NO_SLOT, wait: [] });
   });
 
   it('labels a state with its slot, and refuses a bad slot', () => {

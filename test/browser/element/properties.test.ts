@@ -49,7 +49,7 @@ describe('<paxos-video> properties', () => {
     const { PaxosVideo: defined } = await import('../../../src/index.js');
     expect(el).to.be.instanceOf(defined);
     expect(Object.hasOwn(el, 'room') || Object.hasOwn(el, 'maxAcceptors'), 'the accessors are no longer hidden').to.equal(false);
-    expect([el.room, el.maxAcceptors, el.driftController]).to.deep.equal([room, 3, 'ours']);
+    expect([el.room, el.maxAcceptors, el.driftController, el.wait, el.waitTimeout]).to.deep.equal([room, 3, 'ours', 'hold', 8]);
     await waitFor(() => made.length === 1, 'the element to make its room');
     expect([made[0]!.room, made[0]!.maxAcceptors]).to.deep.equal([room, 3]);
     await waitFor(() => el.status === 'synced', 'the element to join with them', 20_000);
@@ -59,12 +59,13 @@ describe('<paxos-video> properties', () => {
     const el = document.createElement('paxos-video');
     el.setAttribute('signaling', 'not a url'); // connects nowhere: only the properties matter here
     el.setAttribute('max-acceptors', '3');
+    el.setAttribute('wait-timeout', '2.5');
     el.setAttribute('ice-servers', '[]');
     el.setAttribute('drift-controller', 'ours');
     el.setAttribute('inspector', '');
     document.body.append(el);
     els.push(el);
-    expect([el.signaling, el.maxAcceptors, el.iceServers, el.driftController, el.inspector]).to.deep.equal(['not a url', 3, '[]', 'ours', true]);
+    expect([el.signaling, el.maxAcceptors, el.waitTimeout, el.iceServers, el.driftController, el.inspector]).to.deep.equal(['not a url', 3, 2.5, '[]', 'ours', true]);
     el.removeAttribute('inspector');
     el.removeAttribute('max-acceptors');
     expect([el.inspector, el.maxAcceptors]).to.deep.equal([false, null]);
@@ -95,13 +96,32 @@ describe('<paxos-video> properties', () => {
     const second = uniqueRoom('second');
     el.room = second;
     el.maxAcceptors = 2;
+    el.name = 'Ana'; // a checked setting: no new room
     await el.updateComplete;
     await waitFor(() => made.length === 2 && el.status === 'synced', 'the element to join the second room', 20_000);
     expect([made[1]!.room, made[1]!.maxAcceptors]).to.deep.equal([second, 2]);
 
+    el.name = 'Ben';
     el.inspector = true;
     await el.updateComplete;
     expect(made.length, 'no new room for settings that are not connection settings').to.equal(2);
+  });
+
+  it('checks a changed name at once, without leaving its room', async () => {
+    const el = document.createElement('paxos-video');
+    el.signaling = signalingUrl();
+    el.room = uniqueRoom('name');
+    const made = recordRooms(el);
+    document.body.append(el);
+    els.push(el);
+    await waitFor(() => el.status === 'synced', 'the element to join', 20_000);
+    const errors: string[] = [];
+    el.addEventListener('paxos-error', (e) => errors.push(e.detail.message));
+    el.setAttribute('name', ' padded ');
+    await el.updateComplete;
+    expect(errors.length).to.equal(1);
+    expect(errors[0]).to.contain('name=');
+    expect(made.length).to.equal(1);
   });
 
   it('adopts one stylesheet, shared by every element', async () => {

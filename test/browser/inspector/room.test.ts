@@ -8,7 +8,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import type { PaxosInspector } from '../../../src/inspector/paxos-inspector.js';
 import type { PaxosVideo } from '../../../src/paxos-video.js';
 import { cleanup, makeRoom } from '../element/helpers.js';
-import { addInspector, flights, frames, logEntries, nodeRows, pauseButton, quorumBadge, removeInspectors, short, textOf, waitFor } from './helpers.js';
+import { addInspector, flights, frames, logEntries, nodeRows, pauseButton, quorumBadge, removeInspectors, textOf, waitFor } from './helpers.js';
 
 describe('<paxos-inspector> watching a room', () => {
   let els: PaxosVideo[];
@@ -65,7 +65,8 @@ describe('<paxos-inspector> watching a room', () => {
     const slot = watched.state.slot;
     const entry = await waitFor(() => logEntries(inspector).find((e) => e.slot === slot), `log line for slot ${slot}`);
     expect(entry.value).to.equal('commands');
-    expect(entry.text).to.equal(`#${slot} seek by ${short(proposer.nodeId)}`);
+    // By the proposer's name: it has none, so the label every tab derives from its node id.
+    expect(entry.text).to.equal(`#${slot} seek by Tab ${proposer.nodeId.slice(0, 4)}`);
     expect(logEntries(inspector)[0]!.slot, 'newest first').to.equal(slot);
     await waitFor(() => nodeRows(inspector).find((r) => r.self)?.decided === String(slot), 'this tab decided the slot');
     await waitFor(() => seen.has('accept') && seen.has('accepted') && seen.has('decide'), 'accept, accepted and decide flew', 5000);

@@ -42,7 +42,11 @@ describe('VideoDriver', () => {
     const v = video;
     v.addEventListener('seeking', () => seeks.push(v.currentTime));
     driver = new VideoDriver(v, {
+      id_: 'node-aaaaaaaa',
       sharedNow_: () => performance.now(),
+      onStall_: () => undefined,
+      onReady_: () => undefined,
+      onBehind_: () => undefined,
       controller_: new OursDriftController(),
       onUserIntent_: (intent) => intents.push(intent),
       onSync_: () => undefined,
@@ -57,7 +61,7 @@ describe('VideoDriver', () => {
 
   it('joins a playing timeline on time: within a frame from the first played frame', async () => {
     // The room has been playing for 5 s from 20 s.
-    const state: VideoState = { src: '', paused: false, position: 20, anchor: performance.now() - 5_000, rate: 1, slot: 7 };
+    const state: VideoState = { src: '', paused: false, position: 20, anchor: performance.now() - 5_000, rate: 1, slot: 7, wait: [] };
     const requested = performance.now();
     const v = start(state);
     await waitFor(() => !v.paused && v.currentTime > 0, 'the video to start playing', 10_000);
@@ -75,20 +79,20 @@ describe('VideoDriver', () => {
 
   it('a burst of decided states (a tab catching up on the log) is followed without taking its seeks for the user', async () => {
     const now = performance.now();
-    const v = start({ src: '', paused: true, position: 0, anchor: 0, rate: 1, slot: 0 });
+    const v = start({ src: '', paused: true, position: 0, anchor: 0, rate: 1, slot: 0, wait: [] });
     await waitFor(() => v.readyState >= HTMLMediaElement.HAVE_METADATA, 'the video metadata', 10_000);
     // The log replayed in one task: pauses and seeks all over the video, ending on a play from 40 s.
     for (let slot = 1; slot <= 12; slot++) {
-      driver!.setState({ src: '', paused: slot % 2 === 0, position: slot * 3, anchor: now - 100 * slot, rate: 1, slot });
+      driver!.setState({ src: '', paused: slot % 2 === 0, position: slot * 3, anchor: now - 100 * slot, rate: 1, slot, wait: [] });
     }
-    const last: VideoState = { src: '', paused: false, position: 40, anchor: now, rate: 1, slot: 13 };
+    const last: VideoState = { src: '', paused: false, position: 40, anchor: now, rate: 1, slot: 13, wait: [] };
     driver!.setState(last);
     await waitFor(() => !v.paused && Math.abs(v.currentTime - positionAt(last, performance.now())) < 0.1, 'the video playing on the last timeline', 10_000);
     // Every seeking event fired meanwhile was the driver's own (checked in afterEach).
   });
 
   it('a decision that leaves the timeline unchanged does not restart a catch-up under way', async () => {
-    const state: VideoState = { src: '', paused: false, position: 30, anchor: performance.now() - 2_000, rate: 1, slot: 3 };
+    const state: VideoState = { src: '', paused: false, position: 30, anchor: performance.now() - 2_000, rate: 1, slot: 3, wait: [] };
     const seeks: number[] = [];
     const v = start(state, seeks);
     await waitFor(() => v.readyState >= HTMLMediaElement.HAVE_METADATA && seeks.length >= 1, 'the catch-up seek', 10_000);
