@@ -658,7 +658,7 @@ export interface PaxosVideoStats {
   readonly drift: number;
   /** Estimated offset of the local clock to the shared clock, ms. */
   readonly clockOffset: number;
-  /** Bound on the error of `clockOffset`, ms (half the best sample's round trip, grown with age). */
+  /** Bound on the error of `clockOffset`, ms (half the width of the samples' common interval, grown with age). */
   readonly clockError: number;
   /** Slots this node applied. */
   readonly decisions: number;

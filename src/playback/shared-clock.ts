@@ -147,7 +147,9 @@ export class SharedClock {
   #suspects!: ClockSample[];
   #best: ClockSample | undefined;
   /** The estimate made at the last sample: offset, error bound then, and the local time then. */
-  #estimate: { readonly offset: number; readonly error: number; readonly at: number } | undefined;
+  #offset = 0;
+  #error = Infinity;
+  #at = 0;
   #burstRemaining!: number;
   #lastSampleAt!: number;
   #burstEndedAt!: number;
@@ -175,7 +177,7 @@ export class SharedClock {
 
   /** Offset in ms to add to the local clock to read the shared clock; 0 before the first sample. */
   get offset(): number {
-    return this.#estimate?.offset ?? 0;
+    return this.#offset;
   }
 
   /** Bound in ms on the error of {@link offset} now (half the intersection's width, grown with time since); Infinity before any sample. */
@@ -237,8 +239,7 @@ export class SharedClock {
 
   /** {@link errorBound} as it is at local time `localMs`. */
   errorBoundAt(localMs: number): number {
-    const e = this.#estimate;
-    return e === undefined ? Infinity : e.error + (Math.max(0, localMs - e.at) * this.#options.driftPpm) / 1e6;
+    return this.#error + (Math.max(0, localMs - this.#at) * this.#options.driftPpm) / 1e6;
   }
 
   /**
@@ -258,7 +259,8 @@ export class SharedClock {
     this.#window = [];
     this.#suspects = [];
     this.#best = undefined;
-    this.#estimate = undefined;
+    this.#offset = 0;
+    this.#error = Infinity;
     this.#settled = false;
     this.#burstRemaining = this.#options.burstSamples;
     this.#lastSampleAt = -Infinity;
@@ -336,32 +338,29 @@ export class SharedClock {
   #select(localMs: number): void {
     const { windowSize, maxAgeMs, intersect } = this.#options;
     this.#window = this.#window.filter((s) => localMs - s.t1 <= maxAgeMs).slice(-windowSize);
+    const errorOf = (s: ClockSample) => this.#errorOf(s, localMs);
     let best: ClockSample | undefined;
-    let bestError = Infinity;
-    let low = -Infinity;
-    let high = Infinity;
-    for (const s of this.#window) {
-      const error = this.#errorOf(s, localMs);
-      if (error < bestError) {
-        best = s;
-        bestError = error;
-      }
-      low = Math.max(low, s.offset - error);
-      high = Math.min(high, s.offset + error);
-    }
+    for (const s of this.#window) if (!best || errorOf(s) < errorOf(best)) best = s;
     this.#best = best;
-    this.#estimate =
-      best && (intersect && low <= high ? { offset: (low + high) / 2, error: (high - low) / 2, at: localMs } : { offset: best.offset, error: bestError, at: localMs });
+    const [low, high] = intersection(this.#window, errorOf);
+    this.#at = localMs;
+    [this.#offset, this.#error] = intersect && low <= high ? [(low + high) / 2, (high - low) / 2] : [best!.offset, errorOf(best!)];
   }
+}
+
+/** The intersection `[low, high]` of the samples' intervals, `offset ± errorOf(sample)` each (empty: low > high). */
+function intersection(samples: readonly ClockSample[], errorOf: (s: ClockSample) => number): [number, number] {
+  let low = -Infinity;
+  let high = Infinity;
+  for (const s of samples) {
+    low = Math.max(low, s.offset - errorOf(s));
+    high = Math.min(high, s.offset + errorOf(s));
+  }
+  return [low, high];
 }
 
 /** Whether the uncertainty intervals of `samples` share a point (within `toleranceMs`). */
 function agree(samples: readonly ClockSample[], toleranceMs: number): boolean {
-  let low = -Infinity;
-  let high = Infinity;
-  for (const s of samples) {
-    low = Math.max(low, s.offset - s.rtt / 2);
-    high = Math.min(high, s.offset + s.rtt / 2);
-  }
+  const [low, high] = intersection(samples, (s) => s.rtt / 2);
   return low <= high + toleranceMs;
 }
