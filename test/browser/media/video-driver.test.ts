@@ -96,10 +96,15 @@ describe('VideoDriver', () => {
     const seeks: number[] = [];
     const v = start(state, seeks);
     await waitFor(() => v.readyState >= HTMLMediaElement.HAVE_METADATA && seeks.length >= 1, 'the catch-up seek', 10_000);
+    let seeked = !v.seeking;
+    v.addEventListener('seeked', () => (seeked = true), { once: true });
     // A membership change decided meanwhile: a new state object, the same timeline.
     driver!.setState({ ...state, slot: 4 });
     driver!.setState({ ...state, slot: 5 });
+    await waitFor(() => seeked || seeks.length > 1, 'the catch-up seek to end', 10_000);
+    // A restart would seek again before the first seek ended. (After it, a seek that ended too late may try
+    // once more, with the lead it measured: that is the catch-up's own retry, seen on a loaded machine.)
+    expect(seeks.length, `seeks at ${seeks.join(', ')} before the first ended`).to.equal(1);
     await waitFor(() => !v.paused, 'the video to start playing', 10_000);
-    expect(seeks.length, `seeks at ${seeks.join(', ')}`).to.equal(1);
   });
 });
