@@ -16,7 +16,8 @@
  * as NTP's clock filter does, and so does the Jellyfin configuration (`intersect: false`).
  *
  * Resync policy: a burst of `burstSamples` samples at start (and after a reset or a clock step), then a
- * short burst of `resyncSamples` every `resyncIntervalMs`. The host asks {@link SharedClock.nextSampleDelay}
+ * short burst of `resyncSamples` every `resyncIntervalMs` (every second while the window is less than half
+ * full). The host asks {@link SharedClock.nextSampleDelay}
  * when to send the next request and reports replies with {@link SharedClock.addSample}.
  *
  * Clock steps and outliers: a sample whose uncertainty interval `[offset ± rtt/2]` does not overlap the
@@ -95,6 +96,13 @@ export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
   settleErrorMs: 10,
   intersect: false,
 });
+
+/**
+ * Time between resync bursts while the window is less than half full, ms: the samples of one burst, sent
+ * 10 ms apart, queue behind each other on a jittery path and share its delays, so the first burst alone
+ * leaves a mobile tab 10-15 ms off; a burst a second fills the window with independent ones in seconds.
+ */
+const WARM_RESYNC_MS = 1000;
 
 /** The options that count samples, with their least value; the others are times or rates >= 0. */
 const COUNT_MINIMUMS: Partial<Record<keyof SharedClockOptions, number>> = {
@@ -199,11 +207,6 @@ export class SharedClock {
     return this.#settled || (this.#window.length >= 3 && this.errorBound <= this.#options.settleErrorMs);
   }
 
-  /** Round trip in ms of the best sample in the window, the one of smallest `rtt / 2 + age * drift` (NaN before any). */
-  get rtt(): number {
-    return this.#best?.rtt ?? Number.NaN;
-  }
-
   /** Counters of accepted, rejected, outlier samples and detected clock steps. */
   get stats(): SharedClockStats {
     return { ...this.#stats };
@@ -250,7 +253,7 @@ export class SharedClock {
     const due =
       this.#burstRemaining > 0
         ? this.#lastSampleAt + this.#options.burstIntervalMs
-        : this.#burstEndedAt + this.#options.resyncIntervalMs;
+        : this.#burstEndedAt + (this.#window.length < this.#options.windowSize / 2 ? WARM_RESYNC_MS : this.#options.resyncIntervalMs);
     return Math.max(0, due - localMs);
   }
 

@@ -38,7 +38,6 @@ describe('shared clock: the estimate', () => {
     assert.equal(verdict.kind, 'accepted');
     assert.equal(clock.offset, 5_000_010 - 1010);
     assert.equal(clock.errorBound, 10);
-    assert.equal(clock.rtt, 20);
     local.set(2000);
     assert.equal(clock.now(), 2000 + clock.offset);
     assert.equal(clock.toShared(1234.5), 1234.5 + clock.offset);
@@ -79,7 +78,6 @@ describe('shared clock: the estimate', () => {
     roundTrip(clock, 0, trueOffset, 40, 5); // asymmetric: estimate off by 17.5
     roundTrip(clock, 100, trueOffset, 1, 3); // rtt 4: off by 1
     roundTrip(clock, 200, trueOffset, 30, 30); // symmetric but slow
-    assert.equal(clock.rtt, 4);
     assert.equal(clock.offset, trueOffset - 1);
     assert.equal(clock.errorBound, 2);
   });
@@ -262,7 +260,8 @@ describe('shared clock: outliers and clock steps', () => {
 describe('shared clock: resync policy', () => {
   it('samples a burst at start, then a short burst every resync interval', () => {
     const local = manualClock(0);
-    const o = { burstSamples: 4, burstIntervalMs: 30, resyncIntervalMs: 10_000, resyncSamples: 2 };
+    // A window of 8: the first burst fills half of it, so no warm-up resyncs (next test).
+    const o = { windowSize: 8, burstSamples: 4, burstIntervalMs: 30, resyncIntervalMs: 10_000, resyncSamples: 2 };
     const clock = new SharedClock(local.now, o);
     const sent: number[] = [];
     // A host loop: wait the delay, send, the reply comes 2 ms later.
@@ -277,9 +276,26 @@ describe('shared clock: resync policy', () => {
     assert.deepEqual(sent, [0, 32, 64, 96, 10_098, 10_130, 20_132, 20_164]);
   });
 
+  it('resyncs every second while its window is less than half full, then every resync interval', () => {
+    const local = manualClock(0);
+    const o = { windowSize: 8, burstSamples: 2, burstIntervalMs: 30, resyncIntervalMs: 10_000, resyncSamples: 1 };
+    const clock = new SharedClock(local.now, o);
+    const sent: number[] = [];
+    let t = 0;
+    while (t < 25_000) {
+      t += clock.nextSampleDelay(t);
+      if (t >= 25_000) break;
+      sent.push(t);
+      roundTrip(clock, t, 700, 1, 1);
+      t += 2;
+    }
+    // 2 in the burst, then one a second until 4 (half of 8) are in, then one every 10 s.
+    assert.deepEqual(sent, [0, 32, 1034, 2036, 12_038, 22_040]);
+  });
+
   it('starts a full burst at once on reset', () => {
     const local = manualClock(0);
-    const clock = new SharedClock(local.now, { burstSamples: 2, resyncIntervalMs: 60_000, resyncSamples: 3 });
+    const clock = new SharedClock(local.now, { windowSize: 4, burstSamples: 2, resyncIntervalMs: 60_000, resyncSamples: 3 });
     roundTrip(clock, 0, 1, 1, 1);
     roundTrip(clock, 40, 1, 1, 1);
     assert.equal(clock.nextSampleDelay(100), 60_000 - 58);
