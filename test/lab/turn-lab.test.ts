@@ -28,7 +28,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BenchPage, type SelectedPair } from '../../bench/lib/bench-page.js';
+import { BenchPage, type SelectedPair, type Snapshot } from '../../bench/lib/bench-page.js';
 import { BenchRoom } from '../../bench/lib/bench-room.js';
 import { type CommandPhaseResult, runCommands } from '../../bench/lib/command-phase.js';
 import { type LabServer, startLabServer } from '../../bench/lib/lab-server.js';
@@ -83,6 +83,8 @@ interface World {
   withoutTurn: LabServer;
   pages: BenchPage[];
   dir: string;
+  /** How long the lab, coturn, the servers and the browsers took to start, ms. */
+  setupMs: number;
 }
 
 /** What one path measured. */
@@ -110,6 +112,7 @@ describe('TURN in the lab: a tab that reaches only the server host (Debian cotur
 
   before(async () => {
     if (skip !== false || !support.ok) return;
+    const t0 = performance.now();
     const chrome = findChrome();
     const turnserver = findTurnserver();
     if (!chrome) throw new Error(HOW_TO_GET_CHROME);
@@ -139,7 +142,7 @@ describe('TURN in the lab: a tab that reaches only the server host (Debian cotur
       started.servers.push(await startLabServer(lab, 'server', undefined, { turn }));
       started.servers.push(await startLabServer(lab, 'server'));
       for (let i = 0; i < TABS; i++) pages.push(await BenchPage.launch(i, (random() * 2 - 1) * 2000, chrome, { launcher: lab.chromiumLaunch(`tab${i}`, chrome) }));
-      world = { lab, coturn: started.coturn, withTurn: started.servers[0]!, withoutTurn: started.servers[1]!, pages, dir };
+      world = { lab, coturn: started.coturn, withTurn: started.servers[0]!, withoutTurn: started.servers[1]!, pages, dir, setupMs: performance.now() - t0 };
     } catch (error) {
       await Promise.all(pages.map((p) => p.close()));
       for (const s of started.servers) await s.close();
@@ -231,6 +234,7 @@ describe('TURN in the lab: a tab that reaches only the server host (Debian cotur
 
   it("with TURN: the walled tab's links are direct data channels relayed through coturn; decisions and playback in sync", { skip, timeout: 150_000 }, async (t) => {
     const w = need();
+    t.diagnostic(`lab, coturn, two signaling servers and ${TABS} browsers started in ${(w.setupMs / 1000).toFixed(1)} s`);
     await w.lab.stats({ window: 'turn', reset: true });
     const r = await runPath(w, w.withTurn, 'turn', true, async (room) => {
       const snaps = await room.snapshots();
@@ -265,14 +269,16 @@ describe('TURN in the lab: a tab that reaches only the server host (Debian cotur
   it("without TURN: the walled tab's links go through the signaling server's relay; decisions and playback in sync", { skip, timeout: 150_000 }, async (t) => {
     const w = need();
     const r = await runPath(w, w.withoutTurn, 'relay', false, async (room) => {
-      const snaps = await room.snapshots();
-      const walledId = snaps[WALLED]!.nodeId;
-      for (const [i, s] of snaps.entries()) {
-        for (const p of s.peers) {
-          const relayed = i === WALLED || p.id === walledId;
-          assert.ok(p.connected && p.relayed === relayed, `P${i}: peer ${p.id} ${relayed ? 'through the signaling relay' : 'over a direct data channel'}: ${JSON.stringify(s.peers)}`);
-        }
-      }
+      // Every peer is reached through the relay until its direct channel opens: wait for P0 and P1's.
+      const walledId = (await w.pages[WALLED]!.snapshot()).nodeId;
+      const relayedAsExpected = (s: Snapshot, i: number) =>
+        s.peers.length === TABS - 1 && s.peers.every((p) => p.connected && p.relayed === (i === WALLED || p.id === walledId));
+      await waitFor(
+        async () => (await room.snapshots()).every(relayedAsExpected),
+        `the walled tab's links on the signaling relay, the other pair on a direct data channel`,
+        30_000,
+        { intervalMs: 200, describe: () => room.describe() },
+      );
       assert.deepEqual(await w.pages[WALLED]!.selectedPairs(), [], 'the walled tab has no connected RTCPeerConnection');
       assert.doesNotMatch(w.coturn.log(), new RegExp(`:${walledId}>`), 'no TURN credentials, no allocation');
     });
