@@ -5,7 +5,9 @@ The kernel here has no sch_netem, so links are emulated in user space. Every hos
 server, each browser) is a network namespace with loopback and one TUN device, `lab0`. This process owns every
 TUN file descriptor: it reads each IP packet a host sends, passes it through the sender's "up" stage and the
 receiver's "down" stage (a star: one-way delay A -> B = A.up + B.down), and writes it to the receiver's TUN
-when its time has come. A stage has a base delay, jitter with a positive tail on top (exponential or Pareto;
+when its time has come. A host may be given the hosts it can reach (`reach`, by name): packets between it and
+any other host are dropped both ways, as by a strict NAT or firewall that lets it talk only to, say, the
+server (counted as `blocked` on its own stage). A stage has a base delay, jitter with a positive tail on top (exponential or Pareto;
 uniform or normal as options), loss (independent, or bursty after Gilbert-Elliott), a rate cap with a bounded
 queue (tail drop), and a cut. Packets of one flow (protocol, addresses and ports) keep their order unless the
 stage allows reordering: jitter comes from queues, and a queue does not reorder.
@@ -18,7 +20,7 @@ or process behind (a namespace lives only as long as some process is in it; a no
 its descriptor is open).
 
 Control: JSON lines on standard input (replies and events on standard output) and, if configured, on a Unix
-socket, so a running lab can be changed from another shell. Requests: set, cut, restore, readdress, stats,
+socket, so a running lab can be changed from another shell. Requests: set (a link, or `reach`), cut, restore, readdress, stats,
 hosts, stop (see handle_request). Every delivered packet's lateness (actual write time minus its scheduled
 time) is measured: the lab's own timing error, reported with every stats reply, so a figure is never blamed
 on the product when the lab caused it.
@@ -233,7 +235,7 @@ class Loss:
 
 
 def counters():
-    return {'packets': 0, 'bytes': 0, 'udpBytes': 0, 'tcpBytes': 0, 'lost': 0, 'cut': 0, 'queueFull': 0}
+    return {'packets': 0, 'bytes': 0, 'udpBytes': 0, 'tcpBytes': 0, 'lost': 0, 'cut': 0, 'queueFull': 0, 'blocked': 0}
 
 
 class Stage:
@@ -306,6 +308,8 @@ class Host:
         self.addresses = [address]
         self.up = Stage(link.get('up'))
         self.down = Stage(link.get('down'))
+        # The names of the hosts it may exchange packets with, or None for every host (see Emulator.reach_of).
+        self.reach = None
         self.fd = -1
         self.pid = 0
         self.netns = ''
@@ -406,6 +410,8 @@ class Emulator:
             if name in self.hosts:
                 raise LabError(f'host {name!r} twice')
             self.hosts[name] = Host(name, spec['address'], spec.get('link', {}))
+        for spec in config['hosts']:
+            self.hosts[spec['name']].reach = self.reach_of(spec.get('reach'))
         self.route = {}  # 4-byte address -> Host
         self.by_fd = {}
         self.heap = []
@@ -443,6 +449,17 @@ class Emulator:
             self.listener.setblocking(False)
         self.realtime = set_realtime(realtime_priority)
         gc.disable()  # no collector pauses in the packet path; the loop makes no reference cycles
+
+    def reach_of(self, names):
+        """The set of host names a `reach` list allows (None: every host), checked against the lab's hosts."""
+        if names is None:
+            return None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise LabError('reach must be a list of host names, or null for every host')
+        unknown = [n for n in names if n not in self.hosts]
+        if unknown:
+            raise LabError(f'reach: no host {unknown[0]!r} (hosts: {", ".join(self.hosts)})')
+        return frozenset(names)
 
     def write_state(self):
         if not self.statedir:
@@ -485,6 +502,9 @@ class Emulator:
             flow = flow_of(packet)
             up = source.up
             tally(up.count, packet, size)
+            if source.reach is not None and target.name not in source.reach:
+                up.count['blocked'] += 1
+                continue
             t = up.admit(now, size, flow, self.rng)
             if t is not None:
                 self.push(t, ENTER_DOWN, target, packet, flow)
@@ -496,6 +516,11 @@ class Emulator:
             if kind == ENTER_DOWN:
                 down = a.down
                 tally(down.count, b, len(b))
+                if a.reach is not None:
+                    sender = self.route.get(b[12:16])
+                    if sender is None or sender.name not in a.reach:
+                        down.count['blocked'] += 1
+                        continue
                 out = down.admit(t, len(b), c, self.rng)
                 if out is not None:
                     self.push(out, DELIVER, a, b)
@@ -527,12 +552,14 @@ class Emulator:
         if host is None:
             raise LabError(f'no host {request.get("host")!r} (hosts: {", ".join(self.hosts)})')
         if op == 'set':
+            if 'reach' in request:
+                host.reach = self.reach_of(request['reach'])
             for direction in ('up', 'down'):
                 if direction in request:
                     stage = getattr(host, direction)
                     spec = request[direction]
                     stage.configure({**stage.spec, **spec} if request.get('merge', True) else spec)
-            return {'link': {'up': host.up.spec, 'down': host.down.spec}}
+            return {'link': {'up': host.up.spec, 'down': host.down.spec}, 'reach': reach_list(host)}
         if op == 'cut':
             stages = self.stages(host, request.get('direction', 'both'))
             for s in stages:
@@ -590,7 +617,7 @@ class Emulator:
             'unroutable': self.unroutable,
             'tunFull': self.tun_full,
             'hosts': {
-                h.name: {'addresses': h.addresses, 'up': window.since(h, 'up'), 'down': window.since(h, 'down'), 'link': {'up': h.up.spec, 'down': h.down.spec}}
+                h.name: {'addresses': h.addresses, 'up': window.since(h, 'up'), 'down': window.since(h, 'down'), 'link': {'up': h.up.spec, 'down': h.down.spec}, 'reach': reach_list(h)}
                 for h in self.hosts.values()
             },
             'packets': sum(window.since(h, 'up')['packets'] for h in self.hosts.values()),
@@ -736,6 +763,10 @@ class Emulator:
                 os.unlink(self.control_path)
             except FileNotFoundError:
                 pass
+
+
+def reach_list(host):
+    return None if host.reach is None else sorted(host.reach)
 
 
 def tally(count, packet, size):

@@ -70,6 +70,13 @@ export interface HostSpec {
   link: Link;
   /** Its IPv4 address on the lab network (10.99.0.0/16), default 10.99.0.(index + 1). */
   address?: string;
+  /**
+   * The hosts it can exchange packets with, by name (default: every host). Packets between it and any other
+   * host are dropped in both directions, as by a strict NAT or firewall (e.g. `['server']`: a tab that
+   * reaches the server host and nothing else, so its peers are reached only through a TURN server there or
+   * the signaling relay). Counted as `blocked` on its own stages.
+   */
+  reach?: readonly string[];
 }
 
 /** A running host. */
@@ -91,10 +98,11 @@ export interface StageCounters {
   bytes: number;
   udpBytes: number;
   tcpBytes: number;
-  /** Dropped by the loss model, by a cut, by a full queue. */
+  /** Dropped by the loss model, by a cut, by a full queue, by the host's `reach`. */
   lost: number;
   cut: number;
   queueFull: number;
+  blocked: number;
 }
 
 /** Lateness of packets against their schedule, ms. */
@@ -116,7 +124,7 @@ export interface LabStats {
   unroutable: number;
   tunFull: number;
   packets: number;
-  hosts: Record<string, { addresses: string[]; up: StageCounters; down: StageCounters; link: Link }>;
+  hosts: Record<string, { addresses: string[]; up: StageCounters; down: StageCounters; link: Link; reach: string[] | null }>;
 }
 
 export interface LabOptions {
@@ -202,7 +210,7 @@ export class Lab {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'owner.json'), JSON.stringify({ pid: process.pid, start: startTime(process.pid) }));
     const config = {
-      hosts: options.hosts.map((h, i) => ({ name: h.name, address: h.address ?? `10.99.0.${i + 1}`, link: h.link })),
+      hosts: options.hosts.map((h, i) => ({ name: h.name, address: h.address ?? `10.99.0.${i + 1}`, link: h.link, reach: h.reach ?? null })),
       prefix: 16,
       realtime: options.realtime ?? REALTIME_PRIORITY,
       seed: options.seed ?? null,
@@ -308,6 +316,12 @@ export class Lab {
   async setLink(name: string, link: { up?: Stage; down?: Stage }, merge = false): Promise<Link> {
     const reply = await this.request('set', { host: name, ...link, merge });
     return reply.link as Link;
+  }
+
+  /** Restricts host `name` to exchange packets with the hosts `reach` names only, from now on; null lifts it. */
+  async setReach(name: string, reach: readonly string[] | null): Promise<string[] | null> {
+    const reply = await this.request('set', { host: name, reach });
+    return reply.reach as string[] | null;
   }
 
   /**

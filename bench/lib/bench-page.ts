@@ -121,6 +121,11 @@ const CommandResultSchema = v.variant('ok', [
 /** How a command call went: times on the true clock. */
 export type CommandResult = v.InferOutput<typeof CommandResultSchema>;
 
+const CandidateEndSchema = v.object({ type: v.string(), address: v.string(), port: finite, relayProtocol: v.nullable(v.string()) });
+const SelectedPairSchema = v.object({ local: CandidateEndSchema, remote: CandidateEndSchema, rtt: v.nullable(finite) });
+/** The ICE candidate pair a connected RTCPeerConnection uses: each end's type and address; round trip, s. */
+export type SelectedPair = v.InferOutput<typeof SelectedPairSchema>;
+
 /** The command methods the benchmark calls. */
 export type CommandKind = 'play' | 'pause' | 'seek';
 
@@ -280,6 +285,11 @@ export class BenchPage {
         return `${this.label} pc#${i} ${changes}`;
       })
       .join('\n');
+  }
+
+  /** The selected candidate pair of each of the page's connected RTCPeerConnections. */
+  async selectedPairs(): Promise<SelectedPair[]> {
+    return parse(v.array(SelectedPairSchema), await this.#pageOrThrow().evaluate('window.__bench.selectedPairs()'), 'candidate pair list');
   }
 
   /** When the page's navigation started (its performance.timeOrigin), on the true clock. */

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSignalingServer } from '../../server/index.js';
+import type { TurnOptions } from '../../server/turn-credentials.js';
 import { BenchError } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -66,12 +67,13 @@ export function benchChromePath(): string {
 /**
  * Starts the server; `widgetPath` overrides the bundle served at /paxos-video.js. It listens on loopback,
  * or on `listen.host` (a lab host: every address, `0.0.0.0`) with the origin the pages use named by
- * `listen.origin`.
+ * `listen.origin`. With `turn`, it hands each joining page TURN credentials (server/turn-credentials.ts).
  */
 export async function startBenchServer(
   maxRoomSize: number,
   widgetPath = WIDGET_PATH,
   listen: { host: string; originHost: string } = { host: '127.0.0.1', originHost: '127.0.0.1' },
+  turn?: TurnOptions,
 ): Promise<BenchServer & { io: ReturnType<typeof createSignalingServer>['io'] }> {
   checkAssets(widgetPath);
   const dir = mkdtempSync(join(tmpdir(), 'paxos-bench-'));
@@ -84,7 +86,7 @@ export async function startBenchServer(
   copyFileSync(widgetPath, widget);
   copyFileSync(BASELINES_PATH, join(dir, 'paxos-video-baselines.js'));
   const widgetSha256 = createHash('sha256').update(readFileSync(widget)).digest('hex');
-  const server = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: widget, maxRoomSize });
+  const server = createSignalingServer({ logLevel: 'warn', demoDir: dir, widgetPath: widget, maxRoomSize, ...(turn ? { turn } : {}) });
   const { port } = await server.listen(0, listen.host);
   return {
     origin: `http://${listen.originHost}:${port}`,

@@ -4,14 +4,16 @@
  * ({@link startLabServer}). It listens on every address of the host and talks with its owner in JSON lines:
  * it prints `{"origin": ...}` once listening, answers `{"op":"clock"}` with its clock and `{"op":"sockets"}`
  * with how many sockets are connected and when sockets connected and disconnected (epoch ms), and exits when
- * its standard input closes.
+ * its standard input closes. With `--turn JSON` (server/turn-credentials.ts's TurnOptions) it hands each
+ * joining page TURN credentials.
  *
- *   node --import tsx bench/lib/lab-server.ts ADDRESS [WIDGET]
+ *   node --import tsx bench/lib/lab-server.ts ADDRESS [WIDGET] [--turn JSON]
  */
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../lab/lab.js';
+import type { TurnOptions } from '../../server/turn-credentials.js';
 import { startBenchServer } from './bench-server.js';
 import { BenchError } from './wait.js';
 
@@ -30,9 +32,10 @@ export interface LabServer {
   close(): Promise<void>;
 }
 
-/** Starts the benchmark server in lab host `host`. */
-export async function startLabServer(lab: Lab, host: string, widget?: string): Promise<LabServer> {
-  const child: ChildProcess = lab.spawn(host, process.execPath, ['--import', 'tsx', SELF, lab.host(host).address, ...(widget ? [widget] : [])], {
+/** Starts the benchmark server in lab host `host` (with TURN credentials for the pages when `options.turn` is given). */
+export async function startLabServer(lab: Lab, host: string, widget?: string, options: { turn?: TurnOptions } = {}): Promise<LabServer> {
+  const args = [lab.host(host).address, ...(widget ? [widget] : []), ...(options.turn ? ['--turn', JSON.stringify(options.turn)] : [])];
+  const child: ChildProcess = lab.spawn(host, process.execPath, ['--import', 'tsx', SELF, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const waiting: ((line: Record<string, unknown>) => void)[] = [];
@@ -83,9 +86,12 @@ export async function startLabServer(lab: Lab, host: string, widget?: string): P
 }
 
 async function main(): Promise<void> {
-  const [address, widget] = process.argv.slice(2);
-  if (!address) throw new Error('usage: lab-server.ts ADDRESS [WIDGET]');
-  const server = await startBenchServer(32, widget, { host: '0.0.0.0', originHost: address });
+  const argv = process.argv.slice(2);
+  const t = argv.indexOf('--turn');
+  const turn = t >= 0 ? (JSON.parse(argv.splice(t, 2)[1] ?? 'null') as TurnOptions) : undefined;
+  const [address, widget] = argv;
+  if (!address || (t >= 0 && !turn)) throw new Error('usage: lab-server.ts ADDRESS [WIDGET] [--turn JSON]');
+  const server = await startBenchServer(32, widget, { host: '0.0.0.0', originHost: address }, turn);
   const say = (message: unknown) => process.stdout.write(`${JSON.stringify(message)}\n`);
   const connects: number[] = [];
   const disconnects: number[] = [];

@@ -40,8 +40,10 @@
   let element = null;
   let video = null;
 
-  // Every RTCPeerConnection's state changes, for diagnosing a mesh that does not form.
+  // Every RTCPeerConnection's state changes, for diagnosing a mesh that does not form; and the connections
+  // themselves, to read which candidate pair each connected one uses.
   const connections = [];
+  const peerConnections = [];
   const NativePeerConnection = window.RTCPeerConnection;
   if (NativePeerConnection) {
     window.RTCPeerConnection = class extends NativePeerConnection {
@@ -49,6 +51,7 @@
         super(...args);
         const record = { created: trueNow(), changes: [] };
         connections.push(record);
+        peerConnections.push(this);
         const note = (what) => record.changes.push([Math.round(trueNow() - record.created), what]);
         this.addEventListener('connectionstatechange', () => note(`connection:${this.connectionState}`));
         this.addEventListener('iceconnectionstatechange', () => note(`ice:${this.iceConnectionState}`));
@@ -144,6 +147,29 @@
     /** State changes of every RTCPeerConnection the page made (ms since each was created). */
     connections() {
       return plain(connections);
+    },
+    /**
+     * The selected ICE candidate pair of every connected RTCPeerConnection (getStats): each end's candidate
+     * type (host, srflx, prflx, relay), address and port, and the relay's own protocol for a relay candidate.
+     */
+    async selectedPairs() {
+      const out = [];
+      for (const pc of peerConnections) {
+        if (pc.connectionState !== 'connected') continue;
+        const stats = await pc.getStats();
+        const byId = new Map();
+        stats.forEach((s) => byId.set(s.id, s));
+        for (const s of byId.values()) {
+          if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
+          const pair = byId.get(s.selectedCandidatePairId);
+          const end = (id) => {
+            const c = byId.get(id) || {};
+            return { type: String(c.candidateType), address: String(c.address ?? c.ip), port: Number(c.port), relayProtocol: c.relayProtocol ?? null };
+          };
+          if (pair) out.push({ local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId), rtt: pair.currentRoundTripTime ?? null });
+        }
+      }
+      return out;
     },
     /** Calls `el[kind](arg)` and reports when it was called and when it settled, on the true clock. */
     async command(kind, arg) {

@@ -5,7 +5,7 @@
  * a verbose log on stdout, where each allocation shows) and the one peer address it may relay to (this
  * machine's, a private one the documented file denies) are given as command-line flags.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
@@ -63,13 +63,18 @@ export interface Coturn {
   stop(): Promise<void>;
 }
 
+/** Starts a program somewhere (default: `spawn`, on this machine; a lab host's `Lab.spawn`, inside it). */
+export type Runner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
 /**
- * Starts `binary` on `config` in `dir`, allowed to relay to `peerIp`. Resolves once it answers a STUN
- * binding request on its UDP port, or rejects with its log.
+ * Starts `binary` on `config` in `dir`, allowed to relay to `peerIp` (an address or a range `A-B`). Resolves
+ * once it answers a STUN binding request on its UDP port, or rejects with its log. With a `runner` that
+ * puts it where this process cannot send (inside a lab host), it is ready once its log says its UDP listener
+ * on ip:port opened.
  */
-export async function startCoturn(binary: string, dir: string, config: string, o: { ip: string; port: number; peerIp: string }): Promise<Coturn> {
+export async function startCoturn(binary: string, dir: string, config: string, o: { ip: string; port: number; peerIp: string; runner?: Runner }): Promise<Coturn> {
   writeFileSync(join(dir, 'turnserver.conf'), config);
-  const child = spawn(
+  const child = (o.runner ?? spawn)(
     binary,
     ['-c', join(dir, 'turnserver.conf'), '--userdb', join(dir, 'turndb'), '--pidfile', join(dir, 'turnserver.pid'), '--log-file', 'stdout', '--simple-log', '--verbose', '--allowed-peer-ip', o.peerIp],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -81,12 +86,18 @@ export async function startCoturn(binary: string, dir: string, config: string, o
   exited.catch(() => {});
   const stop = () => stopProcess(child, 'SIGTERM', 'turnserver');
   try {
-    await within(Promise.race([stunAnswers(o.ip, o.port), exited]), `turnserver on ${o.ip}:${o.port}`, 15_000);
+    const ready = o.runner ? logSays(() => log, `UDP listener opened on: ${o.ip}:${o.port}`) : stunAnswers(o.ip, o.port);
+    await within(Promise.race([ready, exited]), `turnserver on ${o.ip}:${o.port}`, 15_000);
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${log.slice(-3000)}`);
   }
   return { process: child, log: () => log, stop };
+}
+
+/** Resolves once `log()` contains `text`. */
+async function logSays(log: () => string, text: string): Promise<void> {
+  while (!log().includes(text)) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Resolves once a STUN binding request to ip:port gets a binding success response. */

@@ -1,7 +1,8 @@
 /**
  * The lab's own test: a ping-style probe through it (lab/probe.ts, UDP with kernel receive timestamps, one
  * clock for both ends) reads back what each link was configured to do: base delay, jitter, asymmetry, loss
- * (independent and bursty), the rate cap and its queue, a timed cut, and a change made while it runs. Then
+ * (independent and bursty), the rate cap and its queue, a timed cut, a change made while it runs, and a host
+ * that may reach only one other (`reach`, as behind a strict NAT). Then
  * the lab must leave nothing behind: no process in its namespaces, no holder, no state, also when its owner
  * is killed.
  *
@@ -24,7 +25,7 @@ const support = labSupport();
 const skip = !support.ok && !process.env['CI'] ? `the lab cannot run here (${support.reason}). ${HOW_TO_RUN_THE_LAB}` : false;
 
 const zero: Link = { up: {}, down: {} };
-const HOSTS: { name: string; link: Link }[] = [
+const HOSTS: { name: string; link: Link; reach?: string[] }[] = [
   // The reference end: a zero link, so a path to or from it reads the other host's stage alone.
   { name: 'ref', link: zero },
   { name: 'continent', link: link('continent') },
@@ -39,6 +40,8 @@ const HOSTS: { name: string; link: Link }[] = [
   },
   { name: 'capped', link: { up: { rateKbps: 2000, queueMs: 50 }, down: {} } },
   { name: 'cutme', link: zero },
+  // Behind a strict NAT or firewall: it exchanges packets with `ref` and with nobody else.
+  { name: 'walled', link: zero, reach: ['ref'] },
 ];
 
 /** Lengths of the runs of consecutive probes lost on the way out. */
@@ -163,6 +166,32 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
     assert.equal(stale.forward.loss, 1, 'probes to the old address reach nobody');
     assert.ok((await lab.stats()).unroutable >= before + 20, 'and count as unroutable');
     lab.host('cutme').address = '10.99.1.77';
+  });
+
+  it('keeps a host with `reach` to the hosts it names, both ways, and counts what it blocked', { skip, timeout: 60_000 }, async (t) => {
+    const lab = ready();
+    await lab.stats({ window: 'reach', reset: true });
+    const count = 50;
+    const allowed = await probe(lab, 'walled', 'ref', { count, intervalMs: 5 });
+    const out = await probe(lab, 'walled', 'continent', { count, intervalMs: 5 });
+    const inward = await probe(lab, 'continent', 'walled', { count, intervalMs: 5 });
+    t.diagnostic(`walled → ref: ${fmt(allowed.forward)}; walled → continent: ${out.forward.received}/${count}; continent → walled: ${inward.forward.received}/${count}`);
+    assert.equal(allowed.forward.loss, 0, `probes to the host it may reach: ${fmt(allowed.forward)}`);
+    assert.equal(allowed.back.loss, 0, `and their echoes: ${fmt(allowed.back)}`);
+    assert.equal(out.forward.received, 0, 'no probe from the walled host reaches a host outside its reach');
+    assert.equal(inward.forward.received, 0, 'no probe from a host outside its reach reaches the walled host');
+    const stats = await lab.stats({ window: 'reach' });
+    const walled = stats.hosts.walled!;
+    assert.deepEqual(walled.reach, ['ref']);
+    assert.ok(walled.up.blocked >= count && walled.down.blocked >= count, `blocked: up ${walled.up.blocked}, down ${walled.down.blocked}`);
+    assert.equal(stats.hosts.ref!.up.blocked + stats.hosts.ref!.down.blocked, 0, 'an unrestricted host blocks nothing');
+
+    // Changed while running: lifted, the path opens; an unknown host is refused with the hosts there are.
+    await assert.rejects(lab.setReach('walled', ['ref', 'nowhere']), /reach: no host 'nowhere'/);
+    assert.equal(await lab.setReach('walled', null), null);
+    const open = await probe(lab, 'walled', 'continent', { count, intervalMs: 5 });
+    assert.equal(open.forward.loss, 0, `with the restriction lifted: ${fmt(open.forward)}`);
+    assert.deepEqual(await lab.setReach('walled', ['ref']), ['ref']);
   });
 
   it("measures its own timing error (scheduled against actual send) and reports each host's traffic", { skip, timeout: 30_000 }, async (t) => {
