@@ -437,13 +437,14 @@ export class Room {
       if (o.ok) pending.resolve(('state' in o ? atSlot(o.state as VideoState, o.slot) : o.slot) as never);
       else pending.reject(outcomeError(o.code, o.reason));
     }
+    // After the states: a page hears `synced` only once it heard the states that made it so.
+    this.#updateStatus();
   }
 
   #onNodeEvent(event: NodeEvent<VideoState>): void {
     switch (event.type) {
       case 'role':
         this.#role = event.role;
-        this.#updateStatus();
         break;
       case 'leader':
         this.#leader = event.leader ?? null;
@@ -458,7 +459,6 @@ export class Room {
         this.#quorumLost = event.type === 'quorum-lost';
         this.#stale ||= this.#quorumLost;
         this.#emit(event.type, { reachable: event.reachable, needed: event.needed });
-        this.#updateStatus();
         break;
       case 'restored':
         // A state that did not come slot by slot: founded, recovered from storage, or a snapshot.
