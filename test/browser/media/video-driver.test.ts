@@ -91,6 +91,25 @@ describe('VideoDriver', () => {
     // Every seeking event fired meanwhile was the driver's own (checked in afterEach).
   });
 
+  it('a rate change of a playing room plays on at the old rate until its anchor: no pause, no seek', async () => {
+    const state: VideoState = { src: '', paused: false, position: 2, anchor: performance.now() + 300, rate: 1, slot: 1, wait: [] };
+    const seeks: number[] = [];
+    const v = start(state, seeks);
+    await waitFor(() => !v.paused && v.currentTime > 2.5 && Math.abs(v.currentTime - positionAt(state, performance.now())) < 0.02, 'the video in step', 10_000);
+    const pauses: number[] = [];
+    v.addEventListener('pause', () => pauses.push(v.currentTime));
+    const seeksBefore = seeks.length;
+    // The change as the room decides it: from 300 ms ahead, where the running timeline will be then.
+    const anchor = performance.now() + 300;
+    const faster: VideoState = { ...state, position: positionAt(state, anchor), anchor, rate: 1.5, slot: 2 };
+    driver!.setState(faster);
+    await waitFor(() => performance.now() > anchor - 50, 'just before the anchor', 2_000);
+    expect([v.paused, v.playbackRate !== 1.5], 'still playing on the old timeline before the anchor').to.deep.equal([false, true]);
+    await waitFor(() => v.playbackRate === 1.5 || (performance.now() > anchor + 200 && Math.abs(v.playbackRate - 1.5) < 0.1), 'the new rate, at the anchor', 2_000);
+    await waitFor(() => Math.abs(v.currentTime - positionAt(faster, performance.now())) < 0.02, 'in step on the new timeline', 5_000);
+    expect([pauses, seeks.length - seeksBefore], 'no pause and no seek for a rate change').to.deep.equal([[], 0]);
+  });
+
   it('a decision that leaves the timeline unchanged does not restart a catch-up under way', async () => {
     const state: VideoState = { src: '', paused: false, position: 30, anchor: performance.now() - 2_000, rate: 1, slot: 3, wait: [] };
     const seeks: number[] = [];
