@@ -38,7 +38,7 @@ describe('Mesh through a network outage', () => {
     const after = await received(b, a, (d) => d['after'] === 'outage');
     expect(after.relayed).to.equal(false);
     // Recovered by ICE restarts on the same RTCPeerConnection, not by new ones.
-    expect(a.mesh.stats.connectionsCreated, JSON.stringify([a.mesh.stats, b.mesh.stats])).to.equal(1);
+    expect(a.mesh.stats.connectionsCreated).to.equal(1);
     expect(b.mesh.stats.connectionsCreated).to.equal(1);
   });
 });
