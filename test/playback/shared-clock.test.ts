@@ -257,38 +257,33 @@ describe('shared clock: outliers and clock steps', () => {
   });
 });
 
+/** A host loop until `untilMs`: wait the delay, send, the reply comes 2 ms later. The send times. */
+function sendTimes(clock: SharedClock, untilMs: number): number[] {
+  const sent: number[] = [];
+  let t = 0;
+  while (t < untilMs) {
+    t += clock.nextSampleDelay(t);
+    if (t >= untilMs) break;
+    sent.push(t);
+    roundTrip(clock, t, 700, 1, 1);
+    t += 2;
+  }
+  return sent;
+}
+
 describe('shared clock: resync policy', () => {
   it('samples a burst at start, then a short burst every resync interval', () => {
     const local = manualClock(0);
     // A window of 8: the first burst fills half of it, so no warm-up resyncs (next test).
     const o = { windowSize: 8, burstSamples: 4, burstIntervalMs: 30, resyncIntervalMs: 10_000, resyncSamples: 2 };
-    const clock = new SharedClock(local.now, o);
-    const sent: number[] = [];
-    // A host loop: wait the delay, send, the reply comes 2 ms later.
-    let t = 0;
-    while (t < 25_000) {
-      t += clock.nextSampleDelay(t);
-      if (t >= 25_000) break;
-      sent.push(t);
-      roundTrip(clock, t, 700, 1, 1);
-      t += 2;
-    }
+    const sent = sendTimes(new SharedClock(local.now, o), 25_000);
     assert.deepEqual(sent, [0, 32, 64, 96, 10_098, 10_130, 20_132, 20_164]);
   });
 
   it('resyncs every second while its window is less than half full, then every resync interval', () => {
     const local = manualClock(0);
     const o = { windowSize: 8, burstSamples: 2, burstIntervalMs: 30, resyncIntervalMs: 10_000, resyncSamples: 1 };
-    const clock = new SharedClock(local.now, o);
-    const sent: number[] = [];
-    let t = 0;
-    while (t < 25_000) {
-      t += clock.nextSampleDelay(t);
-      if (t >= 25_000) break;
-      sent.push(t);
-      roundTrip(clock, t, 700, 1, 1);
-      t += 2;
-    }
+    const sent = sendTimes(new SharedClock(local.now, o), 25_000);
     // 2 in the burst, then one a second until 4 (half of 8) are in, then one every 10 s.
     assert.deepEqual(sent, [0, 32, 1034, 2036, 12_038, 22_040]);
   });
