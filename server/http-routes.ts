@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { TrustProxy } from './client-address.js';
+import { compressedFile } from './compressed-file.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** Cache lifetime of the widget bundle: short, so a redeploy reaches pages soon; ETags make refetches cheap. */
@@ -86,22 +87,32 @@ export function createHttpApp(ctx: HttpRouteContext): Express {
     }
   });
 
-  const sendWidget = (file: string) => (_req: Request, res: Response, next: NextFunction) => {
-    if (!existsSync(file)) {
-      res.status(404).type('text/plain').send('The widget bundle is not built yet: run `npm run build`.\n');
-      return;
-    }
-    res.sendFile(
-      file,
-      {
-        // Other sites load the bundle as a module script, which is a CORS request.
-        headers: { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' },
-        maxAge: WIDGET_MAX_AGE_SECONDS * 1000,
-        etag: true,
-        lastModified: true,
-      },
-      (err) => err && next(err),
-    );
+  // Other sites load the bundle as a module script, which is a CORS request.
+  const corsHeaders = { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' };
+  const sendWidget = (file: string) => {
+    // Scripts go compressed to clients that accept it (compressed-file.ts); source maps and others as they are.
+    const compressed = file.endsWith('.js') ? compressedFile(file, corsHeaders, WIDGET_MAX_AGE_SECONDS) : undefined;
+    return (req: Request, res: Response, next: NextFunction) => {
+      if (!existsSync(file)) {
+        res.status(404).type('text/plain').send('The widget bundle is not built yet: run `npm run build`.\n');
+        return;
+      }
+      try {
+        if (compressed?.(req, res)) return;
+      } catch (err) {
+        return next(err);
+      }
+      res.sendFile(
+        file,
+        {
+          headers: corsHeaders,
+          maxAge: WIDGET_MAX_AGE_SECONDS * 1000,
+          etag: true,
+          lastModified: true,
+        },
+        (err) => err && next(err),
+      );
+    };
   };
   app.get('/paxos-video.js', sendWidget(ctx.widgetPath));
   app.get('/paxos-video.js.map', sendWidget(`${ctx.widgetPath}.map`));

@@ -13,12 +13,15 @@ import type { DriftPreset } from './element/drift-presets.js';
 import type { PaxosVideo } from './paxos-video.js';
 import { JellyfinDriftController } from './playback/drift-jellyfin.js';
 import { SyncplayDriftController } from './playback/drift-syncplay.js';
-import { JELLYFIN_SHARED_CLOCK_OPTIONS } from './playback/shared-clock.js';
+import { JELLYFIN_SHARED_CLOCK_OPTIONS, SYNCPLAY_SHARED_CLOCK_OPTIONS } from './playback/shared-clock.js';
 
-/** The baseline presets, by name. Jellyfin's comes with Jellyfin's clock filter (minimum delay of the last 8 samples). */
+/**
+ * The baseline presets, by name, each with its project's clock: Jellyfin's filter (minimum delay of the last
+ * 8 samples), and Syncplay's single latest message (shared-clock.ts).
+ */
 export const BASELINE_DRIFT_PRESETS: Readonly<Record<'jellyfin' | 'syncplay', DriftPreset>> = {
   jellyfin: { create: () => new JellyfinDriftController(), clockOptions: JELLYFIN_SHARED_CLOCK_OPTIONS },
-  syncplay: { create: () => new SyncplayDriftController() },
+  syncplay: { create: () => new SyncplayDriftController(), clockOptions: SYNCPLAY_SHARED_CLOCK_OPTIONS },
 };
 
 /** Registers the baselines with `element` (default: the defined `<paxos-video>`, once it is defined). */

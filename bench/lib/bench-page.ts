@@ -297,6 +297,25 @@ export class BenchPage {
     return parse(finite, await this.#pageOrThrow().evaluate('performance.timeOrigin'), 'timeOrigin');
   }
 
+  /**
+   * When the page's parts arrived, ms from navigation start: the document (`document`), then each resource by
+   * the last part of its path (a module, the video), by Resource Timing's `responseEnd`.
+   */
+  async loadTimings(): Promise<Record<string, number>> {
+    const raw = await this.#pageOrThrow().evaluate(`(() => {
+      const out = {};
+      const nav = performance.getEntriesByType('navigation')[0];
+      if (nav) out.document = nav.responseEnd;
+      for (const r of performance.getEntriesByType('resource')) {
+        const name = new URL(r.name).pathname.split('/').pop() || r.name;
+        if (!(name in out)) out[name] = r.responseEnd;
+      }
+      return out;
+    })()`);
+    const timings = v.custom<Record<string, number>>((x) => typeof x === 'object' && x !== null && Object.values(x).every((t) => Number.isFinite(t)), 'an object of finite times');
+    return parse(timings, raw, 'load timings');
+  }
+
   /** Crashes the page's renderer (CDP Page.crash: a real crash, no unload) and waits until it is gone. */
   async crash(): Promise<void> {
     const page = this.#pageOrThrow();

@@ -26,8 +26,37 @@ export interface JoinResult {
   statusSyncedMs: number | null;
   /** Navigation start until the first presented frame, ms. */
   firstFrameMs: number | null;
+  /**
+   * Where the time went: ms from navigation start to the first of each step on the joining page (its
+   * status changes, its first decided state, its media's first seek and play). Absent: it never happened.
+   */
+  milestones: Record<string, number>;
   /** Why a figure is missing, or what went wrong after it. */
   problem: string | null;
+}
+
+/** When the page's document and resources arrived (see BenchPage.loadTimings), rounded; empty when unreadable. */
+async function loadTimings(page: { loadTimings(): Promise<Record<string, number>> }): Promise<Record<string, number>> {
+  try {
+    return Object.fromEntries(Object.entries(await page.loadTimings()).map(([k, t]) => [`load:${k}`, Math.round(t)]));
+  } catch {
+    return {};
+  }
+}
+
+/** The first time of each step of a join on a page's record (see {@link JoinResult.milestones}). */
+function joinMilestones(events: readonly { t: number; kind: string; type: string; detail?: unknown }[], start: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const mark = (name: string, t: number) => {
+    if (!(name in out) && t >= start) out[name] = Math.round(t - start);
+  };
+  for (const e of events) {
+    if (e.kind === 'media') mark(e.type, e.t);
+    else if (e.type === 'paxos-status') mark(`status:${String((e.detail as { status?: unknown } | null)?.status)}`, e.t);
+    else if (e.type.startsWith('probe:')) mark(e.type.slice(6), e.t);
+    else if (e.type === 'paxos-state' || e.type === 'paxos-sync' || e.type === 'paxos-config') mark(e.type.slice(6), e.t);
+  }
+  return out;
 }
 
 /** Runs the join on a room that is playing with at least three pages. */
@@ -101,6 +130,7 @@ export async function runJoin(room: BenchRoom, timeoutMs = JOIN_TIMEOUT_MS, pres
     presentedJoinToSyncMs: presentedSettled === undefined ? null : presentedSettled - start,
     statusSyncedMs: synced ? synced.t - start : null,
     firstFrameMs: firstFrame ? firstFrame.t - start : null,
+    milestones: { ...(await loadTimings(leaving)), ...joinMilestones(leaving.events, start) },
     problem,
   };
 }

@@ -232,7 +232,10 @@ export async function runProfile(ctx: NetContext, profile: ProfileName): Promise
       });
     run.join = await scenario('join', () => runJoin(ours, opts.quick ? QUICK_WAIT_MS : 30_000, opts.quick ? 1500 : undefined));
     if (run.join?.problem) problems.push(`join: ${run.join.problem}`);
-    if (run.join) log(`${profile}: join to synced ${run.join.joinToSyncMs?.toFixed(0) ?? 'never'} ms (media), ${run.join.presentedJoinToSyncMs?.toFixed(0) ?? 'never'} ms (presented)`);
+    if (run.join) {
+      log(`${profile}: join to synced ${run.join.joinToSyncMs?.toFixed(0) ?? 'never'} ms (media), ${run.join.presentedJoinToSyncMs?.toFixed(0) ?? 'never'} ms (presented)`);
+      log(`${profile}: join steps (ms from navigation) ${Object.entries(run.join.milestones).map(([k, t]) => `${k} ${t}`).join(', ')}`);
+    }
 
     const cutLine = (c: CutResult) =>
       `${c.page} back in sync ${c.recoverMs?.toFixed(0) ?? 'never'} ms after its link returned; seek decided without it in ${c.decidedWhileCutMs?.toFixed(0) ?? 'never'} ms; ${c.leaderChanges} leader changes`;

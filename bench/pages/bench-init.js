@@ -62,6 +62,24 @@
     };
   }
 
+  // The page's WebSockets (the signaling connection): when each was made and opened, as `probe:ws-*` events,
+  // so a join's time can be split into page load, connection and room.
+  const NativeWebSocket = window.WebSocket;
+  if (NativeWebSocket) {
+    window.WebSocket = class extends NativeWebSocket {
+      constructor(...args) {
+        super(...args);
+        events.push({ t: trueNow(), kind: 'paxos', type: 'probe:ws-create', detail: null });
+        this.addEventListener('open', () => events.push({ t: trueNow(), kind: 'paxos', type: 'probe:ws-open', detail: null }));
+        let n = 0;
+        this.addEventListener('message', (e) => n++ < 14 && events.push({ t: trueNow(), kind: 'paxos', type: `probe:ws-in${n}:${String(e.data).slice(0, 40)}`, detail: null }));
+        const send = this.send.bind(this);
+        let m = 0;
+        this.send = (d) => { if (m++ < 14) events.push({ t: trueNow(), kind: 'paxos', type: `probe:ws-out${m}:${String(d).slice(0, 40)}`, detail: null }); send(d); };
+      }
+    };
+  }
+
   const MEDIA_EVENTS = ['play', 'playing', 'pause', 'seeking', 'seeked', 'waiting', 'stalled', 'ratechange', 'ended', 'error'];
   const PAXOS_EVENTS = [
     ...(recordMessages ? ['paxos-message'] : []),

@@ -307,7 +307,11 @@ export class PaxosNode<S, C> {
   /** The host's view of the link to `peer` (data channel open or not). */
   peerReachable(peer: string, reachable: boolean): void {
     const view = this.#peerView(peer);
-    if (view !== undefined) view.reachable_ = reachable;
+    if (view === undefined) return;
+    view.reachable_ = reachable;
+    // A leader sends a newcomer (it has acknowledged nothing yet) the room's state as soon as it can reach
+    // it: the newcomer's own request would cost another round trip (join to synced, issue 12).
+    if (reachable && this.#part === LEADER && view.applied_ < 0) this.#sendEntries(peer, 0);
   }
 
   /**

@@ -38,6 +38,6 @@ export const driftPreset = (name: string): DriftPreset | undefined => presets.ge
 export function driftPresetProblem(name: string): string | undefined {
   if (presets.has(name)) return undefined;
   const known = [...presets.keys()].join(', ');
-  const hint = name === 'jellyfin' || name === 'syncplay' ? ' (the jellyfin and syncplay baselines come with paxos-video-baselines.js)' : '';
+  const hint = name === 'jellyfin' || name === 'syncplay' ? ' (load paxos-video-baselines.js for it)' : '';
   return `drift-controller="${name}" must be one of ${known}${hint}`;
 }

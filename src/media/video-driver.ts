@@ -75,7 +75,10 @@ const EXPECT_MS = 1500;
 const SAME_POSITION_S = 0.008;
 /** A start further than this from the room's position is a catch-up (seek ahead, then start on time). */
 const CATCH_UP_S = 0.05;
-/** The first catch-up's lead before any seek was timed, and the bounds of the learned one, ms. */
+/**
+ * The first catch-up's lead before any seek was timed (a target already buffered needs only a decode: it
+ * takes the least lead), and the bounds of the learned one, ms.
+ */
 const CATCH_UP_LEAD_MS = 350;
 const MIN_CATCH_UP_LEAD_MS = 120;
 const MAX_CATCH_UP_LEAD_MS = 4000;
@@ -120,8 +123,8 @@ export class VideoDriver {
   #lastDrift = 0;
   /** A #follow is queued for the end of the current task (see setState). */
   #followQueued = false;
-  /** How far ahead a catch-up aims: the time a seek of this source took here, with a margin (learned), ms. */
-  #catchUpLeadMs = CATCH_UP_LEAD_MS;
+  /** How far ahead a catch-up aims: the time a seek of this source took here, with a margin (learned), ms; undefined until one was timed. */
+  #catchUpLeadMs: number | undefined;
   /** The catch-up in progress: its seek's end is awaited (see `#startCatchUp`). */
   #catchUp: { readonly state_: VideoState; readonly startedAt_: number; readonly target_: number } | undefined;
   /**
@@ -237,7 +240,7 @@ export class VideoDriver {
     if (state.src && state.src !== this.#src && !sameSource(video, state.src)) {
       this.#src = state.src;
       // A new source: how long its seeks take is learned anew.
-      this.#catchUpLeadMs = CATCH_UP_LEAD_MS;
+      this.#catchUpLeadMs = undefined;
       // Setting `src` starts loading; loadedmetadata calls #follow again.
       (this.#o.loadSource_ ?? ((src) => (video.src = src)))(state.src);
     }
@@ -365,7 +368,7 @@ export class VideoDriver {
     this.#hold();
     this.#o.controller_.reset();
     const startedAt = this.#o.sharedNow_();
-    const target = startedAt + this.#catchUpLeadMs;
+    const target = startedAt + (this.#catchUpLeadMs ?? (this.#ahead(positionAt(state, startedAt)) > 1 ? MIN_CATCH_UP_LEAD_MS : CATCH_UP_LEAD_MS));
     this.#catchUp = { state_: state, startedAt_: startedAt, target_: target };
     this.#seek(positionAt(state, target));
   }

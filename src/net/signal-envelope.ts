@@ -104,7 +104,7 @@ export class SignalEnvelope {
         return malformed('sealed body is not JSON');
       }
     } else {
-      if (!plain.success) return wrongSecret(new WrongSecretError(from, 'the peer encrypts and this side has no secret'));
+      if (!plain.success) return wrongSecret(new WrongSecretError(from, 'the peer encrypts; this side has no secret'));
       candidate = plain.output.p;
     }
     const body = v.safeParse(SignalBodySchema, candidate);

@@ -127,7 +127,7 @@ export class OursDriftController implements DriftController {
     const o = (this.#o = { ...OURS_DRIFT_DEFAULTS, ...options });
     checkOptions('ours drift controller', o);
     if (o.minSamples < 1 || o.filterSamples < o.minSamples || o.releaseMs > o.engageMs || o.engageMs > o.seekThresholdMs) {
-      throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples and releaseMs <= engageMs <= seekThresholdMs');
+      throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples, releaseMs <= engageMs <= seekThresholdMs');
     }
     this.#seekLatencyMs = o.initialSeekLatencyMs;
     this.reset();

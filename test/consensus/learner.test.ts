@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cluster, nodeIds } from '../sim/cluster.js';
 import { digestMachine } from '../sim/digest-machine.js';
-import { A, B, C, ballot, commands, exchange, makeNode, ofType, wire } from './helpers.js';
+import { A, B, C, D, ballot, commands, exchange, makeNode, ofType, wire } from './helpers.js';
 
 describe('learner', () => {
   it('applies a slot decided out of order only after the gap before it fills, each slot once', () => {
@@ -60,6 +60,29 @@ describe('learner', () => {
     cluster.propose(leader, 'after');
     cluster.tickUntil(() => cluster.tags('node-new').includes('after'), 10);
     assert.deepEqual(cluster.node('node-new').state, cluster.node(leader).state);
+  });
+
+  it('a leader sends a newcomer the room state as soon as the host says it can reach it', () => {
+    const { node } = makeNode(A, [A]);
+    node.drain();
+    node.tick();
+    node.propose({ tag: 'before' }, 'p1');
+    node.drain();
+    assert.equal(node.leader, A);
+    node.peerJoined(D);
+    node.peerReachable(D, false);
+    node.drain();
+    node.peerReachable(D, true);
+    const [entries] = ofType(node.drain().messages.filter((e) => e.to === D), 'entries');
+    assert.ok(entries?.snapshot, 'the newcomer gets the snapshot unasked');
+    assert.deepEqual(entries.entries.map((e) => e.slot), [1], 'and the decided slots after it');
+    // A peer that has acknowledged a slot is not new: it catches up by asking, as any lagging node does.
+    node.peerJoined(B);
+    exchange(node, B, { type: 'ack', ballot: ballot(1, A), seq: 0, applied: 1, eligible: true });
+    node.peerReachable(B, false);
+    node.drain();
+    node.peerReachable(B, true);
+    assert.equal(ofType(node.drain().messages, 'entries').length, 0);
   });
 
   it('a promise to a proposer behind the snapshot comes with the snapshot', () => {

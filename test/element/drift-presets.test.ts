@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { driftPreset, driftPresetProblem, registerDriftPreset } from '../../src/element/drift-presets.js';
 import { BASELINE_DRIFT_PRESETS, registerBaselineDriftControllers } from '../../src/drift-baselines.js';
 import { OursDriftController } from '../../src/playback/drift-ours.js';
-import { JELLYFIN_SHARED_CLOCK_OPTIONS } from '../../src/playback/shared-clock.js';
+import { JELLYFIN_SHARED_CLOCK_OPTIONS, SYNCPLAY_SHARED_CLOCK_OPTIONS } from '../../src/playback/shared-clock.js';
 import { runClosedLoop } from '../playback/simulated-video.js';
 
 test('ours is built in, tuned for the media clock, with the default clock', () => {
@@ -31,7 +31,7 @@ test('ours ships the tuning the closed-loop tests run: it decides exactly as a c
 test('an unknown name is a problem that lists what is registered and says where the baselines are', () => {
   assert.equal(driftPreset('jellyfin'), undefined);
   assert.equal(driftPresetProblem('vlc'), 'drift-controller="vlc" must be one of ours');
-  assert.match(driftPresetProblem('jellyfin')!, /must be one of ours \(the jellyfin and syncplay baselines come with paxos-video-baselines\.js\)/);
+  assert.match(driftPresetProblem('jellyfin')!, /must be one of ours \(load paxos-video-baselines\.js for it\)/);
 });
 
 test('registering checks the name and the factory', () => {
@@ -54,6 +54,7 @@ test('the baselines register jellyfin (with its clock filter) and syncplay throu
   assert.equal(driftPreset('jellyfin')!.create().preset, 'jellyfin');
   assert.equal(driftPreset('jellyfin')!.clockOptions, JELLYFIN_SHARED_CLOCK_OPTIONS);
   assert.equal(driftPreset('syncplay')!.create().preset, 'syncplay');
+  assert.equal(driftPreset('syncplay')!.clockOptions, SYNCPLAY_SHARED_CLOCK_OPTIONS);
   assert.equal(driftPreset('syncplay'), BASELINE_DRIFT_PRESETS.syncplay);
   assert.equal(driftPresetProblem('syncplay'), undefined);
   assert.match(driftPresetProblem('vlc')!, /must be one of ours, jellyfin, syncplay$/);

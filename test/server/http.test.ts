@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
+import { type IncomingHttpHeaders, request } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { SignalDelivery } from '../../src/net/signaling-protocol.js';
 import type { HealthReport, SignalingServer } from '../../server/index.js';
 import { packageRoot } from '../../server/package-root.js';
@@ -17,6 +18,22 @@ function rawGet(target: string, headers: Record<string, string>): Promise<number
       request(target, { headers }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
+      })
+        .once('error', reject)
+        .end();
+    }),
+    `GET ${target}`,
+  );
+}
+
+/** A GET's status, headers and undecoded body. */
+function rawBody(target: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return within(
+    new Promise((resolve, reject) => {
+      request(target, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       })
         .once('error', reject)
         .end();
@@ -96,9 +113,42 @@ describe('http routes', () => {
     const etag = res.headers.get('etag');
     assert.ok(etag);
     // fetch() marks conditional requests no-cache (which defeats revalidation); a browser's cache does not.
-    const again = await rawGet(`${url}/paxos-video.js`, { 'If-None-Match': etag });
+    const again = await rawGet(`${url}/paxos-video.js`, { 'If-None-Match': etag, 'Accept-Encoding': res.headers.get('content-encoding') ?? 'identity' });
     assert.equal(again, 304);
     assert.equal((await get(url, '/paxos-video.js.map')).status, 200);
+  });
+
+  test('/paxos-video.js goes in Brotli or gzip to a client that accepts it, and plain to one that does not', async () => {
+    // Bigger than a TCP initial window, as the real bundle is, so compression matters.
+    const source = `export const parts = [${[...Array(4000).keys()].map((i) => `'part ${i}'`).join(', ')}];\n`;
+    writeFileSync(widget, source);
+    try {
+      for (const [accept, encoding] of [
+        ['gzip, deflate, br', 'br'],
+        ['gzip', 'gzip'],
+        ['identity', null],
+      ] as const) {
+        const raw = await rawBody(`${url}/paxos-video.js`, { 'Accept-Encoding': accept });
+        assert.equal(raw.status, 200, accept);
+        assert.equal(raw.headers['content-encoding'], encoding ?? undefined, accept);
+        assert.equal(raw.headers['access-control-allow-origin'], '*');
+        assert.match(String(raw.headers['content-type']), /javascript/);
+        const body = encoding === 'br' ? brotliDecompressSync(raw.body) : encoding === 'gzip' ? gunzipSync(raw.body) : raw.body;
+        assert.equal(body.toString(), source, accept);
+        if (encoding) {
+          assert.ok(raw.body.length < source.length / 3, `${encoding}: ${raw.body.length} bytes of ${source.length}`);
+          assert.equal(raw.headers.vary, 'Accept-Encoding');
+          const etag = String(raw.headers.etag);
+          assert.equal(await rawGet(`${url}/paxos-video.js`, { 'Accept-Encoding': accept, 'If-None-Match': etag }), 304);
+        }
+      }
+      // A new build is sent anew, not the compressed copy of the old one.
+      writeFileSync(widget, `${source}// v2\n`);
+      const next = await rawBody(`${url}/paxos-video.js`, { 'Accept-Encoding': 'br' });
+      assert.match(brotliDecompressSync(next.body).toString(), /\/\/ v2\n$/);
+    } finally {
+      writeFileSync(widget, 'export const widget = 1;\n');
+    }
   });
 
   test('/ serves the demo, and its assets with range requests', async () => {
