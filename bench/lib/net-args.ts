@@ -15,6 +15,8 @@ export interface NetBenchOptions {
   /** Separate browser pages (one Chromium process each, each its own lab host). 3 to 6. */
   pages: number;
   quick: boolean;
+  /** Whether the jellyfin and syncplay presets' steady playback runs too (`--no-presets`: ours alone, e.g. a long steady run). */
+  presets: boolean;
   /** Seconds of steady playback measured per drift controller (after the warm-up). */
   steadySeconds: number;
   /** Seconds between the play and the steady window. */
@@ -34,6 +36,8 @@ export const NET_USAGE = `Usage: npm run bench:net -- [options]
   --quick          smoke run: 2 s warm-up, 3 s steady phases, 3 commands per profile, a join or a
                    recovery over 12 s reported as missed, no 30 s cuts or network change unless
                    --long-cuts names profiles (about 9 min; --long-cuts continent adds 1.5 min)
+  --no-presets     ours alone: no steady playback of the jellyfin and syncplay presets (for a long
+                   steady run, e.g. --profiles mobile --steady 600 --long-cuts none --no-presets)
   --profiles LIST  comma-separated, from ${PROFILE_NAMES.join(', ')} (default: all)
   --long-cuts LIST profiles that get the 30 s cuts and the network change (default: all; quick: none;
                    "none" for none)
@@ -89,11 +93,13 @@ const list = (s: string): ProfileName[] => (s === 'none' ? [] : s.split(',').map
 export function parseNetArgs(argv: readonly string[]): NetBenchOptions | undefined {
   const given = new Map<ValueFlag, unknown>();
   let quick = false;
+  let presets = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') return undefined;
-    if (arg === '--quick') {
-      quick = true;
+    if (arg === '--quick' || arg === '--no-presets') {
+      if (arg === '--quick') quick = true;
+      else presets = false;
       continue;
     }
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -114,6 +120,7 @@ export function parseNetArgs(argv: readonly string[]): NetBenchOptions | undefin
     profiles,
     pages: get('--pages', 3),
     quick,
+    presets,
     steadySeconds: get('--steady', quick ? 3 : 30),
     warmupSeconds: get('--warmup', quick ? 2 : 5),
     commands: get('--commands', quick ? 3 : 30),

@@ -256,7 +256,7 @@ export async function runProfile(ctx: NetContext, profile: ProfileName): Promise
     if (run.failover) log(`${profile}: failover ${run.failover.failoverMs.toFixed(0)} ms`);
   }
 
-  for (const controller of ['jellyfin', 'syncplay'] as const) {
+  for (const controller of opts.presets ? (['jellyfin', 'syncplay'] as const) : []) {
     run.steady[controller] = await attempt(`steady playback (${controller})`, async () => {
       const { room: r } = await form(controller);
       const result = await runSteady(r, opts.warmupSeconds, opts.steadySeconds);

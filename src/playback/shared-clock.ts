@@ -158,14 +158,6 @@ export type SampleVerdict =
   /** Confirmed a clock step: the window restarted from the agreeing samples. */
   | { readonly kind: 'step'; readonly sample: ClockSample; readonly previousOffset: number };
 
-/** Counters for stats and the inspector. */
-export interface SharedClockStats {
-  readonly accepted: number;
-  readonly rejected: number;
-  readonly outliers: number;
-  readonly steps: number;
-}
-
 /** NTP-style estimator of the offset to the shared clock. See the module comment. */
 export class SharedClock {
   readonly #localNow: () => number;
@@ -182,7 +174,6 @@ export class SharedClock {
   #burstRemaining!: number;
   #lastSampleAt!: number;
   #burstEndedAt!: number;
-  #stats = { accepted: 0, rejected: 0, outliers: 0, steps: 0 };
   /** The first burst was handed out for pipelining ({@link pipeline}). */
   #pipelined = false;
 
@@ -228,11 +219,6 @@ export class SharedClock {
     return this.#settled || (this.#window.length >= 3 && this.errorBound <= this.#options.settleErrorMs);
   }
 
-  /** Counters of accepted, rejected, outlier samples and detected clock steps. */
-  get stats(): SharedClockStats {
-    return { ...this.#stats };
-  }
-
   /**
    * The first time it is asked, while the clock has no sample yet: the delays, ms from now, of the rest of the
    * first burst, whose requests may go out `burstIntervalMs` apart without waiting for each reply (the burst
@@ -241,7 +227,7 @@ export class SharedClock {
    */
   pipeline(): number[] {
     const o = this.#options;
-    if (this.#pipelined || this.#stats.accepted + this.#stats.rejected + this.#stats.outliers) return [];
+    if (this.#pipelined || this.#lastSampleAt > -Infinity) return [];
     this.#pipelined = true;
     return Array.from({ length: o.burstSamples - 1 }, (_, k) => (k + 1) * o.burstIntervalMs);
   }
@@ -299,7 +285,6 @@ export class SharedClock {
       const suspects = [...this.#suspects, sample];
       this.#suspects = agree(suspects, this.#options.toleranceMs) ? suspects : [sample];
       if (this.#suspects.length < this.#options.jumpConfirmSamples) {
-        this.#stats.outliers++;
         // Confirm or dismiss quickly rather than at the next periodic resync.
         this.#burstRemaining = Math.max(this.#burstRemaining, this.#options.jumpConfirmSamples - this.#suspects.length);
         return { kind: 'outlier', sample };
@@ -307,19 +292,16 @@ export class SharedClock {
       // A step: the agreeing suspects (this sample among them) become the window.
       verdict = { kind: 'step', sample, previousOffset: this.offset };
       this.#window = this.#suspects;
-      this.#stats.steps++;
       this.#burstRemaining = this.#options.burstSamples;
     } else {
       this.#window.push(sample);
     }
     this.#suspects = [];
-    this.#stats.accepted++;
     this.#select(t1);
     return verdict;
   }
 
   #reject(reason: 'non-finite' | 'negative-rtt' | 'rtt-too-long'): SampleVerdict {
-    this.#stats.rejected++;
     return { kind: 'rejected', reason };
   }
 

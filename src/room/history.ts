@@ -39,19 +39,21 @@ export function compareHistories(a: HistoryWeight, b: HistoryWeight): number {
 
 /**
  * A protocol message on the wire (protocol version 3): the core's envelope `{v, m}` with the sender's
- * history `h` (null while a joining tab has none yet) and the last slot it applied, `a`.
+ * history `h` (null while a joining tab has none yet), the last slot it applied, `a`, and when it was sent,
+ * `t` (shared-clock ms; the room tells a fresh message from one a connection held through a cut by it).
  */
-export const seal = (m: Message<unknown, unknown>, h: string | undefined, a: number) => ({ v: PROTOCOL_VERSION, h: h ?? null, a, m });
+export const seal = (m: Message<unknown, unknown>, h: string | undefined, a: number, t: number) => ({ v: PROTOCOL_VERSION, h: h ?? null, a, t, m });
 
 /**
- * The history fields of an envelope from a peer: `{h, a}`, or undefined when they are malformed (a
- * history id of the wrong form, a slot that is not one). An envelope of another version is left to the
- * core, which refuses it with the reason `protocol version`.
+ * The history fields of an envelope from a peer: `{h, a}` (and `t` as sent: the room reads it only as a
+ * number, so a missing or malformed one counts as fresh, the rule of senders that did not send it), or
+ * undefined when they are malformed (a history id of the wrong form, a slot that is not one). An envelope of
+ * another version is left to the core, which refuses it with the reason `protocol version`.
  */
-export function historyOf(raw: unknown): { h?: string | null; a?: number } | undefined {
+export function historyOf(raw: unknown): { h?: string | null; a?: number; t?: unknown } | undefined {
   const w = raw as { v?: unknown; h?: unknown; a?: number } | null;
   if (w?.v !== PROTOCOL_VERSION) return {};
   const { h, a } = w;
-  if ((h === null || (typeof h === 'string' && HISTORY_PATTERN.test(h))) && Number.isSafeInteger(a) && a! >= -1) return w as { h: string | null; a: number };
+  if ((h === null || (typeof h === 'string' && HISTORY_PATTERN.test(h))) && Number.isSafeInteger(a) && a! >= -1) return w as { h: string | null; a: number; t?: unknown };
   return undefined;
 }

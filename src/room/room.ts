@@ -52,6 +52,12 @@ export interface RoomOptions {
   readonly onTick?: () => void;
 }
 
+/**
+ * A message sent longer ago than this (beyond the worst round trip) was held on its way, ms: it does not end
+ * a returning tab's stale mark (see #onMessage). A cut short enough to deliver it sooner leaves no mark.
+ */
+const FRESH_MS = 1000;
+
 /** The longest a tab waits for its first clock burst before it plays on the best estimate it has, ms. */
 const CLOCK_WAIT_MS = 3000;
 
@@ -391,10 +397,12 @@ export class Room {
       this.#enter(w.h, 'joined');
     }
     if (!w) return void this.#foreign++;
-    // A peer of this history says how far it got (and, back from a cut, that the room is heard again).
+    // A peer of this history says how far it got; back from a cut, a message sent lately also says the room
+    // is heard again. Not one sent earlier: a connection that outlived the cut delivers what it held first,
+    // and that tells nothing of what was decided since (the tab would say `synced` before it caught up).
     if (w.h) {
       this.#height = Math.max(this.#height, w.a!);
-      this.#stale = false;
+      if (!(this.#clock.synced && (w.t as number) < this.#clock.now() - FRESH_MS - this.worstRtt)) this.#stale = false;
     }
     const node = this.#node;
     const result = node.step(from, data);
@@ -418,7 +426,7 @@ export class Room {
     }
     for (const event of out.events) this.#onNodeEvent(event);
     for (const { to, message } of out.messages) {
-      this.#mesh?.send(to, seal(message, this.#store!.history, node.applied));
+      this.#mesh?.send(to, seal(message, this.#store!.history, node.applied, Math.round(this.#clock.now())));
       this.#reportMessage('send', this.id, to, message);
     }
     for (const entry of out.applied) {

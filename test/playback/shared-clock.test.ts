@@ -196,8 +196,6 @@ describe('shared clock: the estimate', () => {
     assert.deepEqual(clock.addSample(Number.NaN, 2000, 110), { kind: 'rejected', reason: 'non-finite' });
     assert.deepEqual(clock.addSample(100, Number.POSITIVE_INFINITY, 110), { kind: 'rejected', reason: 'non-finite' });
     assert.equal(clock.offset, before);
-    assert.equal(clock.stats.rejected, 4);
-    assert.equal(clock.stats.accepted, 1);
   });
 
   it('refuses bad options', () => {
@@ -222,10 +220,8 @@ describe('shared clock: outliers and clock steps', () => {
     const verdict = roundTrip(clock, 1000, 5000 + 400, 1, 1); // a server hiccup: 400 ms off, yet a tight rtt
     assert.equal(verdict.kind, 'outlier');
     assert.equal(clock.offset, 5000);
-    assert.equal(clock.stats.outliers, 1);
     assert.equal(clock.nextSampleDelay(1002), DEFAULT_SHARED_CLOCK_OPTIONS.burstIntervalMs);
     assert.equal(roundTrip(clock, 1100, 5000, 1, 1).kind, 'accepted', 'a consistent sample clears the suspicion');
-    assert.equal(clock.stats.steps, 0);
   });
 
   it('adopts a clock step once three agreeing samples confirm it', () => {
@@ -234,7 +230,6 @@ describe('shared clock: outliers and clock steps', () => {
     const verdicts = [0, 1, 2].map((i) => roundTrip(clock, 20_000 + i * 30, 5000 - 10_000, 1, 1).kind);
     assert.deepEqual(verdicts, ['outlier', 'outlier', 'step']);
     assert.equal(clock.offset, -5000);
-    assert.equal(clock.stats.steps, 1);
     assert.equal(clock.nextSampleDelay(20_100), 0, 'a full burst follows a step');
   });
 

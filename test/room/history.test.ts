@@ -45,13 +45,13 @@ describe('history ids and the meeting rule', () => {
     assert.equal(compareHistories({ id: id(5), applied: 4 }, { id: id(5), applied: 4 }), 0);
   });
 
-  test('the envelope: version 3, history and applied slot beside the core message; malformed fields refused', () => {
+  test('the envelope: version 3, history, applied slot and send time beside the core message; malformed fields refused', () => {
     const m = { type: 'catchup', slot: 4 } as const;
     const h = id(1000);
     assert.equal(PROTOCOL_VERSION, 3);
-    assert.deepEqual(seal(m, h, 7), { ...toWire(m), h, a: 7 });
-    assert.deepEqual(historyOf(seal(m, h, 7)), { ...toWire(m), h, a: 7 });
-    assert.equal(historyOf(JSON.parse(JSON.stringify(seal(m, undefined, -1))))?.h, null, 'a tab with no history yet');
+    assert.deepEqual(seal(m, h, 7, 1234), { ...toWire(m), h, a: 7, t: 1234 });
+    assert.deepEqual(historyOf(seal(m, h, 7, 1234)), { ...toWire(m), h, a: 7, t: 1234 });
+    assert.equal(historyOf(JSON.parse(JSON.stringify(seal(m, undefined, -1, 0))))?.h, null, 'a tab with no history yet');
     for (const bad of [{ h: h.toUpperCase() }, { h: 7 }, { h: [h] }, { h, a: -2 }, { h, a: 1.5 }, { h, a: undefined }, { h: undefined }, { h: `${h}x` }]) {
       assert.equal(historyOf({ v: PROTOCOL_VERSION, a: 0, m, ...bad }), undefined, JSON.stringify(bad));
     }
@@ -131,9 +131,9 @@ describe('Rooms of two histories', () => {
     const stranger = `${(parseInt(mine, 36) + 1).toString(36).padStart(9, '0')}.zzzzzzzzzzzzzzzz`;
     const before = { rejected: a.room.counters.rejected, slot: a.room.state.slot, messages: a.events.filter((e) => e.name === 'message').length };
     const decide = { type: 'decide', ballot: { round: 99, node: b.room.id }, slot: before.slot + 1, value: { kind: 'noop' } } as const;
-    hub.meshOf(a.room.id).deliver(b.room.id, JSON.parse(JSON.stringify(seal(decide, stranger, 0))));
-    hub.meshOf(a.room.id).deliver(b.room.id, JSON.parse(JSON.stringify(seal(decide, stranger, 0))));
-    hub.meshOf(a.room.id).deliver(b.room.id, { ...seal(decide, 'NOT-AN-ID', 0) });
+    hub.meshOf(a.room.id).deliver(b.room.id, JSON.parse(JSON.stringify(seal(decide, stranger, 0, Date.now()))));
+    hub.meshOf(a.room.id).deliver(b.room.id, JSON.parse(JSON.stringify(seal(decide, stranger, 0, Date.now()))));
+    hub.meshOf(a.room.id).deliver(b.room.id, { ...seal(decide, 'NOT-AN-ID', 0, Date.now()) });
     assert.equal(a.room.counters.rejected, before.rejected + 3, 'each refused and counted');
     assert.equal(a.current(), mine, 'the winner stays');
     assert.deepEqual(a.history().at(-1), { history: mine, reason: 'met', other: stranger }, 'the meeting reported once');

@@ -20,6 +20,8 @@ export class MemoryHub {
   /** Time requests waiting for their answer now, and the most there ever were at once. */
   timeInFlight = 0;
   maxTimeInFlight = 0;
+  /** Messages from `from` to `to` for which this answers true are lost, the link staying up (see MemoryMesh.send). */
+  lose: ((from: string, to: string) => boolean) | undefined;
   /** A join refusal, by node id: the error `join` rejects with. */
   readonly refuse = new Map<string, SignalingError>();
   readonly #signaling = new Map<string, MemorySignaling>();
@@ -188,6 +190,8 @@ export class MemoryMesh extends TypedEventTarget<MeshEvents> implements RoomMesh
     const target = this.#hub.meshOfPeer(to);
     if (this.#closed || !target || !this.#open.has(to)) return false;
     const data = JSON.parse(JSON.stringify(message)) as MeshEvents['message']['data'];
+    // Lost on the way, the link still up (`hub.lose`): what a link that holds messages looks like from here.
+    if (this.#hub.lose?.(this.selfId, to)) return true;
     setTimeout(() => target.deliver(this.selfId, data));
     return true;
   }

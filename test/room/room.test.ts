@@ -10,6 +10,7 @@ import { MeshError } from '../../src/net/mesh.js';
 import { SignalingError } from '../../src/net/signaling-error.js';
 import { type VideoState, makePause, makePlay, makeSeek } from '../../src/playback/video-state.js';
 import { type RoomEvents, RoomError } from '../../src/room/room-events.js';
+import { seal } from '../../src/room/history.js';
 import { Room } from '../../src/room/room.js';
 import { waitFor } from '../support/wait.js';
 import { MemoryHub, MemoryStorage } from './memory-hub.js';
@@ -192,6 +193,34 @@ describe('Room', () => {
     const caughtUp = after.findIndex((e) => e.name === 'state' && e.detail.state.position === 9);
     const synced = after.findIndex((e) => e.name === 'status' && e.detail.status === 'synced');
     assert.ok(caughtUp >= 0 && synced > caughtUp, `synced again at event ${synced}, applied the missed seek at event ${caughtUp}: ${after.map((e) => (e.name === 'status' ? e.detail.status : e.name)).join(', ')}`);
+  });
+
+  test('back from a cut, a message its connection held through the cut does not make it say synced', async () => {
+    const hub = new MemoryHub();
+    const all = await formRoom(hub, 3);
+    const minority = all.find((r) => r.room.role === 'acceptor')!;
+    const others = all.filter((r) => r !== minority);
+    const leader = others.find((r) => r.room.role === 'leader')!;
+    // What the leader sent just before the cut, held on the way (as a data channel holds what it could not send).
+    const held = seal({ type: 'catchup', slot: minority.room.state.slot + 1 }, hub.signalingOf(leader.room.id).history, leader.room.state.slot, Math.round(leader.room.sharedNow()));
+    for (const o of others) hub.partition(minority.room.id, o.room.id, true);
+    await waitFor(() => minority.room.status === 'no-quorum', 'the minority without quorum');
+    await others[0]!.room.propose(makeSeek(others[0]!.room.state, 9, others[0]!.room.sharedNow(), 0));
+    // Held longer than a fresh message can take.
+    await new Promise((r) => setTimeout(r, 1300));
+    // The links come back, but what the others send now is still on its way: only the held message arrives.
+    hub.lose = (_from, to) => to === minority.room.id;
+    const healedAt = minority.events.length;
+    for (const o of others) hub.partition(minority.room.id, o.room.id, false);
+    await waitFor(() => minority.events.slice(healedAt).some((e) => e.name === 'quorum-restored'), 'the minority hears a majority again');
+    hub.meshOf(minority.room.id).deliver(leader.room.id, JSON.parse(JSON.stringify(held)));
+    await new Promise((r) => setTimeout(r, 100));
+    hub.lose = undefined;
+    await waitFor(() => minority.room.status === 'synced' && minority.room.state.position === 9, 'the minority back and caught up', 10_000);
+    const after = minority.events.slice(healedAt);
+    const caughtUp = after.findIndex((e) => e.name === 'state' && e.detail.state.position === 9);
+    const synced = after.findIndex((e) => e.name === 'status' && e.detail.status === 'synced');
+    assert.ok(caughtUp >= 0 && synced > caughtUp, `synced at event ${synced}, applied the missed seek at event ${caughtUp}: ${after.map((e) => (e.name === 'status' ? e.detail.status : e.name)).join(', ')}`);
   });
 
   test('a refused join rejects start in the room\'s words; a fatal server error stops it; a passing one is ignored', async () => {
