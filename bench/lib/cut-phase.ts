@@ -48,6 +48,12 @@ export interface CutResult {
   pausesOnOthers: number;
   /** The tab's `paxos-*` events (but `paxos-sync`) from its link's return until it applied the missed seek, ms after the return: where the recovery's time went. */
   afterReturn: string;
+  /**
+   * What happened next, ms after the return until AFTERMATH_MS after recovery (or the timeout): each command
+   * the tab applied, with the page that proposed it, and the tab's own media events (a seek or pause that
+   * reached the others came from one of these commands).
+   */
+  aftermath: string;
   problem: string | null;
 }
 
@@ -117,7 +123,7 @@ async function decideOn(issuer: BenchPage, pages: readonly BenchPage[], kind: Co
 }
 
 /** Measures how the tab comes back after `restoredAt`. */
-async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, restoredAt: number, missed: Decided, timeoutMs: number, base: Omit<CutResult, 'recoverMs' | 'appliedMissedMs' | 'statusSyncedMs' | 'statusesWhileCut' | 'leaderChanges' | 'seeksOnOthers' | 'pausesOnOthers' | 'afterReturn' | 'problem'>): Promise<CutResult> {
+async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, restoredAt: number, missed: Decided, timeoutMs: number, base: Omit<CutResult, 'recoverMs' | 'appliedMissedMs' | 'statusSyncedMs' | 'statusesWhileCut' | 'leaderChanges' | 'seeksOnOthers' | 'pausesOnOthers' | 'afterReturn' | 'aftermath' | 'problem'>): Promise<CutResult> {
   const subject = room.members.indexOf(victim);
   // Without a missed decision the tab has nothing to catch up on: its recovery says little.
   let problem: string | null = missed.problem;
@@ -163,8 +169,28 @@ async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, resto
       .filter((e) => e.kind === 'paxos' && e.type !== 'paxos-sync' && e.t >= restoredAt && e.t <= (applied?.t ?? end))
       .map((e) => `${Math.round(e.t - restoredAt)} ${e.type.slice(6)}${statusOf(e) ? ` ${statusOf(e)}` : ''}`)
       .join(', '),
+    aftermath: await aftermath(room, victim, restoredAt, end),
     problem,
   };
+}
+
+/** See {@link CutResult.aftermath}. */
+async function aftermath(room: BenchRoom, victim: BenchPage, from: number, to: number): Promise<string> {
+  const ids = new Map<string, string>();
+  for (const p of room.members) {
+    const id = await p.snapshot().then((s) => s.nodeId, () => undefined);
+    if (id) ids.set(id, p.label);
+  }
+  const by = (proposer: string) => ids.get(proposer) ?? proposer.slice(0, 6);
+  return victim.events
+    .filter((e) => e.t > from && e.t <= to && (e.kind === 'media' || e.type === 'paxos-state'))
+    .flatMap((e) => {
+      const at = Math.round(e.t - from);
+      if (e.kind === 'media') return e.type === 'ratechange' ? [] : [`${at} ${e.type}`];
+      const commands = (e.detail as { commands?: { type?: unknown; proposer?: unknown; by?: unknown }[] } | null)?.commands ?? [];
+      return commands.map((c) => `${at} ${String(c.type)} by ${by(String(c.proposer))}${c.by ? ` (${String(c.by)})` : ''}`);
+    })
+    .join(', ');
 }
 
 /**

@@ -178,6 +178,7 @@ describe(`a room of ${TABS} tabs in the lab (continent, one tab asymmetric): iss
         `leader changes ${c.leaderChanges}; seeks/pauses on the others ${c.seeksOnOthers}/${c.pausesOnOthers}`,
     );
     t.diagnostic(`after its link returned (ms): ${c.afterReturn || 'no event'}`);
+    t.diagnostic(`then (ms after the return: commands applied, by whom; the tab's media events): ${c.aftermath || 'nothing'}`);
     const failures: string[] = [];
     if (c.recoverMs === null) failures.push('never back in sync');
     if (c.seeksOnOthers + c.pausesOnOthers > 0) failures.push(`${c.seeksOnOthers} seeks and ${c.pausesOnOthers} pauses reached the others`);
