@@ -15,11 +15,11 @@
  *   (Chrome's 500-connections-per-tab cap): ICE restarts come first since they reuse the connection, repeated
  *   failures to a peer back off, and a peer whose connections never open stops being retried until
  *   something changes (it re-joins, the network comes back, the tab becomes visible, signaling reconnects).
- * - Left the room (`peer-left`) without a connection that ever opened, or said `bye`: dropped. A peer that
- *   left the signaling server while it has a connection that opened is kept until that connection dies: the
- *   mesh keeps working while the signaling server is down, and a tab whose network came back (its socket
- *   remade, so left and joined again) gets its connection back by an ICE restart, not a new one. (What such a
- *   connection held through the cut arrives first; the room tells it from what is fresh: room.ts.)
+ * - Left the room (`peer-left`) with its channel closed, or said `bye`: dropped. A peer that left the
+ *   signaling server while its channel is still open is kept: the mesh keeps working while the signaling
+ *   server is down. (Keeping also a peer whose connection is down, so that a network change restarts ICE
+ *   instead of making a new connection, left the lab's rooms unable to decide during the next server cut:
+ *   see docs/lab.md, round 5.)
  * - Without WebRTC (no `RTCPeerConnection`: Debian's WebKit, or WebRTC disabled by a policy or an
  *   extension) every peer is reached through the relay from the start: no link is made, and each peer is
  *   told so by a `relay` frame, when it is discovered and whenever it offers a connection, so that it
@@ -286,15 +286,10 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (e) this.#leftRoom(e);
   }
 
-  /**
-   * The server no longer lists the peer: keep it while it has a connection that once opened, up or down (see
-   * the class comment): the browser's `online` remakes every socket, so a network that comes back makes the
-   * server announce each of its tabs as left and then joined again, and the connection then comes back by an
-   * ICE restart; one that never does dies (`#onLinkDead`), and the peer goes with it.
-   */
+  /** The server no longer lists the peer: keep it while its channel is open (see the class comment). */
   #leftRoom(e: PeerEntry): void {
     e.inRoom = false;
-    if (e.link_?.everOpened_) this.#update(e);
+    if (e.link_?.open) this.#update(e);
     else this.#removeEntry(e, 'left');
   }
 

@@ -37,11 +37,12 @@ describe('Mesh through a network outage', () => {
     a.mesh.send(b.id, { after: 'outage' });
     const after = await received(b, a, (d) => d['after'] === 'outage');
     expect(after.relayed).to.equal(false);
-    // Recovered by ICE restarts on the same RTCPeerConnection, not by new ones: the signaling socket is remade
-    // when the network changes (the browser's offline and online, an overdue ping), so the server announces
-    // the tab as left and joined again, and the mesh keeps a peer whose connection once opened through that
-    // (what the connection held arrives first; the room tells it from what is fresh, see room.ts).
-    expect(a.mesh.stats.connectionsCreated, JSON.stringify([a.mesh.stats, b.mesh.stats])).to.equal(1);
-    expect(b.mesh.stats.connectionsCreated).to.equal(1);
+    // Recovered by ICE restarts on the same RTCPeerConnection, or by a new one: the signaling socket is remade
+    // when the network changes (the browser's offline and online, an overdue ping), the server announces the
+    // tab as left and joined again, and a peer whose connection was down when it heard `left` is dropped and
+    // connected anew (seen in about half the runs). Keeping such a peer until its connection dies brought the
+    // old connection back here, but in the lab a tab whose address changed then stayed unreachable for 20 s
+    // and the room could not decide through the next server cut (docs/lab.md, round 5).
+    expect(a.mesh.stats.connectionsCreated + b.mesh.stats.connectionsCreated, 'connections made in all').to.be.at.most(4);
   });
 });
