@@ -53,8 +53,8 @@ function joinMilestones(events: readonly { t: number; kind: string; type: string
   for (const e of events) {
     if (e.kind === 'media') mark(e.type, e.t);
     else if (e.type === 'paxos-status') mark(`status:${String((e.detail as { status?: unknown } | null)?.status)}`, e.t);
-    else if (e.type.startsWith('probe:')) mark(e.type.slice(6), e.t);
-    else if (e.type === 'paxos-state' || e.type === 'paxos-sync' || e.type === 'paxos-config') mark(e.type.slice(6), e.t);
+    // `probe:` and `paxos-` are both six characters: the step's name follows.
+    else if (e.type.startsWith('probe:') || e.type === 'paxos-state' || e.type === 'paxos-sync' || e.type === 'paxos-config') mark(e.type.slice(6), e.t);
   }
   return out;
 }

@@ -98,27 +98,6 @@ export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
 });
 
 /**
- * The clock of the Syncplay client, for the same comparison. Syncplay syncs no clocks: each state message of
- * its server (one a second) is placed half a smoothed round trip before it arrived, so its error is that one
- * message's delay against the average. One sample a second, the estimate always the latest sample alone,
- * has the same kind of error (one round trip's asymmetry) and no less.
- */
-export const SYNCPLAY_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object.freeze({
-  windowSize: 1,
-  burstSamples: 1,
-  burstIntervalMs: 1_000,
-  resyncIntervalMs: 1_000,
-  resyncSamples: 1,
-  maxRttMs: Infinity,
-  maxAgeMs: Infinity,
-  driftPpm: 0,
-  toleranceMs: 0,
-  jumpConfirmSamples: 0,
-  settleErrorMs: 10,
-  intersect: false,
-});
-
-/**
  * Time between resync bursts while the window is less than half full, ms: the samples of one burst, sent
  * 10 ms apart, queue behind each other on a jittery path and share its delays, so the first burst alone
  * leaves a mobile tab 10-15 ms off; a burst a second fills the window with independent ones in seconds.

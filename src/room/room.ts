@@ -402,7 +402,7 @@ export class Room {
     // and that tells nothing of what was decided since (the tab would say `synced` before it caught up).
     if (w.h) {
       this.#height = Math.max(this.#height, w.a!);
-      if (!(this.#clock.synced && (w.t as number) < this.#clock.now() - FRESH_MS - this.worstRtt)) this.#stale = false;
+      if (this.#stale && !(this.#clock.synced && (w.t as number) < this.#clock.now() - FRESH_MS - this.worstRtt)) this.#stale = false;
     }
     const node = this.#node;
     const result = node.step(from, data);

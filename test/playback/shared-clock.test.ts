@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import {
   DEFAULT_SHARED_CLOCK_OPTIONS,
   JELLYFIN_SHARED_CLOCK_OPTIONS,
-  SYNCPLAY_SHARED_CLOCK_OPTIONS,
   SharedClock,
 } from '../../src/playback/shared-clock.js';
+import { SYNCPLAY_SHARED_CLOCK_OPTIONS } from '../../src/drift-baselines.js';
 import { seededRandom } from './simulated-video.js';
 
 /** A settable local clock. */
