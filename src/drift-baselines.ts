@@ -12,22 +12,8 @@
 import type { DriftPreset } from './element/drift-presets.js';
 import type { PaxosVideo } from './paxos-video.js';
 import { JellyfinDriftController } from './playback/drift-jellyfin.js';
-import { SyncplayDriftController } from './playback/drift-syncplay.js';
-import { JELLYFIN_SHARED_CLOCK_OPTIONS, type SharedClockOptions } from './playback/shared-clock.js';
-
-/**
- * The clock of the Syncplay client, for the same comparison. Syncplay syncs no clocks: each state message of
- * its server (one a second) is placed half a smoothed round trip before it arrived, so its error is that one
- * message's delay against the average. One sample a second, the estimate always the latest sample alone,
- * has the same kind of error (one round trip's asymmetry) and no less. (Here, not beside Jellyfin's in
- * shared-clock.ts: only this entry uses it, and the widget bundle stays without it.)
- */
-export const SYNCPLAY_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object.freeze({
-  ...JELLYFIN_SHARED_CLOCK_OPTIONS,
-  windowSize: 1,
-  burstSamples: 1,
-  resyncIntervalMs: 1_000,
-});
+import { SYNCPLAY_SHARED_CLOCK_OPTIONS, SyncplayDriftController } from './playback/drift-syncplay.js';
+import { JELLYFIN_SHARED_CLOCK_OPTIONS } from './playback/shared-clock.js';
 
 /**
  * The baseline presets, by name, each with its project's clock: Jellyfin's filter (minimum delay of the last

@@ -13,6 +13,21 @@
  * me"; the benchmark enables it, as configured here. The rate scales with the decided rate.
  */
 import { type DriftController, type DriftDecision, type DriftSample, checkDriftSample, checkOptions } from './drift-sample.js';
+import { JELLYFIN_SHARED_CLOCK_OPTIONS, type SharedClockOptions } from './shared-clock.js';
+
+/**
+ * The clock of the Syncplay client, for the same comparison. Syncplay syncs no clocks: each state message of
+ * its server (one a second) is placed half a smoothed round trip before it arrived, so its error is that one
+ * message's delay against the average. One sample a second, the estimate always the latest sample alone,
+ * has the same kind of error (one round trip's asymmetry) and no less. (Here, beside the Syncplay controller:
+ * only the baselines use it, and the widget bundle stays without it.)
+ */
+export const SYNCPLAY_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object.freeze({
+  ...JELLYFIN_SHARED_CLOCK_OPTIONS,
+  windowSize: 1,
+  burstSamples: 1,
+  resyncIntervalMs: 1_000,
+});
 
 /** Tuning of {@link SyncplayDriftController}, named after the client's constants. Times in seconds unless noted. */
 export interface SyncplayDriftOptions {

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { driftPreset, driftPresetProblem, registerDriftPreset } from '../../src/element/drift-presets.js';
-import { BASELINE_DRIFT_PRESETS, SYNCPLAY_SHARED_CLOCK_OPTIONS, registerBaselineDriftControllers } from '../../src/drift-baselines.js';
+import { BASELINE_DRIFT_PRESETS, registerBaselineDriftControllers } from '../../src/drift-baselines.js';
+import { SYNCPLAY_SHARED_CLOCK_OPTIONS } from '../../src/playback/drift-syncplay.js';
 import { OursDriftController } from '../../src/playback/drift-ours.js';
 import { JELLYFIN_SHARED_CLOCK_OPTIONS } from '../../src/playback/shared-clock.js';
 import { runClosedLoop } from '../playback/simulated-video.js';

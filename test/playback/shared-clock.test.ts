@@ -5,7 +5,7 @@ import {
   JELLYFIN_SHARED_CLOCK_OPTIONS,
   SharedClock,
 } from '../../src/playback/shared-clock.js';
-import { SYNCPLAY_SHARED_CLOCK_OPTIONS } from '../../src/drift-baselines.js';
+import { SYNCPLAY_SHARED_CLOCK_OPTIONS } from '../../src/playback/drift-syncplay.js';
 import { seededRandom } from './simulated-video.js';
 
 /** A settable local clock. */
