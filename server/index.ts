@@ -196,7 +196,7 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
   // Sessions call into membership only after listen() resolved it, but a mounted server may be used before:
   // every call waits for readiness.
   const membership: Membership = {
-    join: async (m, max) => (await membershipReady).join(m, max),
+    join: async (m, max, resume) => (await membershipReady).join(m, max, resume),
     leave: async (m) => (await membershipReady).leave(m),
     socketOf: async (room, nodeId) => (await membershipReady).socketOf(room, nodeId),
     close: async () => (await membershipReady).close(),

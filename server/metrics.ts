@@ -47,6 +47,7 @@ export const TOKEN_REJECT_REASONS = [
 export interface ServerMetrics {
   registry: Registry;
   joins: Counter;
+  resumes: Counter;
   relayed: Counter;
   rejected: Counter<'reason'>;
   rejectedConnections: Counter<'reason'>;
@@ -119,6 +120,11 @@ export function createMetrics(stats: { sockets: () => number; rooms: () => numbe
     rejectedConnections,
     rejectedTokens,
     joins: new Counter({ name: 'paxos_video_joins_total', help: 'Successful joins', registers: [registry] }),
+    resumes: new Counter({
+      name: 'paxos_video_resumed_joins_total',
+      help: 'Joins that took their node id over from an older socket with its resume key (a network change)',
+      registers: [registry],
+    }),
     relayed: new Counter({ name: 'paxos_video_relayed_messages_total', help: 'Signals relayed to a peer', registers: [registry] }),
     rateLimitDisconnects: new Counter({
       name: 'paxos_video_rate_limit_disconnects_total',

@@ -5,7 +5,7 @@
  * (an SDP offer before its ICE candidates) even when a lookup waits on Redis, and a disconnect during a
  * pending join cleans up after it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as v from '../src/schema/index.js';
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
@@ -71,6 +71,8 @@ export function roomChannel(room: string): string {
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
+/** A resume key's hash, as the membership keeps it (hex: Redis keeps it in a space-separated field). */
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** One socket's session. */
 export class PeerSession {
@@ -225,7 +227,7 @@ export class PeerSession {
     if (this.room !== undefined) {
       return this.reject('already-joined', ERROR_CODES.alreadyJoined, `already joined room "${this.room}"; leave first`, event, ack);
     }
-    const { room, nodeId, token, history } = parsed.output;
+    const { room, nodeId, token, history, resume } = parsed.output;
     const auth = await this.authorize(room, token);
     if (!auth.ok) {
       // The reason goes to the log and the metric only: a client learns nothing about what it got wrong.
@@ -236,7 +238,9 @@ export class PeerSession {
     if (this.socket.disconnected) return;
 
     const member = { room, nodeId, socketId: this.socket.id };
-    const outcome = await this.ctx.membership.join(member, this.ctx.options.maxRoomSize);
+    // A fresh resume key for this claim; the membership keeps only its hash (membership.ts).
+    const key = randomBytes(16).toString('base64url');
+    const outcome = await this.ctx.membership.join({ ...member, keyHash: sha256(key) }, this.ctx.options.maxRoomSize, resume && sha256(resume));
     if (!outcome.ok) {
       const message =
         outcome.code === 'room-full' ? `room "${room}" is full (${this.ctx.options.maxRoomSize} peers)` : `node id "${nodeId}" is live in room "${room}"`;
@@ -253,14 +257,19 @@ export class PeerSession {
     this.ctx.directory.add(room, nodeId, this.socket.id);
     await this.socket.join(roomChannel(room));
     this.ctx.metrics.joins.inc();
-    const reply: JoinAck = { ok: true, self: nodeId, peers: outcome.peers, serverTime: serverNow() };
+    if (outcome.replaced !== undefined) {
+      // The same tab on a new socket: the old one goes without a `peer-left` (its leave finds the claim taken).
+      this.ctx.metrics.resumes.inc();
+      this.ctx.io.in(outcome.replaced).disconnectSockets(true);
+    }
+    const reply: JoinAck = { ok: true, self: nodeId, peers: outcome.peers, serverTime: serverNow(), resume: key };
     // Fresh TURN credentials at every join, re-joins included, so a tab never holds expired ones for long.
     if (this.ctx.options.turn) reply.iceServers = turnIceServers(this.ctx.options.turn, nodeId);
     ack(reply);
     this.socket.to(roomChannel(room)).emit(SERVER_EVENTS.peerJoined, { nodeId });
     // The room history the tab is in (absent for a tab that has none yet): two of them under one room name
     // in the log are two foundings that will meet (src/room/history.ts).
-    this.ctx.logger.info({ socket: this.socket.id, ip: this.ip, room, nodeId, history, name: this.name, peers: outcome.peers.length }, 'join');
+    this.ctx.logger.info({ socket: this.socket.id, ip: this.ip, room, nodeId, history, name: this.name, peers: outcome.peers.length, replaced: outcome.replaced }, 'join');
   }
 
   private async onSignal(args: unknown[], ack: Ack | undefined, t0: number): Promise<void> {
@@ -314,14 +323,16 @@ export class PeerSession {
     this.name = undefined;
     this.ctx.directory.remove(room, nodeId, this.socket.id);
     if (this.socket.connected) await this.socket.leave(roomChannel(room));
+    let released = true;
     try {
-      await this.ctx.membership.leave({ room, nodeId, socketId: this.socket.id });
+      released = await this.ctx.membership.leave({ room, nodeId, socketId: this.socket.id });
     } catch (err) {
       // The claim dies with this process's liveness key at the latest.
       this.ctx.logger.warn({ room, nodeId, err: String(err) }, 'could not release a membership claim');
     }
-    this.ctx.io.to(roomChannel(room)).except(this.socket.id).emit(SERVER_EVENTS.peerLeft, { nodeId });
-    this.ctx.logger.info({ socket: this.socket.id, ip: this.ip, room, nodeId, why }, 'leave');
+    // A claim a newer socket of the same node took over (a resumed join) is not a leave for the room.
+    if (released) this.ctx.io.to(roomChannel(room)).except(this.socket.id).emit(SERVER_EVENTS.peerLeft, { nodeId });
+    this.ctx.logger.info({ socket: this.socket.id, ip: this.ip, room, nodeId, why, released }, 'leave');
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Room membership shared by several server processes through Redis.
  *
- * Each room is a hash `<prefix>:room:<room>`: node id → "<process id> <socket id>". Each process keeps a
+ * Each room is a hash `<prefix>:room:<room>`: node id → "<process id> <socket id> <resume key hash>" (see
+ * membership.ts for the resume key; a claim re-asserted without one has two fields). Each process keeps a
  * liveness key `<prefix>:proc:<process id>` that expires after three missed beats. Joins run as one Lua
  * script, so two processes can never both claim one node id or both take a room's last place; the script
  * also drops the entries of dead processes (a process that crashed without releasing its claims).
@@ -13,21 +14,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RedisClient } from './redis-client.js';
-import type { JoinOutcome, Member, Membership } from './membership.js';
+import type { Claim, JoinOutcome, Member, Membership } from './membership.js';
 import type { RoomDirectory } from './room-directory.js';
 
-// KEYS[1] room hash. ARGV: node id, "<proc> <socket>", max room size, liveness key prefix.
+// KEYS[1] room hash. ARGV: node id, "<proc> <socket> <key hash>", max room size, liveness key prefix, the
+// resume key hash presented ('' for none). Returns {'ok', replaced socket or '', peers...} or {code}.
 const JOIN_SCRIPT = `
 local entries = redis.call('HGETALL', KEYS[1])
 local peers = {}
+local replaced = nil
 local taken = false
 for i = 1, #entries, 2 do
   local id, owner = entries[i], entries[i + 1]
-  local proc = string.match(owner, '^(%S+)')
+  local proc, sock, key = string.match(owner, '^(%S+) (%S+) ?(%S*)')
   if redis.call('EXISTS', ARGV[4] .. proc) == 0 then
     redis.call('HDEL', KEYS[1], id)
   elseif id == ARGV[1] then
-    taken = true
+    if ARGV[5] ~= '' and key == ARGV[5] then replaced = sock else taken = true end
   else
     peers[#peers + 1] = id
   end
@@ -35,13 +38,17 @@ end
 if taken then return {'id-taken'} end
 if #peers >= tonumber(ARGV[3]) then return {'room-full'} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+table.insert(peers, 1, replaced or '')
 table.insert(peers, 1, 'ok')
 return peers
 `;
 
-// KEYS[1] room hash. ARGV: node id, "<proc> <socket>".
+// KEYS[1] room hash. ARGV: node id, "<proc> <socket>". Deletes the claim if that socket holds it (1, else 0).
 const LEAVE_SCRIPT = `
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+local owner = redis.call('HGET', KEYS[1], ARGV[1])
+if owner and (owner == ARGV[2] or string.sub(owner, 1, #ARGV[2] + 1) == ARGV[2] .. ' ') then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
 return 0
 `;
 
@@ -73,13 +80,15 @@ export async function createRedisMembership(o: RedisMembershipOptions): Promise<
   const procKey = procPrefix + procId;
   const roomKey = (room: string) => `${o.prefix}:room:${room}`;
   const owner = (socketId: string) => `${procId} ${socketId}`;
+  /** This process's claims' resume key hashes, by socket id: re-asserted with the claim after a Redis restart. */
+  const keys = new Map<string, string>();
   const ttl = o.heartbeatMs * 3;
 
   const beat = async () => {
     await o.client.set(procKey, '1', { PX: ttl });
     for (const m of o.local.entries()) {
       // HSETNX: after a Redis restart the claim comes back; a newer claim by someone else is left alone.
-      await o.client.hSetNX(roomKey(m.room), m.nodeId, owner(m.socketId));
+      await o.client.hSetNX(roomKey(m.room), m.nodeId, `${owner(m.socketId)} ${keys.get(m.socketId) ?? ''}`.trimEnd());
     }
   };
   await beat();
@@ -89,22 +98,27 @@ export async function createRedisMembership(o: RedisMembershipOptions): Promise<
   timer.unref();
 
   return {
-    async join(member: Member, maxRoomSize: number): Promise<JoinOutcome> {
+    async join(claim: Claim, maxRoomSize: number, resumeHash?: string): Promise<JoinOutcome> {
       const reply = (await o.client.eval(JOIN_SCRIPT, {
-        keys: [roomKey(member.room)],
-        arguments: [member.nodeId, owner(member.socketId), String(maxRoomSize), procPrefix],
+        keys: [roomKey(claim.room)],
+        arguments: [claim.nodeId, `${owner(claim.socketId)} ${claim.keyHash}`, String(maxRoomSize), procPrefix, resumeHash ?? ''],
       })) as string[];
-      const [status, ...peers] = reply;
-      if (status === 'ok') return { ok: true, peers };
+      const [status, replaced, ...peers] = reply;
+      if (status === 'ok') {
+        keys.set(claim.socketId, claim.keyHash);
+        return replaced ? { ok: true, peers, replaced } : { ok: true, peers };
+      }
       if (status === 'id-taken' || status === 'room-full') return { ok: false, code: status };
       throw new Error(`unexpected join reply from redis: ${String(status)}`);
     },
-    async leave(member: Member): Promise<void> {
-      await o.client.eval(LEAVE_SCRIPT, { keys: [roomKey(member.room)], arguments: [member.nodeId, owner(member.socketId)] });
+    async leave(member: Member): Promise<boolean> {
+      keys.delete(member.socketId);
+      const deleted = await o.client.eval(LEAVE_SCRIPT, { keys: [roomKey(member.room)], arguments: [member.nodeId, owner(member.socketId)] });
+      return deleted === 1;
     },
     async socketOf(room: string, nodeId: string): Promise<string | undefined> {
       const reply = (await o.client.eval(LOOKUP_SCRIPT, { keys: [roomKey(room)], arguments: [nodeId, procPrefix] })) as string | null;
-      return reply ? reply.slice(reply.indexOf(' ') + 1) : undefined;
+      return reply?.split(' ')[1];
     },
     async close(): Promise<void> {
       clearInterval(timer);

@@ -43,6 +43,8 @@ function cutJson(c: CutResult | undefined) {
     leader_changes: c.leaderChanges,
     seeks_on_others: c.seeksOnOthers,
     pauses_on_others: c.pausesOnOthers,
+    after_return: c.afterReturn,
+    aftermath: c.aftermath,
     problem: c.problem,
   };
 }

@@ -349,7 +349,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       } else if (!this.#budgetReported) {
         this.#budgetReported = true;
         this.emit('error', {
-          error: new MeshError('connection-budget', 'this tab has used its WebRTC connections; peers without one go through the relay'),
+          error: new MeshError('connection-budget', 'this tab used up its WebRTC connections; new peers go through the relay'),
         });
       }
       this.#fallBackToRelay(e);

@@ -7,8 +7,9 @@
  *   dropped and counted in `invalid`, never thrown into the page.
  * - After any lost connection (server restart or kick, network drop, ping timeout, a refused connect) it
  *   reconnects with jittered backoff and re-joins by itself, then emits `reconnect` with the fresh peer
- *   list. A re-join refused with `id-taken` is retried a few times: the server may not have noticed yet that
- *   our previous socket is gone.
+ *   list. A re-join presents the resume key of the last join, so the server hands it the node id at once
+ *   even while it still holds the previous socket (not yet noticed gone). A re-join refused with `id-taken`
+ *   anyway (a server without resume keys) is retried a few times.
  * - `signal()` while not joined (between a disconnect and the re-join) queues a bounded number of recent
  *   payloads and sends them after the re-join, where the server accepts them.
  */
@@ -247,7 +248,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#isJoined = false;
     this.#peerSet.clear();
     this.#clearRetry();
-    this.#settleJoin()?.reject(new SignalingError('closed', 'left the room before the join completed'));
+    this.#settleJoin()?.reject(new SignalingError('closed', 'left before the join completed'));
     this.#socket.send(CLIENT_EVENTS.leave);
   }
 
@@ -339,6 +340,8 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       if (!ack) return this.#scheduleRetry();
       if (ack.ok) {
         this.iceServers = ack.iceServers ?? [];
+        // Presented by the next join, so that it takes over this socket's claim if the server still holds it.
+        membership.resume = ack.resume;
         return this.#onJoined(ack.peers);
       }
       this.#onJoinRefused(new SignalingError(ack.error.code, ack.error.message));

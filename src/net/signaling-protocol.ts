@@ -69,7 +69,7 @@ export const ERROR_CODES = {
   badRequest: 'bad-request',
   /** The room holds `maxRoomSize` peers already. */
   roomFull: 'room-full',
-  /** Another live socket (on any server process) holds this node id in this room. */
+  /** Another live socket (on any server process) holds this node id in this room, and the join did not carry its resume key. */
   idTaken: 'id-taken',
   /** The server requires a token and the join carried none, a wrong, expired or foreign-room one. */
   unauthorized: 'unauthorized',
@@ -139,6 +139,8 @@ export const RoomSchema = v.pipe(v.string('room: must be a string'), v.regex(LIM
 export const NodeIdSchema = v.pipe(v.string('nodeId: must be a string'), v.regex(LIMITS.nodeIdPattern, 'nodeId: 8–64 of [A-Za-z0-9_-]'));
 const TokenSchema = v.pipe(v.string('token: must be a string'), v.minLength(1, 'token: empty'), v.maxLength(LIMITS.maxTokenLength, 'token: too long'));
 const ErrorCodeSchema = v.picklist(Object.values(ERROR_CODES));
+/** A resume key (see {@link JoinAck}): 128 random bits in base64url, checked as loosely as a node id. */
+const ResumeSchema = v.optional(v.pipe(v.string(), v.regex(LIMITS.nodeIdPattern)));
 
 // ---------------------------------------------------------------------------------------------------------
 // Client to server.
@@ -150,6 +152,11 @@ export const JoinRequestSchema = v.strictObject({
   token: v.optional(TokenSchema),
   /** The room history the node is in (src/room/history.ts), once it has one. */
   history: v.optional(v.pipe(v.string(), v.regex(LIMITS.historyPattern))),
+  /**
+   * The resume key of this node's previous join (see {@link JoinAck}): a re-join presenting it takes the node
+   * id over from an older socket the server still holds (a network change, a cut it has not noticed yet).
+   */
+  resume: ResumeSchema,
 });
 /** `join` payload: enter `room` as `nodeId` of `history`, presenting `token` when the server requires one. */
 export type JoinRequest = v.InferOutput<typeof JoinRequestSchema>;
@@ -201,6 +208,11 @@ export const JoinAckSchema = v.variant('ok', [
     serverTime: TimeAckSchema,
     /** Short-lived TURN credentials for this node, when the server is configured with a TURN server. */
     iceServers: v.optional(v.array(TurnServerSchema)),
+    /**
+     * This membership's resume key, known only to this socket: the next join of the same node id to the same
+     * room may present it as `resume`. Optional: a server without takeover sends none.
+     */
+    resume: ResumeSchema,
   }),
   v.object({ ok: v.literal(false), error: ErrorNoticeSchema }),
 ]);

@@ -254,6 +254,39 @@ test('a dropped network (nothing closes, pings stop): ping timeout, then back th
   assert.deepEqual(await signalled, { from: aId, data: { while: 'down' } });
 });
 
+test('back from a dropped network before the server noticed: the re-join takes the node id over with its resume key', async () => {
+  // The server's own heartbeat (10 s + 10 s): it holds a's old socket for 10-20 s after the cut.
+  const { port } = await startServer();
+  const proxy = await cuttableProxy(port);
+  servers.push(proxy);
+  const r = room();
+  const aId = id('a');
+  const bId = id('b');
+  const a = client(proxy.url, { connectTimeoutMs: 1_000 });
+  const b = client(`http://127.0.0.1:${port}`);
+  await a.join(r, aId);
+  await b.join(r, bId);
+  const bSaw: string[] = [];
+  b.on('peer-left', ({ nodeId }) => bSaw.push(`left ${nodeId}`));
+  b.on('peer-joined', ({ nodeId }) => bSaw.push(`joined ${nodeId}`));
+  const refusals: string[] = [];
+  a.on('error', ({ error }) => refusals.push(error.code));
+
+  const cutAt = Date.now();
+  const disconnected = next<{ reason: string }>(a, 'disconnect');
+  proxy.cut();
+  // An unanswered time sample: a takes its socket for dead at once (the server keeps its end).
+  await a.timeSample().catch(() => undefined);
+  await disconnected;
+  const back = next<{ peers: string[] }>(a, 'reconnect');
+  proxy.restore();
+  assert.deepEqual((await back).peers, [bId]);
+  assert.ok(Date.now() - cutAt < 10_000, 'back before the server could have noticed the old socket gone');
+  await waitFor(() => bSaw.length > 0, 'b to hear of a again', 5_000);
+  assert.deepEqual(bSaw, [`joined ${aId}`], 'the room saw a come back, never leave');
+  assert.deepEqual(refusals, []);
+});
+
 test('a server that stops pinging (a raw one): ping timeout, reconnect, re-join', async () => {
   let connections = 0;
   const raw = await rawServer({

@@ -69,8 +69,8 @@ export function collect<T = unknown>(socket: ClientSocket, event: string): T[] {
 }
 
 /** Emits `join` and returns the ack. */
-export function join(socket: ClientSocket, room: string, nodeId: string, token?: string): Promise<JoinAck> {
-  const request = token === undefined ? { room, nodeId } : { room, nodeId, token };
+export function join(socket: ClientSocket, room: string, nodeId: string, token?: string, resume?: string): Promise<JoinAck> {
+  const request = { room, nodeId, ...(token === undefined ? {} : { token }), ...(resume === undefined ? {} : { resume }) };
   return within(socket.timeout(WAIT_MS).emitWithAck('join', request), `join ack of ${nodeId}`);
 }
 

@@ -76,6 +76,24 @@ describe('two processes over Redis', () => {
     assert.ok(acks.every((x) => x.ok || x.error.code === 'id-taken'));
   });
 
+  test('resume takes a node id over across processes: the old socket is dropped on its own process, no leave', async () => {
+    const alice = await on(a.url, 'moves', 'alice-move1');
+    const bob = await on(a.url, 'moves', 'bob-move-01');
+    const key = alice.ack.ok ? alice.ack.resume : undefined;
+    const bLeaves = collect<PeerNotice>(bob.socket, 'peer-left');
+    const twin = await connect(b.url);
+    sockets.push(twin);
+    assert.equal(await join(twin, 'moves', 'alice-move1', undefined, 'B'.repeat(22)).then((x) => !x.ok && x.error.code), 'id-taken');
+    const oldGone = next(alice.socket, 'disconnect');
+    const ack = await join(twin, 'moves', 'alice-move1', undefined, key);
+    assert.deepEqual(ack.ok && ack.peers, ['bob-move-01']);
+    assert.equal(await oldGone, 'io server disconnect');
+    const got = next<SignalDelivery>(twin, 'signal');
+    bob.socket.emit('signal', { to: 'alice-move1', data: 'moved?' });
+    assert.deepEqual(await got, { from: 'bob-move-01', data: 'moved?' });
+    assert.deepEqual(bLeaves, []);
+  });
+
   test('room-full counts the peers of both processes', async () => {
     await on(a.url, 'cap', 'p1-cap-0001');
     await on(b.url, 'cap', 'p2-cap-0001');

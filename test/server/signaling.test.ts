@@ -20,7 +20,7 @@ describe('signaling', () => {
 
   test('join lists the peers already there and tells them about the newcomer', async () => {
     const a = track(await peer(url, 'lobby', 'alice-0001'));
-    assert.deepEqual({ ...a.ack, serverTime: 0 }, { ok: true, self: 'alice-0001', peers: [], serverTime: 0 });
+    assert.deepEqual({ ...a.ack, serverTime: 0, resume: 'k' }, { ok: true, self: 'alice-0001', peers: [], serverTime: 0, resume: 'k' });
     assert.ok(a.ack.ok && Math.abs(a.ack.serverTime - (performance.timeOrigin + performance.now())) < 1000);
     const joined = next<PeerNotice>(a.socket, 'peer-joined');
     const b = track(await peer(url, 'lobby', 'bob-00001'));
@@ -107,6 +107,44 @@ describe('signaling', () => {
     assert.equal(!ack.ok && ack.error.code, 'id-taken');
     // The same id in another room is another peer.
     assert.equal((await join(twin, 'dupes-2', 'alice-0007')).ok, true);
+  });
+
+  test('resume: a join with the resume key of a live claim takes the node id over, without a leave for the room', async () => {
+    const a = track(await peer(url, 'resumes', 'alice-0010'));
+    const b = track(await peer(url, 'resumes', 'bob-00010'));
+    assert.ok(a.ack.ok && b.ack.ok);
+    const key = a.ack.ok ? a.ack.resume : undefined;
+    assert.match(String(key), /^[\w-]{22}$/);
+    assert.notEqual(key, b.ack.ok && b.ack.resume, 'a key per claim');
+    const bLeaves = collect<PeerNotice>(b.socket, 'peer-left');
+    const bJoins = collect<PeerNotice>(b.socket, 'peer-joined');
+    const twin = await connect(url);
+    sockets.push(twin);
+    // Bob's key, a made-up one and a malformed one do not take Alice's id.
+    assert.equal(await join(twin, 'resumes', 'alice-0010', undefined, b.ack.ok ? b.ack.resume : '').then((x) => !x.ok && x.error.code), 'id-taken');
+    assert.equal(await join(twin, 'resumes', 'alice-0010', undefined, 'A'.repeat(22)).then((x) => !x.ok && x.error.code), 'id-taken');
+    assert.equal(await join(twin, 'resumes', 'alice-0010', undefined, 'short').then((x) => !x.ok && x.error.code), 'bad-request');
+    assert.equal(a.socket.connected, true);
+
+    const oldGone = next(a.socket, 'disconnect');
+    const ack = await join(twin, 'resumes', 'alice-0010', undefined, key);
+    assert.deepEqual(ack.ok && ack.peers, ['bob-00010']);
+    assert.ok(ack.ok && ack.resume !== key, 'a new key for the new claim');
+    assert.equal(await oldGone, 'io server disconnect', 'the server dropped the old socket');
+    // Signals to Alice reach the new socket; Bob saw her join again and never leave.
+    const got = next<SignalDelivery>(twin, 'signal');
+    b.socket.emit('signal', { to: 'alice-0010', data: 'still there?' });
+    assert.deepEqual(await got, { from: 'bob-00010', data: 'still there?' });
+    await ping(b.socket);
+    assert.deepEqual(bJoins, [{ nodeId: 'alice-0010' }]);
+    assert.deepEqual(bLeaves, []);
+    // The spent key takes nothing any more; the new socket's leave is a leave.
+    const third = await connect(url);
+    sockets.push(third);
+    assert.equal(await join(third, 'resumes', 'alice-0010', undefined, key).then((x) => !x.ok && x.error.code), 'id-taken');
+    const left = next<PeerNotice>(b.socket, 'peer-left');
+    twin.disconnect();
+    assert.deepEqual(await left, { nodeId: 'alice-0010' });
   });
 
   test('room-full: the room cap holds, and frees up when someone leaves', async () => {

@@ -40,11 +40,29 @@ describe('RoomDirectory and local membership', () => {
 
   test('local membership: id-taken and room-full', async () => {
     const m = createLocalMembership();
-    assert.deepEqual(await m.join({ room: 'r', nodeId: 'a', socketId: '1' }, 2), { ok: true, peers: [] });
-    assert.deepEqual(await m.join({ room: 'r', nodeId: 'a', socketId: '2' }, 2), { ok: false, code: 'id-taken' });
-    assert.deepEqual(await m.join({ room: 'r', nodeId: 'b', socketId: '2' }, 2), { ok: true, peers: ['a'] });
-    assert.deepEqual(await m.join({ room: 'r', nodeId: 'c', socketId: '3' }, 2), { ok: false, code: 'room-full' });
+    assert.deepEqual(await m.join({ room: 'r', nodeId: 'a', socketId: '1', keyHash: 'ka' }, 2), { ok: true, peers: [] });
+    assert.deepEqual(await m.join({ room: 'r', nodeId: 'a', socketId: '2', keyHash: 'kx' }, 2), { ok: false, code: 'id-taken' });
+    assert.deepEqual(await m.join({ room: 'r', nodeId: 'b', socketId: '2', keyHash: 'kb' }, 2), { ok: true, peers: ['a'] });
+    assert.deepEqual(await m.join({ room: 'r', nodeId: 'c', socketId: '3', keyHash: 'kc' }, 2), { ok: false, code: 'room-full' });
     assert.equal(await m.socketOf('r', 'b'), '2');
+  });
+
+  test('local membership: the resume key hash takes a held node id over; the old socket leaves nothing to release', async () => {
+    const m = createLocalMembership();
+    await m.join({ room: 'r', nodeId: 'a', socketId: '1', keyHash: 'k1' }, 2);
+    await m.join({ room: 'r', nodeId: 'b', socketId: '2', keyHash: 'k2' }, 2);
+    // A wrong key, or the key of another node, is id-taken.
+    assert.deepEqual(await m.join({ room: 'r', nodeId: 'a', socketId: '3', keyHash: 'k3' }, 2, 'nope'), { ok: false, code: 'id-taken' });
+    assert.deepEqual(await m.join({ room: 'r', nodeId: 'a', socketId: '3', keyHash: 'k3' }, 2, 'k2'), { ok: false, code: 'id-taken' });
+    // The right one: a full room does not count the node itself.
+    assert.deepEqual(await m.join({ room: 'r', nodeId: 'a', socketId: '3', keyHash: 'k3' }, 2, 'k1'), { ok: true, peers: ['b'], replaced: '1' });
+    assert.equal(await m.socketOf('r', 'a'), '3');
+    assert.equal(await m.leave({ room: 'r', nodeId: 'a', socketId: '1' }), false, 'the replaced socket held nothing any more');
+    assert.equal(await m.socketOf('r', 'a'), '3');
+    // The old key is spent; the new one works.
+    assert.deepEqual(await m.join({ room: 'r', nodeId: 'a', socketId: '4', keyHash: 'k4' }, 2, 'k1'), { ok: false, code: 'id-taken' });
+    assert.equal(await m.leave({ room: 'r', nodeId: 'a', socketId: '3' }), true);
+    assert.deepEqual(await m.join({ room: 'r', nodeId: 'a', socketId: '4', keyHash: 'k4' }, 2, 'k3'), { ok: true, peers: ['b'] });
   });
 });
 
