@@ -52,7 +52,12 @@
         const record = { created: trueNow(), changes: [] };
         connections.push(record);
         peerConnections.push(this);
-        const note = (what) => record.changes.push([Math.round(trueNow() - record.created), what]);
+        const index = connections.length - 1;
+        // Also in the event stream (as probe:pc<N>:<change>), so a cut's timeline shows what each connection did.
+        const note = (what) => {
+          record.changes.push([Math.round(trueNow() - record.created), what]);
+          events.push({ t: trueNow(), kind: 'paxos', type: `probe:pc${index}:${what}`, detail: null });
+        };
         this.addEventListener('connectionstatechange', () => note(`connection:${this.connectionState}`));
         this.addEventListener('iceconnectionstatechange', () => note(`ice:${this.iceConnectionState}`));
         this.addEventListener('signalingstatechange', () => note(`signaling:${this.signalingState}`));

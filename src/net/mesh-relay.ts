@@ -62,9 +62,12 @@ export class MeshRelay {
     this.#sender = sender;
   }
 
-  /** Whether messages to `peer` can go through the relay now. */
+  /**
+   * Whether messages to `peer` can go through the relay now (whether they do is the mesh's choice: when its
+   * channel is not open or refuses them, see Mesh.send).
+   */
   usable_(peer: RelayPeer): boolean {
-    return peer.relayed && peer.inRoom && !!peer.heard_ && !peer.wrongSecret_ && this.#joined();
+    return peer.inRoom && !!peer.heard_ && !peer.wrongSecret_ && this.#joined();
   }
 
   /** Sends `frame` to `peer` through the relay, in parts if it is long. */

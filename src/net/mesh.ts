@@ -10,11 +10,14 @@
  *   lets the other offer first, and perfect negotiation sorts out any later collision (peer-link.ts).
  * - Until its channel opens, messages to it go through the server's relay; once the channel opens, traffic
  *   moves to it. If it is not open within `directTimeoutMs`, the link is retried (mesh-relay.ts).
- * - A channel that closes (or ICE that will not recover) while the peer is still in the room: relay at once,
- *   and a new connection after a backoff. New connections come from the tab's {@link ConnectionBudget}
+ * - A channel that stalls (data waiting in it longer than peer-link.ts's STALL_MS: a cut link's SCTP backs
+ *   off) sends through the relay until it drains. A channel that closes (or ICE that will not recover) while
+ *   the peer is still in the room: relay at once, and a new connection after a backoff. New connections come from the tab's {@link ConnectionBudget}
  *   (Chrome's 500-connections-per-tab cap): ICE restarts come first since they reuse the connection, repeated
  *   failures to a peer back off, and a peer whose connections never open stops being retried until
  *   something changes (it re-joins, the network comes back, the tab becomes visible, signaling reconnects).
+ * - A peer that re-joins the server, or this tab re-joining: a link that is down restarts ICE, or sends its
+ *   pending offer again (peer-link.ts restartIce: signals sent meanwhile were lost).
  * - Left the room (`peer-left`) with its channel closed, or said `bye`: dropped. A peer that left the
  *   signaling server while its channel is still open is kept: the mesh keeps working while the signaling
  *   server is down. (Keeping also a peer whose connection is down, so that a network change restarts ICE
@@ -197,17 +200,20 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   }
 
   /**
-   * Sends `msg` (a plain JSON object, at most 64 KiB encoded) to peer `to`.
-   * Returns true when it was handed to the direct channel or the relay, false when the peer is unknown or
-   * unreachable. Delivery is not acknowledged: consensus retransmits.
+   * Sends `msg` (a plain JSON object, at most 64 KiB encoded) to peer `to`: on its direct channel, or through
+   * the relay when the channel is not open or stalled; `relayToo`: through the relay as well (a message that
+   * must not wait behind a channel that may be stalled without knowing it yet). Returns true when it was
+   * handed to either, false when the peer is unknown or unreachable. Delivery is not acknowledged: consensus
+   * retransmits. (With `relayToo`, true when the relay took it.)
    * @throws {MessageEncodeError} when `msg` is not a sendable object (too large, cyclic values aside, or with
    *   forbidden keys): a bug in the caller, reported at once.
    */
-  send(to: string, msg: object): boolean {
+  send(to: string, msg: object, relayToo?: boolean): boolean {
     const frame = encodeMessageFrame(msg);
     const e = this.#entries.get(to);
     if (!e || this.#closed) return false;
-    if (e.link_?.open) return e.link_.send(frame);
+    if (e.link_?.send(frame) && !relayToo) return true;
+    // No open channel, or a stalled one (peer-link.ts, STALL_MS), or a copy asked for: the relay carries it.
     return this.#relay.usable_(e) && this.#relay.send(e, frame);
   }
 
@@ -274,10 +280,11 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     const existed = this.#entries.has(id);
     const e = this.#ensureEntry(id);
     e.inRoom = true;
-    // A peer that joins again after we gave up on it gets a fresh start. A link that exists is left alone:
-    // if the peer is a new incarnation (a reload), its first signal carries a new link id and the link is
-    // replaced then (see onBody); if only its socket came back, the link is still good.
-    if (existed && !e.link_) this.#reconnectSoon(e, true);
+    // A peer that joins again after we gave up on it gets a fresh start; a link to it that is down restarts
+    // ICE or sends its pending offer again (signals to the peer were lost while it was off the server). An
+    // open link is left alone: if the peer is a new incarnation (a reload), its first signal carries a new
+    // link id and the link is replaced then (see onBody); if only its socket came back, the link is good.
+    if (existed && !e.link_?.open) this.#reconnectSoon(e, true);
     this.#update(e);
   }
 

@@ -77,8 +77,15 @@ interface Stat {
 
 /** The data channel's fixed id, negotiated out of band by both sides. */
 export const DATA_CHANNEL_ID = 0;
-/** Outgoing bytes buffered in the channel beyond which `send` refuses (the channel would close at 16 MiB). */
-export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * How long data may wait in the channel's send buffer before `send` calls the channel stalled and refuses, ms.
+ * A cut link's SCTP backs its retransmissions off for seconds, and even once the path is back, what is sent
+ * waits behind them until the next one: a tab back from a 5 s cut asked for what it missed and got it 2 s
+ * late. The mesh sends through the relay while the channel is stalled. On a live link the buffer empties
+ * within a round trip, bursts included. It also bounds the buffer well below the 16 MiB at which the browser
+ * closes a channel: consensus messages are at most 64 KiB, a few a tick.
+ */
+export const STALL_MS = 500;
 
 /** One peer connection with its data channel. */
 export class PeerLink {
@@ -107,6 +114,8 @@ export class PeerLink {
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #initialOfferTimer: ReturnType<typeof setTimeout> | undefined;
   #gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When `send` last found the channel's send buffer empty (Date.now()). */
+  #emptyAt = 0;
   /** Local candidates gathered since gathering last (re)started. */
   #localCandidates = 0;
   #closed = false;
@@ -175,9 +184,13 @@ export class PeerLink {
     return this.#pc.signalingState;
   }
 
-  /** Sends a text frame on the channel; false when the channel is not open or its buffer is full. */
+  /** Sends a text frame on the channel; false when the channel is not open, or stalled (see {@link STALL_MS}). */
   send(frame: string | ArrayBuffer): boolean {
-    if (!this.open || this.#dc.bufferedAmount > MAX_BUFFERED_BYTES) return false;
+    if (!this.open) return false;
+    const now = Date.now();
+    const waiting = this.#dc.bufferedAmount;
+    if (!waiting) this.#emptyAt = now;
+    else if (now - this.#emptyAt > STALL_MS) return false;
     try {
       if (typeof frame === 'string') this.#dc.send(frame);
       else this.#dc.send(frame);
@@ -227,9 +240,15 @@ export class PeerLink {
     }
   }
 
-  /** Restarts ICE now (network change, test hook); counts as one restart attempt. */
+  /**
+   * Restarts ICE now (network change, the peer or this tab back on the signaling server, test hook); counts as
+   * one restart attempt. An offer still waiting for its answer is sent again instead: sent while the peer or
+   * this tab was off the server, it was lost, and perfect negotiation would wait for its answer for good (an
+   * impolite side ignores the peer's offers meanwhile). Its SDP carries the candidates gathered so far.
+   */
   restartIce(): void {
     if (this.#closed) return;
+    if (this.#pc.signalingState == 'have-local-offer') return this.#sendLocalDescription();
     this.#clearTimers();
     this.#restartNow();
   }

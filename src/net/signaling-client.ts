@@ -9,7 +9,7 @@
  *   reconnects with jittered backoff and re-joins by itself, then emits `reconnect` with the fresh peer
  *   list. A re-join presents the resume key of the last join, so the server hands it the node id at once
  *   even while it still holds the previous socket (not yet noticed gone). A re-join refused with `id-taken`
- *   anyway (a server without resume keys) is retried a few times.
+ *   anyway (the ack with the latest key was lost) is retried until the server lets the old socket go.
  * - `signal()` while not joined (between a disconnect and the re-join) queues a bounded number of recent
  *   payloads and sends them after the re-join, where the server accepts them.
  */
@@ -93,7 +93,6 @@ interface PendingJoin {
 }
 
 const defaultNow = (): number => performance.timeOrigin + performance.now();
-const REJOIN_ID_TAKEN_RETRIES = 6;
 /** Most `signal()` payloads kept while not joined. */
 const MAX_QUEUED = 256;
 /** Oldest queued payload still sent after a re-join, ms. */
@@ -122,7 +121,6 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   #peerSet = new Set<string>();
   #isJoined = false;
   #hasJoinedBefore = false;
-  #idTakenRetries = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #queue: QueuedSignal[] = [];
   #lastConnectError = '';
@@ -188,7 +186,6 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     if (!parsed.success) return refuse('bad-request', describeIssues(parsed.issues));
     if (this.#membership) return refuse('already-joined', `already in room ${this.#membership.room}`);
     this.#membership = request;
-    this.#idTakenRetries = 0;
     return new Promise<string[]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pendingJoin = undefined;
@@ -351,7 +348,6 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   #onJoined(peers: string[]): void {
     const rejoin = this.#hasJoinedBefore;
     this.#isJoined = true;
-    this.#idTakenRetries = 0;
     this.#retry.reset();
     this.#peerSet = new Set(peers.filter((p) => p !== this.#membership?.nodeId));
     this.#flushQueue();
@@ -368,14 +364,14 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       this.#socket.send(CLIENT_EVENTS.leave);
       return this.#scheduleRetry();
     }
-    if (error.code === ERROR_CODES.idTaken && isRejoin && this.#idTakenRetries < REJOIN_ID_TAKEN_RETRIES) {
-      // Most likely our own previous socket, not yet noticed gone by the server.
-      this.#idTakenRetries += 1;
+    if (error.code === ERROR_CODES.idTaken && isRejoin) {
+      // Our own previous socket, which the server still holds and our resume key did not take over (the
+      // ack that carried the latest key was lost): it is freed at the server's ping timeout at the latest.
       return this.#scheduleRetry();
     }
     if (error.code === ERROR_CODES.rateLimited || error.code === ERROR_CODES.internal) return this.#scheduleRetry();
-    // Any other refusal is for good (`unauthorized`, `room-full`, `bad-request`, an `id-taken` once the
-    // re-join retries are used up): give up the membership, rather than keep one nothing will retry.
+    // Any other refusal is for good (`unauthorized`, `room-full`, `bad-request`, an `id-taken` on a first
+    // join): give up the membership, rather than keep one nothing will retry.
     this.#dropMembership();
     const pending = this.#settleJoin();
     if (pending) pending.reject(error);

@@ -30,8 +30,11 @@ export interface RoomSignaling {
 /** The mesh to the room's peers as the room sees it. */
 export interface RoomMesh {
   readonly on: Subscribe<MeshEvents>;
-  /** Sends a protocol message to one peer; false when it cannot reach it now. */
-  send(to: string, message: object): boolean;
+  /**
+   * Sends a protocol message to one peer; false when it cannot reach it now. `relayToo`: through the
+   * signaling server's relay as well as the direct channel (Mesh.send).
+   */
+  send(to: string, message: object, relayToo?: boolean): boolean;
   /** Every known peer. */
   peers(): readonly { readonly id: string; readonly connected: boolean; readonly relayed: boolean; readonly rtt: number | null }[];
   /** Peer frames dropped as malformed. */

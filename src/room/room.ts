@@ -426,7 +426,11 @@ export class Room {
     }
     for (const event of out.events) this.#onNodeEvent(event);
     for (const { to, message } of out.messages) {
-      this.#mesh?.send(to, seal(message, this.#store!.history, node.applied, Math.round(this.#clock.now())));
+      // A catch-up request and its answer go through the relay as well: a tab asks when it is behind, most
+      // often just back from a cut, when its channel, or the answering peer's, may still hold data that SCTP
+      // retransmits seconds apart, with nothing waiting in the buffer yet to say so (peer-link.ts, STALL_MS).
+      // A second copy only gets a second answer, or is applied twice, which changes nothing.
+      this.#mesh?.send(to, seal(message, this.#store!.history, node.applied, Math.round(this.#clock.now())), /^(catchup|entries)$/.test(message.type));
       this.#reportMessage('send', this.id, to, message);
     }
     for (const entry of out.applied) {

@@ -186,12 +186,20 @@ export class MemoryMesh extends TypedEventTarget<MeshEvents> implements RoomMesh
     this.selfId = selfId;
   }
 
-  send(to: string, message: object): boolean {
+  /** Counts of what was sent with `relayToo`, by message type (the room asks for it for some). */
+  readonly relayedToo = new Map<string, number>();
+
+  send(to: string, message: object, relayToo?: boolean): boolean {
     const target = this.#hub.meshOfPeer(to);
     if (this.#closed || !target || !this.#open.has(to)) return false;
     const data = JSON.parse(JSON.stringify(message)) as MeshEvents['message']['data'];
+    if (relayToo) {
+      const type = String((data as { m?: { type?: unknown } }).m?.type);
+      this.relayedToo.set(type, (this.relayedToo.get(type) ?? 0) + 1);
+    }
     // Lost on the way, the link still up (`hub.lose`): what a link that holds messages looks like from here.
-    if (this.#hub.lose?.(this.selfId, to)) return true;
+    // A copy sent through the relay as well (`relayToo`) takes the server's path, which `lose` spares.
+    if (this.#hub.lose?.(this.selfId, to) && !relayToo) return true;
     setTimeout(() => target.deliver(this.selfId, data));
     return true;
   }

@@ -223,6 +223,27 @@ describe('Room', () => {
     assert.ok(caughtUp >= 0 && synced > caughtUp, `synced at event ${synced}, applied the missed seek at event ${caughtUp}: ${after.map((e) => (e.name === 'status' ? e.detail.status : e.name)).join(', ')}`);
   });
 
+  test('back from a cut on a channel that still loses what it sends, its catch-up request gets through on the relay', async () => {
+    const hub = new MemoryHub();
+    const all = await formRoom(hub, 3);
+    const minority = all.find((r) => r.room.role === 'acceptor')!;
+    const others = all.filter((r) => r !== minority);
+    for (const o of others) hub.partition(minority.room.id, o.room.id, true);
+    await waitFor(() => minority.room.status === 'no-quorum', 'the minority without quorum');
+    await others[0]!.room.propose(makeSeek(others[0]!.room.state, 7, others[0]!.room.sharedNow(), 0));
+    // The links come back, but what the minority sends on them is lost: its channel's retransmissions are
+    // seconds apart, and nothing waits in its send buffer yet to call the channel stalled.
+    hub.lose = (from) => from === minority.room.id;
+    for (const o of others) hub.partition(minority.room.id, o.room.id, false);
+    try {
+      await waitFor(() => minority.room.state.position === 7, 'the minority to apply the seek it missed', 10_000);
+    } finally {
+      hub.lose = undefined;
+    }
+    assert.ok((hub.meshOf(minority.room.id).relayedToo.get('catchup') ?? 0) >= 1, 'its catch-up request went through the relay too');
+    assert.equal([...hub.meshOf(minority.room.id).relayedToo.keys()].join(), 'catchup', 'and nothing else did');
+  });
+
   test('a refused join rejects start in the room\'s words; a fatal server error stops it; a passing one is ignored', async () => {
     const hub = new MemoryHub();
     const id = newId('refused');

@@ -41,8 +41,8 @@ export class PartitionedMesh extends TypedEventTarget<MeshEvents> implements Roo
     this.emit('peer-state', info);
   }
 
-  send(to: string, message: object): boolean {
-    return !this.#cut.has(to) && this.inner.send(to, message);
+  send(to: string, message: object, relayToo?: boolean): boolean {
+    return !this.#cut.has(to) && this.inner.send(to, message, relayToo);
   }
 
   peers(): ReturnType<RoomMesh['peers']> {
