@@ -28,10 +28,10 @@ function run(cmd, args) {
 // eslint-disable-next-line no-control-regex
 const plain = (text) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 
-/** Counts from node --test's summary (`ℹ pass N`, `ℹ fail N`). */
+/** Counts from node --test's summaries (`ℹ pass N`, `ℹ fail N`), added up: run-node-tests.mjs runs groups. */
 function nodeCounts(text) {
   const t = plain(text);
-  const num = (label) => Number(t.match(new RegExp(`^ℹ ${label} (\\d+)`, 'm'))?.[1] ?? 0);
+  const num = (label) => [...t.matchAll(new RegExp(`^ℹ ${label} (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
   return { passed: num('pass'), failed: num('fail') + num('cancelled') };
 }
 
