@@ -27,8 +27,6 @@ const MAX_DIRECT_RETRY_MS = 120_000;
 
 /** What the relay knows of a peer. */
 export interface RelayPeer extends SignalPeer {
-  /** Messages to it go through the relay. */
-  relayed: boolean;
   /** The signaling server lists it in the room. */
   inRoom: boolean;
   /** Its last signal could not be opened with our secret: not even the relay reaches it. */

@@ -305,9 +305,6 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     if (e) return e;
     e = {
       id,
-      // Relayed until its channel opens: a tab that joins, or comes back after its links died, reaches the
-      // room through the server at once instead of waiting for ICE and DTLS (a second or more on slow paths).
-      relayed: true,
       inRoom: true,
       reported_: '',
       reachable_: false,
@@ -406,16 +403,13 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     e.directTimer_ = undefined;
     e.openedAt_ = Date.now();
     e.failedLinks_ = 0;
-    e.relayed = false;
     this.#update(e);
     void link.refreshRtt_();
   }
 
   /** ICE went down under an open channel (relay meanwhile) or came back (direct again). */
   #onLinkState(e: PeerEntry, link: PeerLink): void {
-    if (e.link_ !== link || !link.everOpened_) return;
-    e.relayed = !link.open;
-    this.#update(e);
+    if (e.link_ === link && link.everOpened_) this.#update(e);
   }
 
   #onLinkDead(e: PeerEntry, link: PeerLink, _reason: LinkDeathReason): void {
@@ -460,7 +454,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   #fallBackToRelay(e: PeerEntry): void {
     // A fallback relays whether or not the peer was heard yet (it may have no link to signal from); a wrong
     // secret still shows, as wrongSecret_, in its first signal.
-    e.relayed = e.heard_ = true;
+    e.heard_ = true;
     this.#update(e);
   }
 
@@ -561,7 +555,10 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     return {
       id: e.id,
       connected: direct || this.#relay.usable_(e),
-      relayed: !direct && e.relayed,
+      // Whatever has no open channel goes through the relay (send): relayed until its channel opens, a tab
+      // that joins or comes back after its links died reaches the room through the server at once, instead of
+      // waiting for ICE and DTLS (a second or more on slow paths).
+      relayed: !direct,
       rtt: direct && rtt !== undefined ? rtt : null,
       inRoom: e.inRoom,
     };

@@ -71,6 +71,16 @@ async function formRoom(hub: MemoryHub, n: number): Promise<TestRoom[]> {
   return all;
 }
 
+/** A room of three with one acceptor (not the leader) cut off from the other two. */
+async function cutOffAnAcceptor(): Promise<{ hub: MemoryHub; minority: TestRoom; others: TestRoom[] }> {
+  const hub = new MemoryHub();
+  const all = await formRoom(hub, 3);
+  const minority = all.find((r) => r.room.role === 'acceptor')!;
+  const others = all.filter((r) => r !== minority);
+  for (const o of others) hub.partition(minority.room.id, o.room.id, true);
+  return { hub, minority, others };
+}
+
 const rejection = (p: Promise<unknown>): Promise<RoomError> =>
   p.then(
     () => assert.fail('expected a rejection'),
@@ -170,11 +180,7 @@ describe('Room', () => {
   });
 
   test('a node cut off from a majority reports it, decides nothing, and comes back when healed', async () => {
-    const hub = new MemoryHub();
-    const all = await formRoom(hub, 3);
-    const minority = all.find((r) => r.room.role === 'acceptor')!;
-    const others = all.filter((r) => r !== minority);
-    for (const o of others) hub.partition(minority.room.id, o.room.id, true);
+    const { hub, minority, others } = await cutOffAnAcceptor();
     await waitFor(() => minority.events.some((e) => e.name === 'quorum-lost'), 'quorum-lost');
     const lost = minority.events.find((e) => e.name === 'quorum-lost')!.detail as RoomEvents['quorum-lost'];
     assert.deepEqual(lost, { reachable: 1, needed: 2 });
@@ -196,14 +202,10 @@ describe('Room', () => {
   });
 
   test('back from a cut, a message its connection held through the cut does not make it say synced', async () => {
-    const hub = new MemoryHub();
-    const all = await formRoom(hub, 3);
-    const minority = all.find((r) => r.room.role === 'acceptor')!;
-    const others = all.filter((r) => r !== minority);
+    const { hub, minority, others } = await cutOffAnAcceptor();
     const leader = others.find((r) => r.room.role === 'leader')!;
-    // What the leader sent just before the cut, held on the way (as a data channel holds what it could not send).
+    // What the leader sent as the cut began, held on the way (as a data channel holds what it could not send).
     const held = seal({ type: 'catchup', slot: minority.room.state.slot + 1 }, hub.signalingOf(leader.room.id).history, leader.room.state.slot, Math.round(leader.room.sharedNow()));
-    for (const o of others) hub.partition(minority.room.id, o.room.id, true);
     await waitFor(() => minority.room.status === 'no-quorum', 'the minority without quorum');
     await others[0]!.room.propose(makeSeek(others[0]!.room.state, 9, others[0]!.room.sharedNow(), 0));
     // Held longer than a fresh message can take.
@@ -224,11 +226,7 @@ describe('Room', () => {
   });
 
   test('back from a cut on a channel that still loses what it sends, its catch-up request gets through on the relay', async () => {
-    const hub = new MemoryHub();
-    const all = await formRoom(hub, 3);
-    const minority = all.find((r) => r.room.role === 'acceptor')!;
-    const others = all.filter((r) => r !== minority);
-    for (const o of others) hub.partition(minority.room.id, o.room.id, true);
+    const { hub, minority, others } = await cutOffAnAcceptor();
     await waitFor(() => minority.room.status === 'no-quorum', 'the minority without quorum');
     await others[0]!.room.propose(makeSeek(others[0]!.room.state, 7, others[0]!.room.sharedNow(), 0));
     // The links come back, but what the minority sends on them is lost: its channel's retransmissions are
