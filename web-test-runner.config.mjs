@@ -52,7 +52,8 @@ let outagePort = 0;
 let outageServer;
 let createServer;
 // Two histories under one room name (test/browser/element/history.test.ts). `outage-server-start` may hold
-// back the joins of some node ids (dropped unanswered: the tab retries after its ack timeout) until
+// back the joins of some node ids (dropped unanswered, in the CONNECT or as an event: the tab retries after
+// its ack timeout) until
 // `outage-release-joins`, so a new tab reaches a restarted server before the room's old tabs re-join it.
 // `redis-pair-start` starts a redis-server and two servers sharing rooms through it, whose join acks list
 // no peers for the rooms named in its payload: two first joins that raced, each founding a history.
@@ -63,7 +64,15 @@ const testLog = () => process.env.PAXOS_TEST_SERVER_LOG ?? 'warn';
 /** Test-only middleware on a server's sockets: held joins, and blind rooms' join acks. */
 function tamperJoins(server) {
   // Before the server's own dispatcher, which never passes a packet on.
-  server.io.sockets.prependListener('connection', (socket) =>
+  server.io.sockets.prependListener('connection', (socket) => {
+    // A join in the CONNECT (the widget's): a held one is taken out (the client sends it again as a `join`
+    // event after its ack timeout, held below); a blind room's answer lists no peers.
+    const auth = socket.handshake.auth;
+    if (heldJoins.has(auth?.j?.nodeId)) delete auth.j;
+    if (blindRooms.has(auth?.j?.room)) {
+      const emit = socket.emit.bind(socket);
+      socket.emit = (event, reply, ...rest) => emit(event, event === 'joined' && reply?.ok ? { ...reply, peers: [] } : reply, ...rest);
+    }
     socket.use((packet, next) => {
       const [event, payload] = packet;
       if (event !== 'join') return next();
@@ -71,8 +80,8 @@ function tamperJoins(server) {
       const ack = packet.at(-1);
       if (blindRooms.has(payload?.room) && typeof ack === 'function') packet[packet.length - 1] = (reply) => ack(reply?.ok ? { ...reply, peers: [] } : reply);
       next();
-    }),
-  );
+    });
+  });
   return server;
 }
 async function startRedisPair() {

@@ -17,7 +17,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { LIMITS, SERVER_EVENTS } from '../src/net/signaling-protocol.js';
+import { CLIENT_EVENTS, LIMITS, SERVER_EVENTS, type JoinAck } from '../src/net/signaling-protocol.js';
 import { socketIoPath } from './base-path.js';
 import { AddressCounter, clientAddress } from './client-address.js';
 import { createHttpApp } from './http-routes.js';
@@ -214,6 +214,11 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
     sessions.set(socket.id, session);
     // The one dispatcher of every event: it never calls next(), so no other handler sees raw input.
     socket.use((packet) => session.onPacket(packet));
+    // A join that came with the CONNECT (signaling-protocol.ts) is the socket's first event: the same checks,
+    // limits and queue as a `join` event; its ack goes out as `joined`. The auth object is the client's
+    // own JSON (socket.io checked only that it is an object), so `j` is validated like any payload.
+    const { j } = socket.handshake.auth as { j?: unknown };
+    if (j !== undefined) session.onPacket([CLIENT_EVENTS.join, j, (reply: JoinAck) => socket.emit(SERVER_EVENTS.joined, reply)]);
     socket.on('disconnect', (reason) => {
       sessions.delete(socket.id);
       session.onDisconnect();

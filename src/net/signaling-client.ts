@@ -3,6 +3,8 @@
  * WebSocket-only client, wire-socket.ts) that joins one room, tracks the room's peer list, relays opaque
  * payloads to one peer, and takes clock samples.
  *
+ * - The join rides in socket.io's CONNECT (its `auth`, read as the CONNECT goes out), so a connection is
+ *   joined one round trip after the WebSocket opens; a join asked for once connected goes as a `join` event.
  * - Every server message is validated with the shared schemas; an invalid one (or a malformed frame) is
  *   dropped and counted in `invalid`, never thrown into the page.
  * - After any lost connection (server restart or kick, network drop, ping timeout, a refused connect) it
@@ -87,8 +89,8 @@ interface QueuedSignal {
 }
 
 interface PendingJoin {
-  resolve: (peers: string[]) => void;
-  reject: (error: SignalingError) => void;
+  resolve_: (peers: string[]) => void;
+  reject_: (error: SignalingError) => void;
   timer_: ReturnType<typeof setTimeout>;
 }
 
@@ -134,7 +136,11 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#now = options.now ?? defaultNow;
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
-    this.#socket = new WireSocket(url, { connectTimeoutMs: options.connectTimeoutMs ?? 4_000, WebSocket: options.WebSocket });
+    this.#socket = new WireSocket(url, {
+      auth: () => ({ j: this.#membership }),
+      connectTimeoutMs: options.connectTimeoutMs ?? 4_000,
+      WebSocket: options.WebSocket,
+    });
     this.#listen();
     for (const type of NETWORK_EVENTS) globalThis.addEventListener?.(type, this.#onNetwork);
   }
@@ -192,7 +198,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
         const why = this.#lastConnectError ? `: ${this.#lastConnectError}` : '';
         reject(new SignalingError('unreachable', `no join within ${this.#joinTimeoutMs} ms${why}; still trying`));
       }, this.#joinTimeoutMs);
-      this.#pendingJoin = { resolve, reject, timer_: timer };
+      this.#pendingJoin = { resolve_: resolve, reject_: reject, timer_: timer };
       if (this.#socket.connected) this.#sendJoin();
       else this.#socket.connect(); // no-op while connecting: the connect handler joins
     });
@@ -245,7 +251,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#isJoined = false;
     this.#peerSet.clear();
     this.#clearRetry();
-    this.#settleJoin()?.reject(new SignalingError('closed', 'left before the join completed'));
+    this.#settleJoin()?.reject_(new SignalingError('closed', 'left before the join completed'));
     this.#socket.send(CLIENT_EVENTS.leave);
   }
 
@@ -264,7 +270,10 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     const s = this.#socket;
     s.on('connect', () => {
       this.#lastConnectError = '';
-      if (this.#membership) this.#sendJoin();
+      // The CONNECT carried the membership (if any): its answer is the `joined` event. Should that not come
+      // (a server stuck on Redis, or the join was asked for after the CONNECT went out), the retry sends a
+      // `join` event (without a membership, it does nothing).
+      this.#scheduleRetry(this.#ackTimeoutMs);
     });
     s.on('connect_error', ({ message }) => {
       this.#lastConnectError = message;
@@ -284,6 +293,8 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     s.on('malformed', ({ reason }) => this.invalid.count(`frame-${reason}`));
     s.on('event', ({ name, args: [payload] }) => {
       switch (name) {
+        case SERVER_EVENTS.joined:
+          return this.#onJoinAck(this.#membership, payload);
         // A validated object has the schema's keys only, so it is passed on as the event's detail.
         case SERVER_EVENTS.peerJoined: {
           const p = this.#validate(name, PeerNoticeSchema, payload);
@@ -326,33 +337,41 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     return undefined;
   }
 
+  /** Sends the join as an event (its callers have a membership). */
   #sendJoin(): void {
-    const membership = this.#membership;
-    if (!membership) return;
-    this.#socket.request(CLIENT_EVENTS.join, [membership], this.#ackTimeoutMs, (err, reply) => {
-      if (this.#membership !== membership || this.#closed) return; // left or re-joined meanwhile
-      // No ack in time, the connection dropped (then its disconnect handler has scheduled the retry), or an
-      // ack that is not one (counted in `invalid`): try again.
-      const ack = err ? undefined : this.#validate('join-ack', JoinAckSchema, reply);
-      if (!ack) return this.#scheduleRetry();
-      if (ack.ok) {
-        this.iceServers = ack.iceServers ?? [];
-        // Presented by the next join, so that it takes over this socket's claim if the server still holds it.
-        membership.resume = ack.resume;
-        return this.#onJoined(ack.peers);
-      }
-      this.#onJoinRefused(new SignalingError(ack.error.code, ack.error.message));
-    });
+    const membership = this.#membership!;
+    this.#socket.request(CLIENT_EVENTS.join, [membership], this.#ackTimeoutMs, (err, reply) => this.#onJoinAck(membership, err ? undefined : reply));
+  }
+
+  /**
+   * The answer to the join of `membership`: a `join` event's ack, or the `joined` event after a CONNECT;
+   * undefined when there was none (no ack in time, or the connection dropped).
+   */
+  #onJoinAck(membership: JoinRequest | undefined, reply: unknown): void {
+    // Left or re-joined meanwhile, or joined already (the answer to a retried join, which a slow first one
+    // beat): nothing to do.
+    if (!membership || this.#membership !== membership || this.#closed || this.#isJoined) return;
+    // No ack in time, the connection dropped (then its disconnect handler has scheduled the retry), or an
+    // ack that is not one (counted in `invalid`): try again.
+    const ack = reply === undefined ? undefined : this.#validate('join-ack', JoinAckSchema, reply);
+    if (!ack) return this.#scheduleRetry();
+    if (ack.ok) {
+      this.iceServers = ack.iceServers ?? [];
+      // Presented by the next join, so that it takes over this socket's claim if the server still holds it.
+      membership.resume = ack.resume;
+      return this.#onJoined(ack.peers);
+    }
+    this.#onJoinRefused(new SignalingError(ack.error.code, ack.error.message));
   }
 
   #onJoined(peers: string[]): void {
     const rejoin = this.#hasJoinedBefore;
     this.#isJoined = true;
-    this.#retry.reset();
+    this.#clearRetry();
     this.#peerSet = new Set(peers.filter((p) => p !== this.#membership?.nodeId));
     this.#flushQueue();
     const list = this.peers;
-    this.#settleJoin()?.resolve(list);
+    this.#settleJoin()?.resolve_(list);
     this.emit('joined', { peers: list, rejoin });
     if (rejoin) this.emit('reconnect', { peers: list });
   }
@@ -374,7 +393,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     // join): give up the membership, rather than keep one nothing will retry.
     this.#dropMembership();
     const pending = this.#settleJoin();
-    if (pending) pending.reject(error);
+    if (pending) pending.reject_(error);
     else this.emit('error', { error });
   }
 

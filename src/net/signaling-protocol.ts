@@ -10,14 +10,20 @@
  * | direction       | event         | payload                         | ack                                   |
  * | --------------- | ------------- | ------------------------------- | ------------------------------------- |
  * | client → server | `join`        | {@link JoinRequest}             | {@link JoinAck} (required)            |
+ * | client → server | CONNECT auth  | `{ j: JoinRequest }` (optional) | answered by `joined`                  |
  * | client → server | `signal`      | {@link SignalRequest}           | none; failures come as `error`        |
  * | client → server | `time`        | none                            | server clock, float ms (required)     |
  * | client → server | `leave`       | none                            | {@link LeaveAck} (optional)           |
+ * | server → client | `joined`      | {@link JoinAck}                 | (answers a join in CONNECT's auth)    |
  * | server → client | `peer-joined` | {@link PeerNotice}              |                                       |
  * | server → client | `peer-left`   | {@link PeerNotice}              |                                       |
  * | server → client | `signal`      | {@link SignalDelivery}          |                                       |
  * | server → client | `error`       | {@link ErrorNotice}             |                                       |
  * | server → client | `shutdown`    | {@link ShutdownNotice}          |                                       |
+ *
+ * A join can also ride in the socket.io CONNECT packet (`auth: { j: JoinRequest }`): the server runs it as a
+ * `join` event, the first of the socket, and sends its ack as a `joined` event right behind its CONNECT
+ * answer. That saves the join its own round trip to the server (see docs/protocol.md).
  */
 import * as v from '../schema/index.js';
 import { type JsonProblem, inspectJson as inspectPlainJson, utf8Length } from './plain-json.js';
@@ -36,6 +42,7 @@ export type ClientEventName = (typeof CLIENT_EVENTS)[keyof typeof CLIENT_EVENTS]
 
 /** Event names, server to client. */
 export const SERVER_EVENTS = {
+  joined: 'joined',
   peerJoined: 'peer-joined',
   peerLeft: 'peer-left',
   signal: 'signal',
@@ -253,6 +260,7 @@ export interface ClientToServerEvents {
 
 /** Events the server emits. */
 export interface ServerToClientEvents {
+  joined: (ack: JoinAck) => void;
   'peer-joined': (notice: PeerNotice) => void;
   'peer-left': (notice: PeerNotice) => void;
   signal: (delivery: SignalDelivery) => void;

@@ -41,8 +41,8 @@ export type WebSocketConstructor = new (url: string) => WireWebSocket;
 
 /** Options of {@link WireSocket}. */
 export interface WireSocketOptions {
-  /** Auth data sent with CONNECT (the server's `socket.handshake.auth`). */
-  auth?: object;
+  /** Makes the auth data sent with each CONNECT (the server's `socket.handshake.auth`). */
+  auth?: () => object;
   /** How long connecting may take (WebSocket, engine open, CONNECT) before `connect_error`. Default 10 s. */
   connectTimeoutMs?: number;
   /** Largest frame decoded, in UTF-16 code units. Default {@link MAX_FRAME_CHARS}. */
@@ -187,7 +187,7 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
         if (this.#pingDeadlineMs) return this.emit('malformed', { reason: 'second-open' });
         this.#pingDeadlineMs = f.pingInterval + f.pingTimeout;
         this.#heard();
-        this.#write(encodeConnect(this.#o.auth));
+        this.#write(encodeConnect(this.#o.auth?.()));
         return;
       case 'ping':
         this.#heard();

@@ -64,12 +64,23 @@ export async function rawServer(script: RawScript = {}): Promise<RawServer> {
   };
 }
 
-/** Answers a client's `join` request frame (`42<id>["join",{...}]`) with a successful ack; false if it is not one. */
+/**
+ * Answers a client's join with success: a `join` request frame (`42<id>["join",{...}]`) with its ack, or a
+ * CONNECT carrying one (`40{"j":{...}}`) with a `joined` event right behind the CONNECT answer (queued, so
+ * that it follows the answer {@link rawServer} sends once this returns). False if the frame is neither.
+ */
 export function ackJoin(frame: string, ws: ServerSideSocket, peers: string[] = []): boolean {
+  const reply = (nodeId: string) => ({ ok: true, self: nodeId, peers, serverTime: Date.now() });
+  const inConnect = /^40(\{"j":\{.*\}\})$/.exec(frame);
+  if (inConnect) {
+    const { j } = JSON.parse(inConnect[1]!) as { j: { nodeId: string } };
+    queueMicrotask(() => ws.send(`42${JSON.stringify(['joined', reply(j.nodeId)])}`));
+    return true;
+  }
   const m = /^42(\d+)\["join",(\{.*\})\]$/.exec(frame);
   if (!m) return false;
   const { nodeId } = JSON.parse(m[2]!) as { nodeId: string };
-  ws.send(`43${m[1]}${JSON.stringify([{ ok: true, self: nodeId, peers, serverTime: Date.now() }])}`);
+  ws.send(`43${m[1]}${JSON.stringify([reply(nodeId)])}`);
   return true;
 }
 

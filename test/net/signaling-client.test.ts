@@ -113,7 +113,7 @@ test('invalid server messages are dropped and counted, never thrown', async () =
   const io = new Server(http);
   servers.push({ close: () => new Promise<void>((resolve) => io.close(() => resolve())) });
   io.on('connection', (socket) => {
-    socket.on('join', (req: { nodeId: string }, ack: (reply: unknown) => void) => {
+    const join = (req: { nodeId: string }, ack: (reply: unknown) => void) => {
       ack({ ok: true, self: req.nodeId, peers: [], serverTime: Date.now() });
       socket.emit('peer-joined', { nodeId: 5 });
       socket.emit('peer-joined', JSON.parse('{"nodeId":"valid-peer-id","__proto__":{"x":1}}'));
@@ -122,7 +122,11 @@ test('invalid server messages are dropped and counted, never thrown', async () =
       socket.emit('error', { code: 'made-up', message: 'x' });
       socket.emit('surprise', 1);
       socket.emit('peer-joined', { nodeId: 'good-peer-id' }); // the one valid message, last
-    });
+    };
+    // The join the CONNECT carried (answered by `joined`), or one sent as an event.
+    const { j } = socket.handshake.auth as { j?: { nodeId: string } };
+    if (j) join(j, (reply) => socket.emit('joined', reply));
+    socket.on('join', join);
     socket.on('time', (ack: (t: unknown) => void) => ack('noon'));
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -182,6 +186,30 @@ test('joins with an ack listing the room, relays signals, takes clock samples, l
   assert.equal(b.joined, false);
   assert.equal(b.connected, true, 'leaving keeps the connection for a later join');
   assert.deepEqual(await b.join(r, bId), [aId]);
+});
+
+test('the join rides in the CONNECT; one asked for once connected, or left unanswered by the server, goes as a join event', async () => {
+  const raw = await rawServer({ onFrame: (frame, ws) => void ackJoin(frame, ws) });
+  servers.push(raw);
+  const c = client(raw.url);
+  const r = room();
+  const self = id('quick');
+  assert.deepEqual(await c.join(r, self), []);
+  // One frame from the client, the CONNECT with the join: no round trip of its own for the join.
+  assert.equal(raw.received.length, 1);
+  assert.deepEqual(JSON.parse(raw.received[0]!.slice(2)), { j: { room: r, nodeId: self } });
+  // Connected already: the next join is an event.
+  c.leave();
+  assert.deepEqual(await c.join(r, self), []);
+  assert.match(raw.received.at(-1)!, /^42\d+\["join",\{"room":"[^"]+","nodeId":"[^"]+"/);
+
+  // A server that ignores what the CONNECT carried (answers join events only): the event after the ack timeout.
+  const deaf = await rawServer({ onFrame: (frame, ws) => frame.startsWith('42') && ackJoin(frame, ws) });
+  servers.push(deaf);
+  const d = client(deaf.url, { ackTimeoutMs: 200 });
+  assert.deepEqual(await d.join(room(), id('patient')), []);
+  assert.match(deaf.received[0]!, /^40\{"j":/);
+  assert.equal(deaf.received.filter((f) => /^42\d+\["join"/.test(f)).length, 1);
 });
 
 test('a server that never acks: join rejects as unreachable, time samples time out, and the join gets through later', async () => {
@@ -333,11 +361,14 @@ test('malformed frames are dropped and counted as frame-<reason>; the session ca
   const raw = await rawServer({
     onFrame: (frame, ws) => {
       if (!ackJoin(frame, ws)) return;
-      ws.send('42["peer-joined"');
-      ws.send('42/other,["peer-joined",{"nodeId":"other-peer-id"}]');
-      ws.send(Buffer.from('binary'));
-      ws.send(`42["signal","${'x'.repeat(2 << 20)}"]`);
-      ws.send('42["peer-joined",{"nodeId":"good-peer-id"}]');
+      // Queued behind the join's answer, which comes after the CONNECT's.
+      queueMicrotask(() => {
+        ws.send('42["peer-joined"');
+        ws.send('42/other,["peer-joined",{"nodeId":"other-peer-id"}]');
+        ws.send(Buffer.from('binary'));
+        ws.send(`42["signal","${'x'.repeat(2 << 20)}"]`);
+        ws.send('42["peer-joined",{"nodeId":"good-peer-id"}]');
+      });
     },
   });
   servers.push(raw);

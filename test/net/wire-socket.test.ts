@@ -157,14 +157,14 @@ test('a server middleware refusing the connection is a connect_error with its me
     const auth = socket.handshake.auth as { key?: unknown };
     nextStep(auth.key === 'open-sesame' ? undefined : new Error('wrong key'));
   });
-  const refused = wire(url, { auth: { key: 'guess' } });
+  const refused = wire(url, { auth: () => ({ key: 'guess' }) });
   const failed = next(refused, 'connect_error');
   refused.connect();
   assert.equal((await failed).message, 'wrong key');
   assert.equal(refused.active, false);
   assert.equal(refused.connected, false);
 
-  const admitted = wire(url, { auth: { key: 'open-sesame' } });
+  const admitted = wire(url, { auth: () => ({ key: 'open-sesame' }) });
   await connected(admitted);
   assert.equal(typeof (await request(admitted, 'time')), 'number');
 });

@@ -182,10 +182,11 @@ describe('TURN credentials in the join ack', () => {
   test("a join ack with unusable TURN entries is refused by the widget's client and counted", async () => {
     const raw = await rawServer({
       onFrame(frame, ws) {
-        const m = /^42(\d+)\["join"/.exec(frame);
-        if (!m) return;
         const ack = { ok: true, self: 'alice-badturn', peers: [], serverTime: Date.now(), iceServers: [{ urls: 'turn:a b', username: 'u', credential: 'c' }] };
-        ws.send(`43${m[1]}${JSON.stringify([ack])}`);
+        // The join in the CONNECT: its answer follows the CONNECT's (which the raw server sends next).
+        if (frame.startsWith('40{"j":')) return queueMicrotask(() => ws.send(`42${JSON.stringify(['joined', ack])}`));
+        const m = /^42(\d+)\["join"/.exec(frame);
+        if (m) ws.send(`43${m[1]}${JSON.stringify([ack])}`);
       },
     });
     cleanups.push(() => raw.close());

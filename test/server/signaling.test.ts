@@ -1,7 +1,8 @@
 // Joining, peer lists, relaying and every join error, against a real server and real socket.io clients.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ErrorNotice, PeerNotice, SignalDelivery } from '../../src/net/signaling-protocol.js';
+import { io } from 'socket.io-client';
+import type { ErrorNotice, JoinAck, PeerNotice, SignalDelivery } from '../../src/net/signaling-protocol.js';
 import type { SignalingServer } from '../../server/index.js';
 import { waitFor } from '../support/wait.js';
 import { WAIT_MS, collect, connect, join, next, peer, ping, startServer, within, type ClientSocket } from './helpers.js';
@@ -26,6 +27,39 @@ describe('signaling', () => {
     const b = track(await peer(url, 'lobby', 'bob-00001'));
     assert.deepEqual(b.ack.ok && b.ack.peers, ['alice-0001']);
     assert.deepEqual(await joined, { nodeId: 'bob-00001' });
+  });
+
+  test('a join in the CONNECT (auth `j`) is answered by `joined`, refusals included; peers hear of it as of any join', async () => {
+    const a = track(await peer(url, 'in-connect', 'alice-0011'));
+    const aHears = next<PeerNotice>(a.socket, 'peer-joined');
+    // Listening before connecting: `joined` comes right behind the CONNECT answer.
+    const connectWith = (j: unknown) => {
+      const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false, auth: { j } });
+      sockets.push(socket);
+      const joined = next<JoinAck>(socket, 'joined');
+      socket.connect();
+      return { socket, joined };
+    };
+    const b = connectWith({ room: 'in-connect', nodeId: 'bob-00011' });
+    const ack = await b.joined;
+    assert.ok(ack.ok, JSON.stringify(ack));
+    assert.deepEqual({ ...ack, serverTime: 0, resume: 'k' }, { ok: true, self: 'bob-00011', peers: ['alice-0011'], serverTime: 0, resume: 'k' });
+    assert.deepEqual(await aHears, { nodeId: 'bob-00011' });
+    // The membership is the socket's: a second join is already-joined, signals go through.
+    assert.equal((await join(b.socket, 'in-connect', 'bob-00011')).ok, false);
+    const got = next<SignalDelivery>(a.socket, 'signal');
+    b.socket.emit('signal', { to: 'alice-0011', data: 'hi' });
+    assert.deepEqual(await got, { from: 'bob-00011', data: 'hi' });
+
+    // Invalid or refused: the same errors as a join event's ack, and the socket stays usable.
+    const bad = connectWith({ room: 'in connect!', nodeId: 'carol-0011' });
+    const refused = await bad.joined;
+    assert.equal(!refused.ok && refused.error.code, 'bad-request');
+    assert.equal((await join(bad.socket, 'in-connect', 'carol-0011')).ok, true);
+    const taken = connectWith({ room: 'in-connect', nodeId: 'alice-0011' });
+    const idTaken = await taken.joined;
+    assert.equal(!idTaken.ok && idTaken.error.code, 'id-taken');
+    assert.equal((await connectWith('not a join').joined).ok, false);
   });
 
   test('signal is relayed to the addressed peer with `from` stamped by the server', async () => {
