@@ -178,7 +178,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     this.#relay = new MeshRelay(this.#signals, () => s.joined, (e) => (this.#closed ? null : (e as PeerEntry).link_));
     this.#unsubscribe.push(
       s.on('joined', ({ peers }) => this.#onRoomList(peers)),
-      s.on('peer-joined', ({ nodeId }) => this.#onPeerJoined(nodeId)),
+      s.on('peer-joined', ({ nodeId }) => this.#onPeerJoined(nodeId, true)),
       s.on('peer-left', ({ nodeId }) => this.#onPeerLeft(nodeId)),
       s.on('signal', ({ from, data }) => this.#onSignal(from, data)),
       s.on('disconnect', () => this.#updateAll()),
@@ -263,28 +263,28 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
   #onRoomList(peers: string[]): void {
     if (this.#closed) return;
     const listed = new Set(peers);
-    for (const id of peers) {
-      if (id === this.selfId) continue;
-      const existed = this.#entries.has(id);
-      const e = this.#ensureEntry(id);
-      e.inRoom = true;
-      // Signaling is back: links that are down get a fresh chance (their signals may have been lost).
-      if (existed && !e.link_?.open) this.#reconnectSoon(e, true);
-      this.#update(e);
-    }
+    // Signaling is back (or we joined): each listed peer as if it joined, but not heard from: the list may
+    // hold a peer whose socket the server has not yet noticed gone.
+    for (const id of peers) this.#onPeerJoined(id, false);
     for (const e of [...this.#entries.values()]) if (!listed.has(e.id)) this.#leftRoom(e);
   }
 
-  #onPeerJoined(id: string): void {
+  /** The server says peer `id` is in the room; `justJoined`: it joined just now (a `peer-joined`). */
+  #onPeerJoined(id: string, justJoined: boolean): void {
     if (this.#closed || id === this.selfId) return;
     const existed = this.#entries.has(id);
     const e = this.#ensureEntry(id);
     e.inRoom = true;
     // A peer that joins again after we gave up on it gets a fresh start; a link to it that is down restarts
-    // ICE or sends its pending offer again (signals to the peer were lost while it was off the server). An
-    // open link is left alone: if the peer is a new incarnation (a reload), its first signal carries a new
-    // link id and the link is replaced then (see onBody); if only its socket came back, the link is good.
+    // ICE or sends its pending offer again (signals to the peer were lost while it or we were off the
+    // server). An open link is left alone: if the peer is a new incarnation (a reload), its first signal
+    // carries a new link id and the link is replaced then (see onBody); if only its socket came back, the
+    // link is good.
     if (existed && !e.link_?.open) this.#reconnectSoon(e, true);
+    // The server has just seen the peer join, so the relay reaches it now, before its first signal arrives:
+    // a leader sends a newcomer the room's state at once, one trip to the server sooner than in answer to
+    // the newcomer's offer. (A peer with another secret still shows as one in its first signal.)
+    if (justJoined) e.heard_ = true;
     this.#update(e);
   }
 
@@ -353,7 +353,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       } else if (!this.#budgetReported) {
         this.#budgetReported = true;
         this.emit('error', {
-          error: new MeshError('connection-budget', 'this tab used up its WebRTC connections; new peers go through the relay'),
+          error: new MeshError('connection-budget', 'WebRTC connections used up in this tab: new peers are relayed'),
         });
       }
       this.#fallBackToRelay(e);

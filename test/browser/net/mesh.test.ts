@@ -1,7 +1,8 @@
 import { expect } from '@open-wc/testing';
 import { broadcast, crashLink, restartIce, sendRaw } from '../../support/mesh-hooks.js';
 import { PartitionedMesh } from '../../support/partitioned-mesh.js';
-import { connected, joinPeer, received, uniqueRoom, waitFor, type TestPeer } from './helpers.js';
+import { SignalingClient } from '../../../src/net/signaling-client.js';
+import { connected, joinPeer, nodeId, received, signalingUrl, uniqueRoom, waitFor, type TestPeer } from './helpers.js';
 
 describe('Mesh over the real signaling server', () => {
   let peers: TestPeer[] = [];
@@ -240,6 +241,34 @@ describe('Mesh recovery and the connection budget', () => {
   afterEach(() => {
     for (const p of peers) p.close();
     peers = [];
+  });
+
+  it('a peer that has just joined is reached through the relay before it says anything; one merely listed is not', async () => {
+    const room = uniqueRoom('fresh');
+    // A bare signaling client: in the room, but it never signals (no mesh).
+    const listed = new SignalingClient(signalingUrl());
+    await listed.join(room, nodeId('listed'));
+    const a = await joinPeer(room, 'a');
+    peers = [a];
+    // Listed in a's join ack, never heard from: not counted as reachable (the server may hold a dead socket).
+    const early = a.mesh.peers().find((p) => p.id !== a.id);
+    expect(early?.connected, 'a listed peer, never heard').to.equal(false);
+
+    const fresh = new SignalingClient(signalingUrl());
+    const freshId = nodeId('fresh');
+    const got: Array<{ from: string; data: unknown }> = [];
+    fresh.on('signal', (s) => got.push(s));
+    try {
+      await fresh.join(room, freshId);
+      // Its peer-joined alone makes it reachable, relayed: a leader sends a newcomer the room's state at once.
+      await waitFor(() => a.mesh.peers().find((p) => p.id === freshId && p.connected && p.relayed), 'the newcomer reachable through the relay', 5_000);
+      expect(a.mesh.send(freshId, { type: 'welcome' })).to.equal(true);
+      await waitFor(() => got.some((s) => s.from === a.id && JSON.stringify(s.data).includes('relay')), 'the relayed frame at the newcomer', 5_000);
+      expect(a.mesh.peers().find((p) => p.id !== freshId)?.connected, 'the listed peer, still silent').to.equal(false);
+    } finally {
+      fresh.close();
+      listed.close();
+    }
   });
 
   it('a connection that dies goes to the relay at once, then is replaced by a new direct one', async () => {
