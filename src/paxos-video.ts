@@ -450,7 +450,7 @@ export class PaxosVideo extends HTMLElement {
     this.#setStatus('connecting');
     const identity = await claimIdentity(config.room);
     if (generation !== this.#generation || !this.isConnected) {
-      identity.release();
+      identity.release_();
       return;
     }
     this.#identity = identity;
@@ -467,8 +467,8 @@ export class PaxosVideo extends HTMLElement {
       clockOptions: driftPreset(this.driftController)?.clockOptions,
       storage: safeSessionStorage(),
       onEvent: (name, detail) => this.#room === room && this.#onRoomEvent(name, detail),
-      onClockReady: () => this.#driver?.resync(),
-      onTick: () => this.#endWaits(room),
+      onClockReady_: () => this.#driver?.resync(),
+      onTick_: () => this.#endWaits(room),
     });
     this.#room = room;
     this.#attachVideo();
@@ -488,7 +488,7 @@ export class PaxosVideo extends HTMLElement {
     this.#driver = undefined;
     this.#room?.close();
     this.#room = undefined;
-    this.#identity?.release();
+    this.#identity?.release_();
     this.#identity = undefined;
   }
 

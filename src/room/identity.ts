@@ -15,12 +15,12 @@ import { newLinkId } from '../net/signal-envelope.js';
 const IDS_KEY = (room: string) => `paxos-video:ids:${room}`;
 const LOCK_NAME = (room: string, id: string) => `paxos-video:node:${room}:${id}`;
 
-/** A claimed identity; `release()` gives the id back for a later claim (a reload, a re-added element). */
+/** A claimed identity; `release_()` gives the id back for a later claim (a reload, a re-added element). */
 export interface ClaimedIdentity {
   readonly id: string;
   /** True when the id was found in storage (this node may have acceptor state to recover). */
-  readonly recovered: boolean;
-  release(): void;
+  readonly recovered_: boolean;
+  release_(): void;
 }
 
 /** A fresh random node id: 16 URL-safe characters (96 bits), made as the mesh makes its link ids. */
@@ -62,17 +62,17 @@ function tryLock(locks: LockManager, name: string): Promise<(() => void) | null>
  */
 export async function claimIdentity(room: string, storage: Storage | undefined = safeSessionStorage()): Promise<ClaimedIdentity> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (!locks) return { id: newNodeId(), recovered: false, release: () => {} };
+  if (!locks) return { id: newNodeId(), recovered_: false, release_: () => {} };
   for (const id of readIds(storage, room)) {
     const release = await tryLock(locks, LOCK_NAME(room, id));
-    if (release) return { id, recovered: true, release };
+    if (release) return { id, recovered_: true, release_: release };
   }
   for (;;) {
     const id = newNodeId();
     const release = await tryLock(locks, LOCK_NAME(room, id));
     if (!release) continue; // astronomically unlikely: someone holds a lock on a fresh random id
     writeIds(storage, room, [...readIds(storage, room), id]);
-    return { id, recovered: false, release };
+    return { id, recovered_: false, release_: release };
   }
 }
 

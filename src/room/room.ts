@@ -47,9 +47,9 @@ export interface RoomOptions {
   /** Hears every event of the room, in order (the host's one view of it; see room-events.ts). */
   readonly onEvent: RoomEventSink;
   /** Called once, when {@link Room.clockReady} becomes true. */
-  readonly onClockReady?: () => void;
+  readonly onClockReady_?: () => void;
   /** Called after every tick of the node (the host's periodic duties, such as ending a room's overdue waits). */
-  readonly onTick?: () => void;
+  readonly onTick_?: () => void;
 }
 
 /**
@@ -113,7 +113,7 @@ export class Room {
   #acceptors: readonly string[] = [];
   #counter = 0;
   /** Pending proposals (resolved with their slot) and reads (with a state), by request id. */
-  readonly #pending = new Map<string, { resolve: (result: never) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<string, { resolve_: (result: never) => void; reject_: (e: Error) => void }>();
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   #clockTimer: ReturnType<typeof setTimeout> | undefined;
   /** A time request is awaiting its reply. */
@@ -272,7 +272,7 @@ export class Room {
       this.#flush();
       // Once a tick, after everything received was applied: is a peer ahead of this tab (see #updateStatus)?
       this.#updateStatus();
-      this.#o.onTick?.();
+      this.#o.onTick_?.();
     }, tickMs);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisibility);
     // The first drain reports the state the node starts from: founded, or recovered from storage.
@@ -330,7 +330,7 @@ export class Room {
 
   /** Fails every pending proposal and read with `error`. */
   #settle(error: RoomError): void {
-    for (const p of this.#pending.values()) p.reject(error);
+    for (const p of this.#pending.values()) p.reject_(error);
     this.#pending.clear();
   }
 
@@ -367,7 +367,7 @@ export class Room {
     if (!node || this.#closed) return Promise.reject(notInRoom());
     const id = requestId(prefix, ++this.#counter);
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve_: resolve, reject_: reject });
       ask(node, id);
       this.#flush();
     });
@@ -446,8 +446,8 @@ export class Room {
       if (!pending) continue;
       this.#pending.delete(o.id);
       // A proposal settles with its slot, a read with the state at its slot.
-      if (o.ok) pending.resolve(('state' in o ? atSlot(o.state as VideoState, o.slot) : o.slot) as never);
-      else pending.reject(outcomeError(o.code, o.reason));
+      if (o.ok) pending.resolve_(('state' in o ? atSlot(o.state as VideoState, o.slot) : o.slot) as never);
+      else pending.reject_(outcomeError(o.code, o.reason));
     }
     // After the states: a page hears `synced` only once it heard the states that made it so.
     this.#updateStatus();
@@ -529,11 +529,13 @@ export class Room {
   }
 
   #sampleNow(): void {
+    // The first burst does not wait for each reply: the clock, which the video's start waits for, is ready one
+    // round trip after the join instead of eight. Also when a sample is in flight already (the sampler's
+    // retry found the socket connected before the join was acked): skipped then, the burst went one round
+    // trip per sample, and a joiner on a 200 ms path started only at the clock's 3 s deadline.
+    for (const delay of this.#clock.pipeline()) setTimeout(() => this.#closed || this.#askTime().catch(() => undefined), delay);
     if (this.#clockInFlight) return;
     clearTimeout(this.#clockTimer);
-    // The first burst does not wait for each reply: the clock, which the video's start waits for, is ready one
-    // round trip after the join instead of eight.
-    for (const delay of this.#clock.pipeline()) setTimeout(() => this.#closed || this.#askTime().catch(() => undefined), delay);
     this.#syncClock(0);
   }
 
@@ -569,7 +571,7 @@ export class Room {
     if (!this.#clock.settled && !waitedOut) return;
     this.#clockReady = true;
     clearTimeout(this.#clockWaitTimer);
-    this.#o.onClockReady?.();
+    this.#o.onClockReady_?.();
   }
 
   readonly #onVisibility = (): void => {

@@ -17,6 +17,8 @@ export class MemoryHub {
   now: () => number = () => Date.now();
   /** How long a time request takes to be answered, ms (0: at once). */
   timeDelayMs = 0;
+  /** How long a join takes to be answered, ms (0: at once). */
+  joinDelayMs = 0;
   /** Time requests waiting for their answer now, and the most there ever were at once. */
   timeInFlight = 0;
   maxTimeInFlight = 0;
@@ -119,7 +121,7 @@ export class MemorySignaling extends TypedEventTarget<SignalingClientEvents> imp
   }
 
   async join(_room: string, nodeId: string, _token?: string, history?: string): Promise<string[]> {
-    await Promise.resolve();
+    await (this.#hub.joinDelayMs > 0 ? new Promise((r) => setTimeout(r, this.#hub.joinDelayMs)) : Promise.resolve());
     const refused = this.#hub.refuse.get(nodeId);
     if (refused) throw refused;
     this.#id = nodeId;

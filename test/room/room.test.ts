@@ -179,6 +179,19 @@ describe('Room', () => {
     assert.ok(hub.maxTimeInFlight >= 4, `time requests in flight at once: at most ${hub.maxTimeInFlight}`);
   });
 
+  test('sends the first burst at the join also when a clock sample is in flight already (the socket was up before the join was acked)', async () => {
+    const hub = new MemoryHub();
+    hub.timeDelayMs = 100;
+    hub.joinDelayMs = 50;
+    const r = makeRoom(hub);
+    const started = Date.now();
+    await r.room.start();
+    await waitFor(() => r.room.clockReady, 'the clock ready', 5_000);
+    assert.ok(hub.maxTimeInFlight >= 4, `time requests in flight at once: at most ${hub.maxTimeInFlight}`);
+    // The join's 50 ms and a round trip or two, not eight round trips one after another.
+    assert.ok(Date.now() - started < 500, `clock ready after ${Date.now() - started} ms`);
+  });
+
   test('a node cut off from a majority reports it, decides nothing, and comes back when healed', async () => {
     const { hub, minority, others } = await cutOffAnAcceptor();
     await waitFor(() => minority.events.some((e) => e.name === 'quorum-lost'), 'quorum-lost');

@@ -13,39 +13,39 @@ describe('node identity', () => {
     const room = uniqueRoom('id');
     const first = await claimIdentity(room);
     expect(isNodeId(first.id)).to.equal(true);
-    expect(first.recovered).to.equal(false);
+    expect(first.recovered_).to.equal(false);
     expect(JSON.parse(sessionStorage.getItem(`paxos-video:ids:${room}`)!)).to.deep.equal([first.id]);
     // While the first owner lives, another claim in the same storage gets its own id.
     const second = await claimIdentity(room);
     expect(second.id).to.not.equal(first.id);
-    first.release();
-    second.release();
+    first.release_();
+    second.release_();
   });
 
   it('gives a released id back to the next claim (a reload), as recovered', async () => {
     const room = uniqueRoom('id');
     const first = await claimIdentity(room);
-    first.release();
+    first.release_();
     // The lock manager lets go once the holder's promise settles, a moment later (a reload unloads first).
     const lock = `paxos-video:node:${room}:${first.id}`;
     await waitFor(async () => !(await navigator.locks.query()).held?.some((l) => l.name === lock), 'the lock to be free');
     const again = await claimIdentity(room);
     expect(again.id).to.equal(first.id);
-    expect(again.recovered).to.equal(true);
-    again.release();
+    expect(again.recovered_).to.equal(true);
+    again.release_();
   });
 
   it('treats unreadable or missing storage as empty: a fresh id, never an exception', async () => {
     const room = uniqueRoom('id');
     sessionStorage.setItem(`paxos-video:ids:${room}`, '{not json');
     const fromGarbage = await claimIdentity(room);
-    expect(fromGarbage.recovered).to.equal(false);
+    expect(fromGarbage.recovered_).to.equal(false);
     sessionStorage.setItem(`paxos-video:ids:${room}`, JSON.stringify(['bad id!', 42]));
     const fromBadIds = await claimIdentity(room);
-    expect(fromBadIds.recovered).to.equal(false);
+    expect(fromBadIds.recovered_).to.equal(false);
     const withoutStorage = await claimIdentity(room, undefined);
     expect(isNodeId(withoutStorage.id)).to.equal(true);
-    for (const c of [fromGarbage, fromBadIds, withoutStorage]) c.release();
+    for (const c of [fromGarbage, fromBadIds, withoutStorage]) c.release_();
   });
 
   it('mints ids of 16 URL-safe characters, all different', () => {
