@@ -123,7 +123,13 @@ export class VideoDriver {
   #lastDrift = 0;
   /** A #follow is queued for the end of the current task (see setState). */
   #followQueued = false;
-  /** How far ahead a catch-up aims: the time a seek of this source took here, with a margin (learned), ms; undefined until one was timed. */
+  /**
+   * How far ahead a catch-up aims: the time a seek of this source took here, with a margin (learned), ms.
+   * Undefined until a catch-up's seek of this source ended, 0 after the first: that one is not learned from,
+   * as it starts the decoder cold (700 ms on the lab's joins, where the next took 5-20 ms); learned from, it
+   * made a joiner's second catch-up, to a target buffered by then, wait a second for nothing. Until a lead
+   * is learned, a target already buffered gets the least lead, and one still loading the default.
+   */
   #catchUpLeadMs: number | undefined;
   /** The catch-up in progress: its seek's end is awaited (see `#startCatchUp`). */
   #catchUp: { readonly state_: VideoState; readonly startedAt_: number; readonly target_: number } | undefined;
@@ -368,7 +374,7 @@ export class VideoDriver {
     this.#hold();
     this.#o.controller_.reset();
     const startedAt = this.#o.sharedNow_();
-    const target = startedAt + (this.#catchUpLeadMs ?? (this.#ahead(positionAt(state, startedAt)) > 1 ? MIN_CATCH_UP_LEAD_MS : CATCH_UP_LEAD_MS));
+    const target = startedAt + (this.#catchUpLeadMs || (this.#ahead(positionAt(state, startedAt)) > 1 ? MIN_CATCH_UP_LEAD_MS : CATCH_UP_LEAD_MS));
     this.#catchUp = { state_: state, startedAt_: startedAt, target_: target };
     this.#seek(positionAt(state, target));
   }
@@ -380,7 +386,7 @@ export class VideoDriver {
     if (!this.#state || !sameTimeline(c.state_, this.#state)) return; // a newer decision took over
     const now = this.#o.sharedNow_();
     const took = now - c.startedAt_;
-    this.#catchUpLeadMs = Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
+    this.#catchUpLeadMs = this.#catchUpLeadMs === undefined ? 0 : Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
     this.#startAt(c.target_ - now);
   }

@@ -37,13 +37,13 @@ describe('VideoDriver', () => {
     video = undefined;
   });
 
-  const start = (state: VideoState, seeks: number[] = []) => {
+  const start = (state: VideoState, seeks: number[] = [], sharedNow = () => performance.now()) => {
     video = makeVideo();
     const v = video;
     v.addEventListener('seeking', () => seeks.push(v.currentTime));
     driver = new VideoDriver(v, {
       id_: 'node-aaaaaaaa',
-      sharedNow_: () => performance.now(),
+      sharedNow_: sharedNow,
       onStall_: () => undefined,
       onReady_: () => undefined,
       onBehind_: () => undefined,
@@ -125,5 +125,26 @@ describe('VideoDriver', () => {
     // once more, with the lead it measured: that is the catch-up's own retry, seen on a loaded machine.)
     expect(seeks.length, `seeks at ${seeks.join(', ')} before the first ended`).to.equal(1);
     await waitFor(() => !v.paused, 'the video to start playing', 10_000);
+  });
+
+  it('a first catch-up that ends late (its decoder started cold) is not learned from: the retry aims with the least lead', async () => {
+    // The room's clock, which the test moves on by a second while the first seek runs: to the driver, that
+    // seek took over a second.
+    let skew = 0;
+    const state: VideoState = { src: '', paused: false, position: 20, anchor: performance.now() - 3_000, rate: 1, slot: 1, wait: [] };
+    const v = start(state, [], () => performance.now() + skew);
+    const seekingAt: number[] = [];
+    let playAt: number | undefined;
+    v.addEventListener('seeking', () => {
+      seekingAt.push(performance.now());
+      if (seekingAt.length === 1) skew = 1_000;
+    });
+    v.addEventListener('play', () => (playAt ??= performance.now()));
+    await waitFor(() => playAt !== undefined, 'the video to start', 10_000);
+    expect(seekingAt.length, 'the late catch-up, then one more').to.equal(2);
+    // Learned from the first seek, the retry would aim 1.5 s or more ahead; with the least lead (120 ms) it
+    // starts a few hundred ms after its seek.
+    expect(playAt! - seekingAt[1]!, 'from the retry seek to the start, ms').to.be.below(700);
+    await waitFor(() => Math.abs(v.currentTime - positionAt(state, performance.now() + skew)) < 0.05, 'the video in step with the room', 5_000);
   });
 });
