@@ -28,9 +28,15 @@ export interface JoinResult {
   firstFrameMs: number | null;
   /**
    * Where the time went: ms from navigation start to the first of each step on the joining page (its
-   * status changes, its first decided state, its media's first seek and play). Absent: it never happened.
+   * status changes, its first decided state; every media event, a repeated one as `seeking#2` and so on, up to four).
+   * Absent: it never happened.
    */
   milestones: Record<string, number>;
+  /**
+   * The joining page's media events (with the video's position) and its element's state, status and sync
+   * actions from navigation until it was in sync, one `ms type detail` per entry: what a catch-up did.
+   */
+  timeline: string[];
   /** Why a figure is missing, or what went wrong after it. */
   problem: string | null;
 }
@@ -50,13 +56,32 @@ function joinMilestones(events: readonly { t: number; kind: string; type: string
   const mark = (name: string, t: number) => {
     if (!(name in out) && t >= start) out[name] = Math.round(t - start);
   };
+  // A media event that happens again (a second catch-up seek) is marked too, as `seeking#2` and so on.
+  const seen: Record<string, number> = {};
   for (const e of events) {
-    if (e.kind === 'media') mark(e.type, e.t);
-    else if (e.type === 'paxos-status') mark(`status:${String((e.detail as { status?: unknown } | null)?.status)}`, e.t);
+    if (e.kind === 'media' && e.t >= start) {
+      const n = (seen[e.type] = (seen[e.type] ?? 0) + 1);
+      if (n <= 4) mark(n === 1 ? e.type : `${e.type}#${n}`, e.t);
+    } else if (e.type === 'paxos-status') mark(`status:${String((e.detail as { status?: unknown } | null)?.status)}`, e.t);
     // `probe:` and `paxos-` are both six characters: the step's name follows.
     else if (e.type.startsWith('probe:') || e.type === 'paxos-state' || e.type === 'paxos-sync' || e.type === 'paxos-config') mark(e.type.slice(6), e.t);
   }
   return out;
+}
+
+/** See {@link JoinResult.timeline}. */
+function joinTimeline(events: readonly { t: number; kind: string; type: string; detail?: unknown; currentTime?: number }[], start: number, end: number): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    if (e.t < start || e.t > end) continue;
+    const at = Math.round(e.t - start);
+    const d = (e.detail ?? {}) as Record<string, unknown>;
+    if (e.kind === 'media') out.push(`${at} ${e.type} ${e.currentTime?.toFixed(3)}`);
+    else if (e.type === 'paxos-status') out.push(`${at} status ${String(d['status'])}`);
+    else if (e.type === 'paxos-state') out.push(`${at} state slot ${String(d['slot'])}`);
+    else if (e.type === 'paxos-sync' && d['action'] !== 'none') out.push(`${at} sync ${String(d['action'])} ${Number(d['drift']).toFixed(1)}`);
+  }
+  return out.slice(0, 80);
 }
 
 /** Runs the join on a room that is playing with at least three pages. */
@@ -131,6 +156,7 @@ export async function runJoin(room: BenchRoom, timeoutMs = JOIN_TIMEOUT_MS, pres
     statusSyncedMs: synced ? synced.t - start : null,
     firstFrameMs: firstFrame ? firstFrame.t - start : null,
     milestones: { ...(await loadTimings(leaving)), ...joinMilestones(leaving.events, start) },
+    timeline: joinTimeline(leaving.events, start, (settled ?? nodeNow()) + 500),
     problem,
   };
 }
