@@ -43,6 +43,8 @@ describe('Mesh through a network outage', () => {
     // connected anew (seen in about half the runs). Keeping such a peer until its connection dies brought the
     // old connection back here, but in the lab a tab whose address changed then stayed unreachable for 20 s
     // and the room could not decide through the next server cut (docs/lab.md, round 5).
-    expect(a.mesh.stats.connectionsCreated + b.mesh.stats.connectionsCreated, 'connections made in all').to.be.at.most(4);
+    // One side may replace its connection twice when both sides replace theirs at once (one more seen in CI
+    // after the joins moved into the CONNECT); a storm of replacements makes dozens (docs/lab.md, round 6).
+    expect(a.mesh.stats.connectionsCreated + b.mesh.stats.connectionsCreated, 'connections made in all').to.be.at.most(6);
   });
 });
