@@ -67,10 +67,11 @@ export async function rawServer(script: RawScript = {}): Promise<RawServer> {
 /**
  * Answers a client's join with success: a `join` request frame (`42<id>["join",{...}]`) with its ack, or a
  * CONNECT carrying one (`40{"j":{...}}`) with a `joined` event right behind the CONNECT answer (queued, so
- * that it follows the answer {@link rawServer} sends once this returns). False if the frame is neither.
+ * that it follows the answer {@link rawServer} sends once this returns). `extra` goes into the ack as it is.
+ * False if the frame is neither.
  */
-export function ackJoin(frame: string, ws: ServerSideSocket, peers: string[] = []): boolean {
-  const reply = (nodeId: string) => ({ ok: true, self: nodeId, peers, serverTime: Date.now() });
+export function ackJoin(frame: string, ws: ServerSideSocket, peers: string[] = [], extra: object = {}): boolean {
+  const reply = (nodeId: string) => ({ ok: true, self: nodeId, peers, serverTime: Date.now(), ...extra });
   const inConnect = /^40(\{"j":\{.*\}\})$/.exec(frame);
   if (inConnect) {
     const { j } = JSON.parse(inConnect[1]!) as { j: { nodeId: string } };

@@ -13,7 +13,7 @@ import type { JoinAck } from '../../src/net/signaling-protocol.js';
 import { SignalingClient } from '../../src/net/signaling-client.js';
 import { createLogger } from '../../server/logger.js';
 import type { SignalingServer, SignalingServerOptions } from '../../server/index.js';
-import { rawServer } from '../net/raw-socket-io-server.js';
+import { ackJoin, rawServer } from '../net/raw-socket-io-server.js';
 import { waitFor } from '../support/wait.js';
 import { connect, get, join, metric, startServer, WAIT_MS, within } from './helpers.js';
 
@@ -181,13 +181,7 @@ describe('TURN credentials in the join ack', () => {
 
   test("a join ack with unusable TURN entries is refused by the widget's client and counted", async () => {
     const raw = await rawServer({
-      onFrame(frame, ws) {
-        const ack = { ok: true, self: 'alice-badturn', peers: [], serverTime: Date.now(), iceServers: [{ urls: 'turn:a b', username: 'u', credential: 'c' }] };
-        // The join in the CONNECT: its answer follows the CONNECT's (which the raw server sends next).
-        if (frame.startsWith('40{"j":')) return queueMicrotask(() => ws.send(`42${JSON.stringify(['joined', ack])}`));
-        const m = /^42(\d+)\["join"/.exec(frame);
-        if (m) ws.send(`43${m[1]}${JSON.stringify([ack])}`);
-      },
+      onFrame: (frame, ws) => void ackJoin(frame, ws, [], { iceServers: [{ urls: 'turn:a b', username: 'u', credential: 'c' }] }),
     });
     cleanups.push(() => raw.close());
     const c = widgetClient(raw.url);
