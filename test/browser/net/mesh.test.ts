@@ -90,10 +90,11 @@ describe('Mesh over the real signaling server', () => {
     // `relay` transport policy with no TURN server: no candidate at all, so ICE can never connect.
     const noDirect = { iceTransportPolicy: 'relay' as const, directTimeoutMs: 1_500 };
     const a = await joinPeer(room, 'a', noDirect);
-    const b = await joinPeer(room, 'b', noDirect);
-    peers = [a, b];
+    // Listening before b joins: b's peer-joined alone makes it reachable through the relay.
     const opened: Array<{ peer: string; relayed: boolean }> = [];
     a.mesh.on('peer-open', (d) => opened.push(d));
+    const b = await joinPeer(room, 'b', noDirect);
+    peers = [a, b];
     await connected(a, b, true);
     await connected(b, a, true);
     expect(opened).to.deep.include({ peer: b.id, relayed: true });
