@@ -12,6 +12,7 @@
  *    `maxNudge`, changed at most every `holdMs` and only by at least `minRateStep`. Hysteresis: correction
  *    starts beyond `engageMs` and stops within `releaseMs`, so a drift sitting at a threshold cannot flap;
  *    the start threshold widens with the measured noise (up to 30 ms), so noise alone does not start corrections.
+ *    A drift that stays on one side beyond a third of the start threshold for 2 s is corrected as well.
  * 4. Learn the device's rate error: between corrections the video runs at its base rate, and how fast the
  *    drift creeps back out of the dead band is this device's playback-rate error against the shared clock.
  *    It is folded into a small trim of the base rate, so corrections become rare instead of periodic. Only
@@ -122,6 +123,8 @@ export class OursDriftController implements DriftController {
   #change: Measurement & { readonly slope_: number } | undefined;
   /** Running mean of |raw drift - filtered drift|, seconds: how noisy the measurements are. */
   #noise = 0;
+  /** The first filtered drift of the current run beyond a third of the dead band, all of one sign (rule 3). */
+  #offSince: Measurement | undefined;
 
   constructor(options: Partial<OursDriftOptions> = {}) {
     const o = (this.#o = { ...OURS_DRIFT_DEFAULTS, ...options });
@@ -155,7 +158,7 @@ export class OursDriftController implements DriftController {
     this.#window = [];
     this.#engaged = false;
     this.#pendingSeek = undefined;
-    this.#quiet = this.#change = undefined;
+    this.#quiet = this.#change = this.#offSince = undefined;
     this.#lastRateChangeAt = this.#lastSeekAt = -Infinity;
   }
 
@@ -202,8 +205,14 @@ export class OursDriftController implements DriftController {
 
     const base = decidedRate * (1 + this.#trim);
     if (!this.#engaged) {
+      // The dead band waits out noise; it does not keep an offset. A drift that stays beyond a third of it,
+      // on one side, for `LASTING_MS` (a clock estimate that moved by 2 ms, say) is corrected too: left alone,
+      // 2-3 ms of it sat between two tabs for good. Not where changes cost more than such a drift.
+      if (Math.abs(driftMs) * 3 <= engageMs || (this.#offSince?.drift_ ?? 0) * drift < 0) this.#offSince = undefined;
+      else this.#offSince ??= filtered;
+      const lasting = !cost && filtered.at - (this.#offSince?.at ?? Infinity) >= LASTING_MS;
       // With costly changes, nothing starts before the last change shows in the filtered drift.
-      if (Math.abs(driftMs) <= Math.max(engageMs, cost * 1000) || (cost && this.#change)) {
+      if ((Math.abs(driftMs) <= Math.max(engageMs, cost * 1000) && !lasting) || (cost && this.#change)) {
         if (this.#quiet === undefined && nearlyEqual(currentRate, base)) this.#quiet = filtered;
         // Adopt a changed base (a new decided rate or trim) without waiting for drift to build up.
         if (!nearlyEqual(currentRate, base) && at - this.#lastRateChangeAt >= o.holdMs) {
@@ -291,6 +300,8 @@ export class OursDriftController implements DriftController {
   }
 }
 
+/** How long a drift within the dead band but beyond a third of it may stay before it is corrected, ms. */
+const LASTING_MS = 2000;
 /** The most the measured noise widens the start threshold, ms. */
 const MAX_NOISE_ENGAGE_MS = 30;
 /** Weight of one sample in the noise estimate (a time constant of about 50 samples). */

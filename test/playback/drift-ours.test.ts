@@ -101,6 +101,22 @@ describe('ours drift controller', () => {
     assert.deepEqual(quiet.filter((d) => d.action !== 'none'), []);
   });
 
+  it('corrects a drift that stays inside the dead band, on one side, for 2 s; not one that only passes by', () => {
+    // 2.8 ms behind for 60 samples (2 s): within the 3 ms dead band, so nothing yet.
+    const c = new OursDriftController();
+    const wait = feed(c, { count: 60, driftMs: -2.8 });
+    assert.deepEqual(wait.filter((d) => d.action !== 'none'), []);
+    // It stays: corrected (faster, as it is behind).
+    const later = feed(c, { start: 60 * FRAME, count: 6, driftMs: -2.8 }).find((d) => d.action !== 'none');
+    assert.ok(later?.action === 'nudge' && later.rate > 1, JSON.stringify(later));
+    // One that changes side is noise, and within a third of the band it is nothing: no correction.
+    const flips = new OursDriftController();
+    const noise = feed(flips, { count: 240, driftMs: (i) => (Math.floor(i / 40) % 2 ? 2.5 : -2.5) });
+    assert.deepEqual(noise.filter((d) => d.action !== 'none'), []);
+    const near = feed(new OursDriftController(), { count: 240, driftMs: 0.9 });
+    assert.deepEqual(near.filter((d) => d.action !== 'none'), []);
+  });
+
   it('ignores a single outlier measurement (median filter)', () => {
     const c = new OursDriftController();
     const out = feed(c, { count: 40, driftMs: (i) => (i === 20 ? 500 : 1) });
