@@ -77,10 +77,10 @@
         events.push({ t: trueNow(), kind: 'paxos', type: 'probe:ws-create', detail: null });
         this.addEventListener('open', () => events.push({ t: trueNow(), kind: 'paxos', type: 'probe:ws-open', detail: null }));
         let n = 0;
-        this.addEventListener('message', (e) => n++ < 14 && events.push({ t: trueNow(), kind: 'paxos', type: `probe:ws-in${n}:${String(e.data).slice(0, 40)}`, detail: null }));
+        this.addEventListener('message', (e) => n++ < 30 && events.push({ t: trueNow(), kind: 'paxos', type: `probe:ws-in${n}:${String(e.data).slice(0, 40)}`, detail: null }));
         const send = this.send.bind(this);
         let m = 0;
-        this.send = (d) => { if (m++ < 14) events.push({ t: trueNow(), kind: 'paxos', type: `probe:ws-out${m}:${String(d).slice(0, 40)}`, detail: null }); send(d); };
+        this.send = (d) => { if (m++ < 30) events.push({ t: trueNow(), kind: 'paxos', type: `probe:ws-out${m}:${String(d).slice(0, 40)}`, detail: null }); send(d); };
       }
     };
   }
