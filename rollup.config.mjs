@@ -44,9 +44,10 @@ const INTERNAL_NAMES = [
   'signalingUrl', 'sharedNow', 'selfId', 'inRoom', 'iceRestarts', 'glare', 'rejectedByReason', 'byReason',
   'badSignals', 'staleSignals', 'connectionsCreated', 'retryInMs',
   // the shared clock's methods (the room alone calls them) and the video driver's local hold
-  'addSample', 'nextSampleDelay', 'errorBoundAt', 'pipeline', 'holdLocally',
-  // the room's own calls: the signaling client's time sample, the consensus node's timing and eligibility, its worst round trip
-  'timeSample', 'setTiming', 'setEligible', 'worstRtt',
+  'addSample', 'nextSampleDelay', 'errorBoundAt', 'pipeline', 'settled', 'holdLocally',
+  // the room's own calls: the signaling client's time sample, the consensus node's timing and eligibility, its worst
+  // round trip and its clock's readiness
+  'timeSample', 'setTiming', 'setEligible', 'worstRtt', 'clockReady',
   // src/schema/'s results (valibot's names; no schema describes data with such a key), and a playback error's list
   'success', 'output', 'issues',
   // the `ours` drift controller's tuning: the widget makes it with its defaults (the baselines bring their own)

@@ -5,9 +5,14 @@
  * are async (negotiation relies on the remote seeing our order), and routed to a link by incarnation.
  *
  * Link incarnations: each link has a random id sent as `s` with its signals, and the remote link's id (once
- * known) as `r`. A signal for another of our incarnations (`r` mismatch) is stale and dropped; a signal from
+ * known) as `r`. A signal for another of our incarnations (`r` mismatch) is stale and dropped. An offer from
  * a new remote incarnation (`s` changed) means the remote replaced its connection (a reload, a recovery), so
- * ours is replaced too: it is bound to the old one's DTLS.
+ * ours is replaced too: it is bound to the old one's DTLS. An answer (and the candidates behind it) from a
+ * new incarnation answers our link's own offer (`r` is ours): our link takes it when it has not negotiated
+ * with the old incarnation yet (it was bound to it only by a signal it ignored), and drops it otherwise. It
+ * never makes a new link: a new connection cannot use an answer and offers itself instead, which the peer
+ * takes for another new incarnation, replaces its link and answers, and so on (a connection storm: 47
+ * connections in 20 s on each side seen in test/browser/net/mesh.test.ts).
  */
 import { SignalCipher } from './crypto.js';
 import { MeshError } from './mesh-error.js';
@@ -27,6 +32,11 @@ export interface LinkIds {
   readonly remoteId_: string | undefined;
 }
 
+/** A link as signals are routed to it: its ids, and whether its connection took a remote description. */
+export interface RoutedLink extends LinkIds {
+  readonly negotiated_: boolean;
+}
+
 /** What signals keep per peer: one chain each way, so that everything is sent and handled in order. */
 export interface SignalPeer {
   readonly id: string;
@@ -34,14 +44,17 @@ export interface SignalPeer {
   outbound_: Promise<void>;
 }
 
-/** Where a description or candidate from a peer belongs, given our current link to it. */
-export type Route = 'stale' | 'replace' | 'new' | 'current';
+/**
+ * Where a description or candidate from a peer belongs, given our current link to it: `rebind` is the current
+ * link, which now talks to the signal's sender.
+ */
+export type Route = 'stale' | 'replace' | 'rebind' | 'new' | 'current';
 
-/** Routes `body` by incarnation: see the module comment. */
-export function routeSignal(link: LinkIds | undefined, body: { readonly s: string; readonly r?: string | undefined }): Route {
+/** Routes `body` (a description or a candidate) by incarnation: see the module comment. */
+export function routeSignal(link: RoutedLink | undefined, body: { readonly s: string; readonly r?: string | undefined; readonly type?: string }): Route {
   if (!link) return 'new';
   if (body.r !== undefined && body.r !== link.localId_) return 'stale';
-  if (link.remoteId_ !== undefined && body.s !== link.remoteId_) return 'replace';
+  if (link.remoteId_ !== undefined && body.s !== link.remoteId_) return body.type == 'offer' ? 'replace' : link.negotiated_ ? 'stale' : 'rebind';
   return 'current';
 }
 

@@ -511,8 +511,8 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       case 'replace':
         link = this.#makeLink(e);
         break;
-      case 'current':
-        break;
+      case 'rebind':
+        link!.remoteId_ = body.s;
     }
     if (!link) return;
     if (link.remoteId_ === undefined) link.remoteId_ = body.s;

@@ -164,6 +164,11 @@ export class PeerLink {
     };
   }
 
+  /** Whether the connection took a remote description: it is bound to that remote's DTLS from then on. */
+  get negotiated_(): boolean {
+    return !!this.#pc.remoteDescription;
+  }
+
   /**
    * Whether the data channel can carry traffic now: open, and ICE not `disconnected`/`failed` (the channel
    * stays "open" through an ICE outage, but what is sent then waits or is lost; the relay does better).
