@@ -36,10 +36,10 @@ export interface SharedClockOptions {
   /** Samples in the burst at start, after `reset()` and after a detected clock step. Default 8. */
   burstSamples: number;
   /**
-   * Pause between the samples of a burst, in ms. Default 0: the first burst's requests then go out together
-   * ({@link SharedClock.pipeline}); spaced by timers, they went out as late as a joining tab's busy main
-   * thread let them (10 ms apart planned, up to 100 ms seen), and the clock, and the video's start, waited
-   * for the last. Their replies share the tab's delays either way; the warm resyncs bring independent ones.
+   * Pause between the samples of a burst, in ms. Default 10. Not 0: a joining tab's first burst comes while
+   * its main thread is busiest (the room's state, its peer connections), and replies handled late make the
+   * estimate lean late by half the wait; sent together, all eight waited alike (a 1 ms path measured 100 ms)
+   * and the video started tens of ms off, where spread out, some came back after the busy stretch.
    */
   burstIntervalMs: number;
   /** Time from the end of one burst to the start of the next, in ms. Default 15000. */
@@ -69,7 +69,7 @@ export interface SharedClockOptions {
 export const DEFAULT_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object.freeze({
   windowSize: 32,
   burstSamples: 8,
-  burstIntervalMs: 0,
+  burstIntervalMs: 10,
   resyncIntervalMs: 15_000,
   resyncSamples: 3,
   maxRttMs: 2_000,
@@ -104,7 +104,7 @@ export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
 
 /**
  * Time between resync bursts while the window is less than half full, ms: the samples of one burst, sent
- * together, queue behind each other on a jittery path and share its delays, so the first burst alone
+ * 10 ms apart, queue behind each other on a jittery path and share its delays, so the first burst alone
  * leaves a mobile tab 10-15 ms off; a burst a second fills the window with independent ones in seconds.
  */
 const WARM_RESYNC_MS = 1000;
@@ -205,9 +205,9 @@ export class SharedClock {
 
   /**
    * The first time it is asked, while the clock has no sample yet: the delays, ms from now, of the rest of the
-   * first burst, whose requests may go out `burstIntervalMs` apart (by default together) without waiting for
-   * each reply (the burst then ends one round trip after it began, not one round trip per sample); else none.
-   * Their replies count like any other.
+   * first burst, whose requests may go out `burstIntervalMs` apart without waiting for each reply (the burst
+   * then ends one round trip after it began, not one round trip per sample); else none. Their replies count
+   * like any other.
    */
   pipeline(): number[] {
     const o = this.#options;
