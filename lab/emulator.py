@@ -130,6 +130,11 @@ def holder_main(sock, address, prefix):
                     run_ip('addr', 'del', f'{request["del"]}/{prefix}', 'dev', TUN_NAME)
                 if request.get('add'):
                     run_ip('addr', 'add', f'{request["add"]}/{prefix}', 'dev', TUN_NAME)
+                    # Deleting the device's last address took its default route with it (the kernel flushes a
+                    # device's routes then); a network change brings a new one, as DHCP does. Without it the
+                    # host's Chromium kept offering the old address in its ICE candidates for good: every new
+                    # connection of that tab, in this room and the next, failed to go direct.
+                    run_ip('route', 'replace', 'default', 'dev', TUN_NAME)
                 reply = {'ok': True}
             except LabError as e:
                 reply = {'ok': False, 'error': str(e)}

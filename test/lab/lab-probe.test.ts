@@ -10,7 +10,7 @@
  * `npm test` skips it with a line saying so; under CI (CI=true) it fails instead.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -162,6 +162,11 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
     // A network change: the host gets a new address, the old one leads nowhere.
     const old = lab.host('cutme').address;
     await lab.readdress('cutme', '10.99.1.77');
+    // With its default route, as after a real network change: without one, the host's Chromium kept offering
+    // the old address in its ICE candidates (docs/lab.md, round 8).
+    const routes = execFileSync('nsenter', [`--net=${lab.host('cutme').netnsPath}`, 'ip', '-4', 'route'], { encoding: 'utf8' });
+    assert.match(routes, /^default dev /m, `routes after the change:\n${routes}`);
+    assert.match(routes, /src 10\.99\.1\.77/, `routes after the change:\n${routes}`);
     const moved = await probe(lab, 'ref', 'cutme', { count: 50, intervalMs: 5 });
     assert.equal(moved.forward.loss, 0, `probes to the new address: ${fmt(moved.forward)}`);
     const before = (await lab.stats()).unroutable;
@@ -225,7 +230,7 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
     // it spawned in a host dies with it (parent-death signal). A process that got into a host some other way
     // keeps that namespace alive: the clean-up command ends it.
     const script = `
-      import { spawn } from 'node:child_process';
+      import { execFileSync, spawn } from 'node:child_process';
       import { Lab } from ${JSON.stringify(new URL('../../lab/lab.ts', import.meta.url).pathname)};
       const lab = await Lab.start({ hosts: [{ name: 'a', link: { up: {}, down: {} } }, { name: 'b', link: { up: {}, down: {} } }] });
       const spawned = lab.spawn('a', 'sleep', ['600']);
