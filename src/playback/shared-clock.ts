@@ -36,10 +36,10 @@ export interface SharedClockOptions {
   /** Samples in the burst at start, after `reset()` and after a detected clock step. Default 8. */
   burstSamples: number;
   /**
-   * Pause between the samples of a burst, in ms. Default 10. Not 0: a joining tab's first burst comes while
-   * its main thread is busiest (the room's state, its peer connections), and replies handled late make the
-   * estimate lean late by half the wait; sent together, all eight waited alike (a 1 ms path measured 100 ms)
-   * and the video started tens of ms off, where spread out, some came back after the busy stretch.
+   * Pause between the samples of a burst, in ms. Default 10. Not 0 (tried, docs/lab.md round 8): a joining
+   * tab's first burst comes while its main thread is busiest (the room's state, its peer connections), and a
+   * reply handled late makes the estimate lean by half the wait; sent together, all eight waited alike (a
+   * 1 ms path measured 100 ms); spread out, the later ones may come back after the busy stretch.
    */
   burstIntervalMs: number;
   /** Time from the end of one burst to the start of the next, in ms. Default 15000. */
