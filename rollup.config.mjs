@@ -48,6 +48,11 @@ const INTERNAL_NAMES = [
   // the room's own calls: the signaling client's time sample, the consensus node's timing and eligibility, its worst
   // round trip and its clock's readiness
   'timeSample', 'setTiming', 'setEligible', 'worstRtt', 'clockReady',
+  // the video driver's input, the video state machine's parsers and the consensus node's option naming it, the
+  // node's getters only tests read, its sessions' copy check; the room's local clock, the shared clock's error
+  // bound, the signaling socket's connect timeout
+  'setState', 'parseCommand', 'parseState', 'stateMachine', 'promisedBallot', 'pendingProposals', 'isCopy',
+  'localNow', 'errorBound', 'connectTimeoutMs',
   // src/schema/'s results (valibot's names; no schema describes data with such a key), and a playback error's list
   'success', 'output', 'issues',
   // the `ours` drift controller's tuning: the widget makes it with its defaults (the baselines bring their own)

@@ -92,8 +92,17 @@ const READY_AHEAD_S = 2;
 const LATE_START_MS = 1000;
 /** A `waiting` video with less than this buffered ahead has run dry. */
 const STALL_AHEAD_S = 0.5;
-/** A video that gave up catching up tries once more after playing this long without a stall, ms. */
-const RETRY_BEHIND_MS = 15_000;
+/**
+ * A video that gave up catching up tries once more after playing this long without a stall, ms; later
+ * retries of one timeline wait LATER_RETRY_BEHIND_MS, and so do those of a video that stalled: that one may
+ * not keep up at all, and seeking into data it has not loaded makes it worse (a video given 60 % of the
+ * bandwidth it needs seeked six times in 25 s with a 3 s wait). Behind without a stall, its seeks were
+ * merely slow (a loaded machine running three browsers: each seek 0.5-1 s); a first wait of 15 s kept such
+ * a video a quarter of a second behind for 15 s.
+ */
+const RETRY_BEHIND_MS = 3_000;
+/** The wait before a later retry, or one after a stall, ms. */
+const LATER_RETRY_BEHIND_MS = 15_000;
 /** When rVFC is missing (or the tab is hidden), measure this often. */
 const POLL_MS = 250;
 
@@ -140,6 +149,8 @@ export class VideoDriver {
   #seeks = MAX_CATCH_UP_ATTEMPTS;
   /** Out of seeks and behind the room (reported): the drift controller rests until a retry or a new timeline. */
   #behind = false;
+  /** The wait before the next retry of this timeline (see RETRY_BEHIND_MS). */
+  #retryMs = RETRY_BEHIND_MS;
   /** Shared time of the last stall (for the retry after a quiet stretch). */
   #lastStallAt = 0;
   /** Anchor of the timeline a stall was reported on (one report per timeline). */
@@ -193,6 +204,7 @@ export class VideoDriver {
     if (timelineChanged) {
       this.#o.controller_.reset();
       this.#behind = false;
+      this.#retryMs = RETRY_BEHIND_MS;
       this.#seeks = MAX_CATCH_UP_ATTEMPTS;
     }
     // Same timeline (a membership change, say) while a start is under way: let it finish.
@@ -312,6 +324,8 @@ export class VideoDriver {
     const anchor = this.#state!.anchor;
     this.#lastStallAt = this.#o.sharedNow_();
     this.#seeks = Math.min(this.#seeks, 1);
+    // A video that stalls may not keep up where the room is: its retries wait the longest.
+    this.#retryMs = LATER_RETRY_BEHIND_MS;
     if (this.#stallFor === anchor) return;
     this.#stallFor = anchor;
     this.#o.onStall_(reason, position);
@@ -470,7 +484,8 @@ export class VideoDriver {
       this.#lastDrift = (video.currentTime - positionAt(state, at)) * 1000;
       this.#o.onSync_({ action: 'none', driftMs: this.#lastDrift, rate: video.playbackRate });
       // Played a quiet stretch since the last stall: it may keep up now (a lower rendition): one more try.
-      if (at - this.#lastStallAt < RETRY_BEHIND_MS) return;
+      if (at - this.#lastStallAt < this.#retryMs) return;
+      this.#retryMs = LATER_RETRY_BEHIND_MS;
       this.#behind = false;
       this.#seeks = 1;
       this.#o.controller_.reset();

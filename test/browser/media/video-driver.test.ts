@@ -37,7 +37,7 @@ describe('VideoDriver', () => {
     video = undefined;
   });
 
-  const start = (state: VideoState, seeks: number[] = [], sharedNow = () => performance.now()) => {
+  const start = (state: VideoState, seeks: number[] = [], sharedNow = () => performance.now(), onBehind: (driftMs: number) => void = () => undefined) => {
     video = makeVideo();
     const v = video;
     v.addEventListener('seeking', () => seeks.push(v.currentTime));
@@ -46,7 +46,7 @@ describe('VideoDriver', () => {
       sharedNow_: sharedNow,
       onStall_: () => undefined,
       onReady_: () => undefined,
-      onBehind_: () => undefined,
+      onBehind_: onBehind,
       controller_: new OursDriftController(),
       onUserIntent_: (intent) => intents.push(intent),
       onSync_: () => undefined,
@@ -146,5 +146,30 @@ describe('VideoDriver', () => {
     // starts a few hundred ms after its seek.
     expect(playAt! - seekingAt[1]!, 'from the retry seek to the start, ms').to.be.below(700);
     await waitFor(() => Math.abs(v.currentTime - positionAt(state, performance.now() + skew)) < 0.05, 'the video in step with the room', 5_000);
+  });
+
+  it('a video out of catch-up seeks (each landed late) says it is behind, and tries again 3 s later, not 15', async () => {
+    // The room's clock moves on by 1, 2, then 4 s while the first three seeks run: each lands too late for
+    // the lead learned from the one before, the third leaves the video out of seeks, a second behind.
+    let skew = 0;
+    const state: VideoState = { src: '', paused: false, position: 20, anchor: performance.now() - 3_000, rate: 1, slot: 1, wait: [] };
+    let behindAt: number | undefined;
+    let behindMs = 0;
+    const v = start(state, [], () => performance.now() + skew, (driftMs) => {
+      behindAt ??= performance.now();
+      behindMs = driftMs;
+    });
+    const seekingAt: number[] = [];
+    v.addEventListener('seeking', () => {
+      seekingAt.push(performance.now());
+      if (seekingAt.length <= 3) skew += 1_000 * 2 ** (seekingAt.length - 1);
+    });
+    await waitFor(() => behindAt !== undefined, 'the video to say it is behind', 20_000);
+    expect([seekingAt.length, behindMs < -200], 'three catch-up seeks, then behind').to.deep.equal([3, true]);
+    // The retry: one more catch-up seek after 3 s of play without a stall (the controller's samples first).
+    await waitFor(() => seekingAt.length > 3, 'the retry seek', 8_000);
+    const retryAfterMs = seekingAt[3]! - behindAt!;
+    expect(retryAfterMs, 'from behind to the retry seek, ms').to.be.within(2_900, 5_000);
+    await waitFor(() => !v.paused && Math.abs(v.currentTime - positionAt(state, performance.now() + skew)) < 0.05, 'the video in step with the room', 10_000);
   });
 });

@@ -172,7 +172,7 @@ describe('the room waits for a tab that is not ready (HLS through hls.js)', func
     expect(ana!.video.currentTime - from, 'Ana played on all along').to.be.above(23);
     const seeks = cat!.seeks.filter((x) => x.at > t0);
     // Cat cannot keep up at 60 %: it seeks once to start, once after a stall, and then says it is behind
-    // instead of seeking on (and tries once more after 15 s without a stall).
+    // instead of seeking on (and tries once more after 15 s without a stall: it has stalled).
     expect(seeks.length, `no seek storm: Cat's seeks ${JSON.stringify(seeks)}, ${stalls.length} stalls`).to.be.at.most(4);
     expect(cat!.events.filter((e) => e.type === 'paxos-behind').length, 'Cat says it is behind').to.be.at.least(1);
   });
