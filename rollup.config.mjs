@@ -50,9 +50,11 @@ const INTERNAL_NAMES = [
   'timeSample', 'setTiming', 'setEligible', 'worstRtt', 'clockReady',
   // the video driver's input, the video state machine's parsers and the consensus node's option naming it, the
   // node's getters only tests read, its sessions' copy check; the room's local clock, the shared clock's error
-  // bound, the signaling socket's connect timeout
+  // bound, the signaling socket's connect timeout; a link's ICE state and the connection budget's remainder (tests read them)
   'setState', 'parseCommand', 'parseState', 'stateMachine', 'promisedBallot', 'pendingProposals', 'isCopy',
-  'localNow', 'errorBound', 'connectTimeoutMs',
+  'localNow', 'errorBound', 'connectTimeoutMs', 'iceState', 'remaining',
+  // the consensus node's membership input and first acceptors, a read's requester (the room and the node alone use them)
+  'peerJoined', 'peerLeft', 'bootstrap', 'requester',
   // src/schema/'s results (valibot's names; no schema describes data with such a key), and a playback error's list
   'success', 'output', 'issues',
   // the `ours` drift controller's tuning: the widget makes it with its defaults (the baselines bring their own)

@@ -133,15 +133,15 @@ export class VideoDriver {
   /** A #follow is queued for the end of the current task (see setState). */
   #followQueued = false;
   /**
-   * How far ahead a catch-up aims: the time a seek of this source took here, with a margin (learned), ms.
-   * Undefined until a catch-up's seek of this source ended, 0 after the first: that one is not learned from,
-   * as it starts the decoder cold (700 ms on the lab's joins, where the next took 5-20 ms); learned from, it
-   * made a joiner's second catch-up, to a target buffered by then, wait a second for nothing. Until a lead
-   * is learned, a target already buffered gets the least lead, and one still loading the default.
+   * How far ahead a catch-up aims: the time a seek of this source into loaded data took here, with a margin
+   * (learned), ms. Undefined until such a seek ended, 0 after the first: that one is not learned from, as it
+   * starts the decoder cold (700 ms on the lab's joins, where the next took 5-20 ms); learned from, it made a
+   * joiner's second catch-up, to a target buffered by then, wait a second for nothing. Until a lead is
+   * learned, a target already buffered gets the least lead; one still loading gets at least the default.
    */
   #catchUpLeadMs: number | undefined;
   /** The catch-up in progress: its seek's end is awaited (see `#startCatchUp`). */
-  #catchUp: { readonly state_: VideoState; readonly startedAt_: number; readonly target_: number } | undefined;
+  #catchUp: { readonly state_: VideoState; readonly startedAt_: number; readonly target_: number; readonly buffered_: boolean } | undefined;
   /**
    * Catch-up seeks left: a few for a start, one after a stall, refilled while the video plays in step. None
    * left, the video plays on where it is, behind, instead of seeking again and again.
@@ -388,8 +388,10 @@ export class VideoDriver {
     this.#hold();
     this.#o.controller_.reset();
     const startedAt = this.#o.sharedNow_();
-    const target = startedAt + (this.#catchUpLeadMs || (this.#ahead(positionAt(state, startedAt)) > 1 ? MIN_CATCH_UP_LEAD_MS : CATCH_UP_LEAD_MS));
-    this.#catchUp = { state_: state, startedAt_: startedAt, target_: target };
+    const buffered = this.#ahead(positionAt(state, startedAt)) > 1;
+    // A target still loading waits for the network as well: at least the default lead.
+    const target = startedAt + Math.max(this.#catchUpLeadMs || MIN_CATCH_UP_LEAD_MS, buffered ? 0 : CATCH_UP_LEAD_MS);
+    this.#catchUp = { state_: state, startedAt_: startedAt, target_: target, buffered_: buffered };
     this.#seek(positionAt(state, target));
   }
 
@@ -400,7 +402,9 @@ export class VideoDriver {
     if (!this.#state || !sameTimeline(c.state_, this.#state)) return; // a newer decision took over
     const now = this.#o.sharedNow_();
     const took = now - c.startedAt_;
-    this.#catchUpLeadMs = this.#catchUpLeadMs === undefined ? 0 : Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
+    // Only a seek into loaded data times this video's seeks. One into data still loading timed the network:
+    // a link back from a 30 s cut took 4 s to deliver it, and taught, that held the next start 4 s for nothing.
+    if (c.buffered_) this.#catchUpLeadMs = this.#catchUpLeadMs === undefined ? 0 : Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
     this.#startAt(c.target_ - now);
   }
