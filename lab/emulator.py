@@ -111,7 +111,7 @@ def holder_main(sock, address, prefix):
         # reach the emulator, which has no host for them and drops them (counted as unroutable).
         run_ip('route', 'add', 'default', 'dev', TUN_NAME)
         netns = os.readlink('/proc/self/ns/net')
-        socket.send_fds(sock, [(json.dumps({'ok': True, 'netns': netns}) + '\n').encode()], [fd])
+        socket.send_fds(sock, [(json.dumps({'ok': True, 'netns': netns, 'cookie': netns_cookie()}) + '\n').encode()], [fd])
         os.close(fd)
     except Exception as e:  # reported to the emulator, which fails the lab with it
         sock.sendall((json.dumps({'ok': False, 'error': str(e)}) + '\n').encode())
@@ -170,7 +170,22 @@ def receive_holder(sock):
         raise LabError(reply.get('error', 'host setup failed'))
     if not fds:
         raise LabError('a host sent no TUN descriptor')
-    return fds[0], reply['netns']
+    return fds[0], reply['netns'], reply.get('cookie')
+
+
+# SO_NETNS_COOKIE (Linux 5.14): a namespace's id for as long as the system runs. Its inode number (the
+# `net:[...]` name) is reused by the next namespace made after it is gone, so the clean-up of a dead lab checks
+# the cookie before it ends the processes it finds in a namespace of that name.
+SO_NETNS_COOKIE = 71
+
+
+def netns_cookie():
+    """This process's network namespace cookie, or None where the kernel has none."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            return int.from_bytes(s.getsockopt(socket.SOL_SOCKET, SO_NETNS_COOKIE, 8), sys.byteorder)
+    except OSError:
+        return None
 
 
 # ---- links: the stages ------------------------------------------------------------------------------------
@@ -318,6 +333,7 @@ class Host:
         self.fd = -1
         self.pid = 0
         self.netns = ''
+        self.cookie = None
         self.sock = None
         self.pending = None  # an address change the holder is making: (new address, request id, reply)
 
@@ -443,7 +459,7 @@ class Emulator:
             host.pid, host.sock = start_holder(host.addresses[0], self.prefix, [h.sock.fileno() for h in self.hosts.values() if h.sock])
             children.append(host)
         for host in children:
-            host.fd, host.netns = receive_holder(host.sock)
+            host.fd, host.netns, host.cookie = receive_holder(host.sock)
             self.by_fd[host.fd] = host
             self.route[socket.inet_aton(host.addresses[0])] = host
         self.write_state()
@@ -471,7 +487,8 @@ class Emulator:
             return
         state = {
             'emulator': os.getpid(),
-            'hosts': {h.name: {'pid': h.pid, 'netns': h.netns} for h in self.hosts.values()},
+            # The cookie as text: a 64-bit number, beyond what a JSON reader in JavaScript keeps exact.
+            'hosts': {h.name: {'pid': h.pid, 'netns': h.netns, 'cookie': None if h.cookie is None else str(h.cookie)} for h in self.hosts.values()},
         }
         path = os.path.join(self.statedir, 'state.json')
         with open(path + '.tmp', 'w') as f:
@@ -848,9 +865,14 @@ def read_config_line():
 def main(argv):
     if '--check' in argv:
         return check()
+    if argv == ['--netns-cookie']:
+        # For the clean-up of a dead lab, run inside a namespace (nsenter): is it still the one the lab made?
+        cookie = netns_cookie()
+        print('' if cookie is None else cookie)
+        return 0 if cookie is not None else 1
     if '--help' in argv or len(argv) > 0 and argv[0] != '--config-on-stdin':
         print(__doc__)
-        print('usage: emulator.py --check | --config-on-stdin (first stdin line: the config JSON)')
+        print('usage: emulator.py --check | --netns-cookie | --config-on-stdin (first stdin line: the config JSON)')
         return 0 if '--help' in argv else 2
     signal.signal(signal.SIGTERM, lambda *_: setattr(emulator_ref[0], 'stopping', True) if emulator_ref else sys.exit(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the owner stops the lab; a Ctrl-C in a terminal reaches it

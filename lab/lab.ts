@@ -455,6 +455,14 @@ export interface CleanupReport {
   killed: number[];
 }
 
+/** Whether the namespace named `netns` now is the one whose cookie is `cookie` (asked inside it, of a process in it). */
+function sameNamespace(netns: string, cookie: string): boolean {
+  const pid = processesIn(new Set([netns]))[0];
+  if (pid === undefined) return false;
+  const done = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, pythonPath(), EMULATOR, '--netns-cookie'], { encoding: 'utf8', timeout: 10_000 });
+  return done.status === 0 && done.stdout.trim() === cookie;
+}
+
 /**
  * Ends the labs whose owning process is gone (a crash, a kill -9): the processes still inside their
  * namespaces, their emulators and holders, and their state folders. Labs whose owner still runs (another
@@ -477,9 +485,12 @@ export function cleanupLabs(): CleanupReport {
       report.inUse.push(id);
       continue;
     }
-    const state = read<{ emulator: number; hosts: Record<string, { pid: number; netns: string }> }>('state.json');
+    const state = read<{ emulator: number; hosts: Record<string, { pid: number; netns: string; cookie?: string | null }> }>('state.json');
     if (state) {
-      const namespaces = new Set(Object.values(state.hosts).map((h) => h.netns));
+      // A namespace's name (its inode) is given to the next namespace made after it is gone: a test run's own
+      // (scripts/netns.sh), another lab's, a browser sandbox's. Its processes are ended only when the namespace
+      // found under that name still has the cookie the lab recorded; without one, nothing is ended in it.
+      const namespaces = new Set(Object.values(state.hosts).filter((h) => h.cookie != null && sameNamespace(h.netns, h.cookie)).map((h) => h.netns));
       const isEmulator = (pid: number) => {
         try {
           return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('emulator.py');

@@ -11,15 +11,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { HOW_TO_RUN_THE_LAB, Lab, cleanupLabs, labSupport, processesIn } from '../../lab/lab.js';
+import { HOW_TO_RUN_THE_LAB, Lab, RUN_ROOT, cleanupLabs, labSupport, processesIn } from '../../lab/lab.js';
 import type { Link } from '../../lab/links.js';
 import { path } from '../../lab/links.js';
 import { type DirectionResult, type Probe, probe } from '../../lab/probe.js';
 import { link } from '../../lab/profiles.js';
-import { within } from '../support/wait.js';
+import { waitFor, within } from '../support/wait.js';
 
 const support = labSupport();
 const skip = !support.ok && !process.env['CI'] ? `the lab cannot run here (${support.reason}). ${HOW_TO_RUN_THE_LAB}` : false;
@@ -270,5 +271,42 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
     assert.ok(report.killed.includes(started.stray), 'the clean-up ends the process left in a host');
     await waitUntil('nothing left in the killed lab namespaces after the clean-up', () => processesIn(theirs).length === 0);
     assert.ok(!existsSync(started.dir), 'the clean-up removes the state folder');
+  });
+
+  it("the clean-up of a dead lab ends nothing in a namespace that took one of its namespaces' names", { skip, timeout: 30_000 }, async () => {
+    // A namespace's name (`net:[inode]`) goes to the next namespace made after it is gone. A dead lab whose
+    // recorded name now belongs to another namespace (this test's own, made by scripts/netns.sh, once had
+    // all of `npm test` killed by the clean-up) must leave that one alone; its own, found by its cookie, not.
+    const other = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+    try {
+      const inOwn = () => {
+        try {
+          return readlinkSync(`/proc/${other.pid}/ns/net`) !== readlinkSync('/proc/self/ns/net');
+        } catch {
+          return false; // not started yet
+        }
+      };
+      await waitFor(inOwn, 'the sleep in a namespace of its own', 5_000);
+      const netns = readlinkSync(`/proc/${other.pid}/ns/net`);
+      const cookie = execFileSync('nsenter', [`--net=/proc/${other.pid}/ns/net`, 'python3', 'lab/emulator.py', '--netns-cookie'], { encoding: 'utf8' }).trim();
+      assert.match(cookie, /^\d+$/, 'the kernel gives namespace cookies (SO_NETNS_COOKIE, Linux 5.14)');
+      const deadLab = (id: string, recorded: string) => {
+        const dir = join(RUN_ROOT, id);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'owner.json'), JSON.stringify({ pid: 1, start: 'not this one' }));
+        writeFileSync(join(dir, 'state.json'), JSON.stringify({ emulator: 0, hosts: { a: { pid: 0, netns, cookie: recorded } } }));
+        return id;
+      };
+      const renamed = deadLab(`dead-${process.pid}-renamed`, String(BigInt(cookie) + 1000n));
+      const report = cleanupLabs();
+      assert.ok(report.removed.includes(renamed), `the dead lab's folder goes: ${JSON.stringify(report)}`);
+      assert.deepEqual(report.killed, [], 'nothing is ended in a namespace of another cookie');
+      assert.ok(existsSync(`/proc/${other.pid}`) && other.exitCode === null, 'the process in it still runs');
+      const own = deadLab(`dead-${process.pid}-own`, cookie);
+      const again = cleanupLabs();
+      assert.ok(again.removed.includes(own) && again.killed.includes(other.pid!), `with the recorded cookie, its process is ended: ${JSON.stringify(again)}`);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 });
