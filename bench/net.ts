@@ -59,6 +59,8 @@ async function run(opts: NetBenchOptions): Promise<void> {
   const behind = opts.widget ? 0 : bundleAgeBehindSources();
   if (behind > 0) log(`warning: dist/paxos-video.js is older than src/ (by ${(behind / 1000).toFixed(0)} s): run \`npm run build\` to measure the current code`);
   const started = nodeNow();
+  // Taken now: the code measured is what the tree held when the run began (a docs edit during it is not).
+  const measured = commit();
   const random = seededRandom(opts.seed);
   const skews = Array.from({ length: opts.pages }, () => Math.round((random() * 2 - 1) * opts.maxSkewMs * 10) / 10);
   log(`${opts.pages} tabs, seed ${opts.seed}, profiles ${opts.profiles.join(', ')}; 30 s cuts in ${opts.longCuts.join(', ') || 'none'}`);
@@ -85,7 +87,7 @@ async function run(opts: NetBenchOptions): Promise<void> {
       return {
         run: {
           seed: opts.seed,
-          commit: commit(),
+          commit: measured,
           machine_busy_share: round(total.busyShare, 3),
           emulator_error_p99_ms: null as number | null,
           emulator_error_p50_ms: null as number | null,
