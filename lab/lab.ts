@@ -455,12 +455,16 @@ export interface CleanupReport {
   killed: number[];
 }
 
-/** Whether the namespace named `netns` now is the one whose cookie is `cookie` (asked inside it, of a process in it). */
+/** The cookie (`SO_NETNS_COOKIE`) of process `pid`'s network namespace, as text; undefined if unknown. */
+export function namespaceCookie(pid: number): string | undefined {
+  const done = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, pythonPath(), EMULATOR, '--netns-cookie'], { encoding: 'utf8', timeout: 10_000 });
+  return done.status === 0 ? done.stdout.trim() : undefined;
+}
+
+/** Whether the namespace named `netns` now is the one whose cookie is `cookie` (asked of a process in it). */
 function sameNamespace(netns: string, cookie: string): boolean {
   const pid = processesIn(new Set([netns]))[0];
-  if (pid === undefined) return false;
-  const done = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, pythonPath(), EMULATOR, '--netns-cookie'], { encoding: 'utf8', timeout: 10_000 });
-  return done.status === 0 && done.stdout.trim() === cookie;
+  return pid !== undefined && namespaceCookie(pid) === cookie;
 }
 
 /**

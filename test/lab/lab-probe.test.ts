@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { HOW_TO_RUN_THE_LAB, Lab, RUN_ROOT, cleanupLabs, labSupport, processesIn } from '../../lab/lab.js';
+import { HOW_TO_RUN_THE_LAB, Lab, RUN_ROOT, cleanupLabs, labSupport, namespaceCookie, processesIn } from '../../lab/lab.js';
 import type { Link } from '../../lab/links.js';
 import { path } from '../../lab/links.js';
 import { type DirectionResult, type Probe, probe } from '../../lab/probe.js';
@@ -294,7 +294,7 @@ describe('the lab (network namespaces, TUN devices, the link emulator)', () => {
       };
       await waitFor(inOwn, 'the sleep in a namespace of its own', 5_000);
       const netns = readlinkSync(`/proc/${other.pid}/ns/net`);
-      const cookie = execFileSync('nsenter', [`--net=/proc/${other.pid}/ns/net`, 'python3', 'lab/emulator.py', '--netns-cookie'], { encoding: 'utf8' }).trim();
+      const cookie = namespaceCookie(other.pid!) ?? '';
       assert.match(cookie, /^\d+$/, 'the kernel gives namespace cookies (SO_NETNS_COOKIE, Linux 5.14)');
       const deadLab = (id: string, recorded: string) => {
         const dir = join(RUN_ROOT, id);
