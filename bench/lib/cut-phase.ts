@@ -167,11 +167,17 @@ async function recovery(room: BenchRoom, victim: BenchPage, cutAt: number, resto
     pausesOnOthers: count('pause'),
     afterReturn: victim.events
       .filter((e) => e.kind === 'paxos' && e.type !== 'paxos-sync' && e.t >= restoredAt && e.t <= (applied?.t ?? end))
-      .map((e) => `${Math.round(e.t - restoredAt)} ${e.type.slice(6)}${statusOf(e) ? ` ${statusOf(e)}` : ''}`)
+      .map((e) => `${Math.round(e.t - restoredAt)} ${e.type.slice(6)}${statusOf(e) ? ` ${statusOf(e)}` : ''}${messageOf(e)}`)
       .join(', '),
     aftermath: await aftermath(room, victim, restoredAt, end),
     problem,
   };
+}
+
+/** A protocol message's direction and type, as ` >heartbeat` (sent) or ` <promise` (received), else ''. */
+function messageOf(e: { type: string; detail?: unknown }): string {
+  const d = e.type === 'paxos-message' ? (e.detail as { direction?: string; type?: string } | null) : null;
+  return d ? ` ${d.direction === 'send' ? '>' : '<'}${d.type}` : '';
 }
 
 /** See {@link CutResult.aftermath}. */

@@ -309,9 +309,11 @@ export class PaxosNode<S, C> {
     const view = this.#peerView(peer);
     if (view === undefined) return;
     view.reachable_ = reachable;
-    // A leader sends a newcomer (it has acknowledged nothing yet) the room's state as soon as it can reach
-    // it: the newcomer's own request would cost another round trip (join to synced, issue 12).
-    if (reachable && this.#part === LEADER && view.applied_ < 0) this.#sendEntries(peer, 0);
+    // A leader sends a peer it can reach (again) what it lacks as far as the leader knows: a newcomer (it has
+    // acknowledged nothing yet) the room's state, a peer back from a cut the slots decided since its last
+    // ack. The peer's own request would wait for a heartbeat and cost another round trip (issue 12: join
+    // to synced, back within 2 s of a cut). A peer that knows more ignores the copies.
+    if (reachable && this.#part === LEADER && view.applied_ < this.log_.applied) this.#sendEntries(peer, view.applied_ + 1);
   }
 
   /**

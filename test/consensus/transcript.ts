@@ -19,7 +19,7 @@
  *   partition 1 2|3 4 5      blocks every link between the groups (the hosts see them unreachable)
  *   cut 1->2 [TYPE...]       drops what 1 sends to 2 (of these types), until `heal`; the hosts see nothing
  *   uncut 1->2               lifts the cut or partition of that link, one way
- *   heal                     lifts partitions and cuts (the hosts see everyone reachable again)
+ *   heal                     lifts partitions and cuts (the hosts see the partitioned peers reachable again)
  *   drop [1->2] [TYPE...]    loses the waiting messages that match (once)
  *   inject 1->2 JSON         delivers JSON to 2 as a message from 1 now (an old message delivered late)
  *   crash NODE / restart NODE   stops a node / starts it again from what it persisted
@@ -147,6 +147,8 @@ export class TranscriptRoom {
   readonly #nodes = new Map<string, { node: Node | undefined; storage: MemoryStorage<Tags, Tag> }>();
   #queue: Packet[] = [];
   readonly #blocked = new Map<string, Set<string> | 'all'>();
+  /** The blocked links the hosts saw go down (partitions): only these are seen coming back. */
+  readonly #seen = new Set<string>();
   readonly #silenced = new Set<string>();
   #options: Partial<PaxosNodeOptions<Tags, Tag>> = {};
   #rng = new Rng(1);
@@ -189,16 +191,11 @@ export class TranscriptRoom {
       }
       case 'uncut': {
         const [from, to] = (plain[0] as string).split('->') as [string, string];
-        this.#blocked.delete(`${from}>${to}`);
-        this.#nodes.get(id(from))?.node?.peerReachable(id(to), true);
+        this.#unblock(`${from}>${to}`);
         break;
       }
       case 'heal':
-        for (const key of this.#blocked.keys()) {
-          const [from, to] = key.split('>') as [string, string];
-          this.#nodes.get(id(from))?.node?.peerReachable(id(to), true);
-        }
-        this.#blocked.clear();
+        for (const key of [...this.#blocked.keys()]) this.#unblock(key);
         break;
       case 'drop':
         this.#drop(plain);
@@ -359,7 +356,16 @@ export class TranscriptRoom {
 
   #block(from: string, to: string, what: Set<string> | 'all', tellHosts: boolean): void {
     this.#blocked.set(`${from}>${to}`, what);
-    if (tellHosts) this.#nodes.get(id(from))?.node?.peerReachable(id(to), false);
+    if (!tellHosts) return;
+    this.#seen.add(`${from}>${to}`);
+    this.#nodes.get(id(from))?.node?.peerReachable(id(to), false);
+  }
+
+  /** Lifts the block of link `key` (`1>2`); the host sees the peer again if it saw it go. */
+  #unblock(key: string): void {
+    const [from, to] = key.split('>') as [string, string];
+    this.#blocked.delete(key);
+    if (this.#seen.delete(key) && this.#nodes.get(id(from))?.node) this.#act(from, (node) => node.peerReachable(id(to), true));
   }
 
   #drop(args: readonly string[]): void {
