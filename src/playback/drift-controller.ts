@@ -5,7 +5,7 @@
  * feed a {@link DriftSample} per measured frame, act on the {@link DriftDecision}.
  */
 import { type JellyfinDriftOptions, JellyfinDriftController } from './drift-jellyfin.js';
-import { type OursDriftOptions, OursDriftController } from './drift-ours.js';
+import { type OursDriftOptions, type OursDriftController, oursDriftController } from './drift-ours.js';
 import type { DriftController, DriftPresetName } from './drift-sample.js';
 import { type SyncplayDriftOptions, SyncplayDriftController } from './drift-syncplay.js';
 
@@ -48,7 +48,7 @@ export function createDriftController<N extends DriftPresetName = 'ours'>(
 ): DriftController {
   switch (parseDriftPresetName(name)) {
     case 'ours':
-      return new OursDriftController(options as Partial<OursDriftOptions>);
+      return oursDriftController(options as Partial<OursDriftOptions>);
     case 'jellyfin':
       return new JellyfinDriftController(options as Partial<JellyfinDriftOptions>);
     case 'syncplay':

@@ -101,6 +101,19 @@ interface Measurement {
   readonly drift_: number;
 }
 
+/**
+ * An `ours` controller with `options` over the defaults.
+ * @throws {RangeError} on an option that is not a finite number >= 0, or bounds out of order.
+ */
+export function oursDriftController(options: Partial<OursDriftOptions> = {}): OursDriftController {
+  const o = { ...OURS_DRIFT_DEFAULTS, ...options };
+  checkOptions('ours drift controller', o);
+  if (o.minSamples < 1 || o.filterSamples < o.minSamples || o.releaseMs > o.engageMs || o.engageMs > o.seekThresholdMs) {
+    throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples, releaseMs <= engageMs <= seekThresholdMs');
+  }
+  return new OursDriftController(o);
+}
+
 /** See the module comment. */
 export class OursDriftController implements DriftController {
   readonly preset = 'ours' as const;
@@ -126,13 +139,13 @@ export class OursDriftController implements DriftController {
   /** The first filtered drift of the current run beyond a third of the dead band, all of one sign (rule 3). */
   #offSince: Measurement | undefined;
 
-  constructor(options: Partial<OursDriftOptions> = {}) {
-    const o = (this.#o = { ...OURS_DRIFT_DEFAULTS, ...options });
-    checkOptions('ours drift controller', o);
-    if (o.minSamples < 1 || o.filterSamples < o.minSamples || o.releaseMs > o.engageMs || o.engageMs > o.seekThresholdMs) {
-      throw new RangeError('ours drift controller: need 1 <= minSamples <= filterSamples, releaseMs <= engageMs <= seekThresholdMs');
-    }
-    this.#seekLatencyMs = o.initialSeekLatencyMs;
+  /**
+   * @param options checked options (see {@link oursDriftController}, which checks and completes a partial
+   *   set): the widget makes its controller with the defaults, and leaves the checks out of its bundle.
+   */
+  constructor(options: Readonly<OursDriftOptions> = OURS_DRIFT_DEFAULTS) {
+    this.#o = options;
+    this.#seekLatencyMs = options.initialSeekLatencyMs;
     this.reset();
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type DriftDecision, type DriftSample, OursDriftController } from '../../src/playback/drift-controller.js';
+import { type DriftDecision, type DriftSample, OursDriftController, oursDriftController } from '../../src/playback/drift-controller.js';
 
 const FRAME = 1000 / 30;
 
@@ -124,7 +124,7 @@ describe('ours drift controller', () => {
   });
 
   it('seeks beyond the threshold, aiming ahead by the seek latency', () => {
-    const c = new OursDriftController({ initialSeekLatencyMs: 100 });
+    const c = oursDriftController({ initialSeekLatencyMs: 100 });
     const d = feed(c, { count: 3, driftMs: -400, decidedRate: 1.5, currentRate: 1.5 })[2]!;
     assert.equal(d.action, 'seek');
     const expected = 100 + (2 * FRAME) / 1000;
@@ -138,7 +138,7 @@ describe('ours drift controller', () => {
   });
 
   it('ignores samples while a seek settles and while the video reports seeking', () => {
-    const c = new OursDriftController({ initialSeekLatencyMs: 100, seekSettleMs: 200 });
+    const c = oursDriftController({ initialSeekLatencyMs: 100, seekSettleMs: 200 });
     assert.equal(feed(c, { count: 3, driftMs: 1000 })[2]!.action, 'seek');
     // Still 1000 ms off during the next 300 ms (the seek has not landed): no second seek, no nudge.
     const during = feed(c, { start: 3 * FRAME, count: 9, driftMs: 1000 });
@@ -149,7 +149,7 @@ describe('ours drift controller', () => {
   });
 
   it('learns the seek latency from where seeks land', () => {
-    const c = new OursDriftController({ initialSeekLatencyMs: 50, seekLatencyGain: 0.5 });
+    const c = oursDriftController({ initialSeekLatencyMs: 50, seekLatencyGain: 0.5 });
     feed(c, { count: 3, driftMs: 1000 });
     // The seek aimed 50 ms ahead but landed 60 ms behind: it really took 110 ms.
     feed(c, { start: 20 * FRAME, count: 3, driftMs: -60 });
@@ -157,7 +157,7 @@ describe('ours drift controller', () => {
   });
 
   it('seeks at most once per seekHoldMs', () => {
-    const c = new OursDriftController({ seekHoldMs: 1000 });
+    const c = oursDriftController({ seekHoldMs: 1000 });
     const out = feed(c, { count: 60, driftMs: 1000 }); // the video never follows: 2 s of samples
     const seeks = out.map((d, i) => (d.action === 'seek' ? i * FRAME : -1)).filter((t) => t >= 0);
     assert.ok(seeks.length >= 2, `seeks at ${seeks.join(', ')}`);
@@ -165,7 +165,7 @@ describe('ours drift controller', () => {
   });
 
   it('learns a trim from how fast drift creeps back during a quiet period', () => {
-    const c = new OursDriftController({ trimGain: 1 });
+    const c = oursDriftController({ trimGain: 1 });
     // Released at 0 drift, then drift grows 2 ms/s (the video runs 0.2 % fast) until it engages past 3 ms,
     // after a quiet period longer than minQuietMs.
     const out = feed(c, { count: 90, driftMs: (i) => (i * FRAME * 2) / 1000 });
@@ -182,7 +182,7 @@ describe('ours drift controller', () => {
   });
 
   it('starts over when time runs backwards, keeping what it learned', () => {
-    const c = new OursDriftController({ initialSeekLatencyMs: 50, seekLatencyGain: 0.5 });
+    const c = oursDriftController({ initialSeekLatencyMs: 50, seekLatencyGain: 0.5 });
     feed(c, { start: 10_000, count: 3, driftMs: 1000 });
     feed(c, { start: 10_000 + 20 * FRAME, count: 3, driftMs: -60 });
     const learned = c.seekLatencyMs;
@@ -191,7 +191,7 @@ describe('ours drift controller', () => {
   });
 
   it('reset forgets measurements but not the learned latency and trim', () => {
-    const c = new OursDriftController({ initialSeekLatencyMs: 50 });
+    const c = oursDriftController({ initialSeekLatencyMs: 50 });
     feed(c, { count: 3, driftMs: 1000 });
     feed(c, { start: 20 * FRAME, count: 3, driftMs: -60 });
     const learned = c.seekLatencyMs;
@@ -207,8 +207,8 @@ describe('ours drift controller', () => {
     assert.throws(() => c.update({ ...good, at: Number.POSITIVE_INFINITY }), /at must be finite/);
     assert.throws(() => c.update({ ...good, currentRate: 0 }), /currentRate must be > 0/);
     assert.throws(() => c.update({ ...good, decidedRate: -1 }), /decidedRate must be > 0/);
-    assert.throws(() => new OursDriftController({ maxNudge: -0.1 }), /maxNudge/);
-    assert.throws(() => new OursDriftController({ engageMs: 1, releaseMs: 5 }), /releaseMs <= engageMs/);
-    assert.throws(() => new OursDriftController({ minSamples: 9 }), /minSamples/);
+    assert.throws(() => oursDriftController({ maxNudge: -0.1 }), /maxNudge/);
+    assert.throws(() => oursDriftController({ engageMs: 1, releaseMs: 5 }), /releaseMs <= engageMs/);
+    assert.throws(() => oursDriftController({ minSamples: 9 }), /minSamples/);
   });
 });
