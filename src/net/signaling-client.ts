@@ -66,6 +66,11 @@ export interface TimeSample {
 
 /** Events of {@link SignalingClient}, by name, with their `detail`. */
 export interface SignalingClientEvents {
+  /**
+   * The socket is connected, its join not yet answered: requests that need no membership (`timeSample`)
+   * can go now, a round trip before `joined`.
+   */
+  connect: Record<string, never>;
   /** Every successful join; `rejoin` is true when it follows a lost connection. */
   joined: { peers: string[]; rejoin: boolean };
   /** A re-join after a lost connection succeeded; `peers` is the room as it is now. */
@@ -274,6 +279,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       // (a server stuck on Redis, or the join was asked for after the CONNECT went out), the retry sends a
       // `join` event (without a membership, it does nothing).
       this.#scheduleRetry(this.#ackTimeoutMs);
+      this.emit('connect', {});
     });
     s.on('connect_error', ({ message }) => {
       this.#lastConnectError = message;

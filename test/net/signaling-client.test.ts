@@ -456,3 +456,19 @@ test("the browser's offline event drops the socket at once; online makes it agai
     delete g['removeEventListener'];
   }
 });
+
+test('connect comes before the join is answered, and a time sample can be taken then (a round trip sooner)', async () => {
+  const { url } = await startServer();
+  const c = client(url);
+  const order: string[] = [];
+  let sample: Promise<unknown> | undefined;
+  c.on('connect', () => {
+    order.push(`connect joined=${c.joined}`);
+    sample = c.timeSample();
+  });
+  c.on('joined', () => order.push('joined'));
+  await c.join(room(), id('early'));
+  assert.deepEqual(order, ['connect joined=false', 'joined']);
+  const s = (await sample) as { t0: number; serverTime: number; t1: number };
+  assert.ok(s.t0 <= s.t1 && Number.isFinite(s.serverTime));
+});

@@ -126,6 +126,8 @@ export class MemorySignaling extends TypedEventTarget<SignalingClientEvents> imp
     if (refused) throw refused;
     this.#id = nodeId;
     this.history = history;
+    // As the real client: connected (time requests may go) before the join is answered.
+    this.emit('connect', {});
     const peers = this.#hub.joined(this, nodeId);
     this.joined = true;
     this.emit('joined', { peers, rejoin: false });
