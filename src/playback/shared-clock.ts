@@ -105,9 +105,12 @@ export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
 /**
  * Time between resync bursts while the window is less than half full, ms: the samples of one burst, sent
  * 10 ms apart, queue behind each other on a jittery path and share its delays, so the first burst alone
- * leaves a mobile tab 10-15 ms off; a burst a second fills the window with independent ones in seconds.
+ * leaves a mobile tab 10-15 ms off; a burst every 300 ms fills the window with independent ones in about a
+ * second. Soon, too, because the first burst goes out as a joining page is at its busiest (its connections,
+ * its video): replies handled late left a LAN joiner's clock 10-20 ms off, and a burst a second put it
+ * right only 1.2 s after the start, the video nudged meanwhile.
  */
-const WARM_RESYNC_MS = 1000;
+const WARM_RESYNC_MS = 300;
 
 /** The options that count samples, with their least value; the others are times or rates >= 0. */
 const COUNT_MINIMUMS: Partial<Record<keyof SharedClockOptions, number>> = {
@@ -187,6 +190,11 @@ export class SharedClock {
   /** Bound in ms on the error of {@link offset} now (half the intersection's width, grown with time since); Infinity before any sample. */
   get errorBound(): number {
     return this.errorBoundAt(this.#localNow());
+  }
+
+  /** The shortest round trip of the samples in use, ms (Infinity before the first): the path's, queues aside. */
+  get minRtt_(): number {
+    return Math.min(...this.#window.map((s) => s.rtt));
   }
 
   /** Whether at least one sample was accepted. */

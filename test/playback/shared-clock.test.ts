@@ -284,12 +284,12 @@ describe('shared clock: resync policy', () => {
     assert.deepEqual(sent, [0, 32, 64, 96, 10_098, 10_130, 20_132, 20_164]);
   });
 
-  it('resyncs every second while its window is less than half full, then every resync interval', () => {
+  it('resyncs every 300 ms while its window is less than half full, then every resync interval', () => {
     const local = manualClock(0);
     const o = { windowSize: 8, burstSamples: 2, burstIntervalMs: 30, resyncIntervalMs: 10_000, resyncSamples: 1 };
     const sent = sendTimes(new SharedClock(local.now, o), 25_000);
-    // 2 in the burst, then one a second until 4 (half of 8) are in, then one every 10 s.
-    assert.deepEqual(sent, [0, 32, 1034, 2036, 12_038, 22_040]);
+    // 2 in the burst, then one every 300 ms until 4 (half of 8) are in, then one every 10 s.
+    assert.deepEqual(sent, [0, 32, 334, 636, 10_638, 20_640]);
   });
 
   it('starts a full burst at once on reset', () => {
