@@ -67,14 +67,21 @@ export interface VideoDriverOptions {
    * not started; call {@link VideoDriver.resync} once it is.
    */
   readonly clockReady_?: () => boolean;
+  /** The round trip to the server, ms (the clock's shortest), a stand-in for the media server's (see #startCatchUp). */
+  readonly pathRttMs_?: () => number;
 }
 
 /** How long an expectation waits for its media event before it is forgotten. */
 const EXPECT_MS = 1500;
 /** Positions closer than this are the same (less than half a frame at 60 fps). */
 const SAME_POSITION_S = 0.008;
-/** A start further than this from the room's position is a catch-up (seek ahead, then start on time). */
-const CATCH_UP_S = 0.05;
+/**
+ * A start further than this from the room's position is a catch-up (seek ahead, then start on time): a
+ * frame and a bit. A start timer that fired late on a busy page (a joiner's, setting up its connections)
+ * would otherwise start the video that far behind, and the drift controller's gentle nudges took 0.3-0.9 s
+ * to close 20-55 ms; a catch-up into loaded data takes about 150 ms.
+ */
+const CATCH_UP_S = 0.02;
 /**
  * The first catch-up's lead before any seek was timed (a target already buffered needs only a decode: it
  * takes the least lead), and the bounds of the learned one, ms.
@@ -147,6 +154,8 @@ export class VideoDriver {
    * left, the video plays on where it is, behind, instead of seeking again and again.
    */
   #seeks = MAX_CATCH_UP_ATTEMPTS;
+  /** This timeline had a catch-up: a later one aims where that one's data is arriving (see #startCatchUp). */
+  #triedCatchUp = false;
   /** Out of seeks and behind the room (reported): the drift controller rests until a retry or a new timeline. */
   #behind = false;
   /** The wait before the next retry of this timeline (see RETRY_BEHIND_MS). */
@@ -206,6 +215,7 @@ export class VideoDriver {
       this.#behind = false;
       this.#retryMs = RETRY_BEHIND_MS;
       this.#seeks = MAX_CATCH_UP_ATTEMPTS;
+      this.#triedCatchUp = false;
     }
     // Same timeline (a membership change, say) while a start is under way: let it finish.
     else if (this.#catchUp !== undefined || this.#startTimer !== undefined) return;
@@ -385,12 +395,19 @@ export class VideoDriver {
    */
   #startCatchUp(state: VideoState): void {
     this.#seeks--;
+    const first = !this.#triedCatchUp;
+    this.#triedCatchUp = true;
     this.#hold();
     this.#o.controller_.reset();
     const startedAt = this.#o.sharedNow_();
     const buffered = this.#ahead(positionAt(state, startedAt)) > 1;
-    // A target still loading waits for the network as well: at least the default lead.
-    const target = startedAt + Math.max(this.#catchUpLeadMs || MIN_CATCH_UP_LEAD_MS, buffered ? 0 : CATCH_UP_LEAD_MS);
+    // A target still loading waits for the network as well: at least the default lead, and at the first try
+    // two round trips more (the request, then TCP's first windows of the data). With the default alone, a
+    // joiner 200 ms from the server landed 300 ms late, seeked again and started 1.2 s after it knew the
+    // room's state. A later try aims where the data of the first is arriving: the default does.
+    const rtt = first ? this.#o.pathRttMs_?.() ?? 0 : 0;
+    const cold = Math.min(MAX_CATCH_UP_LEAD_MS, CATCH_UP_LEAD_MS + 2 * (Number.isFinite(rtt) ? rtt : 0));
+    const target = startedAt + Math.max(this.#catchUpLeadMs || MIN_CATCH_UP_LEAD_MS, buffered ? 0 : cold);
     this.#catchUp = { state_: state, startedAt_: startedAt, target_: target, buffered_: buffered };
     this.#seek(positionAt(state, target));
   }
