@@ -85,6 +85,15 @@
     };
   }
 
+  // Long tasks of the page's main thread (Chromium): a join's timeline shows when the page could not run.
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) events.push({ t: toTrue(e.startTime), kind: 'paxos', type: `probe:longtask-${Math.round(e.duration)}ms`, detail: null });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    // not supported here
+  }
+
   const MEDIA_EVENTS = ['play', 'playing', 'pause', 'seeking', 'seeked', 'waiting', 'stalled', 'ratechange', 'ended', 'error'];
   const PAXOS_EVENTS = [
     ...(recordMessages ? ['paxos-message'] : []),
