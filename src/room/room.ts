@@ -200,8 +200,8 @@ export class Room {
     const s = this.#transport.signaling;
     this.#unsubscribe.push(
       // Connected: sample the clock at once rather than at the next poll, and before the join's answer, which
-      // sets the WebRTC connections going: replies handled while they keep the page busy come in late, and
-      // a first burst of late replies put a continent joiner's clock 50 ms off (then nudged for half a second).
+      // sets the WebRTC connections going: replies handled while they keep the page busy come in late, and an
+      // estimate from late replies is off (a LAN joiner's by 10-20 ms, its video nudged for a second).
       s.on('connect', () => this.#sampleNow()),
       s.on('error', ({ error }) => this.#onSignalingError(error)),
       s.on('disconnect', () => this.#updateStatus()),
