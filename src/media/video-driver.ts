@@ -76,12 +76,13 @@ const EXPECT_MS = 1500;
 /** Positions closer than this are the same (less than half a frame at 60 fps). */
 const SAME_POSITION_S = 0.008;
 /**
- * A start further than this from the room's position is a catch-up (seek ahead, then start on time): a
- * frame and a bit. A start timer that fired late on a busy page (a joiner's, setting up its connections)
- * would otherwise start the video that far behind, and the drift controller's gentle nudges took 0.3-0.9 s
- * to close 20-55 ms; a catch-up into loaded data takes about 150 ms.
+ * A start further than this from the room's position is a catch-up (seek ahead, then start on time). A
+ * start timer that fired late on a busy page (a joiner's, setting up its connections) would otherwise start
+ * the video that far behind: the drift controller's gentle nudges took 0.5-0.9 s to close 45-55 ms, where
+ * a catch-up into loaded data takes about 150 ms. Closer, nudging is as quick, and a catch-up's own timer
+ * may fire late again.
  */
-const CATCH_UP_S = 0.02;
+const CATCH_UP_S = 0.03;
 /**
  * The first catch-up's lead before any seek was timed (a target already buffered needs only a decode: it
  * takes the least lead), and the bounds of the learned one, ms.
