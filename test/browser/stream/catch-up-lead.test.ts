@@ -42,9 +42,8 @@ describe('the catch-up lead (HLS through hls.js)', function () {
     video?.remove();
   });
 
-  it('a catch-up into data still loading aims two round trips of the path beyond the default lead', async function () {
-    const media = await mediaServer(this);
-    const key = `rtt-${uniqueRoom('x')}`;
+  /** A muted video on the page playing the paced media server's stream `key` through hls.js, lowest rendition (quick to load). */
+  const hlsVideo = (media: string, key: string): HTMLVideoElement => {
     const v = (video = document.createElement('video'));
     v.muted = true;
     v.playsInline = true;
@@ -53,6 +52,12 @@ describe('the catch-up lead (HLS through hls.js)', function () {
     h.loadSource(`${media}/${key}/master.m3u8`);
     h.attachMedia(v);
     h.on(Hls.Events.MANIFEST_PARSED, () => (h.currentLevel = 0));
+    return v;
+  };
+
+  it('a catch-up into data still loading aims two round trips of the path beyond the default lead', async function () {
+    const media = await mediaServer(this);
+    const v = hlsVideo(media, `rtt-${uniqueRoom('x')}`);
     const seeks: { at: number; position: number }[] = [];
     v.addEventListener('seeking', () => seeks.push({ at: performance.now(), position: v.currentTime }));
     driver = newDriver(v, 500);
@@ -73,14 +78,7 @@ describe('the catch-up lead (HLS through hls.js)', function () {
   it('a seek into data still loading (its link stopped for 2.5 s) does not teach the lead: the next catch-up starts at once', async function () {
     const media = await mediaServer(this);
     const key = `lead-${uniqueRoom('x')}`;
-    const v = (video = document.createElement('video'));
-    v.muted = true;
-    v.playsInline = true;
-    document.body.append(v);
-    const h = (hls = new Hls({ enableWorker: false, maxBufferLength: 8, maxMaxBufferLength: 8 }));
-    h.loadSource(`${media}/${key}/master.m3u8`);
-    h.attachMedia(v);
-    h.on(Hls.Events.MANIFEST_PARSED, () => (h.currentLevel = 0)); // the lowest rendition: quick to load
+    const v = hlsVideo(media, key);
     const seekingAt: number[] = [];
     const playAt: number[] = [];
     v.addEventListener('seeking', () => seekingAt.push(performance.now()));
