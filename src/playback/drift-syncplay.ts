@@ -27,6 +27,7 @@ export const SYNCPLAY_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
   windowSize: 1,
   burstSamples: 1,
   resyncIntervalMs: 1_000,
+  jitterResyncMs: 1_000,
 });
 
 /** Tuning of {@link SyncplayDriftController}, named after the client's constants. Times in seconds unless noted. */

@@ -16,8 +16,10 @@
  * as NTP's clock filter does, and so does the Jellyfin configuration (`intersect: false`).
  *
  * Resync policy: a burst of `burstSamples` samples at start (and after a reset or a clock step), then a
- * short burst of `resyncSamples` every `resyncIntervalMs` (every second while the window is less than half
- * full). The host asks {@link SharedClock.nextSampleDelay}
+ * short burst of `resyncSamples` every `resyncIntervalMs` (every 300 ms while the window is less than half
+ * full). On a jittery path (round trips a few ms over the least, as a phone's are) one every
+ * `jitterResyncMs` instead: the estimate is only as good as the quickest trip each way, and the chance of
+ * one grows with every independent sample. The host asks {@link SharedClock.nextSampleDelay}
  * when to send the next request and reports replies with {@link SharedClock.addSample}.
  *
  * Clock steps and outliers: a sample whose uncertainty interval `[offset ± rtt/2]` does not overlap the
@@ -46,6 +48,14 @@ export interface SharedClockOptions {
   resyncIntervalMs: number;
   /** Samples in each periodic resync burst. Default 3. */
   resyncSamples: number;
+  /**
+   * Time between resync bursts while the path is jittery (the window's median round trip more than
+   * {@link JITTERY_RTT_MS} over its least), ms. Default 2000; equal to `resyncIntervalMs`, the rule changes
+   * nothing. A phone's path (30 ms of mean jitter each way) left each tab's estimate 5-7 ms off with a
+   * burst every 15 s: the window held few independent trips, and few quick ones. (A burst's samples wait for
+   * each other's replies: on such a path they are as independent as any.)
+   */
+  jitterResyncMs: number;
   /** Round trips longer than this (ms) are rejected: too imprecise to help. Default 2000. */
   maxRttMs: number;
   /** Samples older than this (ms, by the local clock) leave the window. Default 120000. */
@@ -72,6 +82,7 @@ export const DEFAULT_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object
   burstIntervalMs: 10,
   resyncIntervalMs: 15_000,
   resyncSamples: 3,
+  jitterResyncMs: 2_000,
   maxRttMs: 2_000,
   maxAgeMs: 120_000,
   driftPpm: 50,
@@ -92,6 +103,7 @@ export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
   burstIntervalMs: 1_000,
   resyncIntervalMs: 60_000,
   resyncSamples: 1,
+  jitterResyncMs: 60_000,
   maxRttMs: Infinity,
   maxAgeMs: Infinity,
   driftPpm: 0,
@@ -111,6 +123,13 @@ export const JELLYFIN_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Objec
  * right only 1.2 s after the start, the video nudged meanwhile.
  */
 const WARM_RESYNC_MS = 300;
+
+/**
+ * A path whose median round trip is more than this over its least is jittery (ms): see
+ * {@link SharedClockOptions.jitterResyncMs}. A LAN's or a city's (2 ms each way) is not; a continent's
+ * (5 ms) and a phone's are.
+ */
+export const JITTERY_RTT_MS = 5;
 
 /** The options that count samples, with their least value; the others are times or rates >= 0. */
 const COUNT_MINIMUMS: Partial<Record<keyof SharedClockOptions, number>> = {
@@ -173,11 +192,13 @@ export class SharedClock {
     this.#localNow = localNow;
     this.#options = { ...DEFAULT_SHARED_CLOCK_OPTIONS, ...options };
     for (const key of Object.keys(DEFAULT_SHARED_CLOCK_OPTIONS) as (keyof SharedClockOptions)[]) {
-      // Counts are integers (at least 1, but 0 turns step detection off); times and rates may be Infinity.
+      // Counts are integers (at least 1, but 0 turns step detection off); times and rates may be Infinity;
+      // `intersect`, a boolean, compares as 0 or 1.
       const least = COUNT_MINIMUMS[key];
-      const value = this.#options[key];
-      const ok = typeof value === 'boolean' || (least === undefined ? value >= 0 : Number.isInteger(value) && value >= least);
-      if (!ok) throw new RangeError(`SharedClock: ${key} must be ${least === undefined ? '>= 0' : `an integer >= ${least}`}, got ${value}`);
+      const value = this.#options[key] as number;
+      if (!(value >= (least ?? 0)) || (least !== undefined && !Number.isInteger(value))) {
+        throw new RangeError(`SharedClock: ${key} must be ${least === undefined ? '' : 'an integer '}>= ${least ?? 0}, got ${value}`);
+      }
     }
     this.reset();
   }
@@ -192,9 +213,12 @@ export class SharedClock {
     return this.errorBoundAt(this.#localNow());
   }
 
-  /** The shortest round trip of the samples in use, ms (Infinity before the first): the path's, queues aside. */
-  get minRtt_(): number {
-    return Math.min(...this.#window.map((s) => s.rtt));
+  /**
+   * The round trip of the sample with the least error now (the quickest, unless it aged), ms, 0 before the
+   * first: about the path's, queues aside.
+   */
+  get pathRtt_(): number {
+    return this.#best?.rtt ?? 0;
   }
 
   /** Whether at least one sample was accepted. */
@@ -239,10 +263,11 @@ export class SharedClock {
    * after giving up on a lost one; an unanswered request changes nothing here, so it is simply retried.
    */
   nextSampleDelay(localMs: number = this.#localNow()): number {
+    const o = this.#options;
     const due =
       this.#burstRemaining > 0
-        ? this.#lastSampleAt + this.#options.burstIntervalMs
-        : this.#burstEndedAt + (this.#window.length < this.#options.windowSize / 2 ? WARM_RESYNC_MS : this.#options.resyncIntervalMs);
+        ? this.#lastSampleAt + o.burstIntervalMs
+        : this.#burstEndedAt + (this.#window.length < o.windowSize / 2 ? WARM_RESYNC_MS : this.#jittery ? o.jitterResyncMs : o.resyncIntervalMs);
     return Math.max(0, due - localMs);
   }
 
@@ -291,6 +316,12 @@ export class SharedClock {
     this.#suspects = [];
     this.#select(t1);
     return verdict;
+  }
+
+  /** The window's median round trip is more than {@link JITTERY_RTT_MS} over its least. */
+  get #jittery(): boolean {
+    const rtts = this.#window.map((s) => s.rtt).sort((a, b) => a - b);
+    return rtts[rtts.length >> 1]! - rtts[0]! > JITTERY_RTT_MS;
   }
 
   #reject(reason: 'non-finite' | 'negative-rtt' | 'rtt-too-long'): SampleVerdict {
