@@ -511,7 +511,7 @@ export class PaxosVideo extends HTMLElement {
       id_: room.id,
       sharedNow_: () => room.sharedNow(),
       clockReady_: () => room.clockReady,
-      pathRttMs_: () => room.clock.minRtt_,
+      pathRttMs_: () => room.clock.pathRtt_,
       controller_: (driftPreset(this.driftController) ?? driftPreset('ours')!).create(),
       onUserIntent_: (intent) => this.#onUserIntent(intent),
       onSync_: (report) => {

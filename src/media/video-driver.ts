@@ -67,7 +67,7 @@ export interface VideoDriverOptions {
    * not started; call {@link VideoDriver.resync} once it is.
    */
   readonly clockReady_?: () => boolean;
-  /** The round trip to the server, ms (the clock's shortest), a stand-in for the media server's (see #startCatchUp). */
+  /** The round trip to the server, ms (the clock's, 0 unknown), a stand-in for the media server's (see #startCatchUp). */
   readonly pathRttMs_?: () => number;
 }
 
@@ -157,11 +157,9 @@ export class VideoDriver {
    * left, the video plays on where it is, behind, instead of seeking again and again.
    */
   #seeks = MAX_CATCH_UP_ATTEMPTS;
-  /** This timeline had a catch-up: a later one aims where that one's data is arriving (see #startCatchUp). */
-  #triedCatchUp = false;
   /**
    * Until when (shared clock, ms) a start after this timeline's first catch-up may be redone (see #measure);
-   * undefined before that catch-up ends, 0 once redone.
+   * undefined before that catch-up ends (a catch-up till then is a first one, see #startCatchUp), 0 once redone.
    */
   #redoUntil: number | undefined;
   /** Out of seeks and behind the room (reported): the drift controller rests until a retry or a new timeline. */
@@ -223,7 +221,6 @@ export class VideoDriver {
       this.#behind = false;
       this.#retryMs = RETRY_BEHIND_MS;
       this.#seeks = MAX_CATCH_UP_ATTEMPTS;
-      this.#triedCatchUp = false;
       this.#redoUntil = undefined;
     }
     // Same timeline (a membership change, say) while a start is under way: let it finish.
@@ -404,8 +401,6 @@ export class VideoDriver {
    */
   #startCatchUp(state: VideoState): void {
     this.#seeks--;
-    const first = !this.#triedCatchUp;
-    this.#triedCatchUp = true;
     this.#hold();
     this.#o.controller_.reset();
     const startedAt = this.#o.sharedNow_();
@@ -414,8 +409,7 @@ export class VideoDriver {
     // two round trips more (the request, then TCP's first windows of the data). With the default alone, a
     // joiner 200 ms from the server landed 300 ms late, seeked again and started 1.2 s after it knew the
     // room's state. A later try aims where the data of the first is arriving: the default does.
-    const rtt = first ? this.#o.pathRttMs_?.() ?? 0 : 0;
-    const cold = Math.min(MAX_CATCH_UP_LEAD_MS, CATCH_UP_LEAD_MS + 2 * (Number.isFinite(rtt) ? rtt : 0));
+    const cold = Math.min(MAX_CATCH_UP_LEAD_MS, CATCH_UP_LEAD_MS + 2 * (this.#redoUntil === undefined ? this.#o.pathRttMs_?.() ?? 0 : 0));
     const target = startedAt + Math.max(this.#catchUpLeadMs || MIN_CATCH_UP_LEAD_MS, buffered ? 0 : cold);
     this.#catchUp = { state_: state, startedAt_: startedAt, target_: target, buffered_: buffered };
     this.#seek(positionAt(state, target));
