@@ -78,7 +78,13 @@ function joinTimeline(events: readonly { t: number; kind: string; type: string; 
     const d = (e.detail ?? {}) as Record<string, unknown>;
     if (e.kind === 'media') out.push(`${at} ${e.type} ${e.currentTime?.toFixed(3)}`);
     else if (e.type === 'paxos-status') out.push(`${at} status ${String(d['status'])}`);
-    else if (e.type === 'paxos-state') out.push(`${at} state slot ${String(d['slot'])}`);
+    else if (e.type === 'paxos-state') {
+      // A catch-up applies many slots at once: one line for the run.
+      const last = out[out.length - 1];
+      const run = last?.match(/^(\d+) state slots? (\d+)/);
+      if (run && Number(run[1]) >= at - 2) out[out.length - 1] = `${run[1]} state slots ${run[2]}-${String(d['slot'])}`;
+      else out.push(`${at} state slot ${String(d['slot'])}`);
+    } else if (e.type === 'paxos-message') out.push(`${at} ${d['direction'] === 'send' ? '>' : '<'}${String(d['type'])}`);
     else if (e.type === 'paxos-sync' && d['action'] !== 'none') out.push(`${at} sync ${String(d['action'])} ${Number(d['drift']).toFixed(1)}`);
   }
   return out.slice(0, 80);
