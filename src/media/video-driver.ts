@@ -87,10 +87,14 @@ const CATCH_UP_S = 0.03;
 const REDO_MS = 3000;
 /**
  * The first catch-up's lead before any seek was timed (a target already buffered needs only a decode: it
- * takes the least lead), and the bounds of the learned one, ms.
+ * takes the least lead), the bounds of the learned one, and the most a first catch-up into data still
+ * loading aims ahead, ms. A learned lead beyond a second is no decoder's: after a phone's 30 s cut, a seek
+ * into data its video reported loaded took 2.7 s (the video's own connection coming back), and, learned,
+ * held the next start 4 s after its frame was there.
  */
 const CATCH_UP_LEAD_MS = 350;
 const MIN_CATCH_UP_LEAD_MS = 120;
+const MAX_LEARNED_LEAD_MS = 1000;
 const MAX_CATCH_UP_LEAD_MS = 4000;
 /** Catch-up seeks a video may make before it says it is behind; one after a stall (see `#seeks`). */
 const MAX_CATCH_UP_ATTEMPTS = 3;
@@ -424,7 +428,7 @@ export class VideoDriver {
     const took = now - c.startedAt_;
     // Only a seek into loaded data times this video's seeks. One into data still loading timed the network:
     // a link back from a 30 s cut took 4 s to deliver it, and taught, that held the next start 4 s for nothing.
-    if (c.buffered_) this.#catchUpLeadMs = this.#catchUpLeadMs === undefined ? 0 : Math.min(MAX_CATCH_UP_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
+    if (c.buffered_) this.#catchUpLeadMs = this.#catchUpLeadMs === undefined ? 0 : Math.min(MAX_LEARNED_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
     this.#startAt(c.target_ - now);
     this.#redoUntil ??= c.target_ + REDO_MS;

@@ -189,6 +189,35 @@ describe('VideoDriver', () => {
     await waitFor(() => Math.abs(v.currentTime - positionAt(state, performance.now() + skew)) < 0.05, 'the video in step with the room', 5_000);
   });
 
+  it('a seek into loaded data that takes seconds (the network, not the decoder) teaches a lead of at most 1 s', async () => {
+    // The room's clock, which the test moves on by 3 s while one seek runs: to the driver, that seek into
+    // data it had loaded took 3 s, as one did after a phone's 30 s cut (its video's connection coming back).
+    let skew = 0;
+    const now = () => performance.now() + skew;
+    const first: VideoState = { src: '', paused: false, position: 10, anchor: performance.now() - 1_000, rate: 1, slot: 1, wait: [] };
+    const v = start(first, [], now);
+    await waitFor(() => !v.paused && Math.abs(v.currentTime - positionAt(first, now())) < 0.05, 'in step on the first timeline', 10_000);
+    // A jump to where the file is loaded (a 1.1 MB file, long since): a catch-up into loaded data, timed.
+    const jump = (position: number, slot: number): VideoState => ({ src: '', paused: false, position, anchor: now(), rate: 1, slot, wait: [] });
+    const second = jump(30, 2);
+    driver!.setState(second);
+    await waitFor(() => !v.paused && Math.abs(v.currentTime - positionAt(second, now())) < 0.05, 'in step on the second timeline', 10_000);
+    const seekingAt: number[] = [];
+    let playAt: number | undefined;
+    v.addEventListener('seeking', () => {
+      seekingAt.push(performance.now());
+      if (seekingAt.length === 1) skew += 3_000;
+    });
+    const third = jump(45, 3);
+    driver!.setState(third);
+    await waitFor(() => seekingAt.length >= 2, 'the catch-up after the slow seek', 10_000);
+    v.addEventListener('play', () => (playAt ??= performance.now()));
+    await waitFor(() => playAt !== undefined, 'the video to start', 10_000);
+    // Learned from the slow seek with the old bound, the next catch-up aimed 4 s ahead and started 4 s after
+    // its seek; with a 1 s bound, about 1 s after it.
+    expect(playAt! - seekingAt[1]!, 'from the next catch-up seek to the start, ms').to.be.below(1_600);
+  });
+
   it('a video out of catch-up seeks (each landed late) says it is behind, and tries again 3 s later, not 15', async () => {
     // The room's clock moves on by 1, 2, then 4 s while the first three seeks run: each lands too late for
     // the lead learned from the one before, the third leaves the video out of seeks, a second behind.
