@@ -285,6 +285,8 @@ export class PaxosNode<S, C> {
     if (view === undefined) return;
     view.left_ = false;
     view.reachable_ = true;
+    // A joiner asks its first peer for the room's state at once, not at its first tick (50 ms later).
+    this.#catchUpIfBehind();
   }
 
   /** The host saw `peer` leave the room for good: a leader replaces it if it was an acceptor. */

@@ -50,6 +50,17 @@ describe('learner', () => {
     assert.deepEqual(cluster.node(other).state, cluster.node(leader).state);
   });
 
+  it('a joining node asks the first peer it learns of for the room state at once, before its first tick', () => {
+    const { node } = makeNode(D, undefined);
+    node.drain();
+    node.peerJoined(A);
+    node.peerJoined(B);
+    const sent = node.drain().messages;
+    assert.deepEqual(sent.map((e) => [e.to, e.message.type]), [[A, 'catchup']], 'one request, to the first peer');
+    node.tick();
+    assert.deepEqual(ofType(node.drain().messages, 'catchup'), [], 'the tick does not ask again within the retry time');
+  });
+
   it('a joining node with no state gets the room state from a peer, then learns new slots', () => {
     const cluster = new Cluster(nodeIds(3), { seed: 6 });
     const leader = cluster.awaitLeader();

@@ -224,7 +224,7 @@ export class TranscriptRoom {
         this.#boot(n, undefined);
         for (const other of this.#up()) {
           if (other === n) continue;
-          this.#nodes.get(id(n))?.node?.peerJoined(id(other));
+          this.#act(n, (node) => node.peerJoined(id(other)));
           this.#act(other, (node) => node.peerJoined(id(n)));
         }
         break;
