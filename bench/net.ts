@@ -95,6 +95,9 @@ async function run(opts: NetBenchOptions): Promise<void> {
           emulator_late_over_10ms: null as number | null,
           emulator_packets: null as number | null,
           emulator_realtime: lab.realtime,
+          server_realtime: server?.realtime ?? false,
+          server_loop_delay_p99_ms: null as number | null,
+          server_loop_delay_max_ms: null as number | null,
           command: `npm run bench:net${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
           quick: opts.quick,
           pages: opts.pages,
@@ -123,6 +126,9 @@ async function run(opts: NetBenchOptions): Promise<void> {
       doc.run.emulator_error_max_ms = total.maxMs === null ? null : round(total.maxMs, 2);
       doc.run.emulator_late_over_10ms = total.over10Ms;
       doc.run.emulator_packets = total.count;
+      const loop = await server?.loopDelay().catch(() => undefined);
+      doc.run.server_loop_delay_p99_ms = loop ? round(loop.p99Ms, 1) : null;
+      doc.run.server_loop_delay_max_ms = loop ? round(loop.maxMs, 1) : null;
       mkdirSync(opts.outDir, { recursive: true });
       writeFileSync(join(opts.outDir, 'net.json'), `${JSON.stringify(doc, null, 2)}\n`);
       return doc;
@@ -147,7 +153,8 @@ async function run(opts: NetBenchOptions): Promise<void> {
     writeFileSync(join(opts.outDir, 'net.svg'), svg);
     console.log(
       `\npaxos-video under emulated links: ${opts.pages} tabs, ${version}, ${cpus().length} CPUs ${Math.round((doc.run.machine_busy_share ?? 0) * 100)} % busy, seed ${opts.seed}${opts.quick ? ' (quick)' : ''}; ` +
-        `lab timing error p50 ${doc.run.emulator_error_p50_ms} / p99 ${doc.run.emulator_error_p99_ms} / max ${doc.run.emulator_error_max_ms} ms, ${doc.run.emulator_late_over_10ms} of ${doc.run.emulator_packets} packets over 10 ms late (${lab.realtime.ok ? 'real-time priority' : 'normal priority'})\n`,
+        `lab timing error p50 ${doc.run.emulator_error_p50_ms} / p99 ${doc.run.emulator_error_p99_ms} / max ${doc.run.emulator_error_max_ms} ms, ${doc.run.emulator_late_over_10ms} of ${doc.run.emulator_packets} packets over 10 ms late (${lab.realtime.ok ? 'real-time priority' : 'normal priority'}); ` +
+        `server event loop late p99 ${doc.run.server_loop_delay_p99_ms} / max ${doc.run.server_loop_delay_max_ms} ms (${doc.run.server_realtime ? 'real-time priority' : 'normal priority'})\n`,
     );
     console.log(formatNetTable(profiles));
     console.log(`\nwrote ${join(opts.outDir, 'net.json')} and ${join(opts.outDir, 'net.svg')} in ${(doc.run.duration_s ?? 0).toFixed(0)} s`);

@@ -37,8 +37,28 @@ export interface JoinResult {
    * actions from navigation until it was in sync, one `ms type detail` per entry: what a catch-up did.
    */
   timeline: string[];
+  /**
+   * The joining page's media clock against the room's (the median of the other pages'), ms, every 100 ms
+   * from its first frame until a second after it settled, as `ms offset` (positive: ahead): how a start
+   * landed and how it closed in (a page that believes itself in step but is not has a clock that is off).
+   */
+  offsets: string[];
   /** Why a figure is missing, or what went wrong after it. */
   problem: string | null;
+}
+
+/** See {@link JoinResult.offsets}. */
+function joinOffsets(timelines: readonly PageTimeline[], subject: number, start: number, from: number, until: number): string[] {
+  const out: string[] = [];
+  for (let t = from; t <= until && out.length < 60; t += 100) {
+    const own = timelines[subject]!.positionAt(t);
+    const others = timelines.filter((_, i) => i !== subject).map((tl) => tl.positionAt(t));
+    if (own === undefined || others.some((p) => p === undefined)) continue;
+    const sorted = (others as number[]).sort((a, b) => a - b);
+    const median = sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+    out.push(`${Math.round(t - start)} ${((own - median) * 1000).toFixed(1)}`);
+  }
+  return out;
 }
 
 /** When the page's document and resources arrived (see BenchPage.loadTimings), rounded; empty when unreadable. */
@@ -163,6 +183,7 @@ export async function runJoin(room: BenchRoom, timeoutMs = JOIN_TIMEOUT_MS, pres
     firstFrameMs: firstFrame ? firstFrame.t - start : null,
     milestones: { ...(await loadTimings(leaving)), ...joinMilestones(leaving.events, start) },
     timeline: joinTimeline(leaving.events, start, (settled ?? nodeNow()) + 500),
+    offsets: firstFrame ? joinOffsets(room.members.map((p) => media(p)), subject, start, firstFrame.t, (settled ?? nodeNow()) + 1000) : [],
     problem,
   };
 }
