@@ -115,9 +115,11 @@ export class PeerSession {
       case CLIENT_EVENTS.time:
         this.onTime(args, ack);
         return;
-      case CLIENT_EVENTS.join:
-        this.enqueue(event, ack, () => this.onJoin(args, ack));
+      case CLIENT_EVENTS.join: {
+        const receivedAt = serverNow();
+        this.enqueue(event, ack, () => this.onJoin(args, ack, receivedAt));
         return;
+      }
       case CLIENT_EVENTS.signal:
         this.enqueue(event, ack, () => this.onSignal(args, ack, t0));
         return;
@@ -217,7 +219,8 @@ export class PeerSession {
     ack(serverNow());
   }
 
-  private async onJoin(args: unknown[], ack: Ack | undefined): Promise<void> {
+  /** `receivedAt`: the server clock when the join came in (see JoinAck's `serverTime`). */
+  private async onJoin(args: unknown[], ack: Ack | undefined, receivedAt: number): Promise<void> {
     const event = CLIENT_EVENTS.join;
     if (!ack) return this.reject('no-ack', ERROR_CODES.badRequest, 'join needs an ack callback', event);
     if (args.length !== 1) return this.reject('invalid', ERROR_CODES.badRequest, `join takes one payload, got ${args.length}`, event, ack);
@@ -262,7 +265,11 @@ export class PeerSession {
       this.ctx.metrics.resumes.inc();
       this.ctx.io.in(outcome.replaced).disconnectSockets(true);
     }
-    const reply: JoinAck = { ok: true, self: nodeId, peers: outcome.peers, serverTime: serverNow(), resume: key };
+    // The clock halfway through the join's handling: a client takes the join's round trip as a clock sample,
+    // and the time spent here (its checks, the room's records: tens of ms on a loaded machine) then counts
+    // half to each way, as NTP takes a request's receive and transmit times. Stamped at the answer alone, it
+    // made a joining tab's clock lean 30-40 ms early.
+    const reply: JoinAck = { ok: true, self: nodeId, peers: outcome.peers, serverTime: (receivedAt + serverNow()) / 2, resume: key };
     // Fresh TURN credentials at every join, re-joins included, so a tab never holds expired ones for long.
     if (this.ctx.options.turn) reply.iceServers = turnIceServers(this.ctx.options.turn, nodeId);
     ack(reply);

@@ -8,7 +8,7 @@
  * - Every server message is validated with the shared schemas; an invalid one (or a malformed frame) is
  *   dropped and counted in `invalid`, never thrown into the page.
  * - After any lost connection (server restart or kick, network drop, ping timeout, a refused connect) it
- *   reconnects with jittered backoff and re-joins by itself, then emits `reconnect` with the fresh peer
+ *   reconnects with jittered backoff and re-joins by itself, then emits `joined` (`rejoin`) with the fresh peer
  *   list. A re-join presents the resume key of the last join, so the server hands it the node id at once
  *   even while it still holds the previous socket (not yet noticed gone). A re-join refused with `id-taken`
  *   anyway (the ack with the latest key was lost) is retried until the server lets the old socket go.
@@ -71,10 +71,14 @@ export interface SignalingClientEvents {
    * can go now, a round trip before `joined`.
    */
   connect: Record<string, never>;
-  /** Every successful join; `rejoin` is true when it follows a lost connection. */
-  joined: { peers: string[]; rejoin: boolean };
-  /** A re-join after a lost connection succeeded; `peers` is the room as it is now. */
-  reconnect: { peers: string[] };
+  /**
+   * Every successful join; `rejoin` is true when it follows a lost connection (`peers` is then the room as
+   * it is now). `sample`: the join's round
+   * trip as a clock sample (the answer carries the server's clock). A joining page is idle until this answer
+   * comes, and at its busiest right after (its peer connections, the room's state), when the replies to its
+   * first time requests come in late: this round trip is the one it measures best.
+   */
+  joined: { peers: string[]; rejoin: boolean; sample: TimeSample };
   /** The connection to the server was lost (the client reconnects by itself unless closed). */
   disconnect: { reason: string };
   'peer-joined': { nodeId: string };
@@ -131,6 +135,8 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #queue: QueuedSignal[] = [];
   #lastConnectError = '';
+  /** When the last join went out, in a CONNECT or as an event (local clock, ms): see the `joined` event. */
+  #joinSentAt = 0;
   #closed = false;
 
   /**
@@ -142,7 +148,10 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.#socket = new WireSocket(url, {
-      auth: () => ({ j: this.#membership }),
+      auth: () => {
+        this.#joinSentAt = this.#now();
+        return { j: this.#membership };
+      },
       connectTimeoutMs: options.connectTimeoutMs ?? 4_000,
       WebSocket: options.WebSocket,
     });
@@ -346,6 +355,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   /** Sends the join as an event (its callers have a membership). */
   #sendJoin(): void {
     const membership = this.#membership!;
+    this.#joinSentAt = this.#now();
     this.#socket.request(CLIENT_EVENTS.join, [membership], this.#ackTimeoutMs, (err, reply) => this.#onJoinAck(membership, err ? undefined : reply));
   }
 
@@ -354,6 +364,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
    * undefined when there was none (no ack in time, or the connection dropped).
    */
   #onJoinAck(membership: JoinRequest | undefined, reply: unknown): void {
+    const t1 = this.#now();
     // Left or re-joined meanwhile, or joined already (the answer to a retried join, which a slow first one
     // beat): nothing to do.
     if (!membership || this.#membership !== membership || this.#closed || this.#isJoined) return;
@@ -365,12 +376,12 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
       this.iceServers = ack.iceServers ?? [];
       // Presented by the next join, so that it takes over this socket's claim if the server still holds it.
       membership.resume = ack.resume;
-      return this.#onJoined(ack.peers);
+      return this.#onJoined(ack.peers, { t0: this.#joinSentAt, serverTime: ack.serverTime, t1 });
     }
     this.#onJoinRefused(new SignalingError(ack.error.code, ack.error.message));
   }
 
-  #onJoined(peers: string[]): void {
+  #onJoined(peers: string[], sample: TimeSample): void {
     const rejoin = this.#hasJoinedBefore;
     this.#isJoined = true;
     this.#clearRetry();
@@ -378,8 +389,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
     this.#flushQueue();
     const list = this.peers;
     this.#settleJoin()?.resolve_(list);
-    this.emit('joined', { peers: list, rejoin });
-    if (rejoin) this.emit('reconnect', { peers: list });
+    this.emit('joined', { peers: list, rejoin, sample });
   }
 
   #onJoinRefused(error: SignalingError): void {

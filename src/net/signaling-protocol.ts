@@ -211,7 +211,10 @@ export const JoinAckSchema = v.variant('ok', [
     self: NodeIdSchema,
     /** The other peers in the room at the time of joining, on every server process. */
     peers: v.array(NodeIdSchema),
-    /** Server clock, float ms (performance.timeOrigin + performance.now()). */
+    /**
+     * Server clock, float ms (performance.timeOrigin + performance.now()), halfway between the join's arrival
+     * and this answer: with the join's round trip, a clock sample (the `joined` event's `sample`).
+     */
     serverTime: TimeAckSchema,
     /** Short-lived TURN credentials for this node, when the server is configured with a TURN server. */
     iceServers: v.optional(v.array(TurnServerSchema)),

@@ -12,6 +12,7 @@
 import { PaxosNode, summarizeMessage, type Message, type NodeEvent, type Output, type Role } from '../consensus/index.js';
 import { compareHistories, historyOf, newHistory, seal } from './history.js';
 import { type RoomMesh, type RoomTransport, webRtcTransport } from './room-transport.js';
+import type { TimeSample } from '../net/signaling-client.js';
 import type { SignalingError } from '../net/signaling-error.js';
 import { SharedClock, type SharedClockOptions } from '../playback/shared-clock.js';
 import { type VideoCommand, type VideoState, atSlot, initialVideoState, videoStateMachine } from '../playback/video-state.js';
@@ -203,9 +204,12 @@ export class Room {
       // sets the WebRTC connections going: replies handled while they keep the page busy come in late, and an
       // estimate from late replies is off (a LAN joiner's by 10-20 ms, its video nudged for a second).
       s.on('connect', () => this.#sampleNow()),
+      s.on('joined', ({ sample, rejoin }) => {
+        this.#addSample(sample);
+        if (rejoin) this.#updateStatus();
+      }),
       s.on('error', ({ error }) => this.#onSignalingError(error)),
       s.on('disconnect', () => this.#updateStatus()),
-      s.on('reconnect', () => this.#updateStatus()),
       s.on('peer-joined', ({ nodeId }) => {
         this.#node?.peerJoined(nodeId);
         this.#emit('peer-join', { peer: nodeId });
@@ -543,11 +547,13 @@ export class Room {
 
   /** One time request; its reply feeds the clock. (The pipelined requests of the first burst schedule nothing more.) */
   #askTime(): Promise<void> {
-    return this.#transport.signaling.timeSample().then(({ t0, serverTime, t1 }) => {
-      this.#clock.addSample(t0, serverTime, t1);
-      this.#checkClockReady();
-    });
+    return this.#transport.signaling.timeSample().then(this.#addSample);
   }
+
+  readonly #addSample = ({ t0, serverTime, t1 }: TimeSample): void => {
+    this.#clock.addSample(t0, serverTime, t1);
+    this.#checkClockReady();
+  };
 
   /** NTP-style sampling of the server clock, paced by the estimator (burst at start, then periodic). */
   #syncClock(now?: number): void {
@@ -568,7 +574,7 @@ export class Room {
   }
 
   /** `waitedOut`: {@link CLOCK_WAIT_MS} have passed since the start, settled or not. */
-  #checkClockReady(waitedOut = false): void {
+  #checkClockReady(waitedOut?: boolean): void {
     if (this.#clockReady || this.#closed) return;
     if (!this.#clock.settled && !waitedOut) return;
     this.#clockReady = true;

@@ -96,8 +96,8 @@ test('after a server restart both clients re-join by themselves and queued signa
   // Sent while the server is down: queued, then delivered after the re-join.
   assert.equal(a.signal(bId, { queued: true }), true);
   const signalled = next<{ from: string; data: unknown }>(b, 'signal', 20_000);
-  const aBack = next<{ peers: string[] }>(a, 'reconnect', 20_000);
-  const bBack = next<{ peers: string[] }>(b, 'reconnect', 20_000);
+  const aBack = next<{ peers: string[] }>(a, 'joined', 20_000);
+  const bBack = next<{ peers: string[] }>(b, 'joined', 20_000);
   await startServer({}, first.port);
   const [ra, rb] = await Promise.all([aBack, bBack]);
   // Whoever re-joins first sees an empty room; the other sees it.
@@ -159,7 +159,12 @@ test('joins with an ack listing the room, relays signals, takes clock samples, l
   const bId = id('b');
   const a = client(url);
   const b = client(url);
+  const aJoined = next<{ sample: { t0: number; serverTime: number; t1: number } }>(a, 'joined');
   assert.deepEqual(await a.join(r, aId), []);
+  // The join's answer is a clock sample; server and client share this process's clock: the server's time
+  // lies within the round trip.
+  const { t0, serverTime, t1 } = (await aJoined).sample;
+  assert.ok(t0 <= serverTime && serverTime <= t1, `${t0} <= ${serverTime} <= ${t1}`);
   const aSees = next<{ nodeId: string }>(a, 'peer-joined');
   assert.deepEqual(await b.join(r, bId), [aId]);
   assert.equal((await aSees).nodeId, bId);
@@ -212,18 +217,42 @@ test('the join rides in the CONNECT; one asked for once connected, or left unans
   assert.equal(deaf.received.filter((f) => /^42\d+\["join"/.test(f)).length, 1);
 });
 
+test("a join's answer is a clock sample: sent when the join went out (CONNECT or event), the server's clock, received at the answer", async () => {
+  // The server answers each join 120 ms after it came, stamped with the time it came (a clock 5 s ahead).
+  const SKEW_MS = 5000;
+  const raw = await rawServer({
+    onFrame: (frame, ws) => {
+      const serverTime = performance.timeOrigin + performance.now() + SKEW_MS;
+      if (/^4[02]/.test(frame)) setTimeout(() => ackJoin(frame, ws, [], { serverTime }), 120);
+    },
+  });
+  servers.push(raw);
+  const c = client(raw.url);
+  for (const how of ['CONNECT', 'event']) {
+    const joined = next<{ sample: { t0: number; serverTime: number; t1: number } }>(c, 'joined');
+    await c.join(room(), id('timed'));
+    const { t0, serverTime, t1 } = (await joined).sample;
+    assert.ok(t1 - t0 >= 115, `${how}: the round trip includes the server's 120 ms (got ${t1 - t0})`);
+    // The server stamped the join as it came in: between the send and the answer, on its clock.
+    assert.ok(serverTime - SKEW_MS >= t0 - 1 && serverTime - SKEW_MS <= t0 + 40, `${how}: t0 ${t0} is when the join went out (server saw it at ${serverTime - SKEW_MS})`);
+    c.leave();
+  }
+  assert.ok(raw.received.some((f) => /^42\d+\["join"/.test(f)), 'the second join went as an event');
+});
+
 test('a server that never acks: join rejects as unreachable, time samples time out, and the join gets through later', async () => {
   let ackJoins = false;
   const raw = await rawServer({ onFrame: (frame, ws) => ackJoins && ackJoin(frame, ws) });
   servers.push(raw);
   const c = client(raw.url, { joinTimeoutMs: 800, ackTimeoutMs: 200 });
-  const joinedLater = next<{ peers: string[]; rejoin: boolean }>(c, 'joined', 15_000);
+  const joinedLater = next<{ peers: string[]; rejoin: boolean; sample?: unknown }>(c, 'joined', 15_000);
   const err = await refusal(c.join(room(), id('slow')));
   assert.equal(err.code, 'unreachable');
   assert.equal((await refusal(c.timeSample())).code, 'timeout');
   ackJoins = true;
   // The client kept re-sending the join (with backoff): the first one acked joins.
-  assert.deepEqual(await joinedLater, { peers: [], rejoin: false });
+  const { sample: _, ...joined } = await joinedLater;
+  assert.deepEqual(joined, { peers: [], rejoin: false });
   assert.equal(c.joined, true);
   assert.ok(raw.received.filter((f) => /^42\d+\["join"/.test(f)).length >= 2);
 });
@@ -238,8 +267,8 @@ test('a kick by the server: the clients reconnect and re-join by themselves', as
   await a.join(r, aId);
   await b.join(r, bId);
   const disconnected = next<{ reason: string }>(a, 'disconnect');
-  const aBack = next<{ peers: string[] }>(a, 'reconnect');
-  const bBack = next<{ peers: string[] }>(b, 'reconnect');
+  const aBack = next<{ peers: string[] }>(a, 'joined');
+  const bBack = next<{ peers: string[] }>(b, 'joined');
   for (const socket of server.io.of('/').sockets.values()) socket.disconnect(true);
   assert.equal((await disconnected).reason, 'io server disconnect');
   const [ra, rb] = await Promise.all([aBack, bBack]);
@@ -275,7 +304,7 @@ test('a dropped network (nothing closes, pings stop): ping timeout, then back th
   assert.equal(a.signal(bId, { while: 'down' }), true);
   await waitFor(() => proxy.hung >= 1, 'a connection attempt to hang in the cut network', 15_000);
 
-  const back = next<{ peers: string[] }>(a, 'reconnect', 20_000);
+  const back = next<{ peers: string[] }>(a, 'joined', 20_000);
   const signalled = next<{ from: string; data: unknown }>(b, 'signal', 20_000);
   proxy.restore();
   assert.deepEqual((await back).peers, [bId]);
@@ -306,7 +335,7 @@ test('back from a dropped network before the server noticed: the re-join takes t
   // An unanswered time sample: a takes its socket for dead at once (the server keeps its end).
   await a.timeSample().catch(() => undefined);
   await disconnected;
-  const back = next<{ peers: string[] }>(a, 'reconnect');
+  const back = next<{ peers: string[] }>(a, 'joined');
   proxy.restore();
   assert.deepEqual((await back).peers, [bId]);
   assert.ok(Date.now() - cutAt < 10_000, 'back before the server could have noticed the old socket gone');
@@ -333,9 +362,10 @@ test('a server that stops pinging (a raw one): ping timeout, reconnect, re-join'
   const c = client(raw.url);
   await c.join(room(), id('pinged'));
   const disconnected = next<{ reason: string }>(c, 'disconnect');
-  const back = next<{ peers: string[] }>(c, 'reconnect');
+  const back = next<{ peers: string[]; rejoin: boolean }>(c, 'joined');
   assert.equal((await disconnected).reason, 'ping timeout');
   assert.deepEqual((await back).peers, []);
+  assert.equal((await back).rejoin, true);
   assert.equal(connections, 2);
   assert.equal(c.joined, true);
 });
@@ -395,7 +425,7 @@ test('a time sample unanswered by a server that says nothing at all: the socket 
   const c = client(raw.url, { ackTimeoutMs: 300 });
   await c.join(room(), id('probe'));
   const disconnected = next<{ reason: string }>(c, 'disconnect', 5_000);
-  const rejoined = next<{ peers: string[] }>(c, 'reconnect', 5_000);
+  const rejoined = next<{ peers: string[] }>(c, 'joined', 5_000);
   assert.equal((await refusal(c.timeSample())).code, 'timeout');
   const lost = Date.now();
   assert.equal((await disconnected).reason, 'ping timeout');
@@ -447,7 +477,7 @@ test("the browser's offline event drops the socket at once; online makes it agai
     target.dispatchEvent(new Event('offline'));
     assert.equal((await down).reason, 'io client disconnect');
     assert.equal(c.joined, false);
-    const back = next<{ peers: string[] }>(c, 'reconnect', 5_000);
+    const back = next<{ peers: string[] }>(c, 'joined', 5_000);
     target.dispatchEvent(new Event('online'));
     await back;
     assert.equal(c.joined, true);

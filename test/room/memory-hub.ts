@@ -121,6 +121,7 @@ export class MemorySignaling extends TypedEventTarget<SignalingClientEvents> imp
   }
 
   async join(_room: string, nodeId: string, _token?: string, history?: string): Promise<string[]> {
+    const t0 = this.#hub.now();
     await (this.#hub.joinDelayMs > 0 ? new Promise((r) => setTimeout(r, this.#hub.joinDelayMs)) : Promise.resolve());
     const refused = this.#hub.refuse.get(nodeId);
     if (refused) throw refused;
@@ -130,7 +131,8 @@ export class MemorySignaling extends TypedEventTarget<SignalingClientEvents> imp
     this.emit('connect', {});
     const peers = this.#hub.joined(this, nodeId);
     this.joined = true;
-    this.emit('joined', { peers, rejoin: false });
+    const t1 = this.#hub.now();
+    this.emit('joined', { peers, rejoin: false, sample: { t0, serverTime: (t0 + t1) / 2, t1 } });
     return peers;
   }
 

@@ -272,7 +272,8 @@ describe('Room', () => {
     assert.deepEqual(a.events.filter((x) => x.name === 'error').map((x) => x.detail), [{ code: 'room-full', message: 'the room is full' }]);
     assert.equal(a.room.status, 'error');
     // `error` stays: nothing the room hears later changes it.
-    hub.signalingOf(a.room.id).hear('reconnect', { peers: [] });
+    const now = hub.now();
+    hub.signalingOf(a.room.id).hear('joined', { peers: [], rejoin: true, sample: { t0: now, serverTime: now, t1: now } });
     assert.equal(a.room.status, 'error');
   });
 
@@ -301,7 +302,8 @@ describe('Room', () => {
     assert.equal(a.room.status, 'offline');
     signaling.connected = true;
     signaling.joined = true;
-    signaling.hear('reconnect', { peers: [] });
+    const now = hub.now();
+    signaling.hear('joined', { peers: [], rejoin: true, sample: { t0: now, serverTime: now, t1: now } });
     assert.equal(a.room.status, 'synced');
   });
 

@@ -168,7 +168,7 @@ describe('TURN credentials in the join ack', () => {
     // port and the client re-joins by itself.
     const joinedSecond = Math.floor(Date.now() / 1000);
     await waitFor(() => Math.floor(Date.now() / 1000) > joinedSecond, 'the clock to reach the next second', 2_000);
-    const rejoined = new Promise<void>((resolve) => c.on('reconnect', () => resolve(), { once: true }));
+    const rejoined = new Promise<void>((resolve) => c.on('joined', ({ rejoin }) => rejoin && resolve()));
     await server.close();
     const again = (await import('../../server/index.js')).createSignalingServer({ logLevel: 'silent', turn: { urls: urls.slice(0, 1), secret, ttlSeconds: 60 } });
     cleanups.push(() => again.close());
