@@ -63,7 +63,7 @@ export function intentCommand(intent: UserIntent): CommandOf {
 }
 
 /** `room`, or a `not-connected` error while there is none (or, with `withState`, before it knows the state). */
-export function joinedRoom(room: Room | undefined, withState = false): Room {
+export function joinedRoom(room: Room | undefined, withState?: boolean): Room {
   if (!room || (withState && !room.known)) throw new PaxosVideoError('not-connected', 'not in a room yet');
   return room;
 }

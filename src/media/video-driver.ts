@@ -408,7 +408,10 @@ export class VideoDriver {
     this.#hold();
     this.#o.controller_.reset();
     const startedAt = this.#o.sharedNow_();
-    const buffered = this.#ahead(positionAt(state, startedAt)) > 1;
+    // Loaded half a second past the room (as much as a video playing on needs not to run dry): a target the
+    // least lead ahead is loaded. (With a second asked for, a joiner whose download was short of it waited
+    // out the lead below, 470 ms on a continent's path, after a seek of 9 ms.)
+    const buffered = this.#ahead(positionAt(state, startedAt)) > STALL_AHEAD_S;
     // A target still loading waits for the network as well: at least the default lead, and at the first try
     // two round trips more (the request, then TCP's first windows of the data). With the default alone, a
     // joiner 200 ms from the server landed 300 ms late, seeked again and started 1.2 s after it knew the

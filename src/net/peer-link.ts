@@ -381,7 +381,7 @@ export class PeerLink {
   }
 
   /** Restarts ICE after a backoff delay (the first one at once), or gives up after too many. */
-  #scheduleRestart(now = false): void {
+  #scheduleRestart(now?: boolean): void {
     if (this.#closed || this.#restartTimer !== undefined) return;
     if (this.#restartAttempts >= MAX_ICE_RESTARTS) {
       this.#die('ice-failed');

@@ -219,6 +219,34 @@ describe('VideoDriver', () => {
     expect(start3()! - seekingAt[1]!, 'from the next catch-up seek to the start, ms').to.be.below(1_600);
   });
 
+  /**
+   * How far ahead of the room the catch-up after a jump aims, ms, while the video reports its data loaded up to
+   * `aheadS` s past the room's position (the file itself is all loaded: only the driver's view is narrowed).
+   */
+  const catchUpLead = async (aheadS: number): Promise<number> => {
+    const first: VideoState = { src: '', paused: false, position: 10, anchor: performance.now() - 1_000, rate: 1, slot: 1, wait: [] };
+    const v = start(first);
+    await waitFor(() => !v.paused && v.readyState === 4 && Math.abs(v.currentTime - positionAt(first, performance.now())) < 0.05, 'in step on the first timeline', 10_000);
+    const jump: VideoState = { src: '', paused: false, position: 30, anchor: performance.now(), rate: 1, slot: 2, wait: [] };
+    const loadedTo = () => positionAt(jump, performance.now()) + aheadS;
+    Object.defineProperty(v, 'buffered', { configurable: true, get: () => ({ length: 1, start: () => 0, end: () => loadedTo() }) });
+    const seeks: { at: number; position: number }[] = [];
+    v.addEventListener('seeking', () => seeks.push({ at: performance.now(), position: v.currentTime }));
+    driver!.setState(jump);
+    await waitFor(() => seeks.length > 0, 'the catch-up seek', 5_000);
+    return (seeks[0]!.position - positionAt(jump, seeks[0]!.at)) * 1000;
+  };
+
+  it('a catch-up with more than half a second loaded past the room aims with the least lead, not the default for data still loading', async () => {
+    // A joiner whose download had not reached a second past the room's position waited out the default lead
+    // (350 ms plus two round trips) although its seek took 9 ms: the frame it aimed at was loaded.
+    expect(await catchUpLead(0.7), 'lead, ms').to.be.within(100, 200);
+  });
+
+  it('a catch-up with less than half a second loaded past the room aims with the default lead for data still loading', async () => {
+    expect(await catchUpLead(0.3), 'lead, ms').to.be.within(330, 450);
+  });
+
   it('a video out of catch-up seeks (each landed late) says it is behind, and tries again 3 s later, not 15', async () => {
     // The room's clock moves on by 1, 2, then 4 s while the first three seeks run: each lands too late for
     // the lead learned from the one before, the third leaves the video out of seeks, a second behind.
