@@ -73,8 +73,8 @@ export interface SignalingClientEvents {
   connect: Record<string, never>;
   /**
    * Every successful join; `rejoin` is true when it follows a lost connection (`peers` is then the room as
-   * it is now). `sample`: the join's round
-   * trip as a clock sample (the answer carries the server's clock). A joining page is idle until this answer
+   * it is now). `sample`: the join's round trip as a clock sample (the answer carries the server's clock; its
+   * `t0` is NaN, a sample the clock drops, for a join sent as an event). A joining page is idle until this answer
    * comes, and at its busiest right after (its peer connections, the room's state), when the replies to its
    * first time requests come in late: this round trip is the one it measures best.
    */
@@ -135,8 +135,12 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #queue: QueuedSignal[] = [];
   #lastConnectError = '';
-  /** When the last join went out, in a CONNECT or as an event (local clock, ms): see the `joined` event. */
-  #joinSentAt = 0;
+  /**
+   * When the join in this socket's CONNECT went out (local clock, ms): see the `joined` event. NaN once a join
+   * went as an event: an answer could then be to either (a retry after a slow first one), and a sample
+   * timed from the wrong send would be wrong by seconds; the clock drops a NaN one.
+   */
+  #joinSentAt = NaN;
   #closed = false;
 
   /**
@@ -355,7 +359,7 @@ export class SignalingClient extends TypedEventTarget<SignalingClientEvents> {
   /** Sends the join as an event (its callers have a membership). */
   #sendJoin(): void {
     const membership = this.#membership!;
-    this.#joinSentAt = this.#now();
+    this.#joinSentAt = NaN;
     this.#socket.request(CLIENT_EVENTS.join, [membership], this.#ackTimeoutMs, (err, reply) => this.#onJoinAck(membership, err ? undefined : reply));
   }
 
