@@ -76,7 +76,7 @@ async function run(opts: NetBenchOptions): Promise<void> {
   const profiles: Record<string, ProfileJson> = {};
   let addresses = 0;
   try {
-    server = await startLabServer(lab, 'server', opts.widget ? resolve(opts.widget) : undefined);
+    server = await startLabServer(lab, 'server', opts.widget ? resolve(opts.widget) : undefined, { realtime: true });
     for (let i = 0; i < opts.pages; i++) {
       pages.push(await BenchPage.launch(i, skews[i]!, executablePath, { recordMessages: true, launcher: lab.chromiumLaunch(`tab${i}`, executablePath) }));
     }
