@@ -7,6 +7,7 @@
  * there is reported (null, with the reason), not an abort.
  */
 import type { BenchRoom } from './bench-room.js';
+import { percentile } from './stats.js';
 import { ONE_FRAME_TOLERANCE_MS, PageTimeline, firstSettled } from './timeline.js';
 import { BenchError, delay, nodeNow, waitFor } from './wait.js';
 
@@ -54,8 +55,7 @@ function joinOffsets(timelines: readonly PageTimeline[], subject: number, start:
     const own = timelines[subject]!.positionAt(t);
     const others = timelines.filter((_, i) => i !== subject).map((tl) => tl.positionAt(t));
     if (own === undefined || others.some((p) => p === undefined)) continue;
-    const sorted = (others as number[]).sort((a, b) => a - b);
-    const median = sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+    const median = percentile(others as number[], 50);
     out.push(`${Math.round(t - start)} ${((own - median) * 1000).toFixed(1)}`);
   }
   return out;
