@@ -6,6 +6,7 @@
  * Everything else is malformed.
  */
 import { decodeMessage, encodeMessage, type MalformedReason, type MeshMessage } from './peer-codec.js';
+import { isObject } from './plain-json.js';
 
 /** A decoded frame. */
 export type MeshFrame = { kind: 'message'; message: MeshMessage } | { kind: 'bye' } | { kind: 'relay' };
@@ -31,7 +32,7 @@ export function decodeFrame(raw: unknown): FrameResult {
   const keys = Object.keys(value);
   if (keys.length !== 1) return { ok: false, reason: 'bad-frame' };
   const m = value['m'];
-  if (keys[0] === 'm' && m !== null && typeof m === 'object' && !Array.isArray(m)) {
+  if (keys[0] === 'm' && isObject(m)) {
     return { ok: true, frame: { kind: 'message', message: m as MeshMessage } };
   }
   const c = value['c'];

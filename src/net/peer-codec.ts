@@ -8,7 +8,7 @@
  * prototypes). Bad input never throws: it comes back as `{ok: false, reason}` so the caller can count it.
  */
 
-import { inspectJson, utf8Length } from './plain-json.js';
+import { inspectJson, isObject, utf8Length } from './plain-json.js';
 
 /** Largest encoded message, in UTF-8 bytes. Chromium's data channels take far more; consensus needs far less. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -54,7 +54,7 @@ function structureProblem(value: unknown): MalformedReason | null {
  *   encodes to more than {@link MAX_MESSAGE_BYTES}.
  */
 export function encodeMessage(msg: object, maxBytes: number = MAX_MESSAGE_BYTES): string {
-  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
+  if (!isObject(msg)) {
     throw new MessageEncodeError('not-object', 'mesh message must be a plain object');
   }
   const problem = structureProblem(msg);
@@ -78,7 +78,7 @@ export function decodeMessage(raw: unknown, maxBytes: number = MAX_MESSAGE_BYTES
   } catch {
     return { ok: false, reason: 'bad-json' };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'not-object' };
+  if (!isObject(value)) return { ok: false, reason: 'not-object' };
   const problem = structureProblem(value);
   if (problem) return { ok: false, reason: problem };
   return { ok: true, value: value as MeshMessage };

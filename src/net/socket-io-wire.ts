@@ -24,6 +24,7 @@
  * one instead of throwing. Binary frames and attachments (`45`, `46`), other namespaces and anything
  * unexpected are refused.
  */
+import { isObject } from './plain-json.js';
 
 /** Largest text frame decoded, in UTF-16 code units; the join ack of a room of 10,000 peers is ~700 KB. */
 export const MAX_FRAME_CHARS = 1 << 20;
@@ -43,7 +44,6 @@ export type ServerFrame =
 /** Longest ping interval or timeout accepted from the server (setTimeout's own limit is ~24.8 days). */
 const MAX_PING_MS = 3_600_000;
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isPingMs = (x: unknown): x is number => typeof x === 'number' && x > 0 && x <= MAX_PING_MS;
 
 /** `JSON.parse` that answers undefined instead of throwing. */
