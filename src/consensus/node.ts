@@ -284,11 +284,7 @@ export class PaxosNode<S, C> {
     const view = this.#peerView(peer);
     if (view === undefined) return;
     view.left_ = false;
-    // Reachable, and a leader sends it what it lacks (see peerReachable): also a peer back on the server after
-    // a cut, which may have stayed reachable here all along (through the relay, around its stalled channel),
-    // so that no reachable edge would send it the slots it missed, and its own request would wait for a
-    // heartbeat, a round trip later.
-    this.peerReachable(peer, true);
+    view.reachable_ = true;
     // A joiner asks its first peer for the room's state at once, not at its first tick (50 ms later).
     this.#catchUpIfBehind();
   }
@@ -298,7 +294,7 @@ export class PaxosNode<S, C> {
     const view = this.#peerView(peer);
     if (view === undefined) return;
     view.left_ = true;
-    this.peerReachable(peer, false);
+    view.reachable_ = false;
     this.#plannedAt = -1;
     // The leader left (its tab closed or crashed): no need to sit out an election timeout that follows the
     // room's round trips. Its lease is over here, so this node grants pre-votes and may campaign at the next

@@ -284,7 +284,13 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
     // The server has just seen the peer join, so the relay reaches it now, before its first signal arrives:
     // a leader sends a newcomer the room's state at once, one trip to the server sooner than in answer to
     // the newcomer's offer. (A peer with another secret still shows as one in its first signal.)
-    if (justJoined) e.heard_ = true;
+    // A peer back on the server is reachable anew even if it never stopped being so here (the relay stood in
+    // for its stalled channel, or a peer-left of its old socket came first and the channel stayed open): it
+    // opens again, so that a leader sends it the slots it missed now rather than when it asks.
+    if (justJoined) {
+      e.heard_ = true;
+      e.reachable_ = false;
+    }
     this.#update(e);
   }
 

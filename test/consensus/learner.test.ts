@@ -96,26 +96,6 @@ describe('learner', () => {
     assert.equal(ofType(node.drain().messages, 'entries').length, 0);
   });
 
-  it('a leader sends a peer back on the server the slots decided since its last ack, with no reachable edge', () => {
-    const { node } = makeNode(A, [A]);
-    node.drain();
-    node.tick();
-    node.propose({ tag: 'before' }, 'p1');
-    node.peerJoined(B);
-    exchange(node, B, { type: 'ack', ballot: ballot(1, A), seq: 0, applied: 1, eligible: true });
-    // B is cut but stays reachable to the host (the relay around its stalled channel); the room decides on.
-    node.propose({ tag: 'during' }, 'p2');
-    node.drain();
-    node.peerJoined(B);
-    const [entries] = ofType(node.drain().messages.filter((e) => e.to === B), 'entries');
-    assert.deepEqual(entries?.entries.map((e) => e.slot), [2], 'the slot it missed, unasked');
-    assert.equal(entries.snapshot, undefined);
-    // Up to date: nothing to send.
-    exchange(node, B, { type: 'ack', ballot: ballot(1, A), seq: 1, applied: 2, eligible: true });
-    node.peerJoined(B);
-    assert.equal(ofType(node.drain().messages, 'entries').length, 0);
-  });
-
   it('a promise to a proposer behind the snapshot comes with the snapshot', () => {
     const { node } = makeNode(A, [A], { snapshotEvery: 2 });
     node.drain();

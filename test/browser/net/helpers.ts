@@ -3,7 +3,7 @@
  * unique rooms and node ids, waiting for a condition with a deadline, and a peer = signaling client + mesh.
  */
 import { Mesh, type MeshOptions } from '../../../src/net/mesh.js';
-import { SignalingClient } from '../../../src/net/signaling-client.js';
+import { SignalingClient, type SignalingClientOptions } from '../../../src/net/signaling-client.js';
 import { describeLink } from '../../support/mesh-hooks.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -49,8 +49,8 @@ export interface TestPeer {
 }
 
 /** Joins `room` with a new signaling client and mesh. */
-export async function joinPeer(room: string, label: string, options: Partial<MeshOptions> = {}, id = nodeId(label)): Promise<TestPeer> {
-  const client = new SignalingClient(signalingUrl());
+export async function joinPeer(room: string, label: string, options: Partial<MeshOptions> = {}, id = nodeId(label), clientOptions: SignalingClientOptions = {}): Promise<TestPeer> {
+  const client = new SignalingClient(signalingUrl(), clientOptions);
   const mesh = new Mesh({ selfId: id, room, signaling: client, directTimeoutMs: 10_000, ...options });
   const peer: TestPeer = {
     id,

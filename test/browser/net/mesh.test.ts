@@ -218,6 +218,30 @@ describe('Mesh over the real signaling server', () => {
     await received(a, b, (d) => d['still'] === 'here');
   });
 
+  it('a peer back on the server opens again although its channel stayed open (a leader sends it what it missed)', async () => {
+    const room = uniqueRoom('back');
+    const sockets: WebSocket[] = [];
+    const Tracked = class extends WebSocket {
+      constructor(url: string | URL) {
+        super(url);
+        sockets.push(this);
+      }
+    };
+    const a = await joinPeer(room, 'a');
+    const b = await joinPeer(room, 'b', {}, nodeId('b'), { WebSocket: Tracked });
+    peers = [a, b];
+    await connected(a, b, false);
+    const opened: string[] = [];
+    a.mesh.on('peer-open', ({ peer }) => opened.push(peer));
+    const rejoined = new Promise((resolve) => b.client.on('joined', ({ rejoin }) => rejoin && resolve(undefined)));
+    // b's socket is lost at its end (as a cut tab ends a dead one) and b joins again; its channel to a stays
+    // open throughout, so nothing else would tell a's host that b is back.
+    sockets.at(-1)!.close();
+    await rejoined;
+    await waitFor(() => opened.includes(b.id), 'b open again at a', 5_000);
+    expect(a.mesh.peers().find((p) => p.id === b.id)).to.include({ connected: true, relayed: false, inRoom: true });
+  });
+
   it('reconnects to a peer that comes back as a new incarnation with the same id (a reload)', async () => {
     const room = uniqueRoom('reload');
     const a = await joinPeer(room, 'a');
