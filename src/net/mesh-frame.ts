@@ -5,8 +5,8 @@
  * WebRTC (so the receiver reaches it through the relay at once, and stops offering it a connection).
  * Everything else is malformed.
  */
+import { isObject } from '../schema/index.js';
 import { decodeMessage, encodeMessage, type MalformedReason, type MeshMessage } from './peer-codec.js';
-import { isObject } from './plain-json.js';
 
 /** A decoded frame. */
 export type MeshFrame = { kind: 'message'; message: MeshMessage } | { kind: 'bye' } | { kind: 'relay' };

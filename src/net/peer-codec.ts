@@ -8,7 +8,8 @@
  * prototypes). Bad input never throws: it comes back as `{ok: false, reason}` so the caller can count it.
  */
 
-import { inspectJson, isObject, utf8Length } from './plain-json.js';
+import { isObject } from '../schema/index.js';
+import { inspectJson, utf8Length } from './plain-json.js';
 
 /** Largest encoded message, in UTF-8 bytes. Chromium's data channels take far more; consensus needs far less. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;

@@ -4,9 +4,6 @@
  * UTF-8 length that needs no encoder.
  */
 
-/** Whether `x` is a JSON object: not null, not an array. */
-export const isObject = (x: unknown): x is Record<string, unknown> => typeof x == 'object' && x !== null && !Array.isArray(x);
-
 /** What makes a value unacceptable as JSON here. */
 export type JsonProblemKind = 'binary' | 'forbidden-key' | 'too-deep' | 'not-json';
 

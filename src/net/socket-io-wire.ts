@@ -24,7 +24,7 @@
  * one instead of throwing. Binary frames and attachments (`45`, `46`), other namespaces and anything
  * unexpected are refused.
  */
-import { isObject } from './plain-json.js';
+import { isObject } from '../schema/index.js';
 
 /** Largest text frame decoded, in UTF-16 code units; the join ack of a room of 10,000 peers is ~700 KB. */
 export const MAX_FRAME_CHARS = 1 << 20;

@@ -134,7 +134,8 @@ export const nullish = /*#__NO_SIDE_EFFECTS__*/ <T>(schema: GenericSchema<T>): O
   run_: (x, path, issues) => (x == null ? x : schema.run_(x, path, issues)),
 });
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x == 'object' && x !== null && !Array.isArray(x);
+/** Whether `x` is an object as JSON has them: not null, not an array (what `object()` takes). */
+export const isObject = (x: unknown): x is Record<string, unknown> => typeof x == 'object' && x !== null && !Array.isArray(x);
 const notObject = (x: unknown, path: PathKey[], issues: BaseIssue[], message?: string): never =>
   add(issues, path, message ?? `expected object, got ${typeOf(x)}`) as never;
 

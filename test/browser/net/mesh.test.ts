@@ -233,11 +233,12 @@ describe('Mesh over the real signaling server', () => {
     await connected(a, b, false);
     const opened: string[] = [];
     a.mesh.on('peer-open', ({ peer }) => opened.push(peer));
-    const rejoined = new Promise((resolve) => b.client.on('joined', ({ rejoin }) => rejoin && resolve(undefined)));
+    let rejoined = false;
+    b.client.on('joined', ({ rejoin }) => (rejoined ||= rejoin));
     // b's socket is lost at its end (as a cut tab ends a dead one) and b joins again; its channel to a stays
     // open throughout, so nothing else would tell a's host that b is back.
     sockets.at(-1)!.close();
-    await rejoined;
+    await waitFor(() => rejoined, 'b joined again', 5_000);
     await waitFor(() => opened.includes(b.id), 'b open again at a', 5_000);
     expect(a.mesh.peers().find((p) => p.id === b.id)).to.include({ connected: true, relayed: false, inRoom: true });
   });
