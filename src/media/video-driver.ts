@@ -96,6 +96,11 @@ const CATCH_UP_LEAD_MS = 350;
 const MIN_CATCH_UP_LEAD_MS = 120;
 const MAX_LEARNED_LEAD_MS = 1000;
 const MAX_CATCH_UP_LEAD_MS = 4000;
+/**
+ * A catch-up into data still loading whose frame came more than this before its start aims again, ms: at
+ * where the room is, when that is loaded by then (a catch-up into loaded data takes about 150 ms).
+ */
+const REAIM_MS = 300;
 /** Catch-up seeks a video may make before it says it is behind; one after a stall (see `#seeks`). */
 const MAX_CATCH_UP_ATTEMPTS = 3;
 /** Off the timeline by more than this while playing, a video catches up by a seek (the controller's threshold). */
@@ -432,6 +437,13 @@ export class VideoDriver {
     // Only a seek into loaded data times this video's seeks. One into data still loading timed the network:
     // a link back from a 30 s cut took 4 s to deliver it, and taught, that held the next start 4 s for nothing.
     if (c.buffered_) this.#catchUpLeadMs = this.#catchUpLeadMs === undefined ? 0 : Math.min(MAX_LEARNED_LEAD_MS, Math.max(MIN_CATCH_UP_LEAD_MS, took * 1.5 + 40));
+    // Data still loading may come sooner than the lead allowed for it: an intercontinental joiner had its
+    // frame 150-340 ms after the seek, then waited 400-600 ms for the room to reach it. When the room's
+    // position is loaded by now, aim again from there, as a catch-up into loaded data (not a try of its own).
+    else if (c.target_ - now > REAIM_MS && this.#ahead(positionAt(c.state_, now)) > STALL_AHEAD_S) {
+      this.#seeks++;
+      return this.#startCatchUp(this.#state);
+    }
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
     this.#startAt(c.target_ - now);
     this.#redoUntil ??= c.target_ + REDO_MS;

@@ -37,7 +37,7 @@ describe('VideoDriver', () => {
     video = undefined;
   });
 
-  const start = (state: VideoState, seeks: number[] = [], sharedNow = () => performance.now(), onBehind: (driftMs: number) => void = () => undefined) => {
+  const start = (state: VideoState, seeks: number[] = [], sharedNow = () => performance.now(), onBehind: (driftMs: number) => void = () => undefined, pathRttMs = 0) => {
     video = makeVideo();
     const v = video;
     v.addEventListener('seeking', () => seeks.push(v.currentTime));
@@ -54,6 +54,7 @@ describe('VideoDriver', () => {
       onMediaError_: (message) => {
         throw new Error(message);
       },
+      pathRttMs_: () => pathRttMs,
     });
     driver.setState(state);
     return v;
@@ -245,6 +246,30 @@ describe('VideoDriver', () => {
 
   it('a catch-up with less than half a second loaded past the room aims with the default lead for data still loading', async () => {
     expect(await catchUpLead(0.3), 'lead, ms').to.be.within(330, 450);
+  });
+
+  it('a catch-up into data still loading whose data comes early aims again where the room is, instead of waiting out its lead', async () => {
+    // 300 ms from the server: a first catch-up into data still loading aims 350 + 2 x 300 ms ahead.
+    const first: VideoState = { src: '', paused: false, position: 10, anchor: performance.now() - 1_000, rate: 1, slot: 1, wait: [] };
+    const v = start(first, [], () => performance.now(), () => undefined, 300);
+    await waitFor(() => !v.paused && v.readyState === 4 && Math.abs(v.currentTime - positionAt(first, performance.now())) < 0.05, 'in step on the first timeline', 10_000);
+    // A jump whose data the video reports loading (0.3 s past the room) until its seek begins, then loaded.
+    const jump: VideoState = { src: '', paused: false, position: 30, anchor: performance.now(), rate: 1, slot: 2, wait: [] };
+    let loaded = false;
+    Object.defineProperty(v, 'buffered', { configurable: true, get: () => ({ length: 1, start: () => 0, end: () => (loaded ? v.duration : positionAt(jump, performance.now()) + 0.3) }) });
+    const seekingAt: number[] = [];
+    v.addEventListener('seeking', () => {
+      seekingAt.push(performance.now());
+      loaded = true;
+    });
+    let playAt: number | undefined;
+    v.addEventListener('play', () => (playAt ??= performance.now()));
+    driver!.setState(jump);
+    await waitFor(() => playAt !== undefined, 'the video to start on the new timeline', 10_000);
+    expect(seekingAt.length, 'the catch-up, then the one aimed again').to.equal(2);
+    // Waiting out the lead, it would start about 950 ms after its first seek; aimed again, 120-300 ms after the second.
+    expect(playAt! - seekingAt[0]!, 'from the first seek to the start, ms').to.be.below(700);
+    await waitFor(() => Math.abs(v.currentTime - positionAt(jump, performance.now())) < 0.05, 'the video in step with the room', 5_000);
   });
 
   it('a video out of catch-up seeks (each landed late) says it is behind, and tries again 3 s later, not 15', async () => {
