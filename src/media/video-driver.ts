@@ -98,9 +98,11 @@ const MAX_LEARNED_LEAD_MS = 1000;
 const MAX_CATCH_UP_LEAD_MS = 4000;
 /**
  * A catch-up into data still loading whose frame came more than this before its start aims again, ms: at
- * where the room is, when that is loaded by then (a catch-up into loaded data takes about 150 ms).
+ * where the room is, when that is loaded by then. A catch-up into loaded data takes about 150 ms, but on a
+ * busy page one took 350 ms (a decode from the key frame before): aimed again 305 ms before its start, a
+ * phone's joiner landed late and seeked a third time.
  */
-const REAIM_MS = 300;
+const REAIM_MS = 400;
 /** Catch-up seeks a video may make before it says it is behind; one after a stall (see `#seeks`). */
 const MAX_CATCH_UP_ATTEMPTS = 3;
 /** Off the timeline by more than this while playing, a video catches up by a seek (the controller's threshold). */
@@ -442,7 +444,7 @@ export class VideoDriver {
     // position is loaded by now, aim again from there, as a catch-up into loaded data (not a try of its own).
     else if (c.target_ - now > REAIM_MS && this.#ahead(positionAt(c.state_, now)) > STALL_AHEAD_S) {
       this.#seeks++;
-      return this.#startCatchUp(this.#state);
+      return this.#startCatchUp(c.state_);
     }
     // On time: start when the room reaches the frame shown. Late: #startPlaying sees it and aims again.
     this.#startAt(c.target_ - now);

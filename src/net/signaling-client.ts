@@ -48,9 +48,10 @@ export interface SignalingClientOptions {
   /** How long a request waits for the server's ack. Default 5 s. */
   ackTimeoutMs?: number;
   /**
-   * How long one connection attempt may take before it is given up and made again at once, ms. Default 4 s:
-   * an attempt made while the network is down waits on the operating system's connection retries (1 s,
-   * then 2 s, then 4 s apart), so a fresh one notices a network that came back sooner.
+   * How long one connection attempt may take before it is given up and made again at once, ms, its
+   * WebSocket's opening half of it. Default 4 s: an attempt made while the network is down waits on the
+   * operating system's connection retries (1 s, then 2 s, then 4 s apart), so a fresh one every 2 s notices a
+   * network that came back within a second.
    */
   connectTimeoutMs?: number;
   /** The WebSocket implementation (e.g. the `ws` package in Node). Default `globalThis.WebSocket`. */

@@ -28,7 +28,6 @@ import { TypedEventTarget } from './typed-events.js';
 /** The part of a WebSocket this client uses: the browser's, or the `ws` package's in Node. */
 export interface WireWebSocket {
   readonly readyState: number;
-  binaryType: string;
   onmessage: ((event: never) => void) | null;
   onclose: ((event: never) => void) | null;
   onerror: ((event: never) => void) | null;
@@ -43,8 +42,11 @@ export type WebSocketConstructor = new (url: string) => WireWebSocket;
 export interface WireSocketOptions {
   /** Makes the auth data sent with each CONNECT (the server's `socket.handshake.auth`). */
   auth?: () => object;
-  /** How long connecting may take (WebSocket, engine open, CONNECT) before `connect_error`. Default 10 s. */
-  connectTimeoutMs?: number;
+  /**
+   * How long connecting may take (WebSocket, engine open, CONNECT) before `connect_error`, ms, the WebSocket's
+   * opening at most half of it.
+   */
+  connectTimeoutMs: number;
   /** Largest frame decoded, in UTF-16 code units. Default {@link MAX_FRAME_CHARS}. */
   maxFrameChars?: number;
   /** The WebSocket implementation. Default `globalThis.WebSocket`. */
@@ -94,7 +96,7 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
    * socket.io's endpoint is `<path>/socket.io/`: `https://site.example/watch/` (or `/watch`) connects to
    * `wss://site.example/watch/socket.io/`, a bare origin to `/socket.io/`. Query and fragment are dropped.
    */
-  constructor(url: string, options: WireSocketOptions = {}) {
+  constructor(url: string, options: WireSocketOptions) {
     super();
     const u = new URL(url);
     this.#url = `${u.origin.replace('http', 'ws')}${u.pathname.replace(/\/?$/, '/socket.io/')}?EIO=4&transport=websocket`;
@@ -124,11 +126,18 @@ export class WireSocket extends TypedEventTarget<WireSocketEvents> {
       return;
     }
     this.#ws = ws;
-    ws.binaryType = 'arraybuffer';
+    // (Binary frames, which the server never sends, arrive as a Blob or a Buffer: not text, dropped as malformed.)
     ws.onmessage = (e: { data: unknown }) => ws === this.#ws && this.#onFrame(e.data);
     ws.onclose = () => ws === this.#ws && this.#lost('transport close');
     ws.onerror = () => ws === this.#ws && this.#lost('transport error');
-    this.#connectTimer = setTimeout(() => this.#lost('timeout'), this.#o.connectTimeoutMs ?? 10_000);
+    // Until the WebSocket opens, an attempt waits on TCP's retries of its first packet (Linux's: 1 s, then 2 s,
+    // then 4 s apart), so after a cut the network could be back 2 s before the attempt tries again. Half the
+    // timeout for that stage (2 s of the signaling client's 4) makes a fresh attempt, and with the retry in
+    // each, a first packet every second; the other half is for the handshake on the open socket.
+    // (A socket given up or lost by then is closing: its readyState is no longer CONNECTING, 0.)
+    const ms = this.#o.connectTimeoutMs;
+    this.#connectTimer = setTimeout(() => this.#lost('timeout'), ms);
+    setTimeout(() => ws.readyState || this.#lost('timeout'), ms / 2);
   }
 
   /** Closes the connection (saying DISCONNECT when connected); `disconnect` follows when it was up. */

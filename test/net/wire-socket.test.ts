@@ -3,7 +3,7 @@
 // a real server would not (stop pinging, never answer, send malformed frames).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createSignalingServer } from '../../server/index.js';
 import { SignalingError } from '../../src/net/signaling-error.js';
@@ -25,7 +25,7 @@ async function startServer(options: Parameters<typeof createSignalingServer>[0] 
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-function wire(url: string, options: WireSocketOptions = {}): WireSocket {
+function wire(url: string, options: Partial<WireSocketOptions> = {}): WireSocket {
   const s = new WireSocket(url, { WebSocket, connectTimeoutMs: 3_000, ...options });
   sockets.push(s);
   return s;
@@ -256,6 +256,39 @@ test('a server that accepts the WebSocket but never opens the engine is a connec
   assert.equal(s.active, false);
 });
 
+test('a WebSocket that does not open within half the connect timeout (TCP retrying its first packet) is given up then', async () => {
+  // A server that takes the TCP connection and never answers the WebSocket's upgrade request: the socket
+  // stays CONNECTING, as one whose first packets go into a network that is down.
+  const held = new Set<Socket>();
+  const silent = createServer((c) => held.add(c));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const c of held) c.destroy();
+        silent.close(() => resolve());
+      }),
+  );
+  const s = wire(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`, { connectTimeoutMs: 2_000 });
+  const failed = next(s, 'connect_error');
+  const started = performance.now();
+  s.connect();
+  assert.equal((await failed).message, 'timeout');
+  const took = performance.now() - started;
+  assert.ok(took >= 950 && took < 1_800, `given up after ${took.toFixed(0)} ms, not half the 2 s timeout`);
+  assert.equal(s.active, false);
+});
+
+test('an open WebSocket whose engine never opens has the whole connect timeout', async () => {
+  const raw = await startRaw({ open: null });
+  const s = wire(raw.url, { connectTimeoutMs: 600 });
+  const failed = next(s, 'connect_error');
+  const started = performance.now();
+  s.connect();
+  assert.equal((await failed).message, 'timeout');
+  assert.ok(performance.now() - started >= 590, 'given up before the whole timeout');
+});
+
 test('nothing listening, or no WebSocket at all, is a connect_error, never an exception', async () => {
   const probe = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => probe.once('listening', () => resolve()));
@@ -268,7 +301,7 @@ test('nothing listening, or no WebSocket at all, is a connect_error, never an ex
 
   if (typeof globalThis.WebSocket === 'undefined') {
     // Node 20 has no global WebSocket: the default constructor is missing.
-    const none = new WireSocket(`http://127.0.0.1:${port}`);
+    const none = new WireSocket(`http://127.0.0.1:${port}`, { connectTimeoutMs: 3_000 });
     const noWs = next(none, 'connect_error');
     none.connect();
     assert.match((await noWs).message, /^cannot open a WebSocket: ReferenceError: WebSocket is not defined$/);
