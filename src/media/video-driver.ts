@@ -99,8 +99,8 @@ const MAX_CATCH_UP_LEAD_MS = 4000;
 /**
  * A catch-up into data still loading whose frame came more than this before its start aims again, ms: at
  * where the room is, when that is loaded by then. A catch-up into loaded data takes about 150 ms, but on a
- * busy page one took 350 ms (a decode from the key frame before): aimed again 305 ms before its start, a
- * phone's joiner landed late and seeked a third time.
+ * busy page one took 350 ms (a decode from the key frame before): with 300 ms, a phone's joiner that aimed
+ * again landed late and seeked a third time.
  */
 const REAIM_MS = 400;
 /** Catch-up seeks a video may make before it says it is behind; one after a stall (see `#seeks`). */
