@@ -33,7 +33,11 @@
 
 /** Tuning of {@link SharedClock}. */
 export interface SharedClockOptions {
-  /** Samples kept. Default 32. */
+  /**
+   * Samples kept. Default 64: the estimate is only as good as the quickest trip each way in the window, and
+   * on a phone's path twice the samples leave about half the error (32 samples, a burst every 2 s: a lab tab
+   * 7-9 ms off in its first half minute of play, docs/lab.md round 15).
+   */
   windowSize: number;
   /** Samples in the burst at start, after `reset()` and after a detected clock step. Default 8. */
   burstSamples: number;
@@ -50,10 +54,11 @@ export interface SharedClockOptions {
   resyncSamples: number;
   /**
    * Time between resync bursts while the path is jittery (the window's median round trip more than
-   * {@link JITTERY_RTT_MS} over its least), ms. Default 2000; equal to `resyncIntervalMs`, the rule changes
-   * nothing. A phone's path (30 ms of mean jitter each way) left each tab's estimate 5-7 ms off with a
-   * burst every 15 s: the window held few independent trips, and few quick ones. (A burst's samples wait for
-   * each other's replies: on such a path they are as independent as any.)
+   * {@link JITTERY_RTT_MS} over its least), ms. Default 1000 (a burst of three a second or so: a few hundred
+   * bytes a second); equal to `resyncIntervalMs`, the rule changes nothing. A phone's path (30 ms of mean
+   * jitter each way) left each tab's estimate 5-7 ms off with a burst every 15 s: the window held few
+   * independent trips, and few quick ones. (A burst's samples wait for each other's replies: on such a path
+   * they are as independent as any.)
    */
   jitterResyncMs: number;
   /** Round trips longer than this (ms) are rejected: too imprecise to help. Default 2000. */
@@ -77,12 +82,12 @@ export interface SharedClockOptions {
 
 /** Defaults of {@link SharedClockOptions} (this project's clock). */
 export const DEFAULT_SHARED_CLOCK_OPTIONS: Readonly<SharedClockOptions> = Object.freeze({
-  windowSize: 32,
+  windowSize: 64,
   burstSamples: 8,
   burstIntervalMs: 10,
   resyncIntervalMs: 15_000,
   resyncSamples: 3,
-  jitterResyncMs: 2_000,
+  jitterResyncMs: 1_000,
   maxRttMs: 2_000,
   maxAgeMs: 120_000,
   driftPpm: 50,
