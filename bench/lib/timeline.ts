@@ -5,12 +5,20 @@
  * page's position is interpolated linearly (the video timeline runs between frames; a frame is shown from its
  * display time on). Across a gap longer than {@link MAX_FRAME_GAP_MS} the video was paused or stalled: the
  * last frame stays on screen, so the position holds. The same applies to the media clock samples
- * (`video.currentTime` read in each frame callback), which are not quantized to frames.
+ * (`video.currentTime` read in each frame callback), which are not quantized to frames, with one exception:
+ * a gap across which the media clock went on at a playing rate is a page whose main thread ran no frame
+ * callback for a while (a long task), not a video that stopped; the clock ran through it, and so does the
+ * timeline (held, a 240 ms task on one page read as that page 240 ms behind the room).
  */
 import type { Frame } from './bench-page.js';
 
 /** Frames further apart than this mean a pause or a stall, not playback (30 fps: 33 ms apart). */
 export const MAX_FRAME_GAP_MS = 150;
+/**
+ * The rates at which a media clock across a longer gap counts as played through it (every controller's
+ * nudges are within them); slower is a pause or a stall within the gap, faster a seek.
+ */
+const PLAYED_THROUGH_RATES = [0.8, 1.25] as const;
 /** One frame of the test video (30 fps), ms. */
 export const FRAME_MS = 1000 / 30;
 /**
@@ -24,9 +32,14 @@ export const ONE_FRAME_TOLERANCE_MS = FRAME_MS + 0.5;
 export class PageTimeline {
   readonly #t: Float64Array;
   readonly #p: Float64Array;
+  readonly #clock: boolean;
 
-  /** `points`: [true time ms, position s], in any order. */
-  constructor(points: readonly (readonly [number, number])[]) {
+  /**
+   * `points`: [true time ms, position s], in any order. `clock`: the points are a media clock's, which runs
+   * through gaps between them at a playing rate (see the module comment).
+   */
+  constructor(points: readonly (readonly [number, number])[], clock = false) {
+    this.#clock = clock;
     const sorted = [...points].sort((a, b) => a[0] - b[0]);
     this.#t = Float64Array.from(sorted, (x) => x[0]);
     this.#p = Float64Array.from(sorted, (x) => x[1]);
@@ -39,7 +52,10 @@ export class PageTimeline {
 
   /** From the media clock read in each frame callback (not quantized to frames). */
   static mediaClock(frames: readonly Frame[]): PageTimeline {
-    return new PageTimeline(frames.map((f) => [f.callback, f.clock] as const));
+    return new PageTimeline(
+      frames.map((f) => [f.callback, f.clock] as const),
+      true,
+    );
   }
 
   get length(): number {
@@ -76,7 +92,9 @@ export class PageTimeline {
     if (i + 1 >= this.#t.length) return p0;
     const t1 = this.#t[i + 1]!;
     const p1 = this.#p[i + 1]!;
-    if (t1 - t0 > MAX_FRAME_GAP_MS || p1 < p0) return p0; // paused, stalled, or a seek: the frame stays
+    const rate = ((p1 - p0) * 1000) / (t1 - t0);
+    const playedThrough = this.#clock && rate >= PLAYED_THROUGH_RATES[0] && rate <= PLAYED_THROUGH_RATES[1];
+    if ((t1 - t0 > MAX_FRAME_GAP_MS && !playedThrough) || p1 < p0) return p0; // paused, stalled, or a seek: the frame stays
     return p0 + ((p1 - p0) * (t - t0)) / (t1 - t0);
   }
 
