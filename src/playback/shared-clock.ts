@@ -35,8 +35,9 @@
 export interface SharedClockOptions {
   /**
    * Samples kept. Default 64: the estimate is only as good as the quickest trip each way in the window, and
-   * on a phone's path twice the samples leave about half the error (32 samples, a burst every 2 s: a lab tab
-   * 7-9 ms off in its first half minute of play, docs/lab.md round 15).
+   * on a phone's path more samples leave less error (simulated, with a burst a second: p95 1.1 ms against
+   * 1.6 with 32 and one every 2 s over the first half minute; in the lab a tab was 7-9 ms off then with 32,
+   * docs/lab.md round 15).
    */
   windowSize: number;
   /** Samples in the burst at start, after `reset()` and after a detected clock step. Default 8. */
@@ -54,11 +55,11 @@ export interface SharedClockOptions {
   resyncSamples: number;
   /**
    * Time between resync bursts while the path is jittery (the window's median round trip more than
-   * {@link JITTERY_RTT_MS} over its least), ms. Default 1000 (a burst of three a second or so: a few hundred
-   * bytes a second); equal to `resyncIntervalMs`, the rule changes nothing. A phone's path (30 ms of mean
-   * jitter each way) left each tab's estimate 5-7 ms off with a burst every 15 s: the window held few
-   * independent trips, and few quick ones. (A burst's samples wait for each other's replies: on such a path
-   * they are as independent as any.)
+   * {@link JITTERY_RTT_MS} over its least), ms. Default 1000 (a burst of three a second or so: in the lab,
+   * 4-8 % more bytes per tab on the wire); equal to `resyncIntervalMs`, the rule changes nothing. A phone's
+   * path (30 ms of mean jitter each way) left each tab's estimate 5-7 ms off with a burst every 15 s: the
+   * window held few independent trips, and few quick ones. (A burst's samples wait for each other's
+   * replies: on such a path they are as independent as any.)
    */
   jitterResyncMs: number;
   /** Round trips longer than this (ms) are rejected: too imprecise to help. Default 2000. */
