@@ -61,7 +61,7 @@ export class Log<S, C> {
 
   /** The application state after {@link applied}. Throws while unknown. */
   get state(): S {
-    if (!this.known) throw new Error('the room state is not known yet');
+    if (!this.known) throw new Error('no room state yet');
     return this.#current as S;
   }
 
@@ -138,9 +138,17 @@ export class Log<S, C> {
   /** Takes a snapshot at the applied slot and drops the entries it covers, once `every` slots piled up. */
   compact_(every: number): boolean {
     if (this.#snap === undefined || this.#appliedSlot - this.#snap.slot < every) return false;
-    this.#snap = { slot: this.#appliedSlot, state: this.#current as S, acceptors: this.#acceptorsNow, sessions: this.sessions_.snapshot() };
+    this.#snap = this.appliedSnapshot_();
     this.#dropThrough(this.#appliedSlot);
     return true;
+  }
+
+  /**
+   * The state after the applied slot as a snapshot (once the state is known), without compacting: what a
+   * node behind the last snapshot needs, in one piece instead of that snapshot and every slot since.
+   */
+  appliedSnapshot_(): Snapshot<S> {
+    return { slot: this.#appliedSlot, state: this.#current as S, acceptors: this.#acceptorsNow, sessions: this.sessions_.snapshot() };
   }
 
   /** Accepted but not (known) decided slots from `from` on, in slot order: what a promise must report. */

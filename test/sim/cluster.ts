@@ -14,6 +14,8 @@ import {
   type ReadOutcome,
   toWire,
 } from '../../src/consensus/index.js';
+import { MAX_MESSAGE_DEPTH } from '../../src/net/peer-codec.js';
+import { inspectJson } from '../../src/net/plain-json.js';
 import { digestMachine, type AppendCommand, type Digest } from './digest-machine.js';
 import { Rng } from './rng.js';
 
@@ -126,6 +128,10 @@ export class Cluster {
     m.reads.push(...out.reads);
     m.events.push(...out.events);
     for (const { to, message } of out.messages) {
+      // As the mesh checks it before a send: JSON.stringify below would drop a key set to undefined, the
+      // mesh refuses the message (a newcomer's push once went nowhere so).
+      const problem = inspectJson(toWire(message), MAX_MESSAGE_DEPTH);
+      if (problem) throw new Error(`${id} sent a message (${message.type}) that is not plain JSON: ${problem.message}`);
       const s = { from: id, to, message };
       this.sent.push(s);
       if (this.drop?.(s)) continue;
