@@ -150,29 +150,35 @@ const signalingServerPlugin = {
   },
 };
 
-// Streaming: the HLS ladder (made by ffmpeg on first use, then cached) from a media server that paces each
-// tab's delivery (test/support/paced-media.mjs). Commands: `paxos-media-setup` answers {url} (or {error}: no
-// ffmpeg), `paxos-media-pace` {key, bps} sets a tab's link (bits/s, 0 stops it, null lifts the cap),
-// `paxos-media-stats` {key} answers what that key fetched.
+// Streaming: the HLS ladder (made by ffmpeg on first use, then cached) and the demo's video from a media
+// server that paces each tab's delivery (test/support/paced-media.mjs). Commands: `paxos-media-setup`
+// answers {url} (or {error}: no ffmpeg for the ladder), `paxos-media-url` answers {url} (the demo's video,
+// `/<key>/test-pattern.webm`, needs no ffmpeg), `paxos-media-pace` {key, bps} sets a tab's link (bits/s, 0
+// stops it, null lifts the cap), `paxos-media-stick` {key} sticks its responses under way for good (a
+// connection stuck after a cut), `paxos-media-stats` {key} answers what that key fetched.
 // The ladder is made (or found in the cache) before the tests start: a command may take 20 s at most.
 let media;
 let mediaError;
 const mediaPlugin = {
   name: 'paxos-video-media',
   async serverStart() {
+    let ladder;
     try {
-      media = await startPacedMediaServer({ root: await ensureHlsLadder() });
+      ladder = await ensureHlsLadder();
     } catch (error) {
       mediaError = error.message;
     }
+    media = await startPacedMediaServer({ root: ladder, files: { 'test-pattern.webm': join(root, 'demo/test-pattern.webm') } });
   },
   async serverStop() {
     await media?.close();
   },
   async executeCommand({ command, payload }) {
     if (command === 'paxos-media-setup') {
-      return media ? { url: media.url } : { error: mediaError, ci: process.env.CI === 'true' || process.env.CI === '1' };
+      return mediaError === undefined ? { url: media.url } : { error: mediaError, ci: process.env.CI === 'true' || process.env.CI === '1' };
     }
+    if (command === 'paxos-media-url') return { url: media.url };
+    if (command === 'paxos-media-stick') return media.stick(payload.key);
     if (command === 'paxos-media-pace') {
       media.setPace(payload.key, payload.bps);
       return true;

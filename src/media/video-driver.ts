@@ -18,6 +18,10 @@
  * late, or the video stalls again, it seeks no more and reports that it is behind (`onBehind`) instead of
  * seeking again and again.
  *
+ * Data that stops coming: a video waiting for data (seeking, or run dry) that gets none for a while fetches
+ * its source afresh (`load()`, then follows the room again), since its connection may be stuck (see
+ * DATA_TIMEOUT_MS).
+ *
  * Telling the user apart from ourselves: every change the driver makes is recorded as an expectation
  * (a pause, a play, a seek, a rate) before it is made; a media event that matches an expectation is ours,
  * and any other `play`, `pause`, `seeking` or `ratechange` that disagrees with the decided state is the
@@ -124,6 +128,19 @@ const STALL_AHEAD_S = 0.5;
 const RETRY_BEHIND_MS = 3_000;
 /** The wait before a later retry, or one after a stall, ms. */
 const LATER_RETRY_BEHIND_MS = 15_000;
+/**
+ * A video waiting for data while loading has brought none for this long, and for four round trips to the
+ * server (a new connection, TLS, the request), fetches its source afresh, ms; each reload that brings none
+ * doubles the wait, twice at most. A connection whose data went into a cut link can be stuck for long: TCP
+ * retries less and less often while the link is down, and so does its probe of a paused download's window,
+ * and Chromium waits for that connection rather than ask again (a phone back from a 30 s cut had its seek's
+ * data 11 s after the link returned). A new request takes a new connection, and the data loaded before comes
+ * from the browser's cache. Not sooner: the same connection mostly comes back by itself within a second or
+ * two (a phone's after a 5 s cut), and a reload costs a phone a second. Chromium reports data every 350 ms
+ * while it comes (`progress`), but the first of a source only after its first block (2.5 s at 100 kbit/s):
+ * until data came once, the video waits. (Chromium's own `stalled` comes 3 s into a wait.)
+ */
+const DATA_TIMEOUT_MS = 2000;
 /** When rVFC is missing (or the tab is hidden), measure this often. */
 const POLL_MS = 250;
 
@@ -187,6 +204,10 @@ export class VideoDriver {
   #src: string | undefined;
   /** The browser paused the video while the tab was hidden; it resumes it itself when the tab is shown. */
   #pausedWhileHidden = false;
+  /** When data last came, or the video was seen not loading (performance.now): see #checkData. */
+  #dataAt = 0;
+  /** Reloads since data last came (Infinity until data first came: no reload before, see DATA_TIMEOUT_MS). */
+  #reloads = Infinity;
   readonly #listeners: [string, EventListener][];
 
   constructor(video: HTMLVideoElement, options: VideoDriverOptions) {
@@ -202,6 +223,7 @@ export class VideoDriver {
       ['loadedmetadata', () => this.#follow()],
       ['waiting', () => this.#onWaiting()],
       ['error', () => this.#onError()],
+      ['progress', () => ((this.#dataAt = performance.now()), (this.#reloads = 0))],
     ];
     for (const [type, fn] of this.#listeners) video.addEventListener(type, fn);
     document.addEventListener('visibilitychange', this.#onVisibility);
@@ -518,6 +540,27 @@ export class VideoDriver {
   #poll(): void {
     if (this.#frameHandle === undefined || document.visibilityState !== 'visible') this.#measure();
     this.#checkReady();
+    this.#checkData();
+  }
+
+  /** Fetches the source afresh when the data the video waits for has stopped coming (see DATA_TIMEOUT_MS). */
+  #checkData(): void {
+    const video = this.#video;
+    const now = performance.now();
+    // Loading, with data due: not a MediaSource's (`blob:`), whose player fetches the data and retries
+    // itself; not offline, where a new request would only fail.
+    if (video.networkState !== 2 /* NETWORK_LOADING */ || /^blob:/.test(video.currentSrc) || !navigator.onLine) this.#dataAt = now;
+    // Waiting: seeking, or run dry while the room plays (or waits for this video): not merely short of
+    // HAVE_FUTURE_DATA, where WebKit's players stay while they play on. The time counts from the last data,
+    // before the wait too: a download silent through a cut is as stuck as one that goes silent in the wait.
+    else if ((video.seeking || (video.readyState < 3 && this.#ahead(video.currentTime) < STALL_AHEAD_S && this.#state?.paused === false)) && now - this.#dataAt >= (DATA_TIMEOUT_MS + 4 * (this.#o.pathRttMs_?.() ?? 0)) * 2 ** this.#reloads) {
+      this.#dataAt = now;
+      this.#reloads = Math.min(this.#reloads + 1, 2);
+      // A fresh start: loadedmetadata follows the room again, with a catch-up's seeks.
+      this.#seeks = MAX_CATCH_UP_ATTEMPTS;
+      this.#behind = false;
+      video.load();
+    }
   }
 
   /** Compares the media clock with the timeline now, and acts on the drift controller's decision. */

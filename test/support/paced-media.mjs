@@ -2,8 +2,11 @@
 // test chooses: `GET /<key>/<path>` serves `<root>/<path>`, and all the responses of one key share that key's
 // link (a token bucket in bits per second), so a tab that loads its stream under its own key gets its own
 // bandwidth, which the test can change at any moment (`setPace`), to 0 to stop delivering for good. Until a
-// key gets a pace it is not limited. Answers with `Access-Control-Allow-Origin: *` (test pages come from
-// another origin) and counts what each key fetched.
+// key gets a pace it is not limited. A key's responses under way can also be stuck for good (`stick`), as
+// a connection is whose data went into a cut link, while its new requests are served: the video tests'
+// dead connection. Answers a `Range` request with its part (206), so a video can seek without the whole
+// file; answers with `Access-Control-Allow-Origin: *` (test pages come from another origin) and counts what
+// each key fetched.
 //
 // Plain JavaScript so the web-test-runner config can import it as is. Listens on loopback only.
 import { readFile } from 'node:fs/promises';
@@ -29,10 +32,11 @@ const CHUNKS_PER_SECOND = 20;
  */
 
 /**
- * Starts the server on 127.0.0.1 (`port` 0: any free port).
- * @param {{ root: string, port?: number }} options
+ * Starts the server on 127.0.0.1 (`port` 0: any free port). It serves the files under `root` (none when it
+ * is undefined), and each of `files` (name: absolute path) as `/<key>/<name>`.
+ * @param {{ root?: string, files?: Record<string, string>, port?: number }} options
  */
-export async function startPacedMediaServer({ root, port = 0 }) {
+export async function startPacedMediaServer({ root, files = {}, port = 0 }) {
   /** @type {Map<string, number>} bits per second; absent: unlimited */
   const paces = new Map();
   /** @type {Map<string, number>} when each key's link is free again, ms (performance.now) */
@@ -41,7 +45,11 @@ export async function startPacedMediaServer({ root, port = 0 }) {
   const stats = new Map();
   /** @type {Set<import('node:http').ServerResponse>} */
   const open = new Set();
-  const base = normalize(root + sep);
+  /** @type {WeakMap<import('node:http').ServerResponse, string>} the key of each response */
+  const byKey = new WeakMap();
+  /** @type {WeakSet<import('node:http').ServerResponse>} responses that never send another byte */
+  const stuck = new WeakSet();
+  const base = root === undefined ? undefined : normalize(root + sep);
 
   const statsOf = (key) => {
     let s = stats.get(key);
@@ -56,7 +64,7 @@ export async function startPacedMediaServer({ root, port = 0 }) {
     while (offset < body.length) {
       if (res.destroyed) return;
       const bps = paces.get(key);
-      if (bps === 0) {
+      if (bps === 0 || stuck.has(res)) {
         await delay(100); // stopped: nothing moves until the pace changes
         continue;
       }
@@ -80,8 +88,9 @@ export async function startPacedMediaServer({ root, port = 0 }) {
   const server = createServer(async (req, res) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
     const [, key, ...rest] = decodeURIComponent((req.url ?? '/').split('?')[0]).split('/');
-    const path = normalize(join(base, rest.join('/')));
-    if (req.method !== 'GET' || !KEY.test(key ?? '') || !path.startsWith(base)) {
+    const name = rest.join('/');
+    const path = Object.hasOwn(files, name) ? files[name] : base && normalize(join(base, name));
+    if (req.method !== 'GET' || !KEY.test(key ?? '') || !path || !(path === files[name] || path.startsWith(base))) {
       res.writeHead(400, { 'Content-Type': 'text/plain' }).end('GET /<key>/<path>\n');
       return;
     }
@@ -95,7 +104,19 @@ export async function startPacedMediaServer({ root, port = 0 }) {
     statsOf(key).requests++;
     open.add(res);
     res.on('close', () => open.delete(res));
-    res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+    const headers = { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'no-store', 'Accept-Ranges': 'bytes' };
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    if (range) {
+      const first = Number(range[1]);
+      const last = Math.min(range[2] ? Number(range[2]) : body.length - 1, body.length - 1);
+      if (first > last) {
+        res.writeHead(416, { 'Content-Range': `bytes */${body.length}` }).end();
+        return;
+      }
+      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${first}-${last}/${body.length}`, 'Content-Length': last - first + 1 });
+      body = body.subarray(first, last + 1);
+    } else res.writeHead(200, { ...headers, 'Content-Length': body.length });
+    byKey.set(res, key);
     await send(key, res, body);
   });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(undefined)));
@@ -115,6 +136,16 @@ export async function startPacedMediaServer({ root, port = 0 }) {
       if (bps === null) paces.delete(key);
       else if (Number.isFinite(bps) && bps >= 0) paces.set(key, bps);
       else throw new Error(`bad pace ${bps}: bits per second >= 0, or null`);
+    },
+    /**
+     * Sticks every response of `key` under way now: none sends another byte (the connection stays open), as
+     * a connection stuck after a cut link; later requests of `key` are served. Answers how many it stuck.
+     * @param {string} key
+     */
+    stick(key) {
+      let n = 0;
+      for (const res of open) if (byKey.get(res) === key && !res.writableEnded) stuck.add(res), n++;
+      return n;
     },
     /** What `key` fetched so far. @param {string} key @returns {KeyStats} */
     stats: (key) => ({ ...statsOf(key) }),
