@@ -9,6 +9,7 @@ import { attributeProblems, connectionConfig, waitProblems } from './element/con
 import { defineReactive } from './element/reactive.js';
 import { claimIdentity, safeSessionStorage, type ClaimedIdentity } from './room/identity.js';
 import { Room, type PeerInfo, type RoomOptions } from './room/room.js';
+import { defaultNow } from './net/signaling-client.js';
 import { VideoDriver, type UserIntent } from './media/video-driver.js';
 import { driftPreset, driftPresetProblem, registerDriftPreset, type DriftPreset } from './element/drift-presets.js';
 import { type VideoState, type Waiter, dueDrops, initialVideoState, isHeld } from './playback/video-state.js';
@@ -208,7 +209,7 @@ export class PaxosVideo extends HTMLElement {
    * The local clock, ms since the epoch. Replace it before the element connects to test clock skew; the
    * shared clock is this plus the offset estimated against the server.
    */
-  localClock: () => number = () => performance.timeOrigin + performance.now();
+  localClock: () => number = defaultNow;
 
   /**
    * Loads a source the room switched to (`load()`), instead of setting the media element's `src`: set it when
@@ -306,13 +307,14 @@ export class PaxosVideo extends HTMLElement {
   /** Drift, clock offset and its error bound, decisions, rejected messages. */
   get stats(): PaxosVideoStats {
     const room = this.#room;
-    const counters = room?.counters ?? { decisions: 0, rejected: 0 };
     return {
       drift: this.#driver?.drift ?? 0,
       clockOffset: room?.clock.offset ?? 0,
       clockError: room?.clock.errorBound ?? Infinity,
-      decisions: counters.decisions,
-      rejected: counters.rejected,
+      // The room's counters, `{ decisions, rejected }`, over the zeros of an element without one.
+      decisions: 0,
+      rejected: 0,
+      ...room?.counters,
     };
   }
   /**
@@ -320,7 +322,7 @@ export class PaxosVideo extends HTMLElement {
    * ending in `-video` or `-audio`, such as `<hls-video>`) inside the element, or the `<video>` made from `src`.
    */
   get video(): HTMLVideoElement | null {
-    return ([...this.querySelectorAll('*')].find((e) => /^(video|audio)$|-(video|audio)$/.test(e.localName)) as HTMLVideoElement) ?? this.#view.video ?? null;
+    return ([...this.querySelectorAll('*')].find((e) => /(^|-)(video|audio)$/.test(e.localName)) as HTMLVideoElement) ?? this.#view.video ?? null;
   }
   /**
    * Resolves once the element has shown and acted on the properties set before (at the next microtask): with

@@ -64,7 +64,6 @@ export interface ConnectionAttributes {
   readonly maxAcceptors: number;
   readonly token: string | undefined;
   readonly secret: string | undefined;
-  readonly src: string | undefined;
   getAttribute(name: string): string | null;
 }
 
@@ -75,7 +74,6 @@ export function connectionConfig(el: ConnectionAttributes): ConnectionConfig {
     room: el.room,
     'ice-servers': el.iceServers,
     'max-acceptors': el.getAttribute('max-acceptors') ?? undefined,
-    src: el.src,
   };
   let iceServers: RTCIceServer[] | undefined;
   try {
@@ -132,13 +130,13 @@ export function iceServersProblem(text: string): string | null {
   } catch (error) {
     return `not valid JSON (${(error as Error).message})`;
   }
-  if (!Array.isArray(value)) return 'must be a JSON array of {"urls": ...} objects';
+  if (!Array.isArray(value)) return 'must be a JSON array';
   for (const [i, server] of value.entries()) {
     if (typeof server !== 'object' || server === null) return `entry ${i} is not an object`;
     const urls = (server as { urls?: unknown }).urls;
     const list = Array.isArray(urls) ? urls : [urls];
     if (list.length === 0 || !list.every((u) => typeof u === 'string' && /^(stun|turn)s?:/.test(u))) {
-      return `entry ${i}: "urls" must be a stun:, stuns:, turn: or turns: URL or an array of them`;
+      return `entry ${i}: "urls" must be stun(s): or turn(s): URLs`;
     }
     for (const key of ['username', 'credential'] as const) {
       const field = (server as Record<string, unknown>)[key];

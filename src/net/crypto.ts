@@ -55,7 +55,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  */
 export function checkSecret(secret: unknown): void {
   if (typeof secret !== 'string' || secret.length === 0) throw new Error('room secret must be a non-empty string');
-  if (!globalThis.crypto?.subtle) throw new Error('a room secret needs WebCrypto, in a secure context (https or localhost)');
+  if (!globalThis.crypto?.subtle) throw new Error('a room secret needs WebCrypto (https or localhost)');
 }
 
 /** Base64 of `bytes` (at most some 100,000: they are spread as arguments; sealed payloads stay under 24 KiB). */

@@ -359,7 +359,7 @@ export class Mesh extends TypedEventTarget<MeshEvents> {
       } else if (!this.#budgetReported) {
         this.#budgetReported = true;
         this.emit('error', {
-          error: new MeshError('connection-budget', 'WebRTC connections used up in this tab: new peers are relayed'),
+          error: new MeshError('connection-budget', 'WebRTC connections used up: new peers are relayed'),
         });
       }
       this.#fallBackToRelay(e);

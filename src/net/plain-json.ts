@@ -52,15 +52,11 @@ export function inspectJson(value: unknown, maxDepth: number): JsonProblem | nul
 
 /** UTF-8 length of a string, counted without encoding it. Never less than `s.length`. */
 export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4; // a surrogate pair is one 4-byte code point
-      i += 1;
-    } else n += 3;
-  }
+  // A byte per UTF-16 unit, and per code point (the string iterator yields a surrogate pair as one string, a
+  // lone surrogate alone; a string compares by its first unit) one more above U+007F, two above U+07FF: 1 to
+  // 3 bytes in the BMP, 3 for a lone surrogate (encoded as U+FFFD), 4 for a pair (two units, the first above
+  // U+07FF). Shorter in the widget than a loop over char codes with the surrogate ranges spelled out.
+  let n = s.length;
+  for (const c of s) if (c > '\x7f') n += c > '\u07ff' ? 2 : 1;
   return n;
 }

@@ -104,7 +104,8 @@ interface PendingJoin {
   timer_: ReturnType<typeof setTimeout>;
 }
 
-const defaultNow = (): number => performance.timeOrigin + performance.now();
+/** This tab's clock, ms since the epoch (the element's default `localClock` too). */
+export const defaultNow = (): number => performance.timeOrigin + performance.now();
 /** Most `signal()` payloads kept while not joined. */
 const MAX_QUEUED = 256;
 /** Oldest queued payload still sent after a re-join, ms. */

@@ -13,7 +13,7 @@ export function nameProblem(name: string): string | null {
   return !name || name.length > MAX_NAME_LENGTH
     ? `must be 1-${MAX_NAME_LENGTH} characters`
     : CONTROL.test(name) || name !== name.trim()
-      ? 'must not have control characters or leading or trailing spaces'
+      ? 'must not have control characters or leading or trailing whitespace'
       : null;
 }
 

@@ -15,7 +15,8 @@ export class PlaybackInputError extends Error {
   /** Every problem found, one line each. */
   readonly issues: readonly string[];
   constructor(code: PlaybackErrorCode, issues: readonly string[]) {
-    super(`${code === 'invalid-command' ? 'invalid video command' : 'invalid video state'}: ${issues.join('; ')}`);
+    // `invalid video command: ...` or `invalid video state: ...`: the code's word after `invalid-`.
+    super(`invalid video ${code.slice('invalid-'.length)}: ${issues.join('; ')}`);
     this.name = 'PlaybackInputError';
     this.code = code;
     this.issues = issues;

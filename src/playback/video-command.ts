@@ -149,7 +149,8 @@ export const videoCommandSchema = v.variant(
     v.object({ type: v.literal('wait'), id: idSchema, reason: reasonSchema, position: positionSchema, anchor: anchorSchema, since: anchorSchema, timeout: timeoutSchema, by }),
     v.object({ type: v.literal('ready'), id: idSchema, since: anchorSchema, anchor: anchorSchema, drop: v.optional(v.picklist(['timeout', 'gone'] as const)), by }),
   ],
-  'must be an object with type play, pause, seek, rate, load, wait or ready',
+  // No message of its own: the default ones say what is wrong (`expected object, got null`, or
+  // `type: expected "play" | "pause" | ..., got "stop"`), and cost the bundle nothing more.
 );
 
 /**

@@ -107,7 +107,9 @@ export const isHeld = (state: VideoState): boolean => !state.paused && state.wai
 
 /** Schema of {@link VideoState} (an empty `src` allowed: the page's own video). */
 export const videoStateSchema = v.object({
-  src: v.union([v.literal(''), fieldSchemas.src], 'must be empty or an http(s), blob: or relative URL'),
+  // A string that is not a source gets the source's problem (the union reports the one option it failed only in
+  // its checks); the message is for anything else.
+  src: v.union([v.literal(''), fieldSchemas.src], 'must be a string'),
   paused: v.boolean('must be a boolean'),
   position: fieldSchemas.position,
   anchor: fieldSchemas.anchor,

@@ -307,7 +307,7 @@ export function safeParse<S extends GenericSchema>(schema: S, input: unknown): S
   } catch {
     // A throwing getter or proxy trap in hostile input; nothing of the thrown value is touched.
     issues.length = 0;
-    add(issues, [], 'could not be read: accessing it threw');
+    add(issues, [], 'reading it threw');
   }
   return issues.length
     ? { success: false, issues: issues as [BaseIssue, ...BaseIssue[]] }

@@ -54,10 +54,10 @@ describe('video state: parsing commands', () => {
 
   it('rejects malformed commands with the offending field named', () => {
     const cases: Array<[unknown, RegExp]> = [
-      [null, /type play, pause, seek, rate, load, wait or ready/],
-      ['play', /type play, pause, seek, rate, load, wait or ready/],
-      [[], /type play, pause, seek, rate, load, wait or ready/],
-      [{ type: 'stop' }, /type play, pause, seek, rate, load, wait or ready/],
+      [null, /expected object, got null/],
+      ['play', /expected object, got string/],
+      [[], /expected object, got array/],
+      [{ type: 'stop' }, /type: expected "play" \| "pause" \| "seek" \| "rate" \| "load" \| "wait" \| "ready", got "stop"/],
       [{ type: 'play', position: 1 }, /anchor: is missing/],
       [{ type: 'play', position: Number.NaN, anchor: NOW }, /position: must be a number/],
       [{ type: 'seek', position: Number.POSITIVE_INFINITY, anchor: NOW }, /position: must be finite/],
