@@ -12,7 +12,9 @@
  *    `maxNudge`, changed at most every `holdMs` and only by at least `minRateStep`. Hysteresis: correction
  *    starts beyond `engageMs` and stops within `releaseMs`, so a drift sitting at a threshold cannot flap;
  *    the start threshold widens with the measured noise (up to 30 ms), so noise alone does not start corrections.
- *    A drift that stays on one side beyond a third of the start threshold for 2 s is corrected as well.
+ *    A drift that stays on one side beyond a sixth of the start threshold (0.5 ms) for 2 s is corrected as
+ *    well, and a correction's first change is at least `minRateStep`, so a small drift is not engaged and
+ *    then left where it is (a proportional step is below `minRateStep` within 1.2 ms).
  * 4. Learn the device's rate error: between corrections the video runs at its base rate, and how fast the
  *    drift creeps back out of the dead band is this device's playback-rate error against the shared clock.
  *    It is folded into a small trim of the base rate, so corrections become rare instead of periodic. Only
@@ -136,7 +138,7 @@ export class OursDriftController implements DriftController {
   #change: Measurement & { readonly slope_: number } | undefined;
   /** Running mean of |raw drift - filtered drift|, seconds: how noisy the measurements are. */
   #noise = 0;
-  /** The first filtered drift of the current run beyond a third of the dead band, all of one sign (rule 3). */
+  /** The first filtered drift of the current run beyond a sixth of the dead band, all of one sign (rule 3). */
   #offSince: Measurement | undefined;
 
   /**
@@ -218,10 +220,10 @@ export class OursDriftController implements DriftController {
 
     const base = decidedRate * (1 + this.#trim);
     if (!this.#engaged) {
-      // The dead band waits out noise; it does not keep an offset. A drift that stays beyond a third of it,
+      // The dead band waits out noise; it does not keep an offset. A drift that stays beyond a sixth of it,
       // on one side, for `LASTING_MS` (a clock estimate that moved by 2 ms, say) is corrected too: left alone,
       // 2-3 ms of it sat between two tabs for good. Not where changes cost more than such a drift.
-      if (Math.abs(driftMs) * 3 <= engageMs || (this.#offSince?.drift_ ?? 0) * drift < 0) this.#offSince = undefined;
+      if (Math.abs(driftMs) * 6 <= engageMs || (this.#offSince?.drift_ ?? 0) * drift < 0) this.#offSince = undefined;
       else this.#offSince ??= filtered;
       const lasting = !cost && filtered.at - (this.#offSince?.at ?? Infinity) >= LASTING_MS;
       // With costly changes, nothing starts before the last change shows in the filtered drift.
@@ -255,7 +257,10 @@ export class OursDriftController implements DriftController {
     if (cost && nudged) return none(drift);
     const low = decidedRate * (1 - o.maxNudge);
     const high = decidedRate * (1 + o.maxNudge);
-    const target = clamp(baseNow - (decidedRate * off) / (o.horizonMs / 1000), low, high);
+    // Proportional; from the base rate, at least the smallest step: a drift that lasted at 0.5-1.2 ms (rule 3)
+    // was otherwise engaged and left as it was, 1-1.4 ms between a tab's media clock and its clock in the lab.
+    const step = (decidedRate * off) / (o.horizonMs / 1000);
+    const target = clamp(baseNow - (nudged ? step : Math.sign(off) * Math.max(Math.abs(step), o.minRateStep * decidedRate)), low, high);
     const bigEnough = Math.abs(target - currentRate) >= o.minRateStep * decidedRate;
     if (bigEnough && at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, filtered);
     return none(drift);
@@ -313,7 +318,7 @@ export class OursDriftController implements DriftController {
   }
 }
 
-/** How long a drift within the dead band but beyond a third of it may stay before it is corrected, ms. */
+/** How long a drift within the dead band but beyond a sixth of it may stay before it is corrected, ms. */
 const LASTING_MS = 2000;
 /** The most the measured noise widens the start threshold, ms. */
 const MAX_NOISE_ENGAGE_MS = 30;

@@ -109,12 +109,24 @@ describe('ours drift controller', () => {
     // It stays: corrected (faster, as it is behind).
     const later = feed(c, { start: 60 * FRAME, count: 6, driftMs: -2.8 }).find((d) => d.action !== 'none');
     assert.ok(later?.action === 'nudge' && later.rate > 1, JSON.stringify(later));
-    // One that changes side is noise, and within a third of the band it is nothing: no correction.
+    // One that changes side is noise, and within a sixth of the band (0.5 ms) it is nothing: no correction.
     const flips = new OursDriftController();
     const noise = feed(flips, { count: 240, driftMs: (i) => (Math.floor(i / 40) % 2 ? 2.5 : -2.5) });
     assert.deepEqual(noise.filter((d) => d.action !== 'none'), []);
-    const near = feed(new OursDriftController(), { count: 240, driftMs: 0.9 });
+    const near = feed(new OursDriftController(), { count: 240, driftMs: 0.45 });
     assert.deepEqual(near.filter((d) => d.action !== 'none'), []);
+  });
+
+  it('corrects a small drift that lasts, with at least the smallest rate step', () => {
+    // 1.1 ms ahead: the proportional step (1.1 ms over the 600 ms horizon, 0.18 %) is below minRateStep
+    // (0.2 %); a correction that took only that step was engaged and changed nothing, for good.
+    for (const driftMs of [1.1, -0.7]) {
+      const c = new OursDriftController();
+      const first = feed(c, { count: 90, driftMs }).find((d) => d.action !== 'none');
+      assert.ok(first?.action === 'nudge', `${driftMs} ms: ${JSON.stringify(first)}`);
+      if (first?.action !== 'nudge') return;
+      assert.ok(Math.abs(first.rate - 1) >= 0.002 - 1e-12 && (first.rate < 1) === driftMs > 0, `${driftMs} ms: rate ${first.rate}`);
+    }
   });
 
   it('ignores a single outlier measurement (median filter)', () => {
