@@ -43,10 +43,8 @@ export async function startPacedMediaServer({ root, files = {}, port = 0 }) {
   const freeAt = new Map();
   /** @type {Map<string, KeyStats>} */
   const stats = new Map();
-  /** @type {Set<import('node:http').ServerResponse>} */
-  const open = new Set();
-  /** @type {WeakMap<import('node:http').ServerResponse, string>} the key of each response */
-  const byKey = new WeakMap();
+  /** @type {Map<import('node:http').ServerResponse, string>} the responses under way, with their keys */
+  const open = new Map();
   /** @type {WeakSet<import('node:http').ServerResponse>} responses that never send another byte */
   const stuck = new WeakSet();
   const base = root === undefined ? undefined : normalize(root + sep);
@@ -102,7 +100,7 @@ export async function startPacedMediaServer({ root, files = {}, port = 0 }) {
       return;
     }
     statsOf(key).requests++;
-    open.add(res);
+    open.set(res, key);
     res.on('close', () => open.delete(res));
     const headers = { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'no-store', 'Accept-Ranges': 'bytes' };
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
@@ -116,7 +114,6 @@ export async function startPacedMediaServer({ root, files = {}, port = 0 }) {
       res.writeHead(206, { ...headers, 'Content-Range': `bytes ${first}-${last}/${body.length}`, 'Content-Length': last - first + 1 });
       body = body.subarray(first, last + 1);
     } else res.writeHead(200, { ...headers, 'Content-Length': body.length });
-    byKey.set(res, key);
     await send(key, res, body);
   });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(undefined)));
@@ -144,14 +141,14 @@ export async function startPacedMediaServer({ root, files = {}, port = 0 }) {
      */
     stick(key) {
       let n = 0;
-      for (const res of open) if (byKey.get(res) === key && !res.writableEnded) stuck.add(res), n++;
+      for (const [res, k] of open) if (k === key && !res.writableEnded) stuck.add(res), n++;
       return n;
     },
     /** What `key` fetched so far. @param {string} key @returns {KeyStats} */
     stats: (key) => ({ ...statsOf(key) }),
     /** Stops the server, cutting responses under way. */
     async close() {
-      for (const res of open) res.destroy();
+      for (const res of open.keys()) res.destroy();
       await new Promise((resolve) => server.close(() => resolve(undefined)));
     },
   };

@@ -347,9 +347,10 @@ describe('VideoDriver', () => {
       const loadedTo = () => (v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0);
       await waitFor(() => !v.paused && loadedTo() > v.currentTime + 6, 'playing with 6 s loaded ahead', 20_000);
       await executeServerCommand('paxos-media-pace', { key, bps: 100_000 });
-      const seeked = new Promise((resolve) => v.addEventListener('seeked', resolve, { once: true }));
+      let seeked = false;
+      v.addEventListener('seeked', () => (seeked = true), { once: true });
       const jump = jumpPastLoaded(loadedTo());
-      await seeked;
+      await waitFor(() => seeked, 'the seek to land', 15_000);
       expect(reloads, 'loads afresh while the data came').to.deep.equal([]);
       expect(v.currentTime, 'where the seek landed, s').to.be.at.least(jump.position);
     });
