@@ -123,6 +123,8 @@ export class OursDriftController implements DriftController {
   // The transient state, set by reset():
   #window!: Measurement[];
   #engaged!: boolean;
+  /** This correction has changed the rate (from the base rate, or the rate the video had when it started). */
+  #correcting!: boolean;
   #lastRateChangeAt!: number;
   #lastSeekAt!: number;
   /** Set while a seek settles: samples before `settleUntil_` are ignored, the first settled drift is learned from. */
@@ -171,7 +173,7 @@ export class OursDriftController implements DriftController {
     // it: kept, a stall's jumps held the engage threshold up and delayed correction by seconds.
     this.#noise = 0;
     this.#window = [];
-    this.#engaged = false;
+    this.#engaged = this.#correcting = false;
     this.#pendingSeek = undefined;
     this.#quiet = this.#change = this.#offSince = undefined;
     this.#lastRateChangeAt = this.#lastSeekAt = -Infinity;
@@ -236,11 +238,16 @@ export class OursDriftController implements DriftController {
         return none(drift);
       }
       this.#engaged = true;
+      this.#correcting = false;
       this.#learnTrim(sample, filtered, base);
     }
 
     const baseNow = decidedRate * (1 + this.#trim);
     const nudged = !nearlyEqual(currentRate, baseNow);
+    // Whether this correction made its change: a rate off the base is not one (the base moved with a new trim,
+    // or a decided rate the video just took): taken for one, a costly correction waited for its end for good
+    // (a WebKit tab sat 87 ms behind after a rate change of the room, its trim learned below 0).
+    const correcting = this.#correcting;
     // Where the correction aims: +cost, which the closing change's freeze takes back to zero (rule 5). Not
     // +2 cost before it starts, counting on its first change's freeze as well: where changes turned out
     // cheaper than learned, that left the video 2 costs off with nothing to correct and nothing to learn from
@@ -254,15 +261,18 @@ export class OursDriftController implements DriftController {
       return nudged ? this.#nudge(sample, baseNow, filtered) : none(drift);
     }
     // Costly changes: one rate for the whole correction.
-    if (cost && nudged) return none(drift);
+    if (cost && correcting) return none(drift);
     const low = decidedRate * (1 - o.maxNudge);
     const high = decidedRate * (1 + o.maxNudge);
     // Proportional; from the base rate, at least the smallest step: a drift that lasted at 0.5-1.2 ms (rule 3)
     // was otherwise engaged and left as it was, 1-1.4 ms between a tab's media clock and its clock in the lab.
     const step = (decidedRate * off) / (o.horizonMs / 1000);
-    const target = clamp(baseNow - (nudged ? step : Math.sign(off) * Math.max(Math.abs(step), o.minRateStep * decidedRate)), low, high);
+    const target = clamp(baseNow - (correcting ? step : Math.sign(off) * Math.max(Math.abs(step), o.minRateStep * decidedRate)), low, high);
     const bigEnough = Math.abs(target - currentRate) >= o.minRateStep * decidedRate;
-    if (bigEnough && at - this.#lastRateChangeAt >= o.holdMs) return this.#nudge(sample, target, filtered);
+    if (bigEnough && at - this.#lastRateChangeAt >= o.holdMs) {
+      this.#correcting = true;
+      return this.#nudge(sample, target, filtered);
+    }
     return none(drift);
   }
 
