@@ -311,7 +311,7 @@ export class VideoDriver {
       // Setting `src` starts loading; loadedmetadata calls #follow again.
       (this.#o.loadSource_ ?? ((src) => (video.src = src)))(state.src);
     }
-    if (video.readyState < HTMLMediaElement.HAVE_METADATA) return this.#checkReady();
+    if (video.readyState < 1 /* HAVE_METADATA */) return this.#checkReady();
     clearTimeout(this.#startTimer);
     this.#startTimer = undefined;
     this.#catchUp = undefined;
@@ -345,14 +345,14 @@ export class VideoDriver {
     if (!state || state.paused) return;
     const mine = state.wait.find((w) => w.id === this.#o.id_);
     if (mine) {
-      if (!mine.dropped && mine.since !== this.#readyFor && !video.seeking && video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA && this.#buffered(video.currentTime)) {
+      if (!mine.dropped && mine.since !== this.#readyFor && !video.seeking && video.readyState >= 3 /* HAVE_FUTURE_DATA */ && this.#buffered(video.currentTime)) {
         this.#readyFor = mine.since;
         this.#o.onReady_(mine);
       }
     } else if (!isHeld(state) && (this.#o.sharedNow_() < state.anchor || (video.paused && this.#o.sharedNow_() < state.anchor + LATE_START_MS)) && !this.#buffered(state.position)) {
       // Not buffered where a start is scheduled, or where one began a moment ago and this video has not
       // started yet (on a busy machine the decision can reach it after the anchor): the room holds there.
-      this.#stall(video.readyState < HTMLMediaElement.HAVE_METADATA ? 'loading' : 'seeking', state.position);
+      this.#stall(video.readyState < 1 /* HAVE_METADATA */ ? 'loading' : 'seeking', state.position);
     }
   }
 
@@ -555,10 +555,13 @@ export class VideoDriver {
     // before the wait too: a download silent through a cut is as stuck as one that goes silent in the wait.
     else if ((video.seeking || (video.readyState < 3 && this.#ahead(video.currentTime) < STALL_AHEAD_S && this.#state?.paused === false)) && now - this.#dataAt >= (DATA_TIMEOUT_MS + 4 * (this.#o.pathRttMs_?.() ?? 0)) * 2 ** this.#reloads) {
       this.#dataAt = now;
-      this.#reloads = Math.min(this.#reloads + 1, 2);
-      // A fresh start: loadedmetadata follows the room again, with a catch-up's seeks.
+      if (this.#reloads < 2) this.#reloads++;
+      // A fresh start: loadedmetadata follows the room again, with a catch-up's seeks. Loading resets the
+      // rate to the default, with a `ratechange` that is ours, not the user's (a WebKit tab's reload proposed
+      // the room's rate back to 1).
       this.#seeks = MAX_CATCH_UP_ATTEMPTS;
       this.#behind = false;
+      this.#rateSet = video.defaultPlaybackRate;
       video.load();
     }
   }
